@@ -1,0 +1,150 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hjx-exchange/hjx/graph"
+	"github.com/hjx-exchange/hjx/internal/postgres"
+	"github.com/hjx-exchange/hjx/internal/server"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// config is everything hjx reads from the environment. Each variable is listed in
+// the README's configuration table.
+type config struct {
+	DatabaseURL string
+	Production  bool
+	LogLevel    slog.Level
+	Server      server.Config
+	GraphQL     graph.HandlerConfig
+	Pool        postgres.PoolConfig
+	DemoSeed    string
+}
+
+// errUsage marks a command-line mistake (exit code 2).
+type errUsage struct{ msg string }
+
+func (e errUsage) Error() string { return e.msg }
+
+func usageError(msg string) error { return errUsage{msg} }
+
+// errSilent is returned when the command already told the user what went wrong.
+var errSilent = errors.New("failed")
+
+func exitCode(err error) int {
+	var u errUsage
+	if errors.As(err, &u) {
+		return 2
+	}
+	return 1
+}
+
+func loadConfig(getenv func(string) string) (config, error) {
+	c := config{
+		DatabaseURL: getenv("DATABASE_URL"),
+		Server:      server.DefaultConfig(),
+		GraphQL:     graph.DefaultHandlerConfig(),
+		Pool:        postgres.PoolConfig{MaxOpen: 20, MaxIdle: 10, MaxLifetime: 30 * time.Minute},
+		DemoSeed:    getenv("HJX_DEMO_TOKEN_SEED"),
+	}
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = postgres.DefaultURL
+	}
+	if c.DemoSeed == "" {
+		c.DemoSeed = "hjx-demo"
+	}
+	var errs []error
+	str := func(name string, dst *string) {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	integer := func(name string, dst *int, min int) {
+		if v := getenv(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < min {
+				errs = append(errs, fmt.Errorf("%s=%q: want a whole number >= %d", name, v, min))
+				return
+			}
+			*dst = n
+		}
+	}
+	bytes := func(name string, dst *int64) {
+		if v := getenv(name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 1 {
+				errs = append(errs, fmt.Errorf("%s=%q: want a byte count >= 1", name, v))
+				return
+			}
+			*dst = n
+		}
+	}
+	duration := func(name string, dst *time.Duration) {
+		if v := getenv(name); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				errs = append(errs, fmt.Errorf("%s=%q: want a duration such as 30s", name, v))
+				return
+			}
+			*dst = d
+		}
+	}
+	boolean := func(name string, dst *bool) {
+		if v := getenv(name); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: want true or false", name, v))
+				return
+			}
+			*dst = b
+		}
+	}
+	str("HJX_ADDR", &c.Server.Addr)
+	if v := getenv("HJX_CORS_ORIGINS"); v != "" {
+		for _, o := range strings.Split(v, ",") {
+			if o = strings.TrimSpace(o); o != "" {
+				c.Server.CORSOrigins = append(c.Server.CORSOrigins, o)
+			}
+		}
+	}
+	boolean("HJX_PRODUCTION", &c.Production)
+	c.GraphQL.IntrospectionAnonymous = !c.Production
+	boolean("HJX_INTROSPECTION_ANONYMOUS", &c.GraphQL.IntrospectionAnonymous)
+	bytes("HJX_MAX_BODY_BYTES", &c.Server.MaxBodyBytes)
+	bytes("HJX_MAX_UPLOAD_BYTES", &c.Server.MaxUploadBytes)
+	c.GraphQL.MaxUploadBytes = c.Server.MaxUploadBytes
+	integer("HJX_COMPLEXITY_LIMIT", &c.GraphQL.ComplexityLimit, 1)
+	integer("HJX_PARSER_TOKEN_LIMIT", &c.GraphQL.ParserTokenLimit, 1)
+	integer("HJX_DB_MAX_CONNS", &c.Pool.MaxOpen, 1)
+	if c.Pool.MaxIdle > c.Pool.MaxOpen {
+		c.Pool.MaxIdle = c.Pool.MaxOpen
+	}
+	duration("HJX_READ_HEADER_TIMEOUT", &c.Server.ReadHeaderTimeout)
+	duration("HJX_READ_TIMEOUT", &c.Server.ReadTimeout)
+	duration("HJX_WRITE_TIMEOUT", &c.Server.WriteTimeout)
+	duration("HJX_IDLE_TIMEOUT", &c.Server.IdleTimeout)
+	duration("HJX_SHUTDOWN_TIMEOUT", &c.Server.ShutdownTimeout)
+	switch strings.ToLower(getenv("HJX_LOG_LEVEL")) {
+	case "", "info":
+		c.LogLevel = slog.LevelInfo
+	case "debug":
+		c.LogLevel = slog.LevelDebug
+	case "warn":
+		c.LogLevel = slog.LevelWarn
+	case "error":
+		c.LogLevel = slog.LevelError
+	default:
+		errs = append(errs, fmt.Errorf("HJX_LOG_LEVEL=%q: want debug, info, warn or error", getenv("HJX_LOG_LEVEL")))
+	}
+	if len(errs) > 0 {
+		return c, usageError(errors.Join(errs...).Error())
+	}
+	return c, nil
+}

@@ -1,0 +1,68 @@
+// Command hjx is the Health Justice Exchange: the GraphQL service and its operator
+// tools (migrate, seed, token, upload, audit, rates). main only calls run, which
+// takes everything from outside as arguments so that tests can drive it.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if err != errSilent {
+			fmt.Fprintln(os.Stderr, "hjx:", err)
+		}
+		os.Exit(exitCode(err))
+	}
+}
+
+const usage = `hjx: the Health Justice Exchange
+
+Usage:
+  hjx serve                      migrate, then serve GraphQL on HJX_ADDR (default :8080)
+  hjx migrate                    apply database migrations and reference data
+  hjx seed --demo                load the deterministic demo world and print demo tokens
+  hjx token create --role ROLE [--partner ID] [--project ID] [--name NAME] [--expires RFC3339]
+                                 create a principal and print its token alone on stdout
+  hjx version                    print the version
+
+Configuration comes from the environment; see README.md.
+`
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) < 2 {
+		fmt.Fprint(stderr, usage)
+		return usageError("no command given")
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	cmd, rest := args[1], args[2:]
+	switch cmd {
+	case "serve":
+		return cmdServe(ctx, cfg, stderr)
+	case "migrate":
+		return cmdMigrate(ctx, cfg, stderr)
+	case "seed":
+		return cmdSeed(ctx, cfg, rest, stdout, stderr)
+	case "token":
+		return cmdToken(ctx, cfg, rest, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return usageError(fmt.Sprintf("unknown command %q", cmd))
+}

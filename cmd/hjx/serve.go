@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/hjx-exchange/hjx/internal/app"
+	"github.com/hjx-exchange/hjx/internal/postgres"
+	"github.com/hjx-exchange/hjx/internal/server"
+)
+
+func newLogger(cfg config, w io.Writer) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: cfg.LogLevel}))
+}
+
+func openDB(ctx context.Context, cfg config) (*sqlx.DB, error) {
+	return postgres.Open(ctx, cfg.DatabaseURL, cfg.Pool)
+}
+
+func newApp(db *sqlx.DB, cfg config, log *slog.Logger) *app.App {
+	return app.New(db, log, app.Config{Server: cfg.Server, GraphQL: cfg.GraphQL})
+}
+
+func cmdServe(ctx context.Context, cfg config, stderr io.Writer) error {
+	log := newLogger(cfg, stderr)
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := postgres.Migrate(ctx, db, log); err != nil {
+		return err
+	}
+	srv := newApp(db, cfg, log).HTTPServer()
+	ln, err := net.Listen("tcp", cfg.Server.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Server.Addr, err)
+	}
+	log.Info("hjx serving", "addr", ln.Addr().String(), "version", version, "production", cfg.Production)
+	return server.Serve(ctx, srv, ln, cfg.Server.ShutdownTimeout, log)
+}
+
+func cmdMigrate(ctx context.Context, cfg config, stderr io.Writer) error {
+	log := newLogger(cfg, stderr)
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := postgres.Migrate(ctx, db, log); err != nil {
+		return err
+	}
+	log.Info("database is up to date")
+	return nil
+}

@@ -1,0 +1,59 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/vikstrous/dataloadgen"
+
+	"github.com/hjx-exchange/hjx/internal/directory"
+	"github.com/hjx-exchange/hjx/internal/hjx"
+)
+
+// loaders batch the lookups that nested fields make, so a list of N rows costs one
+// query per kind of related object, not N. They live for one request only, so no
+// stale object survives into the next request.
+type loaders struct {
+	partners   *dataloadgen.Loader[string, *directory.Partner]
+	principals *dataloadgen.Loader[string, *hjx.Principal]
+}
+
+type loadersKey struct{}
+
+func withLoaders(r *Resolver, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		l := &loaders{
+			partners: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string]*directory.Partner, error) {
+				return r.Directory.GetMany(ctx, ids)
+			}, dataloadgen.WithWait(time.Millisecond)),
+			principals: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string]*hjx.Principal, error) {
+				return r.Auth.PrincipalsByID(ctx, ids)
+			}, dataloadgen.WithWait(time.Millisecond)),
+		}
+		next.ServeHTTP(w, req.WithContext(context.WithValue(req.Context(), loadersKey{}, l)))
+	})
+}
+
+func loadersFrom(ctx context.Context) *loaders {
+	return ctx.Value(loadersKey{}).(*loaders)
+}
+
+// loadPartner returns one partner through the request's loader, NOT_FOUND if absent.
+func loadPartner(ctx context.Context, id string) (*directory.Partner, error) {
+	p, err := loadersFrom(ctx).partners.Load(ctx, id)
+	if errors.Is(err, dataloadgen.ErrNotFound) {
+		return nil, hjx.NotFound("partner")
+	}
+	return p, err
+}
+
+// loadPrincipal returns one principal through the request's loader.
+func loadPrincipal(ctx context.Context, id string) (*hjx.Principal, error) {
+	p, err := loadersFrom(ctx).principals.Load(ctx, id)
+	if errors.Is(err, dataloadgen.ErrNotFound) {
+		return nil, hjx.NotFound("principal")
+	}
+	return p, err
+}

@@ -1,0 +1,102 @@
+package model
+
+import "time"
+
+// The types below are written by hand rather than generated because they carry the
+// ids of related objects; their resolvers load those objects (through dataloaders),
+// so a list of rows never costs one query per row.
+
+// Principal is who a token speaks for.
+type Principal struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Role      Role   `json:"role"`
+	PartnerID string `json:"-"`
+	ProjectID string `json:"-"`
+}
+
+// Submission is one upload of a partner's figures.
+type Submission struct {
+	ID              string           `json:"id"`
+	PartnerID       string           `json:"-"`
+	Status          SubmissionStatus `json:"status"`
+	RowCount        int              `json:"rowCount"`
+	Sha256          string           `json:"sha256"`
+	ConsentBasis    ConsentBasis     `json:"consentBasis"`
+	ReceivedAt      time.Time        `json:"receivedAt"`
+	RetractedReason *string          `json:"retractedReason,omitempty"`
+	SupersedesIDs   []string         `json:"-"`
+}
+
+// Project is a research project and its governance state.
+type Project struct {
+	ID                   string          `json:"id"`
+	Title                string          `json:"title"`
+	Institution          string          `json:"institution"`
+	InstitutionCountry   Country         `json:"institutionCountry"`
+	ForProfit            bool            `json:"forProfit"`
+	Purpose              ResearchPurpose `json:"purpose"`
+	CommercialUse        bool            `json:"commercialUse"`
+	EthicsApprovalRef    *string         `json:"ethicsApprovalRef,omitempty"`
+	PublicationCommitted bool            `json:"publicationCommitted"`
+	StartsOn             time.Time       `json:"startsOn"`
+	EndsOn               time.Time       `json:"endsOn"`
+	Status               ProjectStatus   `json:"status"`
+	MemberIDs            []string        `json:"-"`
+}
+
+// SharingPolicy is one version of a partner's DUO-coded sharing policy.
+type SharingPolicy struct {
+	PartnerID              string            `json:"-"`
+	Version                int               `json:"version"`
+	Permission             DataUsePermission `json:"permission"`
+	NonCommercialOnly      bool              `json:"nonCommercialOnly"`
+	NotForProfitOnly       bool              `json:"notForProfitOnly"`
+	AllowedCountries       []Country         `json:"allowedCountries,omitempty"`
+	AllowedInstitutions    []string          `json:"allowedInstitutions,omitempty"`
+	AllowedProjects        []string          `json:"allowedProjects,omitempty"`
+	ExpiresAt              *time.Time        `json:"expiresAt,omitempty"`
+	EthicsApprovalRequired bool              `json:"ethicsApprovalRequired"`
+	CollaborationRequired  bool              `json:"collaborationRequired"`
+	PublicationRequired    bool              `json:"publicationRequired"`
+	MoratoriumUntil        *time.Time        `json:"moratoriumUntil,omitempty"`
+	MinCell                int               `json:"minCell"`
+	Identifiable           bool              `json:"identifiable"`
+	CreatedAt              time.Time         `json:"createdAt"`
+}
+
+// AccessDecision says whether a project may use a partner's data, and why not.
+type AccessDecision struct {
+	ProjectID       string            `json:"-"`
+	PartnerID       string            `json:"-"`
+	Decision        Decision          `json:"decision"`
+	Reasons         []*DecisionReason `json:"reasons"`
+	MoratoriumUntil *time.Time        `json:"moratoriumUntil,omitempty"`
+}
+
+// ExcludedPartner is a partner left out of an outcome table, with its reasons.
+type ExcludedPartner struct {
+	PartnerID string            `json:"-"`
+	Reasons   []*DecisionReason `json:"reasons"`
+}
+
+// OutcomeRow is one protected cell of an outcome table.
+type OutcomeRow struct {
+	Country             *Country           `json:"country,omitempty"`
+	Region              *string            `json:"region,omitempty"`
+	PartnerID           string             `json:"-"`
+	HealthSetting       *HealthSetting     `json:"healthSetting,omitempty"`
+	WelfareDomain       *WelfareDomain     `json:"welfareDomain,omitempty"`
+	IhelpCategory       *IhelpCategory     `json:"ihelpCategory,omitempty"`
+	AgeBand             *AgeBand           `json:"ageBand,omitempty"`
+	Sex                 *Sex               `json:"sex,omitempty"`
+	DeprivationQuintile *int               `json:"deprivationQuintile,omitempty"`
+	Period              *string            `json:"period,omitempty"`
+	Value               *float64           `json:"value,omitempty"`
+	N                   *int               `json:"n,omitempty"`
+	Sd                  *float64           `json:"sd,omitempty"`
+	Rate                *float64           `json:"rate,omitempty"`
+	Partners            *int               `json:"partners,omitempty"`
+	Suppressed          bool               `json:"suppressed"`
+	Suppression         *SuppressionReason `json:"suppression,omitempty"`
+}

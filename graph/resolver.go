@@ -1,0 +1,23 @@
+package graph
+
+//go:generate go run github.com/99designs/gqlgen generate
+
+import (
+	"log/slog"
+
+	"github.com/hjx-exchange/hjx/internal/audit"
+	"github.com/hjx-exchange/hjx/internal/auth"
+	"github.com/hjx-exchange/hjx/internal/directory"
+	"github.com/jmoiron/sqlx"
+)
+
+// Resolver holds the domain services the resolvers translate to. It is built once in
+// cmd/hjx and passed in; resolvers hold no state of their own and contain no SQL and
+// no rules: they check input shape, call a service and convert the result.
+type Resolver struct {
+	DB        *sqlx.DB
+	Log       *slog.Logger
+	Auth      *auth.Service
+	Directory *directory.Service
+	Audit     *audit.Log
+}

@@ -1,0 +1,108 @@
+package audit
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/hjx-exchange/hjx/internal/hjx"
+)
+
+type entryRow struct {
+	Seq              int64          `db:"seq"`
+	ID               string         `db:"id"`
+	At               time.Time      `db:"at"`
+	PrincipalID      *string        `db:"principal_id"`
+	PrincipalName    *string        `db:"principal_name"`
+	Role             *string        `db:"role"`
+	Action           string         `db:"action"`
+	Subject          string         `db:"subject"`
+	ProjectID        *string        `db:"project_id"`
+	PartnersIncluded pq.StringArray `db:"partners_included"`
+	PartnersExcluded []byte         `db:"partners_excluded"`
+	CellsSuppressed  int            `db:"cells_suppressed"`
+	RequestHash      *string        `db:"request_hash"`
+	Detail           []byte         `db:"detail"`
+	PrevHash         string         `db:"prev_hash"`
+	Hash             string         `db:"hash"`
+}
+
+// entryColumns is the select list matching entryRow.
+const entryColumns = `seq, id::text AS id, at, principal_id::text AS principal_id, principal_name, role, action,
+	subject, project_id::text AS project_id, partners_included, partners_excluded, cells_suppressed,
+	request_hash, detail, prev_hash, hash`
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func (r entryRow) entry() (Entry, error) {
+	e := Entry{Seq: r.Seq, ID: r.ID, At: r.At, PrincipalID: deref(r.PrincipalID), PrincipalName: deref(r.PrincipalName),
+		Role: deref(r.Role), Action: r.Action, Subject: r.Subject, ProjectID: deref(r.ProjectID),
+		PartnersIncluded: []string(r.PartnersIncluded), CellsSuppressed: r.CellsSuppressed,
+		RequestHash: deref(r.RequestHash), PrevHash: r.PrevHash, Hash: r.Hash}
+	if err := json.Unmarshal(r.PartnersExcluded, &e.PartnersExcluded); err != nil {
+		return e, fmt.Errorf("entry %d partners_excluded: %w", r.Seq, err)
+	}
+	if err := json.Unmarshal(r.Detail, &e.Detail); err != nil {
+		return e, fmt.Errorf("entry %d detail: %w", r.Seq, err)
+	}
+	return e, nil
+}
+
+// Problem is where the chain breaks.
+type Problem struct {
+	Seq    int64
+	ID     string
+	Reason string
+}
+
+func (p *Problem) Error() string {
+	return fmt.Sprintf("audit entry seq %d (id %s): %s", p.Seq, p.ID, p.Reason)
+}
+
+// Verify walks the whole log in order and returns the first entry where the chain
+// breaks (nil if it holds), with the count of entries checked and the head hash. The
+// head hash can be published or kept elsewhere: an insider deleting the newest
+// entries leaves a valid but shorter chain, which only a kept head reveals.
+func Verify(ctx context.Context, db sqlx.QueryerContext) (checked int64, head string, problem *Problem, err error) {
+	rows, err := db.QueryxContext(ctx, `SELECT `+entryColumns+` FROM audit_entries ORDER BY seq`)
+	if err != nil {
+		return 0, "", nil, hjx.Internal(err, "read audit log")
+	}
+	defer rows.Close()
+	prev, wantSeq := GenesisHash, int64(1)
+	for rows.Next() {
+		var r entryRow
+		if err := rows.StructScan(&r); err != nil {
+			return checked, prev, nil, hjx.Internal(err, "scan audit entry")
+		}
+		e, err := r.entry()
+		if err != nil {
+			return checked, prev, &Problem{Seq: r.Seq, ID: r.ID, Reason: "unreadable: " + err.Error()}, nil
+		}
+		switch {
+		case e.Seq != wantSeq:
+			return checked, prev, &Problem{Seq: e.Seq, ID: e.ID,
+				Reason: fmt.Sprintf("sequence gap: expected seq %d (an entry was deleted)", wantSeq)}, nil
+		case e.PrevHash != prev:
+			return checked, prev, &Problem{Seq: e.Seq, ID: e.ID,
+				Reason: "prev_hash does not match the previous entry (entries deleted or reordered)"}, nil
+		case computeHash(e) != e.Hash:
+			return checked, prev, &Problem{Seq: e.Seq, ID: e.ID, Reason: "content does not match its hash (entry edited)"}, nil
+		}
+		prev, wantSeq = e.Hash, wantSeq+1
+		checked++
+	}
+	if err := rows.Err(); err != nil {
+		return checked, prev, nil, hjx.Internal(err, "read audit log")
+	}
+	return checked, prev, nil, nil
+}

@@ -1,0 +1,247 @@
+// Package directory is the public partner directory and the codebook: who takes
+// part, where, in which health settings, and what can be measured.
+package directory
+
+import (
+	"context"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/hjx-exchange/hjx/internal/audit"
+	"github.com/hjx-exchange/hjx/internal/hjx"
+	"github.com/hjx-exchange/hjx/internal/postgres"
+)
+
+// Partner is a partner organisation as the directory shows it.
+type Partner struct {
+	ID             string
+	Name           string
+	Country        string
+	Region         string
+	Model          string
+	HealthSettings []string
+	AdviceDomains  []string
+	ActiveFrom     time.Time
+	ActiveTo       *time.Time
+}
+
+// Filter narrows the directory; empty fields do not filter.
+type Filter struct {
+	Country       string
+	Region        string
+	Model         string
+	HealthSetting string
+}
+
+// Metric is a codebook entry.
+type Metric struct {
+	Code       string   `db:"code"`
+	Kind       string   `db:"kind"`
+	Unit       string   `db:"unit"`
+	Instrument *string  `db:"instrument"`
+	RangeMin   *float64 `db:"range_min"`
+	RangeMax   *float64 `db:"range_max"`
+	Title      string   `db:"title"`
+	Source     string   `db:"source"`
+}
+
+// Service reads and writes the directory.
+type Service struct {
+	DB    *sqlx.DB
+	Audit *audit.Log
+	Now   func() time.Time
+}
+
+// NewService returns a Service on the wall clock.
+func NewService(db *sqlx.DB, log *audit.Log) *Service {
+	return &Service{DB: db, Audit: log, Now: time.Now}
+}
+
+var slugRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+// Validate checks a partner against the directory's rules, naming the first field
+// at fault. Every check the database also makes is made here first, so clients get
+// INVALID with a field rather than an internal error.
+func (p *Partner) Validate() error {
+	if len(p.ID) < 2 || len(p.ID) > 64 || !slugRE.MatchString(p.ID) {
+		return hjx.Invalid("id", "must be a slug: 2 to 64 lower-case letters, digits and single hyphens (e.g. leeds-gp-advice)")
+	}
+	p.Name = strings.TrimSpace(p.Name)
+	if p.Name == "" || len([]rune(p.Name)) > 200 {
+		return hjx.Invalid("name", "must be 1 to 200 characters")
+	}
+	regions := hjx.RegionsOf(p.Country)
+	if regions == nil {
+		return hjx.Invalid("country", "must be GB or US")
+	}
+	if !slices.Contains(regions, p.Region) {
+		return hjx.Invalid("region", "%q is not an ISO 3166-2 region of %s (e.g. %s)", p.Region, p.Country, regions[0])
+	}
+	if !hjx.In(hjx.PartnershipModels, p.Model) {
+		return hjx.Invalid("model", "must be HJP or MLP")
+	}
+	for _, s := range p.HealthSettings {
+		if !hjx.In(hjx.HealthSettings, s) {
+			return hjx.Invalid("healthSettings", "%q is not a health setting", s)
+		}
+	}
+	for _, d := range p.AdviceDomains {
+		if !hjx.In(hjx.WelfareDomains, d) {
+			return hjx.Invalid("adviceDomains", "%q is not a welfare domain", d)
+		}
+	}
+	if p.ActiveTo != nil && p.ActiveTo.Before(p.ActiveFrom) {
+		return hjx.Invalid("activeTo", "must not be before activeFrom")
+	}
+	return nil
+}
+
+// Register onboards a partner: stewards only, audited in the same transaction.
+func (s *Service) Register(ctx context.Context, by *hjx.Principal, p Partner) (*Partner, error) {
+	if by == nil || by.Role != hjx.RoleSteward {
+		return nil, hjx.Forbidden("only a steward may register partners")
+	}
+	var out *Partner
+	err := postgres.WithTx(ctx, s.DB, func(tx *sqlx.Tx) error {
+		var err error
+		if out, err = s.Insert(ctx, tx, p); err != nil {
+			return err
+		}
+		_, err = s.Audit.Append(ctx, tx, by, audit.Entry{Action: "partner.register", Subject: "partner:" + out.ID,
+			PartnersIncluded: []string{out.ID}})
+		return err
+	})
+	return out, err
+}
+
+// Insert adds a partner within tx without an authorisation check: for Register and
+// for the operator's own tools (the demo seed).
+func (s *Service) Insert(ctx context.Context, tx sqlx.ExtContext, p Partner) (*Partner, error) {
+	if p.ActiveFrom.IsZero() {
+		y, m, d := s.Now().UTC().Date()
+		p.ActiveFrom = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	p.HealthSettings = dedupe(p.HealthSettings)
+	p.AdviceDomains = dedupe(p.AdviceDomains)
+	res, err := tx.ExecContext(ctx, `
+		INSERT INTO partners (id, name, country, region, model, health_settings, advice_domains, active_from, active_to)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		ON CONFLICT (id) DO NOTHING`,
+		p.ID, p.Name, p.Country, p.Region, p.Model, pq.Array(p.HealthSettings), pq.Array(p.AdviceDomains),
+		p.ActiveFrom, p.ActiveTo)
+	if err != nil {
+		return nil, hjx.Internal(err, "insert partner")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil, &hjx.Error{Code: hjx.CodeConflict, Field: "id", Message: "a partner with this id already exists"}
+	}
+	return &p, nil
+}
+
+func dedupe(xs []string) []string {
+	out := make([]string, 0, len(xs))
+	for _, x := range xs {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+type partnerRow struct {
+	ID             string         `db:"id"`
+	Name           string         `db:"name"`
+	Country        string         `db:"country"`
+	Region         string         `db:"region"`
+	Model          string         `db:"model"`
+	HealthSettings pq.StringArray `db:"health_settings"`
+	AdviceDomains  pq.StringArray `db:"advice_domains"`
+	ActiveFrom     time.Time      `db:"active_from"`
+	ActiveTo       *time.Time     `db:"active_to"`
+}
+
+func (r partnerRow) partner() *Partner {
+	return &Partner{ID: r.ID, Name: r.Name, Country: r.Country, Region: r.Region, Model: r.Model,
+		HealthSettings: []string(r.HealthSettings), AdviceDomains: []string(r.AdviceDomains),
+		ActiveFrom: r.ActiveFrom, ActiveTo: r.ActiveTo}
+}
+
+const partnerColumns = `id, name, country, region, model, health_settings, advice_domains, active_from, active_to`
+
+// filterSQL is the directory's WHERE clause; an empty filter value matches all.
+const filterSQL = `($1 = '' OR country = $1) AND ($2 = '' OR region = $2) AND ($3 = '' OR model = $3)
+	AND ($4 = '' OR $4 = ANY (health_settings))`
+
+// List returns one page of the directory, ordered by id.
+func (s *Service) List(ctx context.Context, f Filter, page hjx.Page) (*hjx.Connection[*Partner], error) {
+	if f.Region != "" && !hjx.In(hjx.RegionsGB, f.Region) && !hjx.In(hjx.RegionsUS, f.Region) {
+		return nil, hjx.Invalid("filter.region", "%q is not an ISO 3166-2 region hjx knows", f.Region)
+	}
+	args := []any{f.Country, f.Region, f.Model, f.HealthSetting}
+	var rows []partnerRow
+	err := sqlx.SelectContext(ctx, s.DB, &rows, `SELECT `+partnerColumns+` FROM partners
+		WHERE `+filterSQL+` AND id > $5 ORDER BY id LIMIT $6`, append(args, page.AfterKey, page.First+1)...)
+	if err != nil {
+		return nil, hjx.Internal(err, "list partners")
+	}
+	var total int
+	if err := sqlx.GetContext(ctx, s.DB, &total, `SELECT count(*) FROM partners WHERE `+filterSQL, args...); err != nil {
+		return nil, hjx.Internal(err, "count partners")
+	}
+	c := &hjx.Connection[*Partner]{TotalCount: total, HasPrevious: page.AfterKey != ""}
+	if len(rows) > page.First {
+		rows, c.HasNext = rows[:page.First], true
+	}
+	for _, r := range rows {
+		c.Items = append(c.Items, r.partner())
+		c.Keys = append(c.Keys, r.ID)
+	}
+	return c, nil
+}
+
+// Get returns one partner or NOT_FOUND.
+func (s *Service) Get(ctx context.Context, id string) (*Partner, error) {
+	var r partnerRow
+	err := sqlx.GetContext(ctx, s.DB, &r, `SELECT `+partnerColumns+` FROM partners WHERE id = $1`, id)
+	if postgres.IsNoRows(err) {
+		return nil, hjx.NotFound("partner")
+	}
+	if err != nil {
+		return nil, hjx.Internal(err, "get partner")
+	}
+	return r.partner(), nil
+}
+
+// GetMany loads partners by id in one query (the graph's dataloader calls it).
+func (s *Service) GetMany(ctx context.Context, ids []string) (map[string]*Partner, error) {
+	var rows []partnerRow
+	err := sqlx.SelectContext(ctx, s.DB, &rows, `SELECT `+partnerColumns+` FROM partners WHERE id = ANY($1)`, pq.Array(ids))
+	if err != nil {
+		return nil, hjx.Internal(err, "load partners")
+	}
+	out := make(map[string]*Partner, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r.partner()
+	}
+	return out, nil
+}
+
+// Metrics returns the codebook, ordered as published.
+func (s *Service) Metrics(ctx context.Context) ([]Metric, error) {
+	var ms []Metric
+	err := sqlx.SelectContext(ctx, s.DB, &ms, `
+		SELECT code, kind, unit, instrument, range_min::float8 AS range_min, range_max::float8 AS range_max, title, source
+		FROM metric_definitions ORDER BY code`)
+	if err != nil {
+		return nil, hjx.Internal(err, "list metrics")
+	}
+	return ms, nil
+}

@@ -1,0 +1,67 @@
+package hjx
+
+import "context"
+
+// Role is what a principal may do; see DESIGN.md section 3.
+type Role string
+
+// The roles. Partner roles are bound to one partner, DASHBOARD to one project.
+const (
+	RoleSteward         Role = "STEWARD"
+	RolePartnerAdmin    Role = "PARTNER_ADMIN"
+	RolePartnerUploader Role = "PARTNER_UPLOADER"
+	RoleResearcher      Role = "RESEARCHER"
+	RoleDashboard       Role = "DASHBOARD"
+)
+
+// Roles lists every role, in the order the docs present them.
+var Roles = []Role{RoleSteward, RolePartnerAdmin, RolePartnerUploader, RoleResearcher, RoleDashboard}
+
+// Valid reports whether r is one of the defined roles.
+func (r Role) Valid() bool {
+	for _, x := range Roles {
+		if r == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Principal is who a request acts for, established from its bearer token. Services
+// scope every read and write by it; it is never taken from client input.
+type Principal struct {
+	ID        string
+	Name      string
+	Role      Role
+	PartnerID string // set for PARTNER_ADMIN and PARTNER_UPLOADER
+	ProjectID string // set for DASHBOARD
+	TokenID   string
+}
+
+// IsPartner reports whether p acts for partner id (as its admin or uploader).
+func (p *Principal) IsPartner(id string) bool {
+	return p != nil && p.PartnerID != "" && p.PartnerID == id &&
+		(p.Role == RolePartnerAdmin || p.Role == RolePartnerUploader)
+}
+
+type principalKey struct{}
+
+// WithPrincipal returns a context carrying p.
+func WithPrincipal(ctx context.Context, p *Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the request's principal, or nil for an anonymous caller.
+func PrincipalFrom(ctx context.Context) *Principal {
+	p, _ := ctx.Value(principalKey{}).(*Principal)
+	return p
+}
+
+// RequirePrincipal returns the request's principal or UNAUTHENTICATED.
+func RequirePrincipal(ctx context.Context) (*Principal, error) {
+	p := PrincipalFrom(ctx)
+	if p == nil {
+		return nil, Errorf(CodeUnauthenticated, "a valid bearer token is required")
+	}
+	return p, nil
+}

@@ -1,0 +1,107 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"github.com/hjx-exchange/hjx/internal/reference"
+	"github.com/hjx-exchange/hjx/migrations"
+)
+
+// referenceLockID serialises reference-data loading across replicas starting at once.
+const referenceLockID = 0x686a785f726566 // "hjx_ref"
+
+// Migrate applies every pending migration and then loads the reference data. Two
+// replicas starting together are safe: goose holds a PostgreSQL advisory session
+// lock while migrating, and the reference load takes a transaction-level one.
+func Migrate(ctx context.Context, db *sqlx.DB, log *slog.Logger) error {
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return fmt.Errorf("migration locker: %w", err)
+	}
+	provider, err := goose.NewProvider(goose.DialectPostgres, db.DB, migrations.FS,
+		goose.WithSessionLocker(locker), goose.WithLogger(goose.NopLogger()))
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	results, err := provider.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("apply migrations: %w", err)
+	}
+	for _, r := range results {
+		log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "duration", r.Duration)
+	}
+	return WithTx(ctx, db, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, referenceLockID); err != nil {
+			return err
+		}
+		return loadReference(ctx, tx)
+	})
+}
+
+// loadReference brings the codebook and crosswalk in line with the embedded files
+// and adds any year's rates that the database does not have yet. It never changes a
+// rate already stored: a correction is a new version (see hjx rates load).
+func loadReference(ctx context.Context, tx sqlx.ExtContext) error {
+	metrics, err := reference.Codebook()
+	if err != nil {
+		return err
+	}
+	for _, m := range metrics {
+		_, err := tx.ExecContext(ctx, `
+			INSERT INTO metric_definitions (code, kind, unit, instrument, range_min, range_max, title, source)
+			VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, $7, $8)
+			ON CONFLICT (code) DO UPDATE SET kind = EXCLUDED.kind, unit = EXCLUDED.unit,
+				instrument = EXCLUDED.instrument, range_min = EXCLUDED.range_min, range_max = EXCLUDED.range_max,
+				title = EXCLUDED.title, source = EXCLUDED.source`,
+			m.Code, m.Kind, m.Unit, m.Instrument, nullFloat(m.RangeMin), nullFloat(m.RangeMax), m.Title, m.Source)
+		if err != nil {
+			return fmt.Errorf("load metric %s: %w", m.Code, err)
+		}
+	}
+	walks, err := reference.Crosswalks()
+	if err != nil {
+		return err
+	}
+	for _, c := range walks {
+		_, err := tx.ExecContext(ctx, `
+			INSERT INTO welfare_domains (code, ihelp_category, note) VALUES ($1, $2, $3)
+			ON CONFLICT (code) DO UPDATE SET ihelp_category = EXCLUDED.ihelp_category, note = EXCLUDED.note`,
+			c.WelfareDomain, c.IhelpCategory, c.Note)
+		if err != nil {
+			return fmt.Errorf("load crosswalk %s: %w", c.WelfareDomain, err)
+		}
+	}
+	rates, err := reference.Rates()
+	if err != nil {
+		return err
+	}
+	for _, r := range rates {
+		_, err := tx.ExecContext(ctx, `
+			INSERT INTO exchange_rates (year, version, gbp_per_usd, ppp_gbp_per_intl_dollar, ppp_usd_per_intl_dollar, source)
+			SELECT $1, 1, $2, $3, $4, $5
+			WHERE NOT EXISTS (SELECT 1 FROM exchange_rates WHERE year = $1)`,
+			r.Year, r.GBPPerUSD, r.PPPGBPPerIntl, r.PPPUSDPerIntl, reference.RatesSource)
+		if err != nil {
+			return fmt.Errorf("load rates %d: %w", r.Year, err)
+		}
+	}
+	return nil
+}
+
+func nullFloat(f *float64) sql.NullFloat64 {
+	if f == nil {
+		return sql.NullFloat64{}
+	}
+	return sql.NullFloat64{Float64: *f, Valid: true}
+}
+
+// ReferenceDigest identifies the embedded reference data, so that test templates
+// are rebuilt when it changes.
+func ReferenceDigest() string { return reference.Digest() }

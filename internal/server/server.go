@@ -1,0 +1,195 @@
+// Package server is hjx's HTTP front: routing, authentication of bearer tokens,
+// CORS, body limits, health checks, access logs and graceful shutdown. It knows
+// HTTP, not GraphQL: the GraphQL endpoint is a handler handed to it.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/rs/cors"
+
+	"github.com/hjx-exchange/hjx/internal/hjx"
+)
+
+// Config is the HTTP server's configuration; see the README's table.
+type Config struct {
+	Addr              string
+	CORSOrigins       []string
+	MaxBodyBytes      int64 // non-multipart request bodies
+	MaxUploadBytes    int64 // multipart (file upload) request bodies
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	ShutdownTimeout   time.Duration
+}
+
+// DefaultConfig returns the values used when nothing is configured.
+func DefaultConfig() Config {
+	return Config{
+		Addr:              ":8080",
+		MaxBodyBytes:      1 << 20,
+		MaxUploadBytes:    256 << 20,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Minute, // large uploads over slow links
+		WriteTimeout:      10 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ShutdownTimeout:   30 * time.Second,
+	}
+}
+
+// Deps are what the server serves.
+type Deps struct {
+	Log          *slog.Logger
+	GraphQL      http.Handler
+	Authenticate func(ctx context.Context, secret string) (*hjx.Principal, error)
+	Ready        func(ctx context.Context) error
+	// Pages serves the browser pages and static files (playground, templates).
+	Pages http.Handler
+}
+
+// Handler returns the server's routes with every middleware applied.
+func Handler(cfg Config, d Deps) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", limitBody(cfg, authenticate(d, d.GraphQL)))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := d.Ready(ctx); err != nil {
+			d.Log.WarnContext(ctx, "not ready", "error", err.Error())
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte("database unreachable\n"))
+			return
+		}
+		_, _ = w.Write([]byte("ready\n"))
+	})
+	if d.Pages != nil {
+		mux.Handle("/", d.Pages)
+	}
+	c := cors.New(cors.Options{
+		AllowedOrigins: cfg.CORSOrigins,
+		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
+		AllowedHeaders: []string{"Authorization", "Content-Type"},
+		MaxAge:         600,
+	})
+	return accessLog(d.Log, c.Handler(mux))
+}
+
+// New returns an http.Server with the configured timeouts.
+func New(cfg Config, d Deps) *http.Server {
+	return &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           Handler(cfg, d),
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(d.Log.Handler(), slog.LevelWarn),
+		MaxHeaderBytes:    64 << 10,
+	}
+}
+
+// Serve runs srv on ln until ctx ends, then shuts down gracefully: in-flight
+// requests (an upload's transaction, say) get up to timeout to finish.
+func Serve(ctx context.Context, srv *http.Server, ln net.Listener, timeout time.Duration, log *slog.Logger) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "grace", timeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// limitBody caps request bodies: multipart uploads to MaxUploadBytes, everything
+// else to MaxBodyBytes. Reading past the cap fails the request, not the server.
+func limitBody(cfg Config, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		limit := cfg.MaxBodyBytes
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+			limit = cfg.MaxUploadBytes
+		}
+		if r.ContentLength > limit {
+			writeError(w, http.StatusRequestEntityTooLarge, hjx.CodeInvalid, "request body is larger than the limit of "+byteSize(limit))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// authenticate resolves the bearer token into a principal on the request context.
+// No header means an anonymous caller (public fields only); a header with a bad
+// token is refused outright, so a client learns at once that its token is dead.
+func authenticate(d Deps, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := r.Header.Get("Authorization")
+		if h == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		secret, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok {
+			writeError(w, http.StatusUnauthorized, hjx.CodeUnauthenticated, "the Authorization header must be: Bearer <token>")
+			return
+		}
+		p, err := d.Authenticate(r.Context(), strings.TrimSpace(secret))
+		if err != nil {
+			code := hjx.ErrorCode(err)
+			if code == hjx.CodeUnauthenticated {
+				writeError(w, http.StatusUnauthorized, code, err.(*hjx.Error).Message)
+				return
+			}
+			d.Log.ErrorContext(r.Context(), "authenticate", "error", err.Error())
+			writeError(w, http.StatusServiceUnavailable, hjx.CodeUnavailable, "the service cannot check tokens right now; try again shortly")
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(hjx.WithPrincipal(r.Context(), p)))
+	})
+}
+
+// writeError answers in GraphQL's response shape, so clients handle one format.
+func writeError(w http.ResponseWriter, status int, code hjx.Code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"errors": []any{map[string]any{"message": msg, "extensions": map[string]any{"code": string(code)}}},
+	})
+}
+
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return itoa(n>>20) + " MiB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return itoa(n>>10) + " KiB"
+	}
+	return itoa(n) + " bytes"
+}
+
+func itoa(n int64) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
