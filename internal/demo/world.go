@@ -1,0 +1,89 @@
+// Package demo builds the deterministic demo world of `hjx seed --demo`: UK and US
+// partners, their sharing policies, a research project and 2019-2021 quarterly
+// figures for every codebook metric. The figures are invented but plausible in
+// magnitude (Beardon 2018, Woodhead 2018, NCMLP measures; see
+// internal/reference/SOURCES.md), with some deliberately small cells so that
+// disclosure control has something to do. Everything is derived from fixed seeds:
+// the same binary always produces the same world.
+package demo
+
+// PartnerSpec is one demo partner and how it shares.
+type PartnerSpec struct {
+	ID, Name, Country, Region, Model string
+	HealthSettings                   []string
+	AdviceDomains                    []string
+	// Size scales the partner's caseload: a small hospice sees fewer clients than an
+	// inner-city GP network.
+	Size float64
+	// Policy is the sharing policy the partner sets; nil leaves it without one (it
+	// then shares with no one: POLICY_MISSING).
+	Policy *PolicySpec
+	// IhelpOnly partners record issues by I-HELP category, not by fine domain.
+	IhelpOnly bool
+}
+
+// PolicySpec is a demo partner's sharing policy, in DUO terms.
+type PolicySpec struct {
+	Permission            string // GRU, HMB or NRES
+	NonCommercialOnly     bool
+	NotForProfitOnly      bool
+	AllowedCountries      []string
+	CollaborationRequired bool
+	EthicsRequired        bool
+	PublicationRequired   bool
+	Identifiable          bool
+	MinCell               int // 0: the country's default
+}
+
+var ukDomains = []string{"WELFARE_BENEFITS", "DEBT", "HOUSING", "UTILITIES", "EMPLOYMENT", "IMMIGRATION", "COMMUNITY_CARE", "FAMILY"}
+var usDomains = []string{"WELFARE_BENEFITS", "HEALTH_INSURANCE", "HOUSING", "UTILITIES", "EDUCATION", "IMMIGRATION", "LEGAL_STATUS_OTHER", "FAMILY"}
+
+// Partners is the demo directory: 9 UK partnerships (England, Wales, Scotland) and
+// 9 US ones (several states), across the health settings advice is embedded in.
+func Partners() []PartnerSpec {
+	gru := &PolicySpec{Permission: "GRU"}
+	return []PartnerSpec{
+		{ID: "leeds-gp-welfare-rights", Name: "Leeds GP Welfare Rights (demo)", Country: "GB", Region: "GB-ENG", Model: "HJP",
+			HealthSettings: []string{"PRIMARY_CARE"}, AdviceDomains: ukDomains, Size: 1.4, Policy: &PolicySpec{Permission: "GRU", Identifiable: true}},
+		{ID: "tower-hamlets-gp-advice", Name: "Tower Hamlets GP Advice (demo)", Country: "GB", Region: "GB-ENG", Model: "HJP",
+			HealthSettings: []string{"PRIMARY_CARE"}, AdviceDomains: ukDomains, Size: 1.6, Policy: gru},
+		{ID: "manchester-maternity-advice", Name: "Manchester Maternity Advice (demo)", Country: "GB", Region: "GB-ENG", Model: "HJP",
+			HealthSettings: []string{"MATERNITY"}, AdviceDomains: []string{"WELFARE_BENEFITS", "HOUSING", "DEBT", "IMMIGRATION"}, Size: 0.6,
+			Policy: &PolicySpec{Permission: "HMB"}},
+		{ID: "bristol-mental-health-advice", Name: "Bristol Mental Health Advice (demo)", Country: "GB", Region: "GB-ENG", Model: "HJP",
+			HealthSettings: []string{"MENTAL_HEALTH"}, AdviceDomains: ukDomains, Size: 0.9,
+			Policy: &PolicySpec{Permission: "GRU", NonCommercialOnly: true, NotForProfitOnly: true}},
+		{ID: "newcastle-hospital-welfare", Name: "Newcastle Hospital Welfare Service (demo)", Country: "GB", Region: "GB-ENG", Model: "HJP",
+			HealthSettings: []string{"HOSPITAL"}, AdviceDomains: ukDomains, Size: 1.1, Policy: gru},
+		{ID: "cardiff-hospice-advice", Name: "Cardiff Hospice Advice (demo)", Country: "GB", Region: "GB-WLS", Model: "HJP",
+			HealthSettings: []string{"HOSPICE"}, AdviceDomains: []string{"WELFARE_BENEFITS", "DEBT", "COMMUNITY_CARE"}, Size: 0.3,
+			Policy: &PolicySpec{Permission: "GRU", CollaborationRequired: true}},
+		{ID: "swansea-gp-advice", Name: "Swansea GP Advice (demo)", Country: "GB", Region: "GB-WLS", Model: "HJP",
+			HealthSettings: []string{"PRIMARY_CARE"}, AdviceDomains: ukDomains, Size: 0.8, Policy: gru},
+		{ID: "glasgow-deep-end-advice", Name: "Glasgow Deep End Advice (demo)", Country: "GB", Region: "GB-SCT", Model: "HJP",
+			HealthSettings: []string{"PRIMARY_CARE"}, AdviceDomains: ukDomains, Size: 1.2, Policy: gru},
+		{ID: "edinburgh-infirmary-welfare", Name: "Edinburgh Infirmary Welfare Rights (demo)", Country: "GB", Region: "GB-SCT", Model: "HJP",
+			HealthSettings: []string{"HOSPITAL"}, AdviceDomains: ukDomains, Size: 0.7, Policy: nil},
+
+		{ID: "boston-childrens-mlp", Name: "Boston Children's MLP (demo)", Country: "US", Region: "US-MA", Model: "MLP",
+			HealthSettings: []string{"PAEDIATRIC"}, AdviceDomains: usDomains, Size: 1.3, Policy: gru},
+		{ID: "bronx-chc-mlp", Name: "Bronx Community Health Center MLP (demo)", Country: "US", Region: "US-NY", Model: "MLP",
+			HealthSettings: []string{"COMMUNITY_HEALTH_CENTRE"}, AdviceDomains: usDomains, Size: 1.5, Policy: gru, IhelpOnly: true},
+		{ID: "chicago-chc-legal", Name: "Chicago CHC Legal Partnership (demo)", Country: "US", Region: "US-IL", Model: "MLP",
+			HealthSettings: []string{"COMMUNITY_HEALTH_CENTRE"}, AdviceDomains: usDomains, Size: 1.0, Policy: gru},
+		{ID: "cincinnati-childrens-mlp", Name: "Cincinnati Children's MLP (demo)", Country: "US", Region: "US-OH", Model: "MLP",
+			HealthSettings: []string{"PAEDIATRIC"}, AdviceDomains: usDomains, Size: 1.1, Policy: &PolicySpec{Permission: "HMB", EthicsRequired: true}},
+		{ID: "houston-hospital-mlp", Name: "Houston Hospital MLP (demo)", Country: "US", Region: "US-TX", Model: "MLP",
+			HealthSettings: []string{"HOSPITAL"}, AdviceDomains: usDomains, Size: 0.9,
+			Policy: &PolicySpec{Permission: "GRU", AllowedCountries: []string{"US"}}},
+		{ID: "oakland-chc-mlp", Name: "Oakland CHC MLP (demo)", Country: "US", Region: "US-CA", Model: "MLP",
+			HealthSettings: []string{"COMMUNITY_HEALTH_CENTRE"}, AdviceDomains: usDomains, Size: 0.8, Policy: gru, IhelpOnly: true},
+		{ID: "seattle-behavioral-mlp", Name: "Seattle Behavioral Health MLP (demo)", Country: "US", Region: "US-WA", Model: "MLP",
+			HealthSettings: []string{"MENTAL_HEALTH"}, AdviceDomains: usDomains, Size: 0.5, Policy: &PolicySpec{Permission: "GRU", PublicationRequired: true}},
+		{ID: "atlanta-primary-care-mlp", Name: "Atlanta Primary Care MLP (demo)", Country: "US", Region: "US-GA", Model: "MLP",
+			HealthSettings: []string{"PRIMARY_CARE"}, AdviceDomains: usDomains, Size: 0.7, Policy: gru},
+		{ID: "philadelphia-maternity-mlp", Name: "Philadelphia Maternity MLP (demo)", Country: "US", Region: "US-PA", Model: "MLP",
+			HealthSettings: []string{"MATERNITY"}, AdviceDomains: []string{"WELFARE_BENEFITS", "HEALTH_INSURANCE", "HOUSING", "FAMILY"}, Size: 0.4,
+			Policy: &PolicySpec{Permission: "GRU", MinCell: 15}},
+	}
+}
