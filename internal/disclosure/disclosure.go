@@ -387,6 +387,9 @@ func build(cfg Config, cells []Cell) ([]cellState, error) {
 		if len(c.Key) != len(cells[0].Key) {
 			return nil, bad("key has %d values, cell 0 has %d", len(c.Key), len(cells[0].Key))
 		}
+		if c.Kind != cells[0].Kind {
+			return nil, bad("kind %s, cell 0 is %s: a table holds one metric", c.Kind, cells[0].Kind)
+		}
 		key := keyOf(c.Key, -1)
 		if j, dup := seen[key]; dup {
 			return nil, bad("same key as cell %d", j)
@@ -439,7 +442,7 @@ func (c Config) secondary(states []cellState, cells []Cell) {
 	if len(cells) == 0 {
 		return
 	}
-	t := siblingSets(cells)
+	t := siblingSets(cells, states)
 	queue := make([]int, len(t.sets))
 	queued := make([]bool, len(t.sets))
 	for s := range t.sets {
@@ -456,6 +459,7 @@ func (c Config) secondary(states []cellState, cells []Cell) {
 			}
 			states[i].reason = Secondary
 			for _, u := range t.setsOf[i] {
+				t.suppressed[u]++
 				if u != s && !queued[u] {
 					queue, queued[u] = append(queue, u), true
 				}
@@ -465,16 +469,18 @@ func (c Config) secondary(states []cellState, cells []Cell) {
 }
 
 // siblings holds the sibling sets of a table: sets[s] lists the cells of set s,
-// setsOf[i] the sets cell i belongs to (one per grouped dimension at most).
+// setsOf[i] the sets cell i belongs to (one per grouped dimension at most),
+// suppressed[s] how many cells of set s are suppressed so far.
 type siblings struct {
-	sets   [][]int
-	setsOf [][]int
+	sets       [][]int
+	setsOf     [][]int
+	suppressed []int
 }
 
 // siblingSets groups, for each grouped dimension, the cells whose keys agree
 // everywhere else. Singleton sets are dropped: a lone cell equals its margin, which
 // is protected as a cell of its own query.
-func siblingSets(cells []Cell) siblings {
+func siblingSets(cells []Cell, states []cellState) siblings {
 	t := siblings{setsOf: make([][]int, len(cells))}
 	for dim := range len(cells[0].Key) {
 		index := map[string]int{}
@@ -493,10 +499,15 @@ func siblingSets(cells []Cell) siblings {
 			if len(set) < 2 {
 				continue
 			}
+			n := 0
 			for _, i := range set {
 				t.setsOf[i] = append(t.setsOf[i], len(t.sets))
+				if states[i].reason != "" {
+					n++
+				}
 			}
 			t.sets = append(t.sets, set)
+			t.suppressed = append(t.suppressed, n)
 		}
 	}
 	return t
@@ -558,7 +569,7 @@ func (t siblings) cheapest(states []cellState, s int) (int, bool) {
 		r := rank{}
 		r.zero, r.size = states[i].measure()
 		for _, u := range t.setsOf[i] {
-			if u != s && !t.anySuppressed(states, u) {
+			if u != s && t.suppressed[u] == 0 {
 				r.opens++
 			}
 		}
@@ -567,15 +578,6 @@ func (t siblings) cheapest(states []cellState, s int) (int, bool) {
 		}
 	}
 	return best, best >= 0
-}
-
-func (t siblings) anySuppressed(states []cellState, s int) bool {
-	for _, i := range t.sets[s] {
-		if states[i].reason != "" {
-			return true
-		}
-	}
-	return false
 }
 
 // publish fills the rounded figures of a cell that passed every rule.

@@ -363,6 +363,7 @@ func TestProtectInvalid(t *testing.T) {
 	}{
 		{"ErrInvalidKeyLengths", Config{}, []Cell{keyed(count(30), "a"), keyed(count(30), "a", "b")}},
 		{"ErrInvalidDuplicateKey", Config{}, []Cell{keyed(count(30), "a"), keyed(count(40), "a")}},
+		{"ErrInvalidMixedKinds", Config{}, []Cell{keyed(count(30), "a"), keyed(prop(30, 40), "b")}},
 		{"ErrInvalidKind", Config{}, []Cell{{Kind: "MEDIAN", Value: 3, Contributions: threeGB()}}},
 		{"ErrInvalidFractionalCount", Config{}, []Cell{count(2.5)}},
 		{"ErrInvalidNegativeCount", Config{}, []Cell{count(-10)}},
