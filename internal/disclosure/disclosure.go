@@ -1,0 +1,654 @@
+// Package disclosure applies hjx's statistical disclosure control to every output
+// cell of a pooled outcome query (DESIGN.md section 4, "Disclosure control", steps
+// 1-6; the rules, their sources and the choices made here are set out in
+// docs/DISCLOSURE.md).
+//
+// The caller pools the partners' figures into cells and hands each cell over with
+// its per-partner contributions; Protect returns the cells that may be published,
+// in the same order, suppressed or rounded:
+//
+//  1. k for a cell is the largest min_cell among the partners contributing to it,
+//     never below the platform floor (default 8: OpenSAFELY and NHS Digital
+//     suppress 1-7; a US partner's policy of 11 follows CMS and PCORnet, 1-10).
+//  2. Primary suppression (SMALL_CELL): a count, numerator, denominator or
+//     complement (denominator - numerator) in 1..k-1; a mean or money amount over
+//     fewer than k persons. Zero counts are shown.
+//  3. Partner rules: the figures of partners that are not identifiable must be
+//     pooled with at least two other such partners (TOO_FEW_PARTNERS, DataSHIELD's
+//     3); a money amount where the two largest of those partners' contributions
+//     exceed 85% of their total is suppressed (DOMINANCE, the (2, 85) rule of
+//     sdcTable).
+//  4. Secondary suppression (SECONDARY): a set of sibling cells (cells that differ
+//     in exactly one grouped dimension) never has exactly one suppressed cell, and
+//     the suppressed cells of a set taken together must themselves pass rules 2 and
+//     3, because a researcher who queries the margin recovers them by subtraction.
+//     This is iterated until no set needs more.
+//  5. Rounding after suppression: counts, numerators and n to the nearest 5, money
+//     to the nearest 10 units, means and SDs to 1 decimal (half away from zero).
+//  6. Suppressed cells carry their reason and no number.
+//
+// The package is pure: no SQL, no HTTP, no clock, no package-level state.
+package disclosure
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/shopspring/decimal"
+)
+
+// Kind is the metric kind of a cell; it decides which figures are checked and how
+// they are rounded. The values are the codebook's kinds.
+type Kind string
+
+// The metric kinds of DESIGN.md section 3.
+const (
+	Count      Kind = "COUNT"      // Value is a count of persons or issues.
+	Proportion Kind = "PROPORTION" // Value is the numerator, N the denominator.
+	Amount     Kind = "AMOUNT"     // Value is a money total, N the clients it covers.
+	Mean       Kind = "MEAN"       // Value is a mean, N the persons measured, SD optional.
+)
+
+// Reason says why a cell was suppressed. The values are the GraphQL enum
+// SuppressionReason.
+type Reason string
+
+// Suppression reasons, in the order rules are applied: a cell failing several
+// primary rules reports the first.
+const (
+	SmallCell      Reason = "SMALL_CELL"
+	TooFewPartners Reason = "TOO_FEW_PARTNERS"
+	Dominance      Reason = "DOMINANCE"
+	Secondary      Reason = "SECONDARY"
+)
+
+// Reasons lists every suppression reason in a stable order, so that callers can
+// report counts by reason deterministically (zero counts included if they wish).
+func Reasons() []Reason {
+	return []Reason{SmallCell, TooFewPartners, Dominance, Secondary}
+}
+
+// Output precision of published figures (DESIGN.md section 4, step 5).
+const (
+	// RoundingBase is the base counts, numerators and n are rounded to.
+	RoundingBase = 5
+	// MoneyUnit is what money totals are rounded to (units of the reporting currency).
+	MoneyUnit = 10
+	// MeanDecimals is the number of decimals of published means and SDs.
+	MeanDecimals = 1
+	// RateDecimals is the number of decimals of a proportion's published rate. The
+	// rate is computed from the rounded numerator and denominator, so it tells
+	// nothing they do not.
+	RateDecimals = 3
+)
+
+// Config holds the platform-wide disclosure settings. A zero field takes the
+// platform default, so Config{} is the strict default policy and a deployment sets
+// only what it changes.
+type Config struct {
+	// Floor is the smallest k any cell gets, whatever the partners' policies say.
+	// Default 8 (suppress 1-7).
+	Floor int
+	// MinPartners is how many non-identifiable partners a cell must pool, if it
+	// pools any. Default 3 (DataSHIELD nfilter.tab).
+	MinPartners int
+	// DominanceN and DominanceK are the (n, k) dominance rule for money: the n
+	// largest non-identifiable contributions must not exceed k (a fraction) of their
+	// total. Default (2, 0.85).
+	DominanceN int
+	DominanceK float64
+}
+
+// Platform defaults (DESIGN.md section 4; reference/SOURCES.md).
+const (
+	DefaultFloor       = 8
+	DefaultMinPartners = 3
+	DefaultDominanceN  = 2
+	DefaultDominanceK  = 0.85
+)
+
+// DefaultConfig returns the platform defaults spelled out.
+func DefaultConfig() Config {
+	return Config{Floor: DefaultFloor, MinPartners: DefaultMinPartners,
+		DominanceN: DefaultDominanceN, DominanceK: DefaultDominanceK}
+}
+
+// resolved fills the zero fields with the defaults and rejects settings that would
+// weaken protection to nothing.
+func (c Config) resolved() (Config, error) {
+	if c.Floor == 0 {
+		c.Floor = DefaultFloor
+	}
+	if c.MinPartners == 0 {
+		c.MinPartners = DefaultMinPartners
+	}
+	if c.DominanceN == 0 {
+		c.DominanceN = DefaultDominanceN
+	}
+	if c.DominanceK == 0 {
+		c.DominanceK = DefaultDominanceK
+	}
+	switch {
+	case c.Floor < 2:
+		return c, fmt.Errorf("disclosure: floor %d: must be at least 2", c.Floor)
+	case c.MinPartners < 1:
+		return c, fmt.Errorf("disclosure: min partners %d: must be at least 1", c.MinPartners)
+	case c.DominanceN < 1:
+		return c, fmt.Errorf("disclosure: dominance n %d: must be at least 1", c.DominanceN)
+	case !(c.DominanceK > 0 && c.DominanceK <= 1):
+		return c, fmt.Errorf("disclosure: dominance k %v: must be in (0, 1]", c.DominanceK)
+	}
+	return c, nil
+}
+
+// Contribution is one partner's share of a cell. A partner may appear more than
+// once (several of its rows fall in one cell, e.g. months of a year); its shares
+// are added up, its largest MinCell applies, and it counts as identifiable only if
+// every share says so.
+type Contribution struct {
+	PartnerID string
+	// MinCell is the partner's policy min_cell (GB default 8, US 11); values below
+	// the platform floor are raised to it.
+	MinCell int
+	// Identifiable is the partner's policy: it accepts outputs showing its own
+	// figures on their own.
+	Identifiable bool
+	// Value is the partner's count, numerator or money total (in the reporting
+	// currency) in this cell; only money is used, for the dominance rule.
+	Value float64
+	// N is the partner's n in this cell (informational).
+	N int
+}
+
+// Cell is one pooled output cell before protection.
+type Cell struct {
+	// Key holds one value per grouped dimension, in the query's order; "" is a value
+	// like any other. All cells of one call must have keys of the same length, and no
+	// two the same key.
+	Key  []string
+	Kind Kind
+	// Value is the count (Count), the numerator (Proportion), the money total in the
+	// reporting currency (Amount) or the mean (Mean).
+	Value float64
+	// N is the denominator (Proportion), the clients covered (Amount) or the persons
+	// measured (Mean). It is ignored, and never published, for a Count.
+	N int
+	// SD is the pooled standard deviation of a Mean, nil when unknown.
+	SD            *float64
+	Contributions []Contribution
+}
+
+// Protected is a cell as it may be published. A suppressed cell has Suppressed
+// set, its Reason, and no number: Value, N, SD and Rate are nil.
+type Protected struct {
+	Key []string
+	// Value is the rounded count, numerator, money total or mean.
+	Value *float64
+	// N is the rounded n (nil for a Count).
+	N *int
+	// SD is the rounded SD of a Mean, nil when unknown or not a Mean.
+	SD *float64
+	// Rate is a Proportion's rounded numerator over its rounded denominator, nil
+	// when the rounded denominator is zero or the cell is not a Proportion.
+	Rate *float64
+	// Partners is the number of distinct partners contributing. It is shown for
+	// suppressed cells too: it counts organisations, not persons, and explains
+	// TOO_FEW_PARTNERS.
+	Partners   int
+	Suppressed bool
+	Reason     Reason
+}
+
+// Summary reports what protection did, for the result's DisclosureSummary.
+type Summary struct {
+	// K is the largest k applied to any cell (the floor when there are no cells):
+	// cells pooling only GB partners may have been held to a smaller k, never a
+	// larger one.
+	K            int
+	RoundingBase int
+	Suppressed   int
+	ByReason     map[Reason]int
+}
+
+// ErrInvalidCell reports cells that cannot be protected as given: the caller's
+// pooling is at fault, and nothing should be published.
+var ErrInvalidCell = errors.New("disclosure: invalid cell")
+
+// share is one partner's merged contribution to a cell or a union of cells.
+type share struct {
+	partner      string
+	minCell      int
+	identifiable bool
+	value        decimal.Decimal
+}
+
+// figure is what a researcher can learn about one set of persons: a cell itself or,
+// by subtracting published cells from a margin, the union of suppressed cells. The
+// primary rules apply to both.
+type figure struct {
+	kind   Kind
+	value  float64 // count or numerator (whole), or money total
+	n      int
+	shares []share // one per partner, in first-seen order
+}
+
+// add merges another figure of the same kind (a sibling) into f.
+func (f *figure) add(g figure) {
+	f.value += g.value
+	f.n += g.n
+	for _, s := range g.shares {
+		f.addShare(s)
+	}
+}
+
+func (f *figure) addShare(s share) {
+	for i := range f.shares {
+		if f.shares[i].partner == s.partner {
+			f.shares[i].minCell = max(f.shares[i].minCell, s.minCell)
+			f.shares[i].identifiable = f.shares[i].identifiable && s.identifiable
+			f.shares[i].value = f.shares[i].value.Add(s.value)
+			return
+		}
+	}
+	f.shares = append(f.shares, s)
+}
+
+// k is the threshold of rule 1.
+func (c Config) k(shares []share) int {
+	k := c.Floor
+	for _, s := range shares {
+		k = max(k, s.minCell)
+	}
+	return k
+}
+
+// primary applies rules 2 and 3 to a figure and returns the first reason it fails,
+// "" if it may be published.
+func (c Config) primary(f figure) Reason {
+	k := c.k(f.shares)
+	small := func(x int) bool { return x >= 1 && x < k }
+	switch f.kind {
+	case Count:
+		if small(int(f.value)) {
+			return SmallCell
+		}
+	case Proportion:
+		num := int(f.value)
+		if small(num) || small(f.n) || small(f.n-num) {
+			return SmallCell
+		}
+	case Amount, Mean:
+		// Fewer than k persons, zero included: a mean of nobody is undefined and a
+		// money figure is only shown over k clients.
+		if f.n < k {
+			return SmallCell
+		}
+	}
+	var pooled []decimal.Decimal // non-identifiable partners' magnitudes
+	for _, s := range f.shares {
+		if !s.identifiable {
+			pooled = append(pooled, s.value.Abs())
+		}
+	}
+	// Identifiable partners' figures may be published on their own, so they can be
+	// subtracted from the cell: what remains must still pool MinPartners partners.
+	// A cell of identifiable partners only is exempt; a cell of nobody is not
+	// publishable as a pooled figure.
+	if len(f.shares) == 0 || (len(pooled) > 0 && len(pooled) < c.MinPartners) {
+		return TooFewPartners
+	}
+	if f.kind == Amount && len(pooled) > 0 && c.dominated(pooled) {
+		return Dominance
+	}
+	return ""
+}
+
+// dominated reports whether the DominanceN largest magnitudes exceed DominanceK of
+// their total. Exact decimal arithmetic keeps "exactly 85%" published.
+func (c Config) dominated(magnitudes []decimal.Decimal) bool {
+	slices.SortFunc(magnitudes, func(a, b decimal.Decimal) int { return b.Cmp(a) })
+	total, top := decimal.Zero, decimal.Zero
+	for i, m := range magnitudes {
+		total = total.Add(m)
+		if i < c.DominanceN {
+			top = top.Add(m)
+		}
+	}
+	if !total.IsPositive() {
+		return false
+	}
+	return top.GreaterThan(decimal.NewFromFloat(c.DominanceK).Mul(total))
+}
+
+// cellState is a cell under protection.
+type cellState struct {
+	fig    figure
+	k      int
+	reason Reason
+}
+
+// measure orders candidates for secondary suppression: the figure whose loss costs
+// least. Zero cells come last, as suppressing a cell that is known or guessed to be
+// empty protects nothing.
+func (s *cellState) measure() (zero bool, size float64) {
+	size = float64(s.fig.n)
+	if s.fig.kind == Count {
+		size = s.fig.value
+	}
+	return size == 0, size
+}
+
+// Protect applies the disclosure rules to cells and returns them in input order,
+// with a summary. It fails, publishing nothing, when the configuration or a cell is
+// invalid (an error wrapping ErrInvalidCell for cells).
+func Protect(cfg Config, cells []Cell) ([]Protected, Summary, error) {
+	cfg, err := cfg.resolved()
+	if err != nil {
+		return nil, Summary{}, err
+	}
+	states, err := build(cfg, cells)
+	if err != nil {
+		return nil, Summary{}, err
+	}
+	for i := range states {
+		states[i].reason = cfg.primary(states[i].fig)
+	}
+	cfg.secondary(states, cells)
+
+	sum := Summary{K: cfg.Floor, RoundingBase: RoundingBase, ByReason: map[Reason]int{}}
+	out := make([]Protected, len(cells))
+	for i, c := range cells {
+		st := &states[i]
+		sum.K = max(sum.K, st.k)
+		out[i] = Protected{Key: slices.Clone(c.Key), Partners: len(st.fig.shares)}
+		if st.reason != "" {
+			out[i].Suppressed, out[i].Reason = true, st.reason
+			sum.Suppressed++
+			sum.ByReason[st.reason]++
+			continue
+		}
+		publish(&out[i], c)
+	}
+	return out, sum, nil
+}
+
+// build validates the cells and turns them into figures.
+func build(cfg Config, cells []Cell) ([]cellState, error) {
+	states := make([]cellState, len(cells))
+	seen := make(map[string]int, len(cells))
+	for i, c := range cells {
+		bad := func(format string, args ...any) error {
+			return fmt.Errorf("%w %d (key %q): %s", ErrInvalidCell, i, c.Key, fmt.Sprintf(format, args...))
+		}
+		if len(c.Key) != len(cells[0].Key) {
+			return nil, bad("key has %d values, cell 0 has %d", len(c.Key), len(cells[0].Key))
+		}
+		if c.Kind != cells[0].Kind {
+			return nil, bad("kind %s, cell 0 is %s: a table holds one metric", c.Kind, cells[0].Kind)
+		}
+		key := keyOf(c.Key, -1)
+		if j, dup := seen[key]; dup {
+			return nil, bad("same key as cell %d", j)
+		}
+		seen[key] = i
+		if !finite(c.Value) || (c.SD != nil && (!finite(*c.SD) || *c.SD < 0)) {
+			return nil, bad("value or sd is not a finite number (sd >= 0)")
+		}
+		n := c.N
+		switch c.Kind {
+		case Count:
+			n = 0
+			if !whole(c.Value) || c.Value < 0 {
+				return nil, bad("count %v is not a whole number >= 0", c.Value)
+			}
+		case Proportion:
+			if !whole(c.Value) || c.Value < 0 || c.Value > float64(c.N) {
+				return nil, bad("numerator %v is not a whole number in 0..n (n = %d)", c.Value, c.N)
+			}
+		case Amount:
+			if c.Value < 0 || c.N < 0 {
+				return nil, bad("money total %v and n %d must be >= 0", c.Value, c.N)
+			}
+		case Mean:
+			if c.N < 0 {
+				return nil, bad("n %d must be >= 0", c.N)
+			}
+		default:
+			return nil, bad("unknown kind %q", c.Kind)
+		}
+		fig := figure{kind: c.Kind, value: c.Value, n: n}
+		for _, p := range c.Contributions {
+			if p.PartnerID == "" || p.MinCell < 0 || !finite(p.Value) || (c.Kind == Amount && p.Value < 0) {
+				return nil, bad("contribution of partner %q: needs an id, min cell >= 0 and a finite value (>= 0 for money)", p.PartnerID)
+			}
+			fig.addShare(share{partner: p.PartnerID, minCell: p.MinCell, identifiable: p.Identifiable,
+				value: decimal.NewFromFloat(p.Value)})
+		}
+		states[i] = cellState{fig: fig, k: cfg.k(fig.shares)}
+	}
+	return states, nil
+}
+
+// secondary applies rule 4 until no sibling set needs more suppression. A set is
+// revisited whenever one of its cells is newly suppressed, so the work is bounded
+// by the number of suppressions times the sets each cell belongs to; sets are
+// visited in a fixed order (dimension, then first appearance), so the outcome
+// depends only on the input.
+func (c Config) secondary(states []cellState, cells []Cell) {
+	if len(cells) == 0 {
+		return
+	}
+	t := siblingSets(cells, states)
+	queue := make([]int, len(t.sets))
+	queued := make([]bool, len(t.sets))
+	for s := range t.sets {
+		queue[s], queued[s] = s, true
+	}
+	for len(queue) > 0 {
+		s := queue[0]
+		queue = queue[1:]
+		queued[s] = false
+		for c.exposed(states, t.sets[s]) {
+			i, ok := t.cheapest(states, s)
+			if !ok {
+				break
+			}
+			states[i].reason = Secondary
+			for _, u := range t.setsOf[i] {
+				t.suppressed[u]++
+				if u != s && !queued[u] {
+					queue, queued[u] = append(queue, u), true
+				}
+			}
+		}
+	}
+}
+
+// siblings holds the sibling sets of a table: sets[s] lists the cells of set s,
+// setsOf[i] the sets cell i belongs to (one per grouped dimension at most),
+// suppressed[s] how many cells of set s are suppressed so far.
+type siblings struct {
+	sets       [][]int
+	setsOf     [][]int
+	suppressed []int
+}
+
+// siblingSets groups, for each grouped dimension, the cells whose keys agree
+// everywhere else. Singleton sets are dropped: a lone cell equals its margin, which
+// is protected as a cell of its own query.
+func siblingSets(cells []Cell, states []cellState) siblings {
+	t := siblings{setsOf: make([][]int, len(cells))}
+	for dim := range len(cells[0].Key) {
+		index := map[string]int{}
+		var sets [][]int
+		for i, cell := range cells {
+			key := keyOf(cell.Key, dim)
+			s, ok := index[key]
+			if !ok {
+				s = len(sets)
+				index[key] = s
+				sets = append(sets, nil)
+			}
+			sets[s] = append(sets[s], i)
+		}
+		for _, set := range sets {
+			if len(set) < 2 {
+				continue
+			}
+			n := 0
+			for _, i := range set {
+				t.setsOf[i] = append(t.setsOf[i], len(t.sets))
+				if states[i].reason != "" {
+					n++
+				}
+			}
+			t.sets = append(t.sets, set)
+			t.suppressed = append(t.suppressed, n)
+		}
+	}
+	return t
+}
+
+// exposed reports whether the suppressed cells of a sibling set can be recovered,
+// alone or together, by subtracting the published siblings from the margin: there
+// is exactly one, or their union fails the primary rules, while some sibling is
+// still published.
+func (c Config) exposed(states []cellState, set []int) bool {
+	var union figure
+	suppressed := 0
+	for _, i := range set {
+		if states[i].reason == "" {
+			continue
+		}
+		if suppressed == 0 {
+			union = figure{kind: states[i].fig.kind}
+		}
+		suppressed++
+		union.add(states[i].fig)
+	}
+	switch {
+	case suppressed == 0 || suppressed == len(set):
+		return false
+	case suppressed == 1:
+		return true
+	}
+	return c.primary(union) != ""
+}
+
+// cheapest returns the published cell of set s to suppress next: the smallest
+// sibling, with two refinements. A cell whose other sibling sets already hold a
+// suppression is preferred, since suppressing it there does not leave a new set
+// with exactly one suppressed cell (it stops cascades; in a one-dimensional table
+// every cell is in one set and this is simply the smallest). A zero cell comes last:
+// hiding a cell that is known or guessed to be empty protects nothing. Ties go to
+// the earliest cell.
+func (t siblings) cheapest(states []cellState, s int) (int, bool) {
+	type rank struct {
+		opens int // other sets of the cell that have no suppression yet
+		zero  bool
+		size  float64
+	}
+	less := func(a, b rank) bool {
+		if a.opens != b.opens {
+			return a.opens < b.opens
+		}
+		if a.zero != b.zero {
+			return !a.zero
+		}
+		return a.size < b.size
+	}
+	best, bestRank := -1, rank{}
+	for _, i := range t.sets[s] {
+		if states[i].reason != "" {
+			continue
+		}
+		r := rank{}
+		r.zero, r.size = states[i].measure()
+		for _, u := range t.setsOf[i] {
+			if u != s && t.suppressed[u] == 0 {
+				r.opens++
+			}
+		}
+		if best < 0 || less(r, bestRank) {
+			best, bestRank = i, r
+		}
+	}
+	return best, best >= 0
+}
+
+// publish fills the rounded figures of a cell that passed every rule.
+func publish(p *Protected, c Cell) {
+	switch c.Kind {
+	case Count:
+		p.Value = ptr(float64(RoundCount(int(c.Value))))
+	case Proportion:
+		num, n := RoundCount(int(c.Value)), RoundCount(c.N)
+		p.Value, p.N = ptr(float64(num)), ptr(n)
+		if n > 0 {
+			p.Rate = ptr(roundTo(float64(num)/float64(n), RateDecimals))
+		}
+	case Amount:
+		p.Value, p.N = ptr(RoundMoney(c.Value)), ptr(RoundCount(c.N))
+	case Mean:
+		p.Value, p.N = ptr(RoundMean(c.Value)), ptr(RoundCount(c.N))
+		if c.SD != nil {
+			p.SD = ptr(RoundMean(*c.SD))
+		}
+	}
+}
+
+// RoundCount rounds a count to the nearest multiple of RoundingBase. With an odd
+// base no whole number lies half way, so there is no tie to break.
+func RoundCount(x int) int {
+	r := x % RoundingBase
+	if r < 0 {
+		r += RoundingBase
+	}
+	if 2*r < RoundingBase {
+		return x - r
+	}
+	return x - r + RoundingBase
+}
+
+// RoundMoney rounds money to the nearest MoneyUnit (10 = 10^1, hence Round(-1)),
+// halves away from zero (1225 -> 1230, 1245 -> 1250). It rounds the shortest decimal
+// form of x, the figure a person would read, so binary noise cannot flip a half.
+func RoundMoney(x float64) float64 {
+	return decimal.NewFromFloat(x).Round(-1).InexactFloat64()
+}
+
+// RoundMean rounds a mean or SD to MeanDecimals decimals, halves away from zero
+// (2.25 -> 2.3, -2.25 -> -2.3), on the shortest decimal form of x.
+func RoundMean(x float64) float64 { return roundTo(x, MeanDecimals) }
+
+func roundTo(x float64, places int32) float64 {
+	return decimal.NewFromFloat(x).Round(places).InexactFloat64()
+}
+
+// keyOf encodes a key, leaving out the value at position skip (-1: none), so that
+// cells differing only there share an encoding. Values are length-prefixed: any
+// string is safe.
+func keyOf(key []string, skip int) string {
+	var b strings.Builder
+	for i, v := range key {
+		if i == skip {
+			b.WriteString("*|")
+			continue
+		}
+		b.WriteString(strconv.Itoa(len(v)))
+		b.WriteByte(':')
+		b.WriteString(v)
+		b.WriteByte('|')
+	}
+	return b.String()
+}
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+func whole(x float64) bool { return x == math.Trunc(x) && math.Abs(x) < 1<<52 }
+
+func ptr[T any](v T) *T { return &v }

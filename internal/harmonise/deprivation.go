@@ -1,0 +1,28 @@
+package harmonise
+
+import "fmt"
+
+// Deprivation schemes (DESIGN.md section 3).
+const (
+	// IMDDecile is England's Index of Multiple Deprivation decile, 1 = most deprived.
+	IMDDecile = "IMD_DECILE"
+	// ADIDecile is the US Area Deprivation Index decile, 10 = most disadvantaged.
+	ADIDecile = "ADI_DECILE"
+)
+
+// Quintile maps a deprivation decile onto the shared quintile, 1 = most deprived ..
+// 5 = least, so that UK and US rows group together: IMD q = ceil(d/2) (deciles 1-2
+// are Q1); ADI runs the other way, q = 6 - ceil(d/2) (deciles 9-10 are Q1).
+func Quintile(scheme string, decile int) (int, error) {
+	if decile < 1 || decile > 10 {
+		return 0, fmt.Errorf("harmonise: %s decile %d is not in 1..10", scheme, decile)
+	}
+	half := (decile + 1) / 2 // ceil(d/2)
+	switch scheme {
+	case IMDDecile:
+		return half, nil
+	case ADIDecile:
+		return 6 - half, nil
+	}
+	return 0, fmt.Errorf("harmonise: unknown deprivation scheme %q (want IMD_DECILE or ADI_DECILE)", scheme)
+}

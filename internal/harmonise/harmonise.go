@@ -1,0 +1,25 @@
+// Package harmonise puts UK Health Justice Partnership and US Medical-Legal
+// Partnership figures side by side (DESIGN.md section 4, "Harmonisation"):
+//
+//   - money, stored in its own currency (GBP or USD), is converted per observation
+//     into the reporting currency (GBP, USD or PPP international dollars) at the
+//     annual average rates of reference/exchange_rates.csv: the official rate,
+//     pounds per US dollar (IMF IFS, World Bank indicator PA.NUS.FCRF), and the PPP
+//     conversion factors, GDP, local currency per international dollar (World Bank
+//     ICP, PA.NUS.PPP; 1 for the US by definition). A year without a rate is never
+//     guessed: Convert returns ErrNoRate and the observation is left out (coverage
+//     NO_EXCHANGE_RATE);
+//   - an observation's rate year is the calendar year holding most of its period's
+//     months, ties going to the earlier year (RateYear);
+//   - periods fall into quarter and year buckets only when they lie wholly inside
+//     one (Bucket; coverage PERIOD_NOT_IN_BUCKET otherwise);
+//   - England's IMD deciles (1 = most deprived) and the US Area Deprivation Index
+//     deciles (10 = most disadvantaged) meet as quintiles, Q1 the most deprived
+//     (Quintile);
+//   - fine UK-style welfare domains roll up into the five US I-HELP categories by
+//     the crosswalk of reference/ihelp_crosswalk.csv (Crosswalk);
+//   - MEAN cells pool by the n-weighted mean and the pooled SD (PoolMeans).
+//
+// The package is pure: no SQL, no HTTP, no clock, no package-level state. Money is
+// exact decimal arithmetic (shopspring/decimal).
+package harmonise
