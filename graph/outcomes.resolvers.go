@@ -7,22 +7,41 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hjx-exchange/hjx/graph/generated"
 	"github.com/hjx-exchange/hjx/graph/model"
+	"github.com/hjx-exchange/hjx/internal/hjx"
 )
 
 func (r *excludedPartnerResolver) Partner(ctx context.Context, obj *model.ExcludedPartner) (*model.Partner, error) {
-	panic(fmt.Errorf("not implemented: Partner - partner"))
+	p, err := loadPartner(ctx, obj.PartnerID)
+	if err != nil {
+		return nil, err
+	}
+	return toPartner(p), nil
 }
 
 func (r *outcomeRowResolver) Partner(ctx context.Context, obj *model.OutcomeRow) (*model.Partner, error) {
-	panic(fmt.Errorf("not implemented: Partner - partner"))
+	if obj.PartnerID == "" {
+		return nil, nil // not grouped by partner, or the pooled row of non-identifiable partners
+	}
+	p, err := loadPartner(ctx, obj.PartnerID)
+	if err != nil {
+		return nil, err
+	}
+	return toPartner(p), nil
 }
 
 func (r *queryResolver) Outcomes(ctx context.Context, projectID string, query model.OutcomeQuery) (*model.OutcomeTable, error) {
-	panic(fmt.Errorf("not implemented: Outcomes - outcomes"))
+	t, err := r.OutcomeQueries.Query(ctx, hjx.PrincipalFrom(ctx), projectID, fromOutcomeQuery(query))
+	if err != nil {
+		return nil, err
+	}
+	metric, err := r.Directory.Metric(ctx, t.Metric)
+	if err != nil {
+		return nil, err
+	}
+	return toOutcomeTable(t, toMetric(*metric)), nil
 }
 
 func (r *Resolver) ExcludedPartner() generated.ExcludedPartnerResolver {

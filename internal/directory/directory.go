@@ -245,3 +245,18 @@ func (s *Service) Metrics(ctx context.Context) ([]Metric, error) {
 	}
 	return ms, nil
 }
+
+// Metric returns one codebook entry or NOT_FOUND.
+func (s *Service) Metric(ctx context.Context, code string) (*Metric, error) {
+	var m Metric
+	err := sqlx.GetContext(ctx, s.DB, &m, `
+		SELECT code, kind, unit, instrument, range_min::float8 AS range_min, range_max::float8 AS range_max, title, source
+		FROM metric_definitions WHERE code = $1`, code)
+	if postgres.IsNoRows(err) {
+		return nil, hjx.NotFound("metric")
+	}
+	if err != nil {
+		return nil, hjx.Internal(err, "get metric")
+	}
+	return &m, nil
+}

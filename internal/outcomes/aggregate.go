@@ -181,10 +181,11 @@ func buildSQL(in aggregateInput) string {
 	}
 	rateJoin := ``
 	if in.Kind == "AMOUNT" {
-		// The newest version of each year's rate. The year of an observation is the
-		// year its period starts in (internal/harmonise documents why).
+		// The newest version of each year's rate, for the calendar year holding most
+		// of the observation's months (harmonise.RateYear; ties go to the earlier).
 		rateJoin = `LEFT JOIN (SELECT DISTINCT ON (year) year, gbp_per_usd, ppp_gbp_per_intl_dollar, ppp_usd_per_intl_dollar
-			FROM exchange_rates ORDER BY year, version DESC) r ON r.year = extract(year FROM o.period_start)::int`
+			FROM exchange_rates ORDER BY year, version DESC) r ON r.year = ` + rateYear
+
 	}
 	factor := factorExpr(in.Kind, in.Currency)
 	return `WITH b AS (
@@ -223,6 +224,12 @@ SELECT 'excluded', b.excluded` + nulls.String() + `, b.partner_id, count(*), 0, 
 FROM b WHERE b.excluded IS NOT NULL
 GROUP BY b.excluded, b.partner_id`
 }
+
+// rateYear is harmonise.RateYear in SQL: periods span at most two calendar years,
+// so the end's year wins only when it holds more of the period's months.
+const rateYear = `(CASE WHEN extract(year FROM o.period_end) > extract(year FROM o.period_start)
+	AND extract(month FROM o.period_end) > 13 - extract(month FROM o.period_start)
+	THEN extract(year FROM o.period_end) ELSE extract(year FROM o.period_start) END)::int`
 
 // effectiveSetting is a row's health setting: its own, or its partner's when the
 // partner works in a single setting.

@@ -1,0 +1,71 @@
+package graph
+
+import (
+	"github.com/hjx-exchange/hjx/graph/model"
+	"github.com/hjx-exchange/hjx/internal/outcomes"
+)
+
+func fromOutcomeQuery(q model.OutcomeQuery) outcomes.Query {
+	out := outcomes.Query{Metric: q.Metric, Countries: stringSlice(q.Countries), From: q.From, To: q.To,
+		HealthSettings: stringSlice(q.HealthSettings), WelfareDomains: stringSlice(q.WelfareDomains)}
+	for _, d := range q.GroupBy {
+		out.GroupBy = append(out.GroupBy, outcomes.Dimension(d))
+	}
+	if q.Currency != nil {
+		out.Currency = string(*q.Currency)
+	}
+	return out
+}
+
+func optEnum[T ~string](s string) *T {
+	if s == "" {
+		return nil
+	}
+	v := T(s)
+	return &v
+}
+
+func toOutcomeTable(t *outcomes.Table, metric *model.MetricDefinition) *model.OutcomeTable {
+	out := &model.OutcomeTable{Metric: metric, Rows: []*model.OutcomeRow{},
+		Coverage: &model.Coverage{PartnersIncluded: len(t.Included), PartnersExcluded: []*model.ExcludedPartner{},
+			ObservationsExcluded: []*model.ExclusionCount{}},
+		Disclosure: &model.DisclosureSummary{K: t.K, RoundingBase: t.RoundingBase, SuppressedCells: t.SuppressedCells,
+			ByReason: []*model.ReasonCount{}}}
+	out.Currency = optEnum[model.ReportingCurrency](t.Currency)
+	for _, r := range t.Rows {
+		row := &model.OutcomeRow{Country: optEnum[model.Country](r.Country), PartnerID: r.PartnerID,
+			HealthSetting: optEnum[model.HealthSetting](r.HealthSetting), WelfareDomain: optEnum[model.WelfareDomain](r.WelfareDomain),
+			IhelpCategory: optEnum[model.IhelpCategory](r.IhelpCategory), AgeBand: optEnum[model.AgeBand](r.AgeBand),
+			Sex: optEnum[model.Sex](r.Sex), Value: r.Value, N: r.N, Sd: r.SD, Rate: r.Rate,
+			Suppressed: r.Suppressed, Suppression: optEnum[model.SuppressionReason](r.Reason)}
+		if r.Region != "" {
+			region := r.Region
+			row.Region = &region
+		}
+		if r.Period != "" {
+			period := r.Period
+			row.Period = &period
+		}
+		if r.DeprivationQuintile != 0 {
+			q := r.DeprivationQuintile
+			row.DeprivationQuintile = &q
+		}
+		partners := r.Partners
+		row.Partners = &partners
+		out.Rows = append(out.Rows, row)
+	}
+	for _, x := range t.PartnersExcluded {
+		ep := &model.ExcludedPartner{PartnerID: x.PartnerID}
+		for _, reason := range x.Reasons {
+			ep.Reasons = append(ep.Reasons, &model.DecisionReason{Code: reason.Code, Message: reason.Message})
+		}
+		out.Coverage.PartnersExcluded = append(out.Coverage.PartnersExcluded, ep)
+	}
+	for _, e := range t.ObservationsExcl {
+		out.Coverage.ObservationsExcluded = append(out.Coverage.ObservationsExcluded, &model.ExclusionCount{Reason: e.Reason, Count: e.Count})
+	}
+	for _, rc := range t.SuppressedByReason {
+		out.Disclosure.ByReason = append(out.Disclosure.ByReason, &model.ReasonCount{Reason: model.SuppressionReason(rc.Reason), Count: rc.Count})
+	}
+	return out
+}

@@ -1,0 +1,380 @@
+package outcomes
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/hjx-exchange/hjx/internal/access"
+	"github.com/hjx-exchange/hjx/internal/audit"
+	"github.com/hjx-exchange/hjx/internal/disclosure"
+	"github.com/hjx-exchange/hjx/internal/governance"
+	"github.com/hjx-exchange/hjx/internal/harmonise"
+	"github.com/hjx-exchange/hjx/internal/hjx"
+	"github.com/hjx-exchange/hjx/internal/postgres"
+)
+
+// Governance is what the outcome query needs from the access rules: whether the
+// caller may query the project, and every partner's decision for it.
+type Governance interface {
+	RequireOutcomeAccess(ctx context.Context, p *hjx.Principal, projectID string) error
+	DecisionsForProject(ctx context.Context, p *hjx.Principal, projectID string) ([]governance.PartnerDecision, error)
+}
+
+// Service answers outcome queries.
+type Service struct {
+	DB         *sqlx.DB
+	Governance Governance
+	Audit      *audit.Log
+	Disclosure disclosure.Config
+	Cache      *Cache
+	Now        func() time.Time
+}
+
+// Row is one published cell of an outcome table.
+type Row struct {
+	Country, Region, PartnerID, HealthSetting, WelfareDomain, IhelpCategory, AgeBand, Sex, Period string
+	DeprivationQuintile                                                                           int
+	Value                                                                                         *float64
+	N                                                                                             *int
+	SD, Rate                                                                                      *float64
+	Partners                                                                                      int
+	Suppressed                                                                                    bool
+	Reason                                                                                        string
+}
+
+// Excluded is a partner left out of a table, and why.
+type Excluded struct {
+	PartnerID string
+	Reasons   []access.Reason
+}
+
+// Table is a protected outcome table with its coverage and disclosure summary.
+type Table struct {
+	Metric             string
+	Kind               string
+	Currency           string // AMOUNT only
+	Rows               []Row
+	Included           []string // partners contributing to at least one cell
+	PartnersExcluded   []Excluded
+	ObservationsExcl   []ExclusionCount
+	K, RoundingBase    int
+	SuppressedCells    int
+	SuppressedByReason []ReasonCount
+}
+
+// ExclusionCount is how many observations a reason left out.
+type ExclusionCount struct {
+	Reason string
+	Count  int
+}
+
+// ReasonCount is how many cells a suppression reason hid.
+type ReasonCount struct {
+	Reason string
+	Count  int
+}
+
+// Query checks access, pools, harmonises and protects, and audits the query. The
+// cache is keyed by the data epoch (every committed upload, retraction, policy or
+// project change moves it) and the date, so a change is seen by the very next query.
+func (s *Service) Query(ctx context.Context, p *hjx.Principal, projectID string, q Query) (*Table, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.Governance.RequireOutcomeAccess(ctx, p, projectID); err != nil {
+		return nil, err
+	}
+	kind, err := s.metricKind(ctx, q.Metric)
+	if err != nil {
+		return nil, err
+	}
+	decisions, err := s.Governance.DecisionsForProject(ctx, p, projectID)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		allowed, identifiable []string
+		excluded              []Excluded
+		byPartner             = map[string]governance.PartnerDecision{}
+		countries             []string
+	)
+	for _, d := range decisions {
+		if d.Decision.Outcome != access.Allow {
+			excluded = append(excluded, Excluded{PartnerID: d.PartnerID, Reasons: d.Decision.Reasons})
+			continue
+		}
+		if len(q.Countries) > 0 && !slices.Contains(q.Countries, d.PartnerCountry) {
+			continue
+		}
+		allowed = append(allowed, d.PartnerID)
+		byPartner[d.PartnerID] = d
+		if d.Identifiable {
+			identifiable = append(identifiable, d.PartnerID)
+		}
+		if !slices.Contains(countries, d.PartnerCountry) {
+			countries = append(countries, d.PartnerCountry)
+		}
+	}
+	currency := ""
+	if kind == "AMOUNT" {
+		currency = q.Currency
+		if currency == "" {
+			currency = harmonise.DefaultCurrency(countries)
+		}
+	}
+
+	var table *Table
+	key := ""
+	if s.Cache != nil {
+		epoch, err := s.epoch(ctx)
+		if err != nil {
+			return nil, err
+		}
+		key = cacheKey(projectID, q, currency, thresholds(allowed, byPartner), identifiable, epoch, s.Now())
+		table = s.Cache.Get(key)
+	}
+	if table == nil {
+		table, err = s.compute(ctx, q, kind, currency, allowed, identifiable, byPartner, excluded)
+		if err != nil {
+			return nil, err
+		}
+		if s.Cache != nil {
+			s.Cache.Add(key, table)
+		}
+	}
+	if err := s.audit(ctx, p, projectID, q, currency, table); err != nil {
+		return nil, err
+	}
+	return table, nil
+}
+
+// thresholds lists each allowed partner with its min cell, for the cache key: the
+// same partners under other thresholds are another table.
+func thresholds(allowed []string, byPartner map[string]governance.PartnerDecision) []string {
+	out := make([]string, len(allowed))
+	for i, id := range allowed {
+		out[i] = id + ":" + itoa(byPartner[id].MinCell)
+	}
+	return out
+}
+
+func (s *Service) metricKind(ctx context.Context, code string) (string, error) {
+	var kind string
+	err := sqlx.GetContext(ctx, s.DB, &kind, `SELECT kind FROM metric_definitions WHERE code = $1`, code)
+	if postgres.IsNoRows(err) {
+		return "", hjx.Invalid("query.metric", "%q is not a codebook metric (see the metrics query)", code)
+	}
+	if err != nil {
+		return "", hjx.Internal(err, "look up metric")
+	}
+	return kind, nil
+}
+
+func (s *Service) compute(ctx context.Context, q Query, kind, currency string, allowed, identifiable []string,
+	byPartner map[string]governance.PartnerDecision, excluded []Excluded) (*Table, error) {
+	agg, err := aggregate(ctx, s.DB, aggregateInput{Query: q, Kind: kind, Allowed: allowed,
+		Identifiable: identifiable, Currency: currency})
+	if err != nil {
+		return nil, err
+	}
+	cells := make([]disclosure.Cell, len(agg.Cells))
+	contributing := map[string]bool{}
+	for i, rc := range agg.Cells {
+		cells[i] = toDisclosureCell(rc, disclosure.Kind(kind), byPartner)
+		for _, c := range rc.Contributions {
+			contributing[c.PartnerID] = true
+		}
+	}
+	protected, summary, err := disclosure.Protect(s.Disclosure, cells)
+	if err != nil {
+		return nil, hjx.Internal(err, "protect outcome cells")
+	}
+	t := &Table{Metric: q.Metric, Kind: kind, Currency: currency, Included: sortedKeys(contributing),
+		K: summary.K, RoundingBase: summary.RoundingBase, SuppressedCells: summary.Suppressed}
+	if t.K == 0 {
+		t.K = max(s.Disclosure.Floor, disclosure.DefaultFloor)
+	}
+	if t.RoundingBase == 0 {
+		t.RoundingBase = disclosure.RoundingBase
+	}
+	for _, r := range disclosure.Reasons() {
+		if n := summary.ByReason[r]; n > 0 {
+			t.SuppressedByReason = append(t.SuppressedByReason, ReasonCount{Reason: string(r), Count: n})
+		}
+	}
+	for _, pc := range protected {
+		t.Rows = append(t.Rows, toRow(q.GroupBy, pc))
+	}
+	sortRows(q.GroupBy, t.Rows)
+
+	// Coverage: partners not allowed, then allowed partners that had figures for
+	// the metric but none at this breakdown, period or currency.
+	t.PartnersExcluded = excluded
+	for _, reason := range []string{NotAtThisBreakdown, CoarserThanGrouping, PeriodNotInBucket, NoExchangeRate} {
+		if n := agg.Excluded[reason]; n > 0 {
+			t.ObservationsExcl = append(t.ObservationsExcl, ExclusionCount{Reason: reason, Count: n})
+		}
+	}
+	leftOut := map[string][]access.Reason{}
+	for _, reason := range []string{NotAtThisBreakdown, CoarserThanGrouping, PeriodNotInBucket, NoExchangeRate} {
+		for partner := range agg.ExcludedPartner[reason] {
+			if !contributing[partner] {
+				leftOut[partner] = append(leftOut[partner], access.Reason{Code: reason, Message: coverageMessage[reason]})
+			}
+		}
+	}
+	ids := make([]string, 0, len(leftOut))
+	for id := range leftOut {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		t.PartnersExcluded = append(t.PartnersExcluded, Excluded{PartnerID: id, Reasons: leftOut[id]})
+	}
+	return t, nil
+}
+
+var coverageMessage = map[string]string{
+	NotAtThisBreakdown:  "the partner has figures for this metric, but none broken down exactly by the query's dimensions",
+	CoarserThanGrouping: "the partner records this metric only by I-HELP category, coarser than the welfare-domain grouping asked for",
+	PeriodNotInBucket:   "the partner's periods do not lie wholly inside the query's period buckets or date range",
+	NoExchangeRate:      "no exchange rate is loaded for the years of the partner's figures",
+}
+
+func toDisclosureCell(rc RawCell, kind disclosure.Kind, byPartner map[string]governance.PartnerDecision) disclosure.Cell {
+	c := disclosure.Cell{Key: rc.Key, Kind: kind}
+	var total, sumN, sumSquares float64
+	sds, rows := 0, 0
+	for _, x := range rc.Contributions {
+		d := byPartner[x.PartnerID]
+		contrib := disclosure.Contribution{PartnerID: x.PartnerID, MinCell: d.MinCell, Identifiable: d.Identifiable,
+			Value: x.Value, N: int(x.N)}
+		if kind == disclosure.Mean && x.N > 0 {
+			contrib.Value = x.Value / float64(x.N)
+		}
+		c.Contributions = append(c.Contributions, contrib)
+		total += x.Value
+		sumN += float64(x.N)
+		sumSquares += x.SumSquares
+		sds += x.SDs
+		rows += x.Rows
+	}
+	c.Value, c.N = total, int(sumN)
+	if kind == disclosure.Mean && sumN > 0 {
+		mean := total / sumN
+		c.Value = mean
+		// Pooled SD over every row's group: within-group and between-group variance
+		// (harmonise.PoolMeans, computed from PostgreSQL's sums). Unknown when any
+		// row lacked an SD.
+		if sds == rows && sumN > 1 {
+			v := (sumSquares - sumN*mean*mean) / (sumN - 1)
+			if v < 0 {
+				v = 0 // rounding noise on identical groups
+			}
+			sd := sqrt(v)
+			c.SD = &sd
+		}
+	}
+	return c
+}
+
+func toRow(groupBy []Dimension, pc disclosure.Protected) Row {
+	r := Row{Value: pc.Value, N: pc.N, SD: pc.SD, Rate: pc.Rate, Partners: pc.Partners, Suppressed: pc.Suppressed,
+		Reason: string(pc.Reason)}
+	for i, d := range groupBy {
+		v := pc.Key[i]
+		switch d {
+		case DimCountry:
+			r.Country = v
+		case DimRegion:
+			r.Region = v
+		case DimPartner:
+			r.PartnerID = v
+		case DimHealthSetting:
+			r.HealthSetting = v
+		case DimWelfareDomain:
+			r.WelfareDomain = v
+		case DimIhelpCategory:
+			r.IhelpCategory = v
+		case DimAgeBand:
+			r.AgeBand = v
+		case DimSex:
+			r.Sex = v
+		case DimDeprivationQuintile:
+			r.DeprivationQuintile = atoi(v)
+		case DimQuarter, DimYear:
+			r.Period = v
+		}
+	}
+	return r
+}
+
+// sortRows orders rows by their keys in the order of the grouping, so tables read
+// the same on every run.
+func sortRows(groupBy []Dimension, rows []Row) {
+	key := func(r Row) string {
+		var b strings.Builder
+		for _, d := range groupBy {
+			switch d {
+			case DimCountry:
+				b.WriteString(r.Country)
+			case DimRegion:
+				b.WriteString(r.Region)
+			case DimPartner:
+				b.WriteString(r.PartnerID)
+			case DimHealthSetting:
+				b.WriteString(r.HealthSetting)
+			case DimWelfareDomain:
+				b.WriteString(r.WelfareDomain)
+			case DimIhelpCategory:
+				b.WriteString(r.IhelpCategory)
+			case DimAgeBand:
+				b.WriteString(r.AgeBand)
+			case DimSex:
+				b.WriteString(r.Sex)
+			case DimDeprivationQuintile:
+				b.WriteByte(byte('0' + r.DeprivationQuintile))
+			case DimQuarter, DimYear:
+				b.WriteString(r.Period)
+			}
+			b.WriteByte(0)
+		}
+		return b.String()
+	}
+	sort.SliceStable(rows, func(i, j int) bool { return key(rows[i]) < key(rows[j]) })
+}
+
+// audit records the query: who, which project, partners included and excluded with
+// reasons, cells suppressed, and a hash of the query (not the query itself).
+func (s *Service) audit(ctx context.Context, p *hjx.Principal, projectID string, q Query, currency string, t *Table) error {
+	canonical, _ := json.Marshal(struct {
+		Q        Query
+		Currency string
+	}{q, currency})
+	e := audit.Entry{Action: "outcomes.query", Subject: "project:" + projectID + " metric:" + q.Metric,
+		ProjectID: projectID, CellsSuppressed: t.SuppressedCells, RequestHash: audit.HashRequest(string(canonical)),
+		Detail: map[string]string{"metric": q.Metric, "groupBy": joinDims(q.GroupBy), "cells": itoa(len(t.Rows))}}
+	seen := map[string]bool{}
+	e.PartnersIncluded = t.Included
+	for _, x := range t.PartnersExcluded {
+		if seen[x.PartnerID] {
+			continue
+		}
+		seen[x.PartnerID] = true
+		var codes []string
+		for _, r := range x.Reasons {
+			codes = append(codes, r.Code)
+		}
+		e.PartnersExcluded = append(e.PartnersExcluded, audit.Excluded{PartnerID: x.PartnerID, Reasons: codes})
+	}
+	return postgres.WithTx(ctx, s.DB, func(tx *sqlx.Tx) error {
+		_, err := s.Audit.Append(ctx, tx, p, e)
+		return err
+	})
+}
