@@ -206,3 +206,25 @@ func dateOf(t time.Time) time.Time {
 	y, m, d := t.UTC().Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
+
+// Codes lists the DUO codes a policy sets, permission first: the policy as a data
+// use ontology annotation, for audit entries and for people reading it.
+func (p Policy) Codes() []string {
+	codes := []string{string(p.Permission)}
+	add := func(on bool, code string) {
+		if on {
+			codes = append(codes, code)
+		}
+	}
+	add(p.NonCommercialOnly, "NCU")
+	add(p.NotForProfitOnly, "NPU")
+	add(p.AllowedCountries != nil, "GS")
+	add(p.AllowedInstitutions != nil, "IS")
+	add(p.AllowedProjects != nil, "PS")
+	add(p.ExpiresAt != nil, "TS")
+	add(p.EthicsApprovalRequired, "IRB")
+	add(p.CollaborationRequired, "COL")
+	add(p.PublicationRequired, "PUB")
+	add(p.MoratoriumUntil != nil, "MOR")
+	return codes
+}

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -102,6 +104,9 @@ func (in PolicyInput) Policy(partnerID, country string, floor int, today time.Ti
 		return p, err
 	}
 	if p.AllowedInstitutions, err = cleanList("allowedInstitutions", in.AllowedInstitutions, func(s string) (string, error) {
+		if err := PlainText("allowedInstitutions", s); err != nil {
+			return "", err
+		}
 		s = strings.Join(strings.Fields(s), " ")
 		if s == "" || len([]rune(s)) > MaxInstitutionCh {
 			return "", hjx.Invalid("allowedInstitutions", "each institution must be 1 to %d characters", MaxInstitutionCh)
@@ -190,6 +195,12 @@ type ProjectInput struct {
 
 // Validate checks and normalises a proposal on the calendar date today.
 func (in *ProjectInput) Validate(today time.Time) error {
+	for _, f := range []struct{ name, value string }{{"title", in.Title}, {"institution", in.Institution},
+		{"ethicsApprovalRef", in.EthicsApprovalRef}} {
+		if err := PlainText(f.name, f.value); err != nil {
+			return err
+		}
+	}
 	in.Title = strings.Join(strings.Fields(in.Title), " ")
 	if in.Title == "" || len([]rune(in.Title)) > MaxTextLength {
 		return hjx.Invalid("title", "must be 1 to %d characters", MaxTextLength)
@@ -217,6 +228,15 @@ func (in *ProjectInput) Validate(today time.Time) error {
 	}
 	if in.EndsOn.After(in.StartsOn.AddDate(MaxProjectYears, 0, 0)) {
 		return hjx.Invalid("endsOn", "a project may run for at most %d years; propose a renewal later", MaxProjectYears)
+	}
+	return nil
+}
+
+// PlainText refuses control characters (NUL above all, which PostgreSQL text cannot
+// hold) in free text, so such input is INVALID rather than an internal error.
+func PlainText(field, s string) error {
+	if strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\t' }) || !utf8.ValidString(s) {
+		return hjx.Invalid(field, "must be plain text without control characters")
 	}
 	return nil
 }
