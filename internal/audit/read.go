@@ -125,7 +125,7 @@ func Verify(ctx context.Context, db sqlx.QueryerContext) (checked int64, head st
 }
 
 // partnerMentionSQL matches entries naming partner $1 among the partners included
-// in, or excluded from, what the entry records ('' matches every entry). Both arms
+// in, or excluded from, what the entry records (” matches every entry). Both arms
 // are served by GIN indexes.
 const partnerMentionSQL = `($1 = '' OR partners_included @> ARRAY[$1]::text[]
 	OR partners_excluded @> jsonb_build_array(jsonb_build_object('partnerId', $1::text)))`
