@@ -7,66 +7,134 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hjx-exchange/hjx/graph/generated"
 	"github.com/hjx-exchange/hjx/graph/model"
+	"github.com/hjx-exchange/hjx/internal/hjx"
 )
 
 func (r *accessDecisionResolver) Project(ctx context.Context, obj *model.AccessDecision) (*model.Project, error) {
-	panic(fmt.Errorf("not implemented: Project - project"))
+	p, err := loadProject(ctx, obj.ProjectID)
+	if err != nil {
+		return nil, err
+	}
+	return toProject(p), nil
 }
 
 func (r *accessDecisionResolver) Partner(ctx context.Context, obj *model.AccessDecision) (*model.Partner, error) {
-	panic(fmt.Errorf("not implemented: Partner - partner"))
+	p, err := loadPartner(ctx, obj.PartnerID)
+	if err != nil {
+		return nil, err
+	}
+	return toPartner(p), nil
 }
 
 func (r *mutationResolver) SetSharingPolicy(ctx context.Context, partnerID string, input model.SharingPolicyInput) (*model.SharingPolicy, error) {
-	panic(fmt.Errorf("not implemented: SetSharingPolicy - setSharingPolicy"))
+	pol, err := r.Governance.SetPolicy(ctx, hjx.PrincipalFrom(ctx), partnerID, toPolicyInput(input))
+	if err != nil {
+		return nil, err
+	}
+	return toSharingPolicy(pol), nil
 }
 
 func (r *mutationResolver) ProposeProject(ctx context.Context, input model.ProjectInput) (*model.Project, error) {
-	panic(fmt.Errorf("not implemented: ProposeProject - proposeProject"))
+	p, err := r.Governance.ProposeProject(ctx, hjx.PrincipalFrom(ctx), toProjectInput(input))
+	if err != nil {
+		return nil, err
+	}
+	return toProject(p), nil
 }
 
 func (r *mutationResolver) AddProjectMember(ctx context.Context, projectID string, principalID string) (*model.Project, error) {
-	panic(fmt.Errorf("not implemented: AddProjectMember - addProjectMember"))
+	p, err := r.Governance.AddProjectMember(ctx, hjx.PrincipalFrom(ctx), projectID, principalID)
+	if err != nil {
+		return nil, err
+	}
+	return toProject(p), nil
 }
 
 func (r *mutationResolver) ApproveProject(ctx context.Context, id string) (*model.Project, error) {
-	panic(fmt.Errorf("not implemented: ApproveProject - approveProject"))
+	p, err := r.Governance.ApproveProject(ctx, hjx.PrincipalFrom(ctx), id)
+	if err != nil {
+		return nil, err
+	}
+	return toProject(p), nil
 }
 
 func (r *mutationResolver) RevokeProject(ctx context.Context, id string, reason string) (*model.Project, error) {
-	panic(fmt.Errorf("not implemented: RevokeProject - revokeProject"))
+	p, err := r.Governance.RevokeProject(ctx, hjx.PrincipalFrom(ctx), id, reason)
+	if err != nil {
+		return nil, err
+	}
+	return toProject(p), nil
 }
 
 func (r *mutationResolver) DecideProjectAccess(ctx context.Context, projectID string, partnerID string, allow bool) (*model.AccessDecision, error) {
-	panic(fmt.Errorf("not implemented: DecideProjectAccess - decideProjectAccess"))
+	d, err := r.Governance.DecideProjectAccess(ctx, hjx.PrincipalFrom(ctx), projectID, partnerID, allow)
+	if err != nil {
+		return nil, err
+	}
+	return toAccessDecision(*d), nil
 }
 
 func (r *projectResolver) Members(ctx context.Context, obj *model.Project) ([]*model.Principal, error) {
-	panic(fmt.Errorf("not implemented: Members - members"))
+	ps, err := loadersFrom(ctx).principals.LoadAll(ctx, obj.MemberIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.Principal, len(ps))
+	for i, p := range ps {
+		out[i] = toPrincipal(p)
+	}
+	return out, nil
 }
 
 func (r *queryResolver) Projects(ctx context.Context, first *int, after *string) (*model.ProjectConnection, error) {
-	panic(fmt.Errorf("not implemented: Projects - projects"))
+	page, err := hjx.NewPage(first, after, 0)
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.Governance.Projects(ctx, hjx.PrincipalFrom(ctx), page)
+	if err != nil {
+		return nil, err
+	}
+	return toProjectConnection(c), nil
 }
 
 func (r *queryResolver) Project(ctx context.Context, id string) (*model.Project, error) {
-	panic(fmt.Errorf("not implemented: Project - project"))
+	p, err := r.Governance.Project(ctx, hjx.PrincipalFrom(ctx), id)
+	if err != nil {
+		return nil, err
+	}
+	return toProject(p), nil
 }
 
 func (r *queryResolver) AccessDecisions(ctx context.Context, projectID string) ([]*model.AccessDecision, error) {
-	panic(fmt.Errorf("not implemented: AccessDecisions - accessDecisions"))
+	ds, err := r.Governance.DecisionsForProject(ctx, hjx.PrincipalFrom(ctx), projectID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.AccessDecision, len(ds))
+	for i, d := range ds {
+		out[i] = toAccessDecision(d)
+	}
+	return out, nil
 }
 
 func (r *queryResolver) SharingPolicy(ctx context.Context, partnerID string) (*model.SharingPolicy, error) {
-	panic(fmt.Errorf("not implemented: SharingPolicy - sharingPolicy"))
+	pol, err := r.Governance.CurrentPolicy(ctx, hjx.PrincipalFrom(ctx), partnerID)
+	if err != nil {
+		return nil, err
+	}
+	return toSharingPolicy(pol), nil
 }
 
 func (r *sharingPolicyResolver) Partner(ctx context.Context, obj *model.SharingPolicy) (*model.Partner, error) {
-	panic(fmt.Errorf("not implemented: Partner - partner"))
+	p, err := loadPartner(ctx, obj.PartnerID)
+	if err != nil {
+		return nil, err
+	}
+	return toPartner(p), nil
 }
 
 func (r *Resolver) AccessDecision() generated.AccessDecisionResolver {

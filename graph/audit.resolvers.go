@@ -7,15 +7,31 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hjx-exchange/hjx/graph/model"
+	"github.com/hjx-exchange/hjx/internal/hjx"
 )
 
 func (r *queryResolver) DataUsage(ctx context.Context, partnerID string, first *int, after *string) (*model.AuditEntryConnection, error) {
-	panic(fmt.Errorf("not implemented: DataUsage - dataUsage"))
+	page, err := hjx.NewPage(first, after, 0)
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.Governance.DataUsage(ctx, hjx.PrincipalFrom(ctx), partnerID, page)
+	if err != nil {
+		return nil, err
+	}
+	return toAuditConnection(c), nil
 }
 
 func (r *queryResolver) AuditLog(ctx context.Context, first *int, after *string) (*model.AuditEntryConnection, error) {
-	panic(fmt.Errorf("not implemented: AuditLog - auditLog"))
+	page, err := hjx.NewPage(first, after, 0)
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.Governance.AuditLog(ctx, hjx.PrincipalFrom(ctx), page)
+	if err != nil {
+		return nil, err
+	}
+	return toAuditConnection(c), nil
 }

@@ -7,19 +7,29 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hjx-exchange/hjx/graph/generated"
 	"github.com/hjx-exchange/hjx/graph/model"
+	"github.com/hjx-exchange/hjx/internal/auth"
 	"github.com/hjx-exchange/hjx/internal/hjx"
 )
 
 func (r *mutationResolver) IssueToken(ctx context.Context, input model.TokenInput) (*model.IssuedToken, error) {
-	panic(fmt.Errorf("not implemented: IssueToken - issueToken"))
+	np := auth.NewPrincipal{Name: input.Name, Role: hjx.Role(input.Role), PartnerID: strOrEmpty(input.PartnerID),
+		ProjectID: strOrEmpty(input.ProjectID), ExpiresAt: input.ExpiresAt}
+	issued, err := r.Governance.IssueToken(ctx, hjx.PrincipalFrom(ctx), np)
+	if err != nil {
+		return nil, err
+	}
+	return &model.IssuedToken{ID: issued.TokenID, Secret: issued.Secret, Principal: toPrincipal(issued.Principal),
+		ExpiresAt: issued.ExpiresAt}, nil
 }
 
 func (r *mutationResolver) RevokeToken(ctx context.Context, id string) (bool, error) {
-	panic(fmt.Errorf("not implemented: RevokeToken - revokeToken"))
+	if err := r.Governance.RevokeToken(ctx, hjx.PrincipalFrom(ctx), id); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 func (r *principalResolver) Partner(ctx context.Context, obj *model.Principal) (*model.Partner, error) {
@@ -34,7 +44,14 @@ func (r *principalResolver) Partner(ctx context.Context, obj *model.Principal) (
 }
 
 func (r *principalResolver) Project(ctx context.Context, obj *model.Principal) (*model.Project, error) {
-	panic(fmt.Errorf("not implemented: Project - project"))
+	if obj.ProjectID == "" {
+		return nil, nil // a principal not bound to a project: the field is null by design
+	}
+	p, err := loadProject(ctx, obj.ProjectID)
+	if err != nil {
+		return nil, err
+	}
+	return toProject(p), nil
 }
 
 func (r *queryResolver) Me(ctx context.Context) (*model.Principal, error) {

@@ -9,6 +9,7 @@ import (
 	"github.com/vikstrous/dataloadgen"
 
 	"github.com/hjx-exchange/hjx/internal/directory"
+	"github.com/hjx-exchange/hjx/internal/governance"
 	"github.com/hjx-exchange/hjx/internal/hjx"
 )
 
@@ -18,6 +19,7 @@ import (
 type loaders struct {
 	partners   *dataloadgen.Loader[string, *directory.Partner]
 	principals *dataloadgen.Loader[string, *hjx.Principal]
+	projects   *dataloadgen.Loader[string, *governance.Project]
 }
 
 type loadersKey struct{}
@@ -30,6 +32,11 @@ func withLoaders(r *Resolver, next http.Handler) http.Handler {
 			}, dataloadgen.WithWait(time.Millisecond)),
 			principals: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string]*hjx.Principal, error) {
 				return r.Auth.PrincipalsByID(ctx, ids)
+			}, dataloadgen.WithWait(time.Millisecond)),
+			// Projects are scoped by the request's principal: a project it may not
+			// see is not found, as in the project query.
+			projects: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string]*governance.Project, error) {
+				return r.Governance.ProjectsByID(ctx, hjx.PrincipalFrom(req.Context()), ids)
 			}, dataloadgen.WithWait(time.Millisecond)),
 		}
 		next.ServeHTTP(w, req.WithContext(context.WithValue(req.Context(), loadersKey{}, l)))
@@ -54,6 +61,15 @@ func loadPrincipal(ctx context.Context, id string) (*hjx.Principal, error) {
 	p, err := loadersFrom(ctx).principals.Load(ctx, id)
 	if errors.Is(err, dataloadgen.ErrNotFound) {
 		return nil, hjx.NotFound("principal")
+	}
+	return p, err
+}
+
+// loadProject returns one project the request's principal may see, NOT_FOUND otherwise.
+func loadProject(ctx context.Context, id string) (*governance.Project, error) {
+	p, err := loadersFrom(ctx).projects.Load(ctx, id)
+	if errors.Is(err, dataloadgen.ErrNotFound) {
+		return nil, hjx.NotFound("project")
 	}
 	return p, err
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/hjx-exchange/hjx/internal/audit"
 	"github.com/hjx-exchange/hjx/internal/auth"
 	"github.com/hjx-exchange/hjx/internal/directory"
+	"github.com/hjx-exchange/hjx/internal/governance"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -20,4 +21,6 @@ type Resolver struct {
 	Auth      *auth.Service
 	Directory *directory.Service
 	Audit     *audit.Log
+	// Governance: sharing policies, projects, access decisions, tokens, audit reads.
+	Governance *governance.Service
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hjx-exchange/hjx/graph"
+	"github.com/hjx-exchange/hjx/internal/access"
 	"github.com/hjx-exchange/hjx/internal/postgres"
 	"github.com/hjx-exchange/hjx/internal/server"
 )
@@ -26,6 +27,8 @@ type config struct {
 	GraphQL     graph.HandlerConfig
 	Pool        postgres.PoolConfig
 	DemoSeed    string
+	// MinCellFloor: no partner's min_cell may be below it (HJX_MIN_CELL_FLOOR, default 8).
+	MinCellFloor int
 }
 
 // errUsage marks a command-line mistake (exit code 2).
@@ -48,11 +51,12 @@ func exitCode(err error) int {
 
 func loadConfig(getenv func(string) string) (config, error) {
 	c := config{
-		DatabaseURL: getenv("DATABASE_URL"),
-		Server:      server.DefaultConfig(),
-		GraphQL:     graph.DefaultHandlerConfig(),
-		Pool:        postgres.PoolConfig{MaxOpen: 20, MaxIdle: 10, MaxLifetime: 30 * time.Minute},
-		DemoSeed:    getenv("HJX_DEMO_TOKEN_SEED"),
+		DatabaseURL:  getenv("DATABASE_URL"),
+		Server:       server.DefaultConfig(),
+		GraphQL:      graph.DefaultHandlerConfig(),
+		Pool:         postgres.PoolConfig{MaxOpen: 20, MaxIdle: 10, MaxLifetime: 30 * time.Minute},
+		DemoSeed:     getenv("HJX_DEMO_TOKEN_SEED"),
+		MinCellFloor: access.DefaultMinCellFloor,
 	}
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = postgres.DefaultURL
@@ -123,6 +127,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	integer("HJX_COMPLEXITY_LIMIT", &c.GraphQL.ComplexityLimit, 1)
 	integer("HJX_PARSER_TOKEN_LIMIT", &c.GraphQL.ParserTokenLimit, 1)
 	integer("HJX_DB_MAX_CONNS", &c.Pool.MaxOpen, 1)
+	integer("HJX_MIN_CELL_FLOOR", &c.MinCellFloor, 1)
 	if c.Pool.MaxIdle > c.Pool.MaxOpen {
 		c.Pool.MaxIdle = c.Pool.MaxOpen
 	}

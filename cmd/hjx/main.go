@@ -32,6 +32,7 @@ Usage:
   hjx seed --demo                load the deterministic demo world and print demo tokens
   hjx token create --role ROLE [--partner ID] [--project ID] [--name NAME] [--expires RFC3339]
                                  create a principal and print its token alone on stdout
+  hjx audit verify               check the audit log's hash chain; fails naming the first bad entry
   hjx version                    print the version
 
 Configuration comes from the environment; see README.md.
@@ -56,6 +57,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdSeed(ctx, cfg, rest, stdout, stderr)
 	case "token":
 		return cmdToken(ctx, cfg, rest, stdout, stderr)
+	case "audit":
+		return cmdAudit(ctx, cfg, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return nil

@@ -15,6 +15,7 @@ import (
 	"github.com/hjx-exchange/hjx/internal/audit"
 	"github.com/hjx-exchange/hjx/internal/auth"
 	"github.com/hjx-exchange/hjx/internal/directory"
+	"github.com/hjx-exchange/hjx/internal/governance"
 	"github.com/hjx-exchange/hjx/internal/server"
 	"github.com/hjx-exchange/hjx/internal/web"
 )
@@ -25,6 +26,9 @@ type Config struct {
 	GraphQL graph.HandlerConfig
 	// Now is the clock every service uses; tests inject a fixed one.
 	Now func() time.Time
+	// MinCellFloor is the smallest min_cell any partner may set (HJX_MIN_CELL_FLOOR);
+	// 0 means access.DefaultMinCellFloor.
+	MinCellFloor int
 }
 
 // App is one process's set of services.
@@ -35,6 +39,8 @@ type App struct {
 	Audit     *audit.Log
 	Auth      *auth.Service
 	Directory *directory.Service
+	// Governance holds policies, projects, access decisions, tokens and audit reads.
+	Governance *governance.Service
 }
 
 // New wires the services on db.
@@ -46,12 +52,14 @@ func New(db *sqlx.DB, log *slog.Logger, cfg Config) *App {
 	a.Audit = &audit.Log{Now: cfg.Now}
 	a.Auth = &auth.Service{DB: db, Now: cfg.Now}
 	a.Directory = &directory.Service{DB: db, Audit: a.Audit, Now: cfg.Now}
+	a.Governance = &governance.Service{DB: db, Audit: a.Audit, Auth: a.Auth, Now: cfg.Now, MinCellFloor: cfg.MinCellFloor}
 	return a
 }
 
 // Resolver returns the GraphQL resolver over the services.
 func (a *App) Resolver() *graph.Resolver {
-	return &graph.Resolver{DB: a.DB, Log: a.Log, Auth: a.Auth, Directory: a.Directory, Audit: a.Audit}
+	return &graph.Resolver{DB: a.DB, Log: a.Log, Auth: a.Auth, Directory: a.Directory, Audit: a.Audit,
+		Governance: a.Governance}
 }
 
 // Handler returns the whole HTTP surface: GraphQL, pages, health checks.

@@ -8,10 +8,11 @@ package audit
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -100,7 +101,7 @@ func (l *Log) Append(ctx context.Context, tx sqlx.ExtContext, p *hjx.Principal, 
 	err := sqlx.GetContext(ctx, tx, &last, `SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1`)
 	switch {
 	case err == nil:
-	case strings.Contains(err.Error(), "no rows"):
+	case errors.Is(err, sql.ErrNoRows):
 		last.Seq, last.Hash = 0, GenesisHash
 	default:
 		return nil, hjx.Internal(err, "read audit head")
