@@ -9,6 +9,7 @@ import (
 	"github.com/hjx-exchange/hjx/internal/auth"
 	"github.com/hjx-exchange/hjx/internal/directory"
 	"github.com/hjx-exchange/hjx/internal/governance"
+	"github.com/hjx-exchange/hjx/internal/outcomes"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -23,4 +24,6 @@ type Resolver struct {
 	Audit     *audit.Log
 	// Governance: sharing policies, projects, access decisions, tokens, audit reads.
 	Governance *governance.Service
+	// OutcomeQueries answers pooled, protected outcome queries.
+	OutcomeQueries *outcomes.Service
 }

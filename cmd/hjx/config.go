@@ -29,6 +29,8 @@ type config struct {
 	DemoSeed    string
 	// MinCellFloor: no partner's min_cell may be below it (HJX_MIN_CELL_FLOOR, default 8).
 	MinCellFloor int
+	// OutcomeCacheSize: protected outcome tables kept for repeats (HJX_OUTCOME_CACHE_SIZE).
+	OutcomeCacheSize int
 }
 
 // errUsage marks a command-line mistake (exit code 2).
@@ -51,12 +53,13 @@ func exitCode(err error) int {
 
 func loadConfig(getenv func(string) string) (config, error) {
 	c := config{
-		DatabaseURL:  getenv("DATABASE_URL"),
-		Server:       server.DefaultConfig(),
-		GraphQL:      graph.DefaultHandlerConfig(),
-		Pool:         postgres.PoolConfig{MaxOpen: 20, MaxIdle: 10, MaxLifetime: 30 * time.Minute},
-		DemoSeed:     getenv("HJX_DEMO_TOKEN_SEED"),
-		MinCellFloor: access.DefaultMinCellFloor,
+		DatabaseURL:      getenv("DATABASE_URL"),
+		Server:           server.DefaultConfig(),
+		GraphQL:          graph.DefaultHandlerConfig(),
+		Pool:             postgres.PoolConfig{MaxOpen: 20, MaxIdle: 10, MaxLifetime: 30 * time.Minute},
+		DemoSeed:         getenv("HJX_DEMO_TOKEN_SEED"),
+		MinCellFloor:     access.DefaultMinCellFloor,
+		OutcomeCacheSize: 1000,
 	}
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = postgres.DefaultURL
@@ -128,6 +131,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	integer("HJX_PARSER_TOKEN_LIMIT", &c.GraphQL.ParserTokenLimit, 1)
 	integer("HJX_DB_MAX_CONNS", &c.Pool.MaxOpen, 1)
 	integer("HJX_MIN_CELL_FLOOR", &c.MinCellFloor, 1)
+	integer("HJX_OUTCOME_CACHE_SIZE", &c.OutcomeCacheSize, 0)
 	if c.Pool.MaxIdle > c.Pool.MaxOpen {
 		c.Pool.MaxIdle = c.Pool.MaxOpen
 	}

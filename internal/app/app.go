@@ -15,7 +15,9 @@ import (
 	"github.com/hjx-exchange/hjx/internal/audit"
 	"github.com/hjx-exchange/hjx/internal/auth"
 	"github.com/hjx-exchange/hjx/internal/directory"
+	"github.com/hjx-exchange/hjx/internal/disclosure"
 	"github.com/hjx-exchange/hjx/internal/governance"
+	"github.com/hjx-exchange/hjx/internal/outcomes"
 	"github.com/hjx-exchange/hjx/internal/server"
 	"github.com/hjx-exchange/hjx/internal/web"
 )
@@ -29,6 +31,9 @@ type Config struct {
 	// MinCellFloor is the smallest min_cell any partner may set (HJX_MIN_CELL_FLOOR);
 	// 0 means access.DefaultMinCellFloor.
 	MinCellFloor int
+	// OutcomeCacheSize is how many protected outcome tables are kept for repeat
+	// queries (HJX_OUTCOME_CACHE_SIZE); 0 turns the cache off.
+	OutcomeCacheSize int
 }
 
 // App is one process's set of services.
@@ -41,6 +46,8 @@ type App struct {
 	Directory *directory.Service
 	// Governance holds policies, projects, access decisions, tokens and audit reads.
 	Governance *governance.Service
+	// Outcomes answers pooled, protected outcome queries.
+	Outcomes *outcomes.Service
 }
 
 // New wires the services on db.
@@ -53,13 +60,15 @@ func New(db *sqlx.DB, log *slog.Logger, cfg Config) *App {
 	a.Auth = &auth.Service{DB: db, Now: cfg.Now}
 	a.Directory = &directory.Service{DB: db, Audit: a.Audit, Now: cfg.Now}
 	a.Governance = &governance.Service{DB: db, Audit: a.Audit, Auth: a.Auth, Now: cfg.Now, MinCellFloor: cfg.MinCellFloor}
+	a.Outcomes = &outcomes.Service{DB: db, Governance: a.Governance, Audit: a.Audit, Now: cfg.Now,
+		Disclosure: disclosure.Config{Floor: cfg.MinCellFloor}, Cache: outcomes.NewCache(cfg.OutcomeCacheSize)}
 	return a
 }
 
 // Resolver returns the GraphQL resolver over the services.
 func (a *App) Resolver() *graph.Resolver {
 	return &graph.Resolver{DB: a.DB, Log: a.Log, Auth: a.Auth, Directory: a.Directory, Audit: a.Audit,
-		Governance: a.Governance}
+		Governance: a.Governance, OutcomeQueries: a.Outcomes}
 }
 
 // Handler returns the whole HTTP surface: GraphQL, pages, health checks.

@@ -54,6 +54,12 @@ type Entry struct {
 	Detail           map[string]string `json:"detail" db:"-"`
 	PrevHash         string            `json:"prevHash" db:"prev_hash"`
 	Hash             string            `json:"-" db:"hash"`
+	// ChangesData marks an action that changes what outcome queries return (an
+	// accepted upload, a retraction, new rates). Append then records a new data
+	// version with the entry's seq; cached outcome tables are keyed by the newest.
+	// Because seqs are handed out under the audit lock held until commit, data
+	// versions become visible in the order they were committed. Not hashed.
+	ChangesData bool `json:"-" db:"-"`
 }
 
 // Log appends to and reads the audit log.
@@ -125,6 +131,11 @@ func (l *Log) Append(ctx context.Context, tx sqlx.ExtContext, p *hjx.Principal, 
 		pq.Array(nonNilStrings(e.PartnersIncluded)), excluded, e.CellsSuppressed, e.RequestHash, detail, e.PrevHash, e.Hash)
 	if err != nil {
 		return nil, hjx.Internal(err, "append audit entry")
+	}
+	if e.ChangesData {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO data_versions (seq) VALUES ($1)`, e.Seq); err != nil {
+			return nil, hjx.Internal(err, "record data version")
+		}
 	}
 	return &e, nil
 }

@@ -143,7 +143,7 @@ func (s *Service) SetPolicy(ctx context.Context, p *hjx.Principal, partnerID str
 		if err != nil {
 			return hjx.Internal(err, "insert sharing policy")
 		}
-		_, err = s.Audit.Append(ctx, tx, p, audit.Entry{Action: "policy.set", Subject: "partner:" + partnerID,
+		_, err = s.Audit.Append(ctx, tx, p, audit.Entry{ChangesData: true, Action: "policy.set", Subject: "partner:" + partnerID,
 			PartnersIncluded: []string{partnerID},
 			Detail: map[string]string{"version": strconv.Itoa(pol.Version), "duo": strings.Join(pol.Codes(), " "),
 				"minCell": strconv.Itoa(pol.MinCell), "identifiable": strconv.FormatBool(pol.Identifiable)}})

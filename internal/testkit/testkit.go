@@ -62,7 +62,8 @@ func New(t testing.TB) *Env {
 	clock := NewClock(Start)
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	cfg := app.Config{Server: server.DefaultConfig(), GraphQL: graph.DefaultHandlerConfig(), Now: clock.Now}
+	cfg := app.Config{Server: server.DefaultConfig(), GraphQL: graph.DefaultHandlerConfig(), Now: clock.Now,
+		OutcomeCacheSize: 100}
 	a := app.New(db, log, cfg)
 	return &Env{T: t, App: a, Clock: clock, Handler: a.Handler(), Logs: &logs.buf}
 }
