@@ -2,9 +2,48 @@ package main
 
 import (
 	"context"
+	"flag"
+	"fmt"
 	"io"
+	"strings"
+
+	"github.com/hjx-exchange/hjx/internal/demo"
+	"github.com/hjx-exchange/hjx/internal/postgres"
 )
 
+// cmdSeed loads the demo world (partners, policies, a project, figures) through the
+// domain services and prints a token per role. Refused in production mode: the demo
+// tokens are derived from a seed anyone can read in the docs.
 func cmdSeed(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
-	return usageError("seed: not built yet")
+	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	isDemo := fs.Bool("demo", false, "load the deterministic demo world")
+	if err := fs.Parse(args); err != nil {
+		return usageError(err.Error())
+	}
+	if !*isDemo {
+		return usageError("usage: hjx seed --demo")
+	}
+	if cfg.Production {
+		return usageError("seed --demo is refused in production mode (HJX_PRODUCTION=true): its tokens are public")
+	}
+	log := newLogger(cfg, stderr)
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := postgres.Migrate(ctx, db, log); err != nil {
+		return err
+	}
+	res, err := demo.Seed(ctx, newApp(db, cfg, log), cfg.DemoSeed, func(line string) { fmt.Fprintln(stderr, "seed:", line) })
+	if err != nil {
+		return err
+	}
+	addr := cfg.Server.Addr
+	if strings.HasPrefix(addr, ":") {
+		addr = "localhost" + addr
+	}
+	res.Print(stdout, "http://"+addr)
+	return nil
 }
