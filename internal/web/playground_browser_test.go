@@ -72,4 +72,3 @@ func TestPlaygroundRunsQueryWithToken(t *testing.T) {
 	b.screenshot(t, "playground-result")
 	b.checkClean(t)
 }
-
