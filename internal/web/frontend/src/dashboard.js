@@ -83,6 +83,11 @@ function pretty(code) {
   return String(code).toLowerCase().replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
 }
 
+// label shows an axis value: periods ("2020-Q3") as they are, codes in words.
+function label(value) {
+  return /^\d{4}/.test(value) || value === "All" ? value : pretty(value);
+}
+
 function say(text, isError) {
   const m = $("message");
   m.textContent = text || "";
@@ -223,6 +228,8 @@ function render(table, view) {
   const values = rows.map((r) => plotted(r, kind)).filter((v) => v != null);
   const yRange = values.length ? { suggestedMin: Math.min(0, ...values), suggestedMax: Math.max(0, ...values) } : {};
   const unit = kind === "PROPORTION" ? "%" : kind === "AMOUNT" ? (table.currency || "") : view.metric.unit;
+  // Charts measure their container when built: show the section first.
+  $("result").hidden = false;
 
   for (const c of COUNTRIES) {
     const mine = rows.filter((r) => r.country === c.code);
@@ -245,7 +252,6 @@ function render(table, view) {
   renderDisclosure(table.disclosure);
   state.table = tableModel(rows, view, table.currency);
   renderTable(state.table);
-  $("result").hidden = false;
 }
 
 // suppressedBands draws each suppressed cell as a hatched band: visibly a gap
@@ -292,14 +298,15 @@ function drawChart(country, type, labels, datasets, gaps, yRange, unit) {
   if (state.charts[country.code]) state.charts[country.code].destroy();
   const chart = new Chart(canvas, {
     type,
-    data: { labels: labels.map((l) => (l === "All" ? "All" : /^\d{4}/.test(l) ? l : pretty(l))), datasets },
+    data: { labels: labels.map(label), datasets },
     options: {
       responsive: true,
       maintainAspectRatio: false,
       animation: false,
       interaction: { mode: "nearest", intersect: false, axis: "x" },
       scales: {
-        x: { ticks: { autoSkip: true, maxRotation: 60 } },
+        // offset: the first and last periods sit inside the plot, so their gap bands do too.
+        x: { offset: true, ticks: { autoSkip: true, maxRotation: 60 } },
         y: { ...yRange, title: { display: Boolean(unit), text: unit } },
       },
       plugins: {
@@ -327,7 +334,7 @@ function drawChart(country, type, labels, datasets, gaps, yRange, unit) {
       tip.hidden = true;
       return;
     }
-    tip.textContent = here.map((g) => `${[country.name, g.label, g.series].filter(Boolean).map(pretty).join(" · ")}: suppressed, ${SUPPRESSION[g.reason] || "disclosure control"} (${g.reason})`).join("\n");
+    tip.textContent = here.map((g) => `${[country.name, label(g.label), pretty(g.series)].filter(Boolean).join(" · ")}: suppressed, ${SUPPRESSION[g.reason] || "disclosure control"} (${g.reason})`).join("\n");
     tip.hidden = false;
     tip.style.left = `${Math.min(x + 12, rect.width - tip.offsetWidth - 4)}px`;
     tip.style.top = `${Math.max(y - tip.offsetHeight - 8, 0)}px`;
