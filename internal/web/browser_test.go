@@ -165,6 +165,25 @@ func isLocal(raw string) bool {
 	return false
 }
 
+func TestIsLocal(t *testing.T) {
+	for raw, want := range map[string]bool{
+		"http://127.0.0.1:41234/assets/playground.js": true,
+		"http://localhost:8080/graphql":               true,
+		"http://[::1]:8080/dashboard":                 true,
+		"data:image/png;base64,AAAA":                  true,
+		"blob:http://127.0.0.1:41234/6c1e":            true,
+		"https://cdn.jsdelivr.net/npm/graphiql":       false,
+		"https://fonts.googleapis.com/css":            false,
+		"http://127.0.0.1.example.org/x":              false,
+		"ws://hjx.example.org/graphql":                false,
+		"chrome-extension://abc/x.js":                 false,
+	} {
+		if got := isLocal(raw); got != want {
+			t.Errorf("isLocal(%q) = %v, want %v", raw, got, want)
+		}
+	}
+}
+
 // checkClean fails the test for any request that left localhost and for any
 // error the page reported.
 func (b *browser) checkClean(t *testing.T) {

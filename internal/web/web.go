@@ -43,9 +43,12 @@ const (
 	cspDashboard = cspBase + "; style-src 'self'"
 )
 
-var pages = map[string]page{
-	"/playground": {file: "playground/index.html", bundle: "playground.js", csp: cspPlayground},
-	"/dashboard":  {file: "dashboard/index.html", bundle: "dashboard.js", csp: cspDashboard},
+// pages are the HTML pages by route.
+func pages() map[string]page {
+	return map[string]page{
+		"/playground": {file: "playground/index.html", bundle: "playground.js", csp: cspPlayground},
+		"/dashboard":  {file: "dashboard/index.html", bundle: "dashboard.js", csp: cspDashboard},
+	}
 }
 
 // Handler serves the pages: / redirects to the playground, /playground is
@@ -64,7 +67,7 @@ func Handler() http.Handler {
 func handler(files fs.FS) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", http.RedirectHandler("/playground", http.StatusFound))
-	for route, p := range pages {
+	for route, p := range pages() {
 		mux.Handle("GET "+route, servePage(files, p))
 		mux.Handle("GET "+route+"/", http.RedirectHandler(route, http.StatusMovedPermanently))
 	}

@@ -13,7 +13,7 @@ import (
 // test would otherwise pass vacuously over an empty dist/.
 func requireBuilt(t *testing.T) {
 	t.Helper()
-	for _, p := range pages {
+	for _, p := range pages() {
 		if _, err := fs.Stat(static, "static/dist/"+p.bundle); err != nil {
 			t.Fatalf("assets not built: run make web (missing static/dist/%s)", p.bundle)
 		}
