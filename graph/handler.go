@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -25,9 +26,9 @@ type HandlerConfig struct {
 	MaxUploadBytes   int64 // one multipart request
 	UploadMemory     int64 // multipart bytes held in memory before spilling to disk
 	QueryCacheSize   int   // parsed documents kept (LRU)
-	// IntrospectionAnonymous lets callers without a token introspect the schema.
-	// Off in production mode: an anonymous caller learns the public fields only
-	// from the docs.
+	// IntrospectionAnonymous lets every caller introspect the schema, those
+	// without a token included; stewards and researchers always may. Off in
+	// production mode: an anonymous caller learns the public fields from the docs.
 	IntrospectionAnonymous bool
 }
 
@@ -62,8 +63,11 @@ func NewHandler(r *Resolver, cfg HandlerConfig) http.Handler {
 	return withLoaders(r, srv)
 }
 
-// introspectionFor enables introspection for authenticated callers, and for
-// anonymous ones only when allowed.
+// introspectionFor decides who may introspect the schema (the playground's
+// completion and docs need it). Stewards and researchers always may: they write
+// queries. Everyone else, callers without a token included, only when the
+// configuration allows it (IntrospectionAnonymous, off in production mode):
+// partner and dashboard tokens are used by fixed clients that need no schema.
 type introspectionFor bool
 
 var _ interface {
@@ -71,10 +75,14 @@ var _ interface {
 	graphql.HandlerExtension
 } = introspectionFor(false)
 
+// introspectionRoles may always introspect.
+var introspectionRoles = []hjx.Role{hjx.RoleSteward, hjx.RoleResearcher}
+
 func (introspectionFor) ExtensionName() string                   { return "hjx-introspection" }
 func (introspectionFor) Validate(graphql.ExecutableSchema) error { return nil }
-func (a introspectionFor) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	oc.DisableIntrospection = !bool(a) && hjx.PrincipalFrom(ctx) == nil
+func (everyone introspectionFor) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	p := hjx.PrincipalFrom(ctx)
+	oc.DisableIntrospection = !bool(everyone) && (p == nil || !slices.Contains(introspectionRoles, p.Role))
 	return nil
 }
 

@@ -8,8 +8,10 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -58,7 +60,7 @@ type Deps struct {
 // Handler returns the server's routes with every middleware applied.
 func Handler(cfg Config, d Deps) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", limitBody(cfg, authenticate(d, d.GraphQL)))
+	mux.Handle("/graphql", requirePreflight(limitBody(cfg, authenticate(d, d.GraphQL))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -78,13 +80,61 @@ func Handler(cfg Config, d Deps) http.Handler {
 	if d.Pages != nil {
 		mux.Handle("/", d.Pages)
 	}
-	c := cors.New(cors.Options{
-		AllowedOrigins: cfg.CORSOrigins,
+	return accessLog(d.Log, corsFor(cfg.CORSOrigins).Handler(mux))
+}
+
+// corsFor lets browser apps on the configured origins (HJX_CORS_ORIGINS:
+// "https://dash.example.org", "https://*.example.org" or "*") call the API with a
+// bearer token. No origin configured means no cross-origin access at all: rs/cors
+// would otherwise treat an empty list as "every origin". Credentials (cookies)
+// are never allowed: hjx authenticates with the Authorization header only.
+func corsFor(origins []string) *cors.Cors {
+	opts := cors.Options{
+		AllowedOrigins: origins,
 		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions},
-		AllowedHeaders: []string{"Authorization", "Content-Type"},
+		AllowedHeaders: []string{"Authorization", "Content-Type", PreflightHeader},
 		MaxAge:         600,
+	}
+	if len(origins) == 0 {
+		opts.AllowOriginFunc = func(string) bool { return false }
+	}
+	return cors.New(opts)
+}
+
+// PreflightHeader must be present (any non-empty value; clients send "true") on
+// every GraphQL POST whose content type a browser may send cross-site without a
+// CORS preflight: multipart/form-data (file uploads), application/x-www-form-urlencoded
+// and text/plain. A page on another site cannot add a custom header without a
+// preflight, which hjx refuses for origins not configured, so an upload cannot be
+// forged from another site (CSRF). The name is Apollo's, so GraphQL clients that
+// already send it for Apollo Server (apollo-upload-client users) work unchanged.
+const PreflightHeader = "Apollo-Require-Preflight"
+
+// simpleContentTypes are the request content types a cross-site form or fetch
+// may send without a preflight (the CORS "CORS-safelisted" types).
+var simpleContentTypes = []string{"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"}
+
+// requirePreflight refuses a POST with a CORS-safelisted content type (or none)
+// unless it carries PreflightHeader; see PreflightHeader for why.
+func requirePreflight(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.Header.Get(PreflightHeader) == "" {
+			mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+			if err != nil || slices.Contains(simpleContentTypes, strings.ToLower(mediaType)) {
+				writeError(w, http.StatusBadRequest, hjx.CodeInvalid, describePost(mediaType)+" must carry the header "+
+					PreflightHeader+": true (protection against cross-site request forgery; see docs/CLIENTS.md)")
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
 	})
-	return accessLog(d.Log, c.Handler(mux))
+}
+
+func describePost(mediaType string) string {
+	if mediaType == "" {
+		return "a POST without a Content-Type"
+	}
+	return "a " + mediaType + " POST"
 }
 
 // New returns an http.Server with the configured timeouts.

@@ -55,8 +55,10 @@ type Env struct {
 // Start is the default test clock's time: a fixed instant after the demo's years.
 var Start = time.Date(2022, 6, 15, 12, 0, 0, 0, time.UTC)
 
-// New returns an Env on a fresh database with a clock at Start.
-func New(t testing.TB) *Env {
+// New returns an Env on a fresh database with a clock at Start. Options change
+// the default configuration (production mode, CORS origins...) before the app
+// is built.
+func New(t testing.TB, options ...func(*app.Config)) *Env {
 	t.Helper()
 	db := pgtest.NewDB(t)
 	clock := NewClock(Start)
@@ -64,6 +66,9 @@ func New(t testing.TB) *Env {
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg := app.Config{Server: server.DefaultConfig(), GraphQL: graph.DefaultHandlerConfig(), Now: clock.Now,
 		OutcomeCacheSize: 100}
+	for _, o := range options {
+		o(&cfg)
+	}
 	a := app.New(db, log, cfg)
 	return &Env{T: t, App: a, Clock: clock, Handler: a.Handler(), Logs: &logs.buf}
 }
@@ -160,6 +165,9 @@ func (e *Env) Send(req *http.Request) *Response {
 }
 
 // Client returns gqlgen's test client on the same handler (multipart uploads use
-// its WithFiles option). It treats HTTP statuses >= 400 as errors; use Do to see
-// the error codes of refused requests.
-func (e *Env) Client() *client.Client { return client.New(e.Handler, client.Path("/graphql")) }
+// its WithFiles option; it sends server.PreflightHeader as every real client
+// must). It treats HTTP statuses >= 400 as errors; use Do to see the error codes
+// of refused requests.
+func (e *Env) Client() *client.Client {
+	return client.New(e.Handler, client.Path("/graphql"), client.AddHeader(server.PreflightHeader, "true"))
+}

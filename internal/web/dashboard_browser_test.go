@@ -1,0 +1,308 @@
+package web_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/chromedp"
+
+	"github.com/hjx-exchange/hjx/internal/web"
+)
+
+// fixtureAPI is a stand-in for /graphql that answers the dashboard's three
+// operations with fixed data shaped as DESIGN.md section 5 fixes it. It exists
+// because the outcomes resolver is built elsewhere; the test is about the page's
+// drawing and CSV logic, not about the API.
+type fixtureAPI struct {
+	token string
+
+	mu      sync.Mutex
+	queries []map[string]any // the OutcomeQuery variables the page sent
+}
+
+const fixtureCoverage = `"coverage": {
+	"partnersIncluded": 8,
+	"partnersExcluded": [{"partner": {"id": "us-riverside", "name": "Riverside MLP", "country": "US"},
+		"reasons": [{"code": "NCU", "message": "the partner allows non-commercial use only"}]}],
+	"observationsExcluded": [{"reason": "PERIOD_NOT_IN_BUCKET", "count": 3}]
+}`
+
+// fixtureByYear is CLIENTS_ADVISED by country and year, with one suppressed cell
+// in each country.
+const fixtureByYear = `{"data": {"outcomes": {
+	"metric": {"code": "CLIENTS_ADVISED", "title": "Clients who received advice", "kind": "COUNT", "unit": "persons"},
+	"currency": null,
+	"rows": [
+		{"country": "US", "period": "2019", "value": 200, "n": null, "sd": null, "rate": null, "partners": 5, "suppressed": false, "suppression": null},
+		{"country": "GB", "period": "2019", "value": 120, "n": null, "sd": null, "rate": null, "partners": 4, "suppressed": false, "suppression": null},
+		{"country": "GB", "period": "2020", "value": null, "n": null, "sd": null, "rate": null, "partners": 3, "suppressed": true, "suppression": "SMALL_CELL"},
+		{"country": "GB", "period": "2021", "value": 140, "n": null, "sd": null, "rate": null, "partners": 4, "suppressed": false, "suppression": null},
+		{"country": "US", "period": "2020", "value": 210, "n": null, "sd": null, "rate": null, "partners": 5, "suppressed": false, "suppression": null},
+		{"country": "US", "period": "2021", "value": null, "n": null, "sd": null, "rate": null, "partners": 4, "suppressed": true, "suppression": "SECONDARY"}
+	],
+	` + fixtureCoverage + `,
+	"disclosure": {"k": 11, "roundingBase": 5, "suppressedCells": 2, "byReason": [{"reason": "SMALL_CELL", "count": 1}, {"reason": "SECONDARY", "count": 1}]}
+}}}`
+
+// fixtureByCategory is the same metric by country and I-HELP category.
+const fixtureByCategory = `{"data": {"outcomes": {
+	"metric": {"code": "CLIENTS_ADVISED", "title": "Clients who received advice", "kind": "COUNT", "unit": "persons"},
+	"currency": null,
+	"rows": [
+		{"country": "GB", "ihelpCategory": "INCOME_INSURANCE", "value": 300, "partners": 6, "suppressed": false},
+		{"country": "GB", "ihelpCategory": "HOUSING_UTILITIES", "value": 85, "partners": 4, "suppressed": false},
+		{"country": "GB", "ihelpCategory": "EDUCATION_EMPLOYMENT", "value": null, "partners": 2, "suppressed": true, "suppression": "TOO_FEW_PARTNERS"},
+		{"country": "US", "ihelpCategory": "INCOME_INSURANCE", "value": 410, "partners": 5, "suppressed": false},
+		{"country": "US", "ihelpCategory": "HOUSING_UTILITIES", "value": 150, "partners": 5, "suppressed": false},
+		{"country": "US", "ihelpCategory": "EDUCATION_EMPLOYMENT", "value": 40, "partners": 3, "suppressed": false}
+	],
+	` + fixtureCoverage + `,
+	"disclosure": {"k": 11, "roundingBase": 5, "suppressedCells": 1, "byReason": [{"reason": "TOO_FEW_PARTNERS", "count": 1}]}
+}}}`
+
+func (f *fixtureAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	if r.Header.Get("Authorization") != "Bearer "+f.token {
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = w.Write([]byte(`{"errors": [{"message": "unknown token", "extensions": {"code": "UNAUTHENTICATED"}}]}`))
+		return
+	}
+	var req struct {
+		Query     string
+		Variables map[string]any
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	switch {
+	case strings.Contains(req.Query, "DashboardWho"):
+		_, _ = w.Write([]byte(`{"data": {"me": {"name": "UK-US dashboard", "role": "DASHBOARD"}, "metrics": [
+			{"code": "CLIENTS_ADVISED", "title": "Clients who received advice", "kind": "COUNT", "unit": "persons"},
+			{"code": "FINANCIAL_GAIN", "title": "Money gained by clients", "kind": "AMOUNT", "unit": "money"}]}}`))
+	case strings.Contains(req.Query, "DashboardProject"):
+		_, _ = w.Write([]byte(`{"data": {"me": {"project": {"id": "proj-1", "title": "UK-US pooled evaluation"}}}}`))
+	case strings.Contains(req.Query, "outcomes(") && req.Variables["projectId"] == "proj-1":
+		q, _ := req.Variables["query"].(map[string]any)
+		f.mu.Lock()
+		f.queries = append(f.queries, q)
+		f.mu.Unlock()
+		if groupBy := fmt.Sprint(q["groupBy"]); strings.Contains(groupBy, "IHELP_CATEGORY") {
+			_, _ = w.Write([]byte(fixtureByCategory))
+		} else {
+			_, _ = w.Write([]byte(fixtureByYear))
+		}
+	default:
+		_, _ = w.Write([]byte(`{"errors": [{"message": "the fixture does not answer this", "extensions": {"code": "INVALID"}}]}`))
+	}
+}
+
+func (f *fixtureAPI) lastQuery() map[string]any {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.queries) == 0 {
+		return nil
+	}
+	return f.queries[len(f.queries)-1]
+}
+
+// TestDashboardDrawsFixture serves the real dashboard (the real web handler and
+// bundles) against fixtureAPI: it connects with a token, draws UK and US side by
+// side, shows a suppressed cell as a gap with its reason on hover, shows coverage
+// and disclosure, downloads a CSV equal to the table, and fits a 360 px screen.
+//
+// Once the outcomes resolver exists, an end-to-end variant against `hjx seed
+// --demo` data should be added beside it.
+func TestDashboardDrawsFixture(t *testing.T) {
+	b := newBrowser(t)
+	api := &fixtureAPI{token: "hjx1_fixture"}
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", api)
+	mux.Handle("/", web.Handler())
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+
+	b.do(t,
+		chromedp.Navigate(srv.URL+"/dashboard"),
+		chromedp.WaitVisible(chromedp.ID("token")),
+		chromedp.SetValue(chromedp.ID("token"), api.token),
+		chromedp.Click(chromedp.CSS("#connect button[type=submit]")),
+	)
+	// Connecting loads the default view: by year, no breakdown.
+	poll[bool](t, b, "the table by year", `document.querySelectorAll("#table tbody tr").length === 6`)
+	q := api.lastQuery()
+	if got := fmt.Sprintf("%v %v %v %v", q["metric"], q["groupBy"], q["countries"], q["currency"]); got != "CLIENTS_ADVISED [COUNTRY YEAR] [GB US] <nil>" {
+		t.Errorf("the page asked for %s, want CLIENTS_ADVISED by [COUNTRY YEAR] for [GB US] without a currency", got)
+	}
+
+	t.Run("ChartsDrawn", func(t *testing.T) {
+		for _, c := range []string{"GB", "US"} {
+			// Counts the canvas pixels with paint on them: axes, grid, lines, bands.
+			poll[int](t, b, c+" chart painted", fmt.Sprintf(`(() => {
+				const cv = document.querySelector("#chart-%s canvas");
+				if (!cv.width || !cv.height) return false;
+				const px = cv.getContext("2d").getImageData(0, 0, cv.width, cv.height).data;
+				let n = 0;
+				for (let i = 3; i < px.length; i += 4) if (px[i] > 0) n++;
+				return n > 2000 && n;
+			})()`, c))
+		}
+	})
+
+	t.Run("SuppressedIsGapNotZero", func(t *testing.T) {
+		for c, want := range map[string][]any{"GB": {120.0, nil, 140.0}, "US": {200.0, 210.0, nil}} {
+			got := eval[[]any](t, b, fmt.Sprintf(`hjxDashboard.charts.%s.data.datasets[0].data`, c))
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s plotted %v, want %v (null is a gap)", c, got, want)
+			}
+		}
+		if got := eval[[]string](t, b, `hjxDashboard.charts.GB.data.labels`); !slices.Equal(got, []string{"2019", "2020", "2021"}) {
+			t.Errorf("GB x axis %v, want 2019 2020 2021", got)
+		}
+	})
+
+	t.Run("ReasonOnHover", func(t *testing.T) {
+		at := eval[struct{ X, Y float64 }](t, b, `(() => {
+			document.getElementById("chart-GB").scrollIntoView({ block: "center" });
+			const c = hjxDashboard.charts.GB, r = c.canvas.getBoundingClientRect();
+			return { x: r.left + c.scales.x.getPixelForValue(1), y: r.top + (c.chartArea.top + c.chartArea.bottom) / 2 };
+		})()`)
+		b.do(t, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, at.X, at.Y))
+		tip := poll[string](t, b, "the gap's tooltip", `(() => {
+			const tip = document.querySelector("#chart-GB .gap-tip");
+			return !tip.hidden && tip.textContent;
+		})()`)
+		for _, want := range []string{"United Kingdom", "2020", "suppressed", "SMALL_CELL"} {
+			if !strings.Contains(tip, want) {
+				t.Errorf("tooltip %q lacks %q", tip, want)
+			}
+		}
+		b.screenshot(t, "dashboard-gap-hover")
+		// Away from the gap, no tooltip.
+		b.do(t, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, at.X, at.Y-1000))
+		poll[bool](t, b, "the tooltip to hide", `document.querySelector("#chart-GB .gap-tip").hidden`)
+	})
+
+	t.Run("CoverageAndDisclosure", func(t *testing.T) {
+		got := eval[map[string]string](t, b, `Object.fromEntries(["included", "excluded", "observations", "k", "rounding", "suppressed", "by-reason"]
+			.map((id) => [id, document.getElementById(id).textContent]))`)
+		want := map[string]string{
+			"included":     "8",
+			"excluded":     "Riverside MLP (US): the partner allows non-commercial use only (NCU)",
+			"observations": "PERIOD_NOT_IN_BUCKET",
+			"k":            "11",
+			"rounding":     "5",
+			"suppressed":   "2",
+			"by-reason":    "SECONDARY",
+		}
+		for id, w := range want {
+			if !strings.Contains(got[id], w) {
+				t.Errorf("#%s shows %q, want %q in it", id, got[id], w)
+			}
+		}
+	})
+	b.screenshot(t, "dashboard-desktop")
+
+	t.Run("CSVMatchesTable", func(t *testing.T) {
+		table := eval[[][]string](t, b, `[...document.querySelectorAll("#table tr")].map((tr) => [...tr.cells].map((c) => c.textContent))`)
+		want := [][]string{
+			{"Country", "Year", "Count", "n", "Partners", "Suppressed"},
+			{"GB", "2019", "120", "", "4", ""},
+			{"GB", "2020", "", "", "3", "SMALL_CELL"},
+			{"GB", "2021", "140", "", "4", ""},
+			{"US", "2019", "200", "", "5", ""},
+			{"US", "2020", "210", "", "5", ""},
+			{"US", "2021", "", "", "4", "SECONDARY"},
+		}
+		if !reflect.DeepEqual(table, want) {
+			t.Fatalf("table shows %q,\nwant %q", table, want)
+		}
+		got := download(t, b, chromedp.Click(chromedp.ID("csv")))
+		rows, err := csv.NewReader(bytes.NewReader(got)).ReadAll()
+		if err != nil {
+			t.Fatalf("the download is not CSV: %v\n%s", err, got)
+		}
+		if !reflect.DeepEqual(rows, table) {
+			t.Fatalf("CSV %q,\ndiffers from the table %q", rows, table)
+		}
+	})
+
+	t.Run("BarsByCategory", func(t *testing.T) {
+		b.do(t,
+			chromedp.SetValue(chromedp.ID("time"), ""),
+			chromedp.SetValue(chromedp.ID("breakdown"), "IHELP_CATEGORY"),
+			chromedp.Click(chromedp.CSS("#controls button[type=submit]")),
+		)
+		poll[bool](t, b, "the table by category", `document.querySelector("#table th:nth-child(2)")?.textContent === "I-HELP category"`)
+		if got := fmt.Sprint(api.lastQuery()["groupBy"]); got != "[COUNTRY IHELP_CATEGORY]" {
+			t.Errorf("groupBy %s, want [COUNTRY IHELP_CATEGORY]", got)
+		}
+		if got := eval[string](t, b, `hjxDashboard.charts.GB.config.type`); got != "bar" {
+			t.Errorf("chart type %q, want bar", got)
+		}
+		if got := eval[[]any](t, b, `hjxDashboard.charts.GB.data.datasets[0].data`); !reflect.DeepEqual(got, []any{300.0, 85.0, nil}) {
+			t.Errorf("GB bars %v, want [300 85 null]", got)
+		}
+	})
+
+	t.Run("Fits360px", func(t *testing.T) {
+		b.do(t, chromedp.EmulateViewport(360, 780))
+		// Charts resize on the next frames; the page must then not scroll sideways
+		// (the table scrolls inside its own box).
+		charts := poll[[]float64](t, b, "the page to fit 360 px without scrolling sideways", `(() => {
+			const charts = [...document.querySelectorAll(".charts canvas")].map((c) => c.getBoundingClientRect().width);
+			return window.innerWidth === 360 && document.documentElement.scrollWidth <= 360 && charts;
+		})()`)
+		if len(charts) != 2 || charts[0] < 250 || charts[1] < 250 {
+			t.Errorf("chart widths %v at 360 px: want two charts, stacked, using the width", charts)
+		}
+		b.screenshot(t, "dashboard-360px")
+	})
+
+	b.checkClean(t)
+}
+
+// download runs the action that starts a download and returns the file's bytes.
+func download(t *testing.T, b *browser, trigger chromedp.Action[chromedp.Void]) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	if _, err := chromedp.CallBrowser(b.ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+		Behavior:      cdpbrowser.SetDownloadBehaviorBehaviorAllowAndName,
+		DownloadPath:  dir,
+		EventsEnabled: new(true),
+	}); err != nil {
+		t.Fatalf("allow downloads: %v", err)
+	}
+	progress := chromedp.BrowserEvents(b.ctx, cdpbrowser.DownloadProgress)
+	b.do(t, trigger)
+	for ev, err := range progress {
+		if err != nil {
+			t.Fatalf("waiting for the download: %v", err)
+		}
+		switch ev.State {
+		case cdpbrowser.DownloadProgressStateCompleted:
+			data, err := os.ReadFile(filepath.Join(dir, ev.GUID))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return data
+		case cdpbrowser.DownloadProgressStateCanceled:
+			t.Fatal("the download was cancelled")
+		}
+	}
+	t.Fatal("no download")
+	return nil
+}

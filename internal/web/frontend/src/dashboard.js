@@ -1,0 +1,471 @@
+// The international dashboard: UK and US outcomes side by side, from the
+// disclosure-controlled `outcomes` query (DESIGN.md section 5), with a DASHBOARD
+// token. Suppressed cells are gaps (never zeros) with their reason on hover.
+// Every text that comes from the server is set with textContent, never as HTML.
+import {
+  Chart,
+  BarController,
+  BarElement,
+  CategoryScale,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+} from "chart.js";
+import "./dashboard.css";
+
+Chart.register(BarController, BarElement, CategoryScale, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip);
+
+const COUNTRIES = [
+  { code: "GB", name: "United Kingdom" },
+  { code: "US", name: "United States" },
+];
+
+// Why a cell has no number (DESIGN.md section 4, disclosure control).
+const SUPPRESSION = {
+  SMALL_CELL: "too few people in this cell",
+  TOO_FEW_PARTNERS: "fewer than 3 partners contribute to this cell",
+  DOMINANCE: "one or two partners would dominate this total",
+  SECONDARY: "hidden so that another suppressed cell cannot be worked out",
+};
+
+const EXCLUSION = {
+  NO_EXCHANGE_RATE: "no exchange rate for the year",
+  PERIOD_NOT_IN_BUCKET: "period straddles a quarter or year",
+  COARSER_THAN_GROUPING: "given only at a coarser breakdown",
+  NOT_AT_THIS_BREAKDOWN: "no figures at this breakdown",
+};
+
+// Category order as in the schema, so charts and tables read the same way every time.
+const ORDER = {
+  welfareDomain: ["WELFARE_BENEFITS", "DEBT", "HEALTH_INSURANCE", "HOUSING", "UTILITIES", "EMPLOYMENT", "EDUCATION",
+    "IMMIGRATION", "LEGAL_STATUS_OTHER", "COMMUNITY_CARE", "FAMILY"],
+  ihelpCategory: ["INCOME_INSURANCE", "HOUSING_UTILITIES", "EDUCATION_EMPLOYMENT", "LEGAL_STATUS", "PERSONAL_FAMILY_STABILITY"],
+};
+
+const BREAKDOWNS = {
+  WELFARE_DOMAIN: { field: "welfareDomain", header: "Welfare domain" },
+  IHELP_CATEGORY: { field: "ihelpCategory", header: "I-HELP category" },
+};
+
+// Okabe-Ito and Tol colours: distinguishable with the common colour-vision deficiencies.
+const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#882255", "#44AA99",
+  "#999933", "#AA4499"];
+
+const OUTCOMES = `query DashboardOutcomes($projectId: ID!, $query: OutcomeQuery!) {
+  outcomes(projectId: $projectId, query: $query) {
+    metric { code title kind unit }
+    currency
+    rows { country period welfareDomain ihelpCategory value n sd rate partners suppressed suppression }
+    coverage {
+      partnersIncluded
+      partnersExcluded { partner { id name country } reasons { code message } }
+      observationsExcluded { reason count }
+    }
+    disclosure { k roundingBase suppressedCells byReason { reason count } }
+  }
+}`;
+
+const $ = (id) => document.getElementById(id);
+
+const state = { metrics: new Map(), charts: {}, table: null, role: "" };
+
+// A read-only handle for debugging from the browser console and for the browser tests.
+window.hjxDashboard = {
+  get charts() { return state.charts; },
+  get table() { return state.table; },
+};
+
+function pretty(code) {
+  if (code == null) return "";
+  return String(code).toLowerCase().replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
+}
+
+// label shows an axis value: periods ("2020-Q3") as they are, codes in words.
+function label(value) {
+  return /^\d{4}/.test(value) || value === "All" ? value : pretty(value);
+}
+
+function say(text, isError) {
+  const m = $("message");
+  m.textContent = text || "";
+  m.classList.toggle("error", Boolean(isError));
+}
+
+function errorText(errors) {
+  return errors.map((e) => `${e.message}${e.extensions && e.extensions.code ? ` (${e.extensions.code})` : ""}`).join("; ");
+}
+
+async function gql(query, variables) {
+  const res = await fetch("/graphql", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${$("token").value.trim()}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  try {
+    return await res.json();
+  } catch {
+    return { errors: [{ message: `the server answered HTTP ${res.status} without a GraphQL response` }] };
+  }
+}
+
+async function connect(ev) {
+  ev.preventDefault();
+  say("Connecting…");
+  let who;
+  try {
+    who = await gql("query DashboardWho { me { name role } metrics { code title kind unit } }");
+  } catch (e) {
+    say(`Could not reach the API: ${e.message}`, true);
+    return;
+  }
+  if (who.errors) {
+    say(errorText(who.errors), true);
+    return;
+  }
+  state.role = who.data.me.role;
+  if (state.role !== "DASHBOARD" && state.role !== "RESEARCHER") {
+    say(`This token's role is ${state.role}: outcomes need a DASHBOARD (or RESEARCHER) token.`, true);
+    return;
+  }
+  const select = $("metric");
+  select.replaceChildren();
+  state.metrics.clear();
+  for (const m of who.data.metrics) {
+    state.metrics.set(m.code, m);
+    select.append(new Option(`${m.title} (${m.code})`, m.code));
+  }
+  if (state.metrics.has("CLIENTS_ADVISED")) select.value = "CLIENTS_ADVISED";
+  $("who").textContent = `${who.data.me.name} · ${state.role}`;
+
+  // A DASHBOARD token is bound to one project; a researcher types the project id.
+  const project = await gql("query DashboardProject { me { project { id title } } }").catch(() => ({}));
+  const p = project.data && project.data.me && project.data.me.project;
+  const input = $("project");
+  if (p) {
+    input.value = p.id;
+    input.readOnly = state.role === "DASHBOARD";
+    $("who").textContent += ` · ${p.title}`;
+  } else {
+    input.readOnly = false;
+  }
+  $("controls").hidden = false;
+  syncCurrency();
+  if (input.value) {
+    await load();
+  } else {
+    say("Enter the project id to query.");
+  }
+}
+
+function syncCurrency() {
+  const m = state.metrics.get($("metric").value);
+  $("currency").disabled = !m || m.kind !== "AMOUNT";
+}
+
+async function load(ev) {
+  if (ev) ev.preventDefault();
+  const metric = state.metrics.get($("metric").value);
+  const projectId = $("project").value.trim();
+  if (!metric || !projectId) {
+    say("Choose a metric and a project.", true);
+    return;
+  }
+  const time = $("time").value;
+  const breakdown = $("breakdown").value;
+  const groupBy = ["COUNTRY"];
+  if (time) groupBy.push(time);
+  if (breakdown) groupBy.push(breakdown);
+  const query = { metric: metric.code, groupBy, countries: COUNTRIES.map((c) => c.code) };
+  if (metric.kind === "AMOUNT") query.currency = $("currency").value;
+  say("Loading…");
+  let res;
+  try {
+    res = await gql(OUTCOMES, { projectId, query });
+  } catch (e) {
+    say(`Could not reach the API: ${e.message}`, true);
+    return;
+  }
+  if (res.errors || !res.data) {
+    say(errorText(res.errors || [{ message: "no data" }]), true);
+    return;
+  }
+  const view = { time, breakdown: BREAKDOWNS[breakdown] || null, metric: res.data.outcomes.metric || metric };
+  render(res.data.outcomes, view);
+  say("");
+}
+
+// plotted is the number a cell contributes to a chart: a percentage for
+// proportions, the value otherwise; null (a gap) when suppressed or missing.
+function plotted(row, kind) {
+  if (!row || row.suppressed || row.value == null) return null;
+  if (kind === "PROPORTION") {
+    if (row.rate != null) return row.rate * 100;
+    return row.n ? (row.value / row.n) * 100 : null;
+  }
+  return row.value;
+}
+
+function compareBy(field) {
+  const order = ORDER[field];
+  return (a, b) => {
+    if (order) return order.indexOf(a) - order.indexOf(b);
+    return String(a).localeCompare(String(b));
+  };
+}
+
+function render(table, view) {
+  const kind = view.metric.kind;
+  const rows = table.rows.filter((r) => COUNTRIES.some((c) => c.code === r.country));
+  const seriesField = view.breakdown ? view.breakdown.field : null;
+  // x axis: periods over time, else the breakdown's categories (or one bar).
+  const xField = view.time ? "period" : seriesField;
+  const labels = xField ? [...new Set(rows.map((r) => r[xField]))].sort(compareBy(xField)) : ["All"];
+  const series = view.time && seriesField ? [...new Set(rows.map((r) => r[seriesField]))].sort(compareBy(seriesField)) : [null];
+
+  const values = rows.map((r) => plotted(r, kind)).filter((v) => v != null);
+  const yRange = values.length ? { suggestedMin: Math.min(0, ...values), suggestedMax: Math.max(0, ...values) } : {};
+  const unit = kind === "PROPORTION" ? "%" : kind === "AMOUNT" ? (table.currency || "") : view.metric.unit;
+  // Charts measure their container when built: show the section first.
+  $("result").hidden = false;
+
+  for (const c of COUNTRIES) {
+    const mine = rows.filter((r) => r.country === c.code);
+    const cell = (label, s) => mine.find((r) => (!xField || r[xField] === label) && (s == null || r[seriesField] === s));
+    const gaps = [];
+    const datasets = series.map((s, i) => {
+      const data = labels.map((label, x) => {
+        const r = cell(label, s);
+        if (r && r.suppressed) gaps.push({ index: x, label, series: s, reason: r.suppression });
+        return plotted(r, kind);
+      });
+      const colour = PALETTE[i % PALETTE.length];
+      return { label: s == null ? c.name : pretty(s), data, borderColor: colour, backgroundColor: colour, spanGaps: false, pointRadius: 3 };
+    });
+    drawChart(c, view.time ? "line" : "bar", labels, datasets, gaps, yRange, unit);
+  }
+
+  $("title").textContent = `${view.metric.title}${table.currency && kind === "AMOUNT" ? ` (${table.currency})` : ""}`;
+  renderCoverage(table.coverage);
+  renderDisclosure(table.disclosure);
+  state.table = tableModel(rows, view, table.currency);
+  renderTable(state.table);
+}
+
+// suppressedBands draws each suppressed cell as a hatched band: visibly a gap
+// with a reason, never a bar or point at zero.
+const suppressedBands = {
+  id: "suppressedBands",
+  beforeDatasetsDraw(chart, _args, opts) {
+    const { ctx, chartArea: area, scales } = chart;
+    const half = bandHalfWidth(chart);
+    const seen = new Set();
+    for (const g of opts.gaps || []) {
+      if (seen.has(g.index)) continue;
+      seen.add(g.index);
+      const x = scales.x.getPixelForValue(g.index);
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(x - half, area.top, 2 * half, area.bottom - area.top);
+      ctx.clip();
+      ctx.fillStyle = "rgba(120,120,120,0.12)";
+      ctx.fillRect(x - half, area.top, 2 * half, area.bottom - area.top);
+      ctx.strokeStyle = "rgba(90,90,90,0.55)";
+      ctx.lineWidth = 1;
+      for (let y = area.top - 2 * half; y < area.bottom + 2 * half; y += 8) {
+        ctx.moveTo(x - half, y);
+        ctx.lineTo(x + half, y + 2 * half);
+      }
+      ctx.stroke();
+      ctx.restore();
+    }
+  },
+};
+
+function bandHalfWidth(chart) {
+  const n = chart.data.labels.length;
+  const scale = chart.scales.x;
+  const step = n > 1 ? Math.abs(scale.getPixelForValue(1) - scale.getPixelForValue(0)) : chart.chartArea.right - chart.chartArea.left;
+  return Math.max(6, Math.min(step * 0.35, 40));
+}
+
+function drawChart(country, type, labels, datasets, gaps, yRange, unit) {
+  const figure = $(`chart-${country.code}`);
+  const canvas = figure.querySelector("canvas");
+  const tip = figure.querySelector(".gap-tip");
+  if (state.charts[country.code]) state.charts[country.code].destroy();
+  const chart = new Chart(canvas, {
+    type,
+    data: { labels: labels.map(label), datasets },
+    options: {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      interaction: { mode: "nearest", intersect: false, axis: "x" },
+      scales: {
+        // offset: the first and last periods sit inside the plot, so their gap bands do too.
+        x: { offset: true, ticks: { autoSkip: true, maxRotation: 60 } },
+        y: { ...yRange, title: { display: Boolean(unit), text: unit } },
+      },
+      plugins: {
+        legend: { display: datasets.length > 1, position: "bottom", labels: { boxWidth: 12 } },
+        suppressedBands: { gaps },
+      },
+    },
+    plugins: [suppressedBands],
+  });
+  state.charts[country.code] = chart;
+  canvas.setAttribute("role", "img");
+  canvas.setAttribute("aria-label", `${country.name}: ${datasets.length} series over ${labels.length} points; ${gaps.length} suppressed cells (see the table)`);
+  figure.dataset.gaps = String(gaps.length);
+
+  // The reason of a suppressed cell, on hover (and on touch).
+  const onMove = (ev) => {
+    const rect = canvas.getBoundingClientRect();
+    const x = ev.clientX - rect.left;
+    const y = ev.clientY - rect.top;
+    const area = chart.chartArea;
+    const index = chart.scales.x.getValueForPixel(x);
+    const here = gaps.filter((g) => g.index === index);
+    const near = here.length && Math.abs(chart.scales.x.getPixelForValue(index) - x) <= bandHalfWidth(chart) && y >= area.top && y <= area.bottom;
+    if (!near) {
+      tip.hidden = true;
+      return;
+    }
+    tip.textContent = here.map((g) => `${[country.name, label(g.label), pretty(g.series)].filter(Boolean).join(" · ")}: suppressed, ${SUPPRESSION[g.reason] || "disclosure control"} (${g.reason})`).join("\n");
+    tip.hidden = false;
+    tip.style.left = `${Math.min(x + 12, rect.width - tip.offsetWidth - 4)}px`;
+    tip.style.top = `${Math.max(y - tip.offsetHeight - 8, 0)}px`;
+  };
+  canvas.onmousemove = onMove;
+  canvas.onpointerdown = onMove;
+  canvas.onmouseleave = () => { tip.hidden = true; };
+}
+
+function li(text) {
+  const el = document.createElement("li");
+  el.textContent = text;
+  return el;
+}
+
+function renderCoverage(cov) {
+  $("included").textContent = String(cov.partnersIncluded);
+  const ex = $("excluded");
+  ex.replaceChildren();
+  for (const p of cov.partnersExcluded) {
+    const reasons = p.reasons.map((r) => `${r.message} (${r.code})`).join("; ");
+    ex.append(li(`${p.partner.name} (${p.partner.country}): ${reasons}`));
+  }
+  if (!cov.partnersExcluded.length) ex.append(li("none"));
+  const obs = $("observations");
+  obs.replaceChildren();
+  for (const o of cov.observationsExcluded) obs.append(li(`${o.count} · ${EXCLUSION[o.reason] || pretty(o.reason)} (${o.reason})`));
+  if (!cov.observationsExcluded.length) obs.append(li("none"));
+}
+
+function renderDisclosure(d) {
+  $("k").textContent = String(d.k);
+  $("rounding").textContent = String(d.roundingBase);
+  $("suppressed").textContent = String(d.suppressedCells);
+  const by = $("by-reason");
+  by.replaceChildren();
+  for (const r of d.byReason) by.append(li(`${r.count} · ${SUPPRESSION[r.reason] || pretty(r.reason)} (${r.reason})`));
+  if (!d.byReason.length) by.append(li("none"));
+}
+
+function num(v) {
+  return v == null ? "" : String(v);
+}
+
+// tableModel is the one source of both the table on the page and its CSV.
+function tableModel(rows, view, currency) {
+  const kind = view.metric.kind;
+  const headers = ["Country"];
+  if (view.time) headers.push(view.time === "QUARTER" ? "Quarter" : "Year");
+  if (view.breakdown) headers.push(view.breakdown.header);
+  headers.push({ COUNT: "Count", PROPORTION: "Numerator", AMOUNT: `Total (${currency || ""})`, MEAN: `Mean (${view.metric.unit})` }[kind] || "Value");
+  if (kind === "PROPORTION") headers.push("Rate (%)");
+  headers.push("n");
+  if (kind === "MEAN") headers.push("SD");
+  headers.push("Partners", "Suppressed");
+
+  const countryOrder = COUNTRIES.map((c) => c.code);
+  const cmpPeriod = compareBy("period");
+  const cmpBreak = view.breakdown ? compareBy(view.breakdown.field) : () => 0;
+  const sorted = [...rows].sort((a, b) => countryOrder.indexOf(a.country) - countryOrder.indexOf(b.country)
+    || (view.time ? cmpPeriod(a.period, b.period) : 0)
+    || (view.breakdown ? cmpBreak(a[view.breakdown.field], b[view.breakdown.field]) : 0));
+  const body = sorted.map((r) => {
+    const cells = [r.country];
+    if (view.time) cells.push(num(r.period));
+    if (view.breakdown) cells.push(num(r[view.breakdown.field]));
+    cells.push(r.suppressed ? "" : num(r.value));
+    if (kind === "PROPORTION") {
+      const p = plotted(r, kind);
+      cells.push(p == null ? "" : p.toFixed(1));
+    }
+    cells.push(r.suppressed ? "" : num(r.n));
+    if (kind === "MEAN") cells.push(r.suppressed ? "" : num(r.sd));
+    cells.push(num(r.partners), r.suppressed ? num(r.suppression) : "");
+    return { cells, suppressed: r.suppressed, reason: r.suppression };
+  });
+  const name = `hjx-${view.metric.code}-${[view.time, view.breakdown && view.breakdown.field].filter(Boolean).join("-") || "total"}.csv`;
+  return { headers, rows: body, filename: name.toLowerCase() };
+}
+
+function renderTable(model) {
+  const table = $("table");
+  const head = document.createElement("thead");
+  const tr = document.createElement("tr");
+  for (const h of model.headers) {
+    const th = document.createElement("th");
+    th.scope = "col";
+    th.textContent = h;
+    tr.append(th);
+  }
+  head.append(tr);
+  const body = document.createElement("tbody");
+  for (const r of model.rows) {
+    const row = document.createElement("tr");
+    if (r.suppressed) {
+      row.className = "suppressed";
+      row.title = `Suppressed: ${SUPPRESSION[r.reason] || "disclosure control"}`;
+    }
+    for (const c of r.cells) {
+      const td = document.createElement("td");
+      td.textContent = c;
+      row.append(td);
+    }
+    body.append(row);
+  }
+  table.replaceChildren(head, body);
+}
+
+// csvField quotes per RFC 4180, and defuses text a spreadsheet would run as a
+// formula (numbers, including negative ones, are left alone).
+function csvField(s) {
+  let v = String(s);
+  if (/^[=+\-@\t\r]/.test(v) && Number.isNaN(Number(v))) v = `'${v}`;
+  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+function downloadCSV() {
+  const model = state.table;
+  if (!model) return;
+  const lines = [model.headers, ...model.rows.map((r) => r.cells)].map((cells) => cells.map(csvField).join(","));
+  const blob = new Blob([lines.join("\r\n") + "\r\n"], { type: "text/csv;charset=utf-8" });
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = model.filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+}
+
+$("connect").addEventListener("submit", connect);
+$("controls").addEventListener("submit", load);
+$("metric").addEventListener("change", syncCurrency);
+$("csv").addEventListener("click", downloadCSV);
