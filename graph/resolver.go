@@ -8,6 +8,7 @@ import (
 	"github.com/hjx-exchange/hjx/internal/audit"
 	"github.com/hjx-exchange/hjx/internal/auth"
 	"github.com/hjx-exchange/hjx/internal/directory"
+	"github.com/hjx-exchange/hjx/internal/ingest"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -20,4 +21,5 @@ type Resolver struct {
 	Auth      *auth.Service
 	Directory *directory.Service
 	Audit     *audit.Log
+	Ingest    *ingest.Service
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/hjx-exchange/hjx/internal/audit"
 	"github.com/hjx-exchange/hjx/internal/auth"
 	"github.com/hjx-exchange/hjx/internal/directory"
+	"github.com/hjx-exchange/hjx/internal/ingest"
 	"github.com/hjx-exchange/hjx/internal/server"
 	"github.com/hjx-exchange/hjx/internal/web"
 )
@@ -23,6 +24,8 @@ import (
 type Config struct {
 	Server  server.Config
 	GraphQL graph.HandlerConfig
+	// Ingest bounds uploads (rows, bytes, issues listed).
+	Ingest ingest.Config
 	// Now is the clock every service uses; tests inject a fixed one.
 	Now func() time.Time
 }
@@ -35,6 +38,7 @@ type App struct {
 	Audit     *audit.Log
 	Auth      *auth.Service
 	Directory *directory.Service
+	Ingest    *ingest.Service
 }
 
 // New wires the services on db.
@@ -46,12 +50,14 @@ func New(db *sqlx.DB, log *slog.Logger, cfg Config) *App {
 	a.Audit = &audit.Log{Now: cfg.Now}
 	a.Auth = &auth.Service{DB: db, Now: cfg.Now}
 	a.Directory = &directory.Service{DB: db, Audit: a.Audit, Now: cfg.Now}
+	a.Ingest = &ingest.Service{DB: db, Audit: a.Audit, Now: cfg.Now, Config: cfg.Ingest}
 	return a
 }
 
 // Resolver returns the GraphQL resolver over the services.
 func (a *App) Resolver() *graph.Resolver {
-	return &graph.Resolver{DB: a.DB, Log: a.Log, Auth: a.Auth, Directory: a.Directory, Audit: a.Audit}
+	return &graph.Resolver{DB: a.DB, Log: a.Log, Auth: a.Auth, Directory: a.Directory, Audit: a.Audit,
+		Ingest: a.Ingest}
 }
 
 // Handler returns the whole HTTP surface: GraphQL, pages, health checks.
