@@ -19,11 +19,11 @@ const header = "metric,period_start,period_end,value,n,welfare_domain,ihelp_cate
 
 // world is one test's hjx with two partners and their tokens.
 type world struct {
-	env                  *testkit.Env
-	uploaderA, adminA    string
-	uploaderB, adminB    string
-	steward, researcher  string
-	principalA           *hjx.Principal
+	env                 *testkit.Env
+	uploaderA, adminA   string
+	uploaderB, adminB   string
+	steward, researcher string
+	principalA          *hjx.Principal
 }
 
 func newWorld(t *testing.T) *world {
