@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hjx-exchange/hjx/graph"
+	"github.com/hjx-exchange/hjx/internal/ingest"
 	"github.com/hjx-exchange/hjx/internal/postgres"
 	"github.com/hjx-exchange/hjx/internal/server"
 )
@@ -26,6 +27,7 @@ type config struct {
 	GraphQL     graph.HandlerConfig
 	Pool        postgres.PoolConfig
 	DemoSeed    string
+	Ingest      ingest.Config
 }
 
 // errUsage marks a command-line mistake (exit code 2).
@@ -53,6 +55,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		GraphQL:     graph.DefaultHandlerConfig(),
 		Pool:        postgres.PoolConfig{MaxOpen: 20, MaxIdle: 10, MaxLifetime: 30 * time.Minute},
 		DemoSeed:    getenv("HJX_DEMO_TOKEN_SEED"),
+		Ingest:      ingest.Config{MaxRows: ingest.DefaultMaxRows},
 	}
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = postgres.DefaultURL
@@ -120,6 +123,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 	bytes("HJX_MAX_BODY_BYTES", &c.Server.MaxBodyBytes)
 	bytes("HJX_MAX_UPLOAD_BYTES", &c.Server.MaxUploadBytes)
 	c.GraphQL.MaxUploadBytes = c.Server.MaxUploadBytes
+	c.Ingest.MaxBytes = c.Server.MaxUploadBytes
+	integer("HJX_MAX_UPLOAD_ROWS", &c.Ingest.MaxRows, 1)
 	integer("HJX_COMPLEXITY_LIMIT", &c.GraphQL.ComplexityLimit, 1)
 	integer("HJX_PARSER_TOKEN_LIMIT", &c.GraphQL.ParserTokenLimit, 1)
 	integer("HJX_DB_MAX_CONNS", &c.Pool.MaxOpen, 1)

@@ -32,6 +32,8 @@ Usage:
   hjx seed --demo                load the deterministic demo world and print demo tokens
   hjx token create --role ROLE [--partner ID] [--project ID] [--name NAME] [--expires RFC3339]
                                  create a principal and print its token alone on stdout
+  hjx upload FILE --consent-basis BASIS [--dry-run]
+                                 send a CSV file of figures (HJX_URL, HJX_TOKEN)
   hjx version                    print the version
 
 Configuration comes from the environment; see README.md.
@@ -56,6 +58,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdSeed(ctx, cfg, rest, stdout, stderr)
 	case "token":
 		return cmdToken(ctx, cfg, rest, stdout, stderr)
+	case "upload":
+		return cmdUpload(ctx, rest, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return nil

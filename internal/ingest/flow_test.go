@@ -384,3 +384,18 @@ func TestOnlyPartnersUpload(t *testing.T) {
 		t.Errorf("uploader retracting through the service: %v", err)
 	}
 }
+
+// An upload of unknown length would be held in memory whole by the multipart
+// transport; the server refuses it before reading.
+func TestUploadWithoutLengthIsRefused(t *testing.T) {
+	w := newWorld(t)
+	req := uploadRequest(t, w.uploaderA, csvOf(row()), "EXPLICIT_CONSENT", false)
+	req.ContentLength = -1
+	resp := w.env.Send(req)
+	if resp.Status != 411 || resp.Code() != "INVALID" {
+		t.Errorf("chunked upload: status %d code %q", resp.Status, resp.Code())
+	}
+	if n := w.count(t, `SELECT count(*) FROM submissions`); n != 0 {
+		t.Errorf("stored %d submissions", n)
+	}
+}
