@@ -4,6 +4,7 @@ import (
 	"github.com/hjx-exchange/hjx/graph/model"
 	"github.com/hjx-exchange/hjx/internal/directory"
 	"github.com/hjx-exchange/hjx/internal/hjx"
+	"github.com/hjx-exchange/hjx/internal/ingest"
 )
 
 // Conversions between domain values and GraphQL models. GraphQL enums and domain
@@ -55,4 +56,39 @@ func toPageInfo[T any](c *hjx.Connection[T]) *model.PageInfo {
 		pi.StartCursor, pi.EndCursor = &start, &end
 	}
 	return pi
+}
+
+func toSubmission(s *ingest.Submission) *model.Submission {
+	return &model.Submission{ID: s.ID, PartnerID: s.PartnerID, Status: model.SubmissionStatus(s.Status),
+		RowCount: s.RowCount, Sha256: s.Sha256, ConsentBasis: model.ConsentBasis(s.ConsentBasis),
+		ReceivedAt: s.ReceivedAt, RetractedReason: s.RetractedReason, SupersedesIDs: s.SupersedesIDs}
+}
+
+func toSubmissionResult(r *ingest.Result) *model.SubmissionResult {
+	out := &model.SubmissionResult{Accepted: r.Accepted, IssueCount: r.IssueCount,
+		Issues: make([]*model.ValidationIssue, len(r.Issues))}
+	if r.Submission != nil {
+		out.Submission = toSubmission(r.Submission)
+	}
+	for i, is := range r.Issues {
+		v := &model.ValidationIssue{Code: is.Code, Message: is.Message}
+		if is.Row > 0 {
+			row := is.Row
+			v.Row = &row
+		}
+		if is.Column != "" {
+			col := is.Column
+			v.Column = &col
+		}
+		out.Issues[i] = v
+	}
+	return out
+}
+
+func toIngestRow(o *model.ObservationInput) ingest.Row {
+	return ingest.Row{Metric: o.Metric, PeriodStart: o.PeriodStart, PeriodEnd: o.PeriodEnd, Value: o.Value,
+		N: o.N, SD: o.Sd, Currency: strOrEmpty(o.Currency), WelfareDomain: strOrEmpty(o.WelfareDomain),
+		IhelpCategory: strOrEmpty(o.IhelpCategory), HealthSetting: strOrEmpty(o.HealthSetting),
+		AgeBand: strOrEmpty(o.AgeBand), Sex: strOrEmpty(o.Sex), DeprivationScheme: strOrEmpty(o.DeprivationScheme),
+		DeprivationValue: o.DeprivationValue}
 }

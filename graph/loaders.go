@@ -11,6 +11,7 @@ import (
 	"github.com/hjx-exchange/hjx/internal/directory"
 	"github.com/hjx-exchange/hjx/internal/governance"
 	"github.com/hjx-exchange/hjx/internal/hjx"
+	"github.com/hjx-exchange/hjx/internal/ingest"
 )
 
 // loaders batch the lookups that nested fields make, so a list of N rows costs one
@@ -20,6 +21,8 @@ type loaders struct {
 	partners   *dataloadgen.Loader[string, *directory.Partner]
 	principals *dataloadgen.Loader[string, *hjx.Principal]
 	projects   *dataloadgen.Loader[string, *governance.Project]
+	// submissions are scoped by the request's principal, like every read.
+	submissions *dataloadgen.Loader[string, *ingest.Submission]
 }
 
 type loadersKey struct{}
@@ -37,6 +40,9 @@ func withLoaders(r *Resolver, next http.Handler) http.Handler {
 			// see is not found, as in the project query.
 			projects: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string]*governance.Project, error) {
 				return r.Governance.ProjectsByID(ctx, hjx.PrincipalFrom(req.Context()), ids)
+			}, dataloadgen.WithWait(time.Millisecond)),
+			submissions: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string]*ingest.Submission, error) {
+				return r.Ingest.GetMany(ctx, hjx.PrincipalFrom(ctx), ids)
 			}, dataloadgen.WithWait(time.Millisecond)),
 		}
 		next.ServeHTTP(w, req.WithContext(context.WithValue(req.Context(), loadersKey{}, l)))
@@ -72,4 +78,25 @@ func loadProject(ctx context.Context, id string) (*governance.Project, error) {
 		return nil, hjx.NotFound("project")
 	}
 	return p, err
+}
+
+// loadSubmissions returns the submissions with these ids that the principal may see,
+// in order, through the request's loader; ids it may not see are left out.
+func loadSubmissions(ctx context.Context, ids []string) ([]*ingest.Submission, error) {
+	subs, err := loadersFrom(ctx).submissions.LoadAll(ctx, ids)
+	var errs dataloadgen.ErrorSlice
+	if err != nil && !errors.As(err, &errs) {
+		return nil, err
+	}
+	out := make([]*ingest.Submission, 0, len(ids))
+	for i, s := range subs {
+		if errs != nil && errs[i] != nil {
+			if errors.Is(errs[i], dataloadgen.ErrNotFound) {
+				continue
+			}
+			return nil, errs[i]
+		}
+		out = append(out, s)
+	}
+	return out, nil
 }

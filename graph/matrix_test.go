@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hjx-exchange/hjx/internal/server"
+
 	"github.com/hjx-exchange/hjx/internal/hjx"
 	"github.com/hjx-exchange/hjx/internal/testkit"
 )
@@ -237,6 +239,7 @@ func (f *fixture) send(t *testing.T, caller string, c call) *testkit.Response {
 	_ = mw.Close()
 	req := httptest.NewRequest(http.MethodPost, "/graphql", &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set(server.PreflightHeader, "true")
 	if tok := f.tokens[caller]; tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}

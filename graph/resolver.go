@@ -9,6 +9,7 @@ import (
 	"github.com/hjx-exchange/hjx/internal/auth"
 	"github.com/hjx-exchange/hjx/internal/directory"
 	"github.com/hjx-exchange/hjx/internal/governance"
+	"github.com/hjx-exchange/hjx/internal/ingest"
 	"github.com/hjx-exchange/hjx/internal/outcomes"
 	"github.com/jmoiron/sqlx"
 )
@@ -26,4 +27,5 @@ type Resolver struct {
 	Governance *governance.Service
 	// OutcomeQueries answers pooled, protected outcome queries.
 	OutcomeQueries *outcomes.Service
+	Ingest         *ingest.Service
 }

@@ -7,39 +7,86 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/hjx-exchange/hjx/graph/generated"
 	"github.com/hjx-exchange/hjx/graph/model"
+	"github.com/hjx-exchange/hjx/internal/hjx"
+	"github.com/hjx-exchange/hjx/internal/ingest"
 )
 
 func (r *mutationResolver) UploadSubmission(ctx context.Context, file graphql.Upload, consentBasis model.ConsentBasis, dryRun *bool) (*model.SubmissionResult, error) {
-	panic(fmt.Errorf("not implemented: UploadSubmission - uploadSubmission"))
+	res, err := r.Ingest.Submit(ctx, hjx.PrincipalFrom(ctx), ingest.Request{Format: ingest.FormatCSV,
+		ConsentBasis: string(consentBasis), DryRun: dryRun != nil && *dryRun, CSV: file.File})
+	if err != nil {
+		return nil, err
+	}
+	return toSubmissionResult(res), nil
 }
 
 func (r *mutationResolver) SubmitObservations(ctx context.Context, input model.SubmissionInput) (*model.SubmissionResult, error) {
-	panic(fmt.Errorf("not implemented: SubmitObservations - submitObservations"))
+	rows := make([]ingest.Row, len(input.Rows))
+	for i, o := range input.Rows {
+		rows[i] = toIngestRow(o)
+	}
+	res, err := r.Ingest.Submit(ctx, hjx.PrincipalFrom(ctx), ingest.Request{Format: ingest.FormatJSON,
+		ConsentBasis: string(input.ConsentBasis), DryRun: input.DryRun != nil && *input.DryRun, Rows: rows})
+	if err != nil {
+		return nil, err
+	}
+	return toSubmissionResult(res), nil
 }
 
 func (r *mutationResolver) RetractSubmission(ctx context.Context, id string, reason string) (*model.Submission, error) {
-	panic(fmt.Errorf("not implemented: RetractSubmission - retractSubmission"))
+	s, err := r.Ingest.Retract(ctx, hjx.PrincipalFrom(ctx), id, reason)
+	if err != nil {
+		return nil, err
+	}
+	return toSubmission(s), nil
 }
 
 func (r *queryResolver) Submissions(ctx context.Context, partnerID *string, first *int, after *string) (*model.SubmissionConnection, error) {
-	panic(fmt.Errorf("not implemented: Submissions - submissions"))
+	page, err := hjx.NewPage(first, after, 0)
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.Ingest.List(ctx, hjx.PrincipalFrom(ctx), strOrEmpty(partnerID), page)
+	if err != nil {
+		return nil, err
+	}
+	out := &model.SubmissionConnection{PageInfo: toPageInfo(c), TotalCount: c.TotalCount, Edges: []*model.SubmissionEdge{}}
+	for i, s := range c.Items {
+		out.Edges = append(out.Edges, &model.SubmissionEdge{Node: toSubmission(s), Cursor: hjx.EncodeCursor(c.Keys[i])})
+	}
+	return out, nil
 }
 
 func (r *queryResolver) Submission(ctx context.Context, id string) (*model.Submission, error) {
-	panic(fmt.Errorf("not implemented: Submission - submission"))
+	s, err := r.Ingest.Get(ctx, hjx.PrincipalFrom(ctx), id)
+	if err != nil {
+		return nil, err
+	}
+	return toSubmission(s), nil
 }
 
 func (r *submissionResolver) Partner(ctx context.Context, obj *model.Submission) (*model.Partner, error) {
-	panic(fmt.Errorf("not implemented: Partner - partner"))
+	p, err := loadPartner(ctx, obj.PartnerID)
+	if err != nil {
+		return nil, err
+	}
+	return toPartner(p), nil
 }
 
 func (r *submissionResolver) Supersedes(ctx context.Context, obj *model.Submission) ([]*model.Submission, error) {
-	panic(fmt.Errorf("not implemented: Supersedes - supersedes"))
+	subs, err := loadSubmissions(ctx, obj.SupersedesIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.Submission, len(subs))
+	for i, s := range subs {
+		out[i] = toSubmission(s)
+	}
+	return out, nil
 }
 
 func (r *Resolver) Submission() generated.SubmissionResolver { return &submissionResolver{r} }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hjx-exchange/hjx/graph"
 	"github.com/hjx-exchange/hjx/internal/access"
+	"github.com/hjx-exchange/hjx/internal/ingest"
 	"github.com/hjx-exchange/hjx/internal/postgres"
 	"github.com/hjx-exchange/hjx/internal/server"
 )
@@ -31,6 +32,7 @@ type config struct {
 	MinCellFloor int
 	// OutcomeCacheSize: protected outcome tables kept for repeats (HJX_OUTCOME_CACHE_SIZE).
 	OutcomeCacheSize int
+	Ingest           ingest.Config
 }
 
 // errUsage marks a command-line mistake (exit code 2).
@@ -60,6 +62,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		DemoSeed:         getenv("HJX_DEMO_TOKEN_SEED"),
 		MinCellFloor:     access.DefaultMinCellFloor,
 		OutcomeCacheSize: 1000,
+		Ingest:           ingest.Config{MaxRows: ingest.DefaultMaxRows},
 	}
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = postgres.DefaultURL
@@ -127,6 +130,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 	bytes("HJX_MAX_BODY_BYTES", &c.Server.MaxBodyBytes)
 	bytes("HJX_MAX_UPLOAD_BYTES", &c.Server.MaxUploadBytes)
 	c.GraphQL.MaxUploadBytes = c.Server.MaxUploadBytes
+	c.Ingest.MaxBytes = c.Server.MaxUploadBytes
+	integer("HJX_MAX_UPLOAD_ROWS", &c.Ingest.MaxRows, 1)
 	integer("HJX_COMPLEXITY_LIMIT", &c.GraphQL.ComplexityLimit, 1)
 	integer("HJX_PARSER_TOKEN_LIMIT", &c.GraphQL.ParserTokenLimit, 1)
 	integer("HJX_DB_MAX_CONNS", &c.Pool.MaxOpen, 1)

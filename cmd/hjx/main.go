@@ -33,6 +33,8 @@ Usage:
   hjx token create --role ROLE [--partner ID] [--project ID] [--name NAME] [--expires RFC3339]
                                  create a principal and print its token alone on stdout
   hjx audit verify               check the audit log's hash chain; fails naming the first bad entry
+  hjx upload FILE --consent-basis BASIS [--dry-run]
+                                 send a CSV file of figures (HJX_URL, HJX_TOKEN)
   hjx version                    print the version
 
 Configuration comes from the environment; see README.md.
@@ -59,6 +61,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdToken(ctx, cfg, rest, stdout, stderr)
 	case "audit":
 		return cmdAudit(ctx, cfg, rest, stdout, stderr)
+	case "upload":
+		return cmdUpload(ctx, rest, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return nil

@@ -24,7 +24,7 @@ func openDB(ctx context.Context, cfg config) (*sqlx.DB, error) {
 
 func newApp(db *sqlx.DB, cfg config, log *slog.Logger) *app.App {
 	return app.New(db, log, app.Config{Server: cfg.Server, GraphQL: cfg.GraphQL, MinCellFloor: cfg.MinCellFloor,
-		OutcomeCacheSize: cfg.OutcomeCacheSize})
+		OutcomeCacheSize: cfg.OutcomeCacheSize, Ingest: cfg.Ingest})
 }
 
 func cmdServe(ctx context.Context, cfg config, stderr io.Writer) error {

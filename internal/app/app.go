@@ -17,6 +17,7 @@ import (
 	"github.com/hjx-exchange/hjx/internal/directory"
 	"github.com/hjx-exchange/hjx/internal/disclosure"
 	"github.com/hjx-exchange/hjx/internal/governance"
+	"github.com/hjx-exchange/hjx/internal/ingest"
 	"github.com/hjx-exchange/hjx/internal/outcomes"
 	"github.com/hjx-exchange/hjx/internal/server"
 	"github.com/hjx-exchange/hjx/internal/web"
@@ -26,6 +27,8 @@ import (
 type Config struct {
 	Server  server.Config
 	GraphQL graph.HandlerConfig
+	// Ingest bounds uploads (rows, bytes, issues listed).
+	Ingest ingest.Config
 	// Now is the clock every service uses; tests inject a fixed one.
 	Now func() time.Time
 	// MinCellFloor is the smallest min_cell any partner may set (HJX_MIN_CELL_FLOOR);
@@ -48,6 +51,7 @@ type App struct {
 	Governance *governance.Service
 	// Outcomes answers pooled, protected outcome queries.
 	Outcomes *outcomes.Service
+	Ingest   *ingest.Service
 }
 
 // New wires the services on db.
@@ -62,13 +66,14 @@ func New(db *sqlx.DB, log *slog.Logger, cfg Config) *App {
 	a.Governance = &governance.Service{DB: db, Audit: a.Audit, Auth: a.Auth, Now: cfg.Now, MinCellFloor: cfg.MinCellFloor}
 	a.Outcomes = &outcomes.Service{DB: db, Governance: a.Governance, Audit: a.Audit, Now: cfg.Now,
 		Disclosure: disclosure.Config{Floor: cfg.MinCellFloor}, Cache: outcomes.NewCache(cfg.OutcomeCacheSize)}
+	a.Ingest = &ingest.Service{DB: db, Audit: a.Audit, Now: cfg.Now, Config: cfg.Ingest}
 	return a
 }
 
 // Resolver returns the GraphQL resolver over the services.
 func (a *App) Resolver() *graph.Resolver {
 	return &graph.Resolver{DB: a.DB, Log: a.Log, Auth: a.Auth, Directory: a.Directory, Audit: a.Audit,
-		Governance: a.Governance, OutcomeQueries: a.Outcomes}
+		Governance: a.Governance, OutcomeQueries: a.Outcomes, Ingest: a.Ingest}
 }
 
 // Handler returns the whole HTTP surface: GraphQL, pages, health checks.

@@ -180,6 +180,13 @@ func limitBody(cfg Config, next http.Handler) http.Handler {
 		limit := cfg.MaxBodyBytes
 		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 			limit = cfg.MaxUploadBytes
+			// gqlgen's multipart transport keeps a file of unknown length in memory
+			// (only a declared length lets it spill to disk), so an upload must say
+			// how long it is.
+			if r.ContentLength < 0 {
+				writeError(w, http.StatusLengthRequired, hjx.CodeInvalid, "a file upload must declare its Content-Length")
+				return
+			}
 		}
 		if r.ContentLength > limit {
 			writeError(w, http.StatusRequestEntityTooLarge, hjx.CodeInvalid, "request body is larger than the limit of "+byteSize(limit))

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hjx-exchange/hjx/internal/hjx"
+	"github.com/hjx-exchange/hjx/internal/testkit"
+)
+
+func TestUploadCommand(t *testing.T) {
+	env := testkit.New(t)
+	env.Partner("leeds-gp", "GB", "GB-ENG")
+	token, _ := env.Token(hjx.RolePartnerUploader, "leeds-gp", "")
+	srv := httptest.NewServer(env.Handler)
+	defer srv.Close()
+	getenv := func(k string) string {
+		return map[string]string{"HJX_URL": srv.URL, "HJX_TOKEN": token}[k]
+	}
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	const header = "metric,period_start,period_end,value,n\n"
+	good := write("good.csv", header+"PATIENTS_SCREENED,2022-01-01,2022-01-31,120,\n")
+	bad := write("bad.csv", header+"PATIENTS_SCREENED,2022-01-01,2022-01-31,9434765919,\nNOPE,2022-01-01,2022-01-31,1,\n")
+	upload := func(args ...string) (string, string, error) {
+		var out, errOut bytes.Buffer
+		err := run(context.Background(), append([]string{"hjx", "upload"}, args...), getenv, &out, &errOut)
+		return out.String(), errOut.String(), err
+	}
+
+	t.Run("OK", func(t *testing.T) {
+		out, _, err := upload("--dry-run", good, "--consent-basis", "UK_GDPR_PUBLIC_TASK_RESEARCH")
+		if err != nil || !strings.Contains(out, "dry run: the file would be accepted") {
+			t.Fatalf("dry run: %v %q", err, out)
+		}
+		out, _, err = upload(good, "--consent-basis", "UK_GDPR_PUBLIC_TASK_RESEARCH")
+		if err != nil || !strings.Contains(out, "accepted: submission ") || !strings.Contains(out, "1 rows") {
+			t.Fatalf("upload: %v %q", err, out)
+		}
+	})
+	t.Run("ErrInvalid", func(t *testing.T) {
+		out, _, err := upload(bad, "--consent-basis", "UK_GDPR_PUBLIC_TASK_RESEARCH")
+		if !errors.Is(err, errSilent) || exitCode(err) == 0 {
+			t.Fatalf("a rejected file must exit non-zero, got %v", err)
+		}
+		for _, want := range []string{"rejected: 2 issue(s)", "ROW", "IDENTIFIER_NHS_NUMBER", "METRIC_UNKNOWN"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("output lacks %q:\n%s", want, out)
+			}
+		}
+		if strings.Contains(out, "9434765919") {
+			t.Errorf("the output repeats the identifier:\n%s", out)
+		}
+	})
+	t.Run("ErrUsage", func(t *testing.T) {
+		if _, _, err := upload(good); exitCode(err) != 2 {
+			t.Errorf("missing --consent-basis: %v", err)
+		}
+	})
+}

@@ -1,0 +1,326 @@
+// Package ingest takes partners' figures in: CSV files and JSON rows go through one
+// validation and storage path (DESIGN.md section 4, "Upload"). A submission is
+// validated whole, rejected whole when anything is wrong (nothing is stored), and
+// stored in one transaction with COPY when it is right. Memory stays flat in the
+// file's size: rows stream from the reader into COPY, and the checks between rows
+// (duplicates, overlapping periods) run in SQL over the rows copied.
+package ingest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"errors"
+	"hash"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/hjx-exchange/hjx/internal/audit"
+	"github.com/hjx-exchange/hjx/internal/hjx"
+)
+
+// Config bounds what one submission may cost. Zero fields take the defaults.
+type Config struct {
+	// MaxRows is the most data rows one submission may have (HJX_MAX_UPLOAD_ROWS).
+	MaxRows int
+	// MaxBytes is the largest CSV file read (HJX_MAX_UPLOAD_BYTES); the HTTP server
+	// enforces the same limit on the request.
+	MaxBytes int64
+	// MaxIssues is how many issues a rejection lists; all are counted.
+	MaxIssues int
+	// MaxRecordBytes bounds one CSV record.
+	MaxRecordBytes int64
+}
+
+// Default limits.
+const (
+	DefaultMaxRows        = 1_000_000
+	DefaultMaxBytes       = 256 << 20
+	DefaultMaxIssues      = 500
+	DefaultMaxRecordBytes = 64 << 10
+)
+
+func (c Config) withDefaults() Config {
+	if c.MaxRows <= 0 {
+		c.MaxRows = DefaultMaxRows
+	}
+	if c.MaxBytes <= 0 {
+		c.MaxBytes = DefaultMaxBytes
+	}
+	if c.MaxIssues <= 0 {
+		c.MaxIssues = DefaultMaxIssues
+	}
+	if c.MaxRecordBytes <= 0 {
+		c.MaxRecordBytes = DefaultMaxRecordBytes
+	}
+	return c
+}
+
+// Service validates and stores submissions.
+type Service struct {
+	DB     *sqlx.DB
+	Audit  *audit.Log
+	Now    func() time.Time
+	Config Config
+}
+
+// Formats of a submission.
+const (
+	FormatCSV  = "CSV"
+	FormatJSON = "JSON"
+)
+
+// Submission statuses. REJECTED is part of the vocabulary but never stored: a
+// rejected submission leaves nothing behind.
+const (
+	StatusAccepted   = "ACCEPTED"
+	StatusSuperseded = "SUPERSEDED"
+	StatusRetracted  = "RETRACTED"
+)
+
+// Request is one submission: a CSV file (Format CSV) or rows (Format JSON).
+type Request struct {
+	Format       string
+	ConsentBasis string
+	DryRun       bool
+	// CSV is read once, row by row. If it is also an io.Seeker it is hashed first,
+	// so a repeated file is recognised before any parsing.
+	CSV  io.Reader
+	Rows []Row
+}
+
+// Row is one observation given as data rather than CSV text (the JSON API and the
+// demo seed). Empty strings and nil pointers are blank cells.
+type Row struct {
+	Metric            string
+	PeriodStart       time.Time
+	PeriodEnd         time.Time
+	Value             float64
+	N                 *int
+	SD                *float64
+	Currency          string
+	WelfareDomain     string
+	IhelpCategory     string
+	HealthSetting     string
+	AgeBand           string
+	Sex               string
+	DeprivationScheme string
+	DeprivationValue  *int
+}
+
+// Submission is a stored submission.
+type Submission struct {
+	ID              string
+	PartnerID       string
+	UploaderID      string
+	Format          string
+	Status          string
+	RowCount        int
+	Sha256          string
+	ConsentBasis    string
+	ReceivedAt      time.Time
+	RetractedAt     *time.Time
+	RetractedReason *string
+	// SupersedesIDs are the earlier submissions some of whose figures this one replaced.
+	SupersedesIDs []string
+}
+
+// Result is the outcome of Submit. Accepted with a nil Submission is a dry run that
+// would have been accepted. Existing means the same bytes were already submitted by
+// this partner, and Submission is that earlier submission.
+type Result struct {
+	Accepted   bool
+	Submission *Submission
+	Issues     []Issue
+	IssueCount int
+	Existing   bool
+}
+
+// rejected, dryRun and existing end the upload transaction without committing.
+var (
+	errRejected = errors.New("submission rejected")
+	errDryRun   = errors.New("dry run")
+)
+
+type errExisting struct{ sub *Submission }
+
+func (errExisting) Error() string { return "submission exists" }
+
+// Submit validates a submission from p's partner and, unless it is a dry run or has
+// issues, stores it: all rows or none, superseding the partner's earlier figures for
+// the same metric, period and breakdown, audited in the same transaction.
+func (s *Service) Submit(ctx context.Context, p *hjx.Principal, req Request) (*Result, error) {
+	if p == nil || p.PartnerID == "" || (p.Role != hjx.RolePartnerUploader && p.Role != hjx.RolePartnerAdmin) {
+		return nil, hjx.Forbidden("only a partner's uploader or admin may submit figures")
+	}
+	if !hjx.In(hjx.ConsentBases, req.ConsentBasis) {
+		return nil, hjx.Invalid("consentBasis", "must be one of UK_GDPR_PUBLIC_TASK_RESEARCH, UK_GDPR_LEGITIMATE_INTERESTS_RESEARCH, EXPLICIT_CONSENT, HIPAA_SAFE_HARBOR, HIPAA_EXPERT_DETERMINATION")
+	}
+	cfg := s.Config.withDefaults()
+	switch req.Format {
+	case FormatCSV:
+		if req.CSV == nil {
+			return nil, hjx.Invalid("file", "is required")
+		}
+	case FormatJSON:
+		if len(req.Rows) > cfg.MaxRows {
+			return &Result{Issues: []Issue{{Code: CodeTooManyRows,
+				Message: "the submission has more than " + strconv.Itoa(cfg.MaxRows) + " rows; split it"}}, IssueCount: 1}, nil
+		}
+	default:
+		return nil, hjx.Invalid("format", "must be CSV or JSON")
+	}
+
+	// The content's hash identifies a repeated submission before any work is done,
+	// when it can be taken up front (JSON rows; a seekable file).
+	preHash := ""
+	switch {
+	case req.Format == FormatJSON:
+		preHash = hashRows(req.Rows)
+	case isSeeker(req.CSV):
+		h, err := hashSeekable(req.CSV.(io.ReadSeeker), cfg.MaxBytes)
+		if err != nil && !errors.Is(err, errFileTooLarge) {
+			return nil, hjx.Internal(err, "hash upload")
+		}
+		preHash = h // "" when the file is too large: reading it reports that
+	}
+	if preHash != "" {
+		if sub, err := s.findBySha(ctx, s.DB, p.PartnerID, preHash); err != nil {
+			return nil, err
+		} else if sub != nil {
+			return existingResult(sub, req.ConsentBasis)
+		}
+	}
+
+	metrics, err := s.codebook(ctx)
+	if err != nil {
+		return nil, err
+	}
+	issues := &issueList{max: cfg.MaxIssues}
+	val := newValidator(metrics, s.Now(), issues)
+	var stored *Submission
+	err = s.store(ctx, p, req, cfg, val, preHash, func(sub *Submission) { stored = sub })
+	var ex errExisting
+	switch {
+	case errors.As(err, &ex):
+		return existingResult(ex.sub, req.ConsentBasis)
+	case errors.Is(err, errRejected):
+		return &Result{Issues: issues.items, IssueCount: issues.total}, nil
+	case errors.Is(err, errDryRun):
+		return &Result{Accepted: true, Issues: []Issue{}}, nil
+	case err != nil:
+		return nil, err
+	}
+	return &Result{Accepted: true, Submission: stored, Issues: []Issue{}}, nil
+}
+
+func existingResult(sub *Submission, consentBasis string) (*Result, error) {
+	if sub.ConsentBasis != consentBasis {
+		return nil, &hjx.Error{Code: hjx.CodeConflict, Field: "consentBasis",
+			Message: "this content was already submitted as submission " + sub.ID + " with consent basis " +
+				sub.ConsentBasis + "; to change the basis, retract it and submit the corrected file"}
+	}
+	return &Result{Accepted: true, Submission: sub, Issues: []Issue{}, Existing: true}, nil
+}
+
+func isSeeker(r io.Reader) bool {
+	_, ok := r.(io.ReadSeeker)
+	return ok
+}
+
+var errFileTooLarge = errors.New("file too large")
+
+// hashSeekable hashes the file and rewinds it.
+func hashSeekable(f io.ReadSeeker, max int64) (string, error) {
+	h := sha256.New()
+	n, err := io.Copy(h, io.LimitReader(f, max+1))
+	if err != nil {
+		return "", err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return "", err
+	}
+	if n > max {
+		return "", errFileTooLarge
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// hashRows is the sha256 of JSON rows rendered as canonical CSV (the template's
+// columns, in order), so identical rows submitted twice are one submission.
+func hashRows(rows []Row) string {
+	h := sha256.New()
+	w := csv.NewWriter(h)
+	_ = w.Write(Columns[:])
+	for _, r := range rows {
+		c := rowCells(r)
+		_ = w.Write(c[:])
+	}
+	w.Flush()
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// rowCells renders a Row as the cells a CSV file would hold.
+func rowCells(r Row) cells {
+	var c cells
+	c[colMetric] = r.Metric
+	c[colPeriodStart] = isoDate(r.PeriodStart)
+	c[colPeriodEnd] = isoDate(r.PeriodEnd)
+	c[colValue] = strconv.FormatFloat(r.Value, 'f', -1, 64)
+	if r.N != nil {
+		c[colN] = strconv.Itoa(*r.N)
+	}
+	if r.SD != nil {
+		c[colSD] = strconv.FormatFloat(*r.SD, 'f', -1, 64)
+	}
+	c[colCurrency] = r.Currency
+	c[colWelfareDomain] = r.WelfareDomain
+	c[colIhelpCategory] = r.IhelpCategory
+	c[colHealthSetting] = r.HealthSetting
+	c[colAgeBand] = r.AgeBand
+	c[colSex] = r.Sex
+	c[colDeprivationScheme] = r.DeprivationScheme
+	if r.DeprivationValue != nil {
+		c[colDeprivationValue] = strconv.Itoa(*r.DeprivationValue)
+	}
+	return c
+}
+
+func isoDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format("2006-01-02")
+}
+
+// limitedReader fails with errFileTooLarge past max bytes.
+type limitedReader struct {
+	r   io.Reader
+	n   int64
+	max int64
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.n > l.max {
+		return 0, errFileTooLarge
+	}
+	if rest := l.max + 1 - l.n; int64(len(p)) > rest {
+		p = p[:rest]
+	}
+	n, err := l.r.Read(p)
+	l.n += int64(n)
+	if l.n > l.max {
+		return n, errFileTooLarge
+	}
+	return n, err
+}
+
+// hashingReader hashes what passes through.
+func hashingReader(r io.Reader) (io.Reader, hash.Hash) {
+	h := sha256.New()
+	return io.TeeReader(r, h), h
+}

@@ -1,0 +1,148 @@
+package ingest_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/hjx-exchange/hjx/internal/ingest"
+)
+
+// row returns a valid COUNT row with the named columns replaced.
+func row(kv ...string) string {
+	cells := map[string]string{"metric": "PATIENTS_SCREENED", "period_start": "2022-01-01", "period_end": "2022-01-31",
+		"value": "120"}
+	for i := 0; i+1 < len(kv); i += 2 {
+		cells[kv[i]] = kv[i+1]
+	}
+	out := make([]string, len(ingest.Columns))
+	for i, c := range ingest.Columns {
+		out[i] = cells[c]
+	}
+	return strings.Join(out, ",")
+}
+
+var (
+	proportion = []string{"metric", "STAFF_TRAINED", "value", "3", "n", "10"}
+	amount     = []string{"metric", "FINANCIAL_GAIN", "value", "1200.50", "n", "10", "currency", "GBP"}
+	mean       = []string{"metric", "WEMWBS_CHANGE", "value", "4.5", "n", "30", "sd", "2.1"}
+)
+
+func with(base []string, kv ...string) []string { return append(append([]string{}, base...), kv...) }
+
+// TestValidationRules has, for every rule, a file that breaks it (and must be
+// rejected with the rule's code) and a file that keeps it (and must be accepted).
+// Each runs as a dry run through the real GraphQL multipart handler.
+func TestValidationRules(t *testing.T) {
+	w := newWorld(t)
+	const nhsNumber = "9434765919"
+	hdr := strings.TrimSuffix(header, "\n")
+	cases := []struct {
+		code      string
+		bad, good string
+		wantRow   int    // 0: not checked
+		wantCol   string // "": not checked
+		secret    string // must not appear in any message
+	}{
+		{code: "FILE_EMPTY", bad: "", good: csvOf(row())},
+		{code: "NO_ROWS", bad: header, good: csvOf(row())},
+		{code: "ROW_TOO_LONG", bad: csvOf(row("sex", `"`+strings.Repeat("x", 70<<10)+`"`)), good: csvOf(row())},
+		{code: "CSV_MALFORMED", bad: csvOf(row("value", `12"3`)), good: csvOf(row("value", `"123"`)), wantRow: 2},
+		{code: "FIELD_COUNT", bad: header + "PATIENTS_SCREENED,2022-01-01,2022-01-31,12\n", good: csvOf(row()), wantRow: 2},
+		{code: "COLUMN_UNKNOWN", bad: hdr + ",notes\n" + row() + ",\n", good: csvOf(row()), wantCol: "notes"},
+		{code: "COLUMN_MISSING", bad: "metric,period_start,period_end,value\nPATIENTS_SCREENED,2022-01-01,2022-01-31,12\n",
+			good: "metric,period_start,period_end,value,n\nPATIENTS_SCREENED,2022-01-01,2022-01-31,12,\n", wantCol: "n"},
+		{code: "COLUMN_REPEATED", bad: hdr + ",metric\n" + row() + ",PATIENTS_SCREENED\n", good: csvOf(row())},
+		{code: "ENCODING_INVALID", bad: csvOf(row("sex", "F\xffMALE")), good: csvOf(row("sex", "FEMALE")), wantCol: "sex"},
+		{code: "REQUIRED", bad: csvOf(row("metric", "")), good: csvOf(row()), wantRow: 2, wantCol: "metric"},
+		{code: "NUMBER_INVALID", bad: csvOf(row("value", `"1,200"`)), good: csvOf(row("value", "1200")), wantCol: "value"},
+		{code: "DATE_INVALID", bad: csvOf(row("period_start", "01/01/2022")), good: csvOf(row()), wantCol: "period_start"},
+		{code: "METRIC_UNKNOWN", bad: csvOf(row("metric", "PATIENT_SCREENED")), good: csvOf(row()), wantCol: "metric"},
+		{code: "VOCABULARY_UNKNOWN", bad: csvOf(row("health_setting", "GP_SURGERY")), good: csvOf(row("health_setting", "PRIMARY_CARE")), wantCol: "health_setting"},
+		{code: "SD_NOT_ALLOWED", bad: csvOf(row("sd", "1.5")), good: csvOf(row(mean...)), wantCol: "sd"},
+		{code: "CURRENCY_REQUIRED", bad: csvOf(row(with(amount, "currency", "")...)), good: csvOf(row(amount...)), wantCol: "currency"},
+		{code: "CURRENCY_NOT_ALLOWED", bad: csvOf(row("currency", "GBP")), good: csvOf(row()), wantCol: "currency"},
+		{code: "CURRENCY_UNKNOWN", bad: csvOf(row(with(amount, "currency", "EUR")...)), good: csvOf(row(with(amount, "currency", "USD")...)), wantCol: "currency"},
+		{code: "N_REQUIRED", bad: csvOf(row(with(proportion, "n", "")...)), good: csvOf(row(proportion...)), wantCol: "n"},
+		{code: "VALUE_NOT_WHOLE", bad: csvOf(row("value", "12.5")), good: csvOf(row("value", "12")), wantCol: "value"},
+		{code: "VALUE_NEGATIVE", bad: csvOf(row("value", "-1")), good: csvOf(row("value", "0")), wantCol: "value"},
+		{code: "VALUE_OUT_OF_RANGE", bad: csvOf(row(with(mean, "value", "56.5")...)), good: csvOf(row(with(mean, "value", "-56")...)), wantCol: "value"},
+		{code: "N_OUT_OF_RANGE", bad: csvOf(row(with(proportion, "n", "-10")...)), good: csvOf(row(proportion...)), wantCol: "n"},
+		{code: "NUMERATOR_EXCEEDS_DENOMINATOR", bad: csvOf(row(with(proportion, "value", "11")...)), good: csvOf(row(with(proportion, "value", "10")...)), wantCol: "value"},
+		{code: "SD_OUT_OF_RANGE", bad: csvOf(row(with(mean, "sd", "-0.1")...)), good: csvOf(row(with(mean, "sd", "0")...)), wantCol: "sd"},
+		{code: "DEPRIVATION_VALUE_OUT_OF_SCHEME", bad: csvOf(row("deprivation_scheme", "IMD_DECILE", "deprivation_value", "11")),
+			good: csvOf(row("deprivation_scheme", "ADI_DECILE", "deprivation_value", "10")), wantCol: "deprivation_value"},
+		{code: "DEPRIVATION_INCOMPLETE", bad: csvOf(row("deprivation_scheme", "IMD_DECILE")), good: csvOf(row("deprivation_scheme", "IMD_DECILE", "deprivation_value", "1"))},
+		{code: "DOMAIN_AND_CATEGORY", bad: csvOf(row("welfare_domain", "DEBT", "ihelp_category", "INCOME_INSURANCE")),
+			good: csvOf(row("welfare_domain", "DEBT"), row("ihelp_category", "INCOME_INSURANCE")), wantCol: "ihelp_category"},
+		{code: "PERIOD_NOT_WHOLE_MONTHS", bad: csvOf(row("period_start", "2022-01-02")), good: csvOf(row()), wantCol: "period_start"},
+		{code: "PERIOD_TOO_LONG", bad: csvOf(row("period_start", "2021-01-01", "period_end", "2022-01-31")),
+			good: csvOf(row("period_start", "2021-02-01", "period_end", "2022-01-31")), wantCol: "period_end"},
+		{code: "PERIOD_END_BEFORE_START", bad: csvOf(row("period_start", "2022-02-01", "period_end", "2022-01-31")), good: csvOf(row()), wantCol: "period_end"},
+		{code: "PERIOD_IN_FUTURE", bad: csvOf(row("period_start", "2022-06-01", "period_end", "2022-06-30")),
+			good: csvOf(row("period_start", "2022-05-01", "period_end", "2022-05-31")), wantCol: "period_end"},
+		{code: "DUPLICATE_ROW", bad: csvOf(row("sex", "MALE"), row(), row("sex", "MALE")),
+			good: csvOf(row("sex", "MALE"), row(), row("sex", "FEMALE")), wantRow: 4},
+		{code: "PERIOD_OVERLAP_IN_FILE", bad: csvOf(row(), row("period_end", "2022-03-31")),
+			good: csvOf(row(), row("period_start", "2022-02-01", "period_end", "2022-03-31"), row("sex", "MALE", "period_end", "2022-03-31")), wantRow: 3},
+		// Identifiers: anywhere, named by row, column and kind, never repeated.
+		{code: "IDENTIFIER_NHS_NUMBER", bad: csvOf(row("value", nhsNumber)), good: csvOf(row("value", "9434765918")),
+			wantRow: 2, wantCol: "value", secret: nhsNumber},
+		{code: "IDENTIFIER_CHI_NUMBER", bad: csvOf(row("value", "0101901234")), good: csvOf(row("value", "9434765918")), wantCol: "value", secret: "0101901234"},
+		{code: "IDENTIFIER_SSN", bad: csvOf(row("sex", "123-45-6789")), good: csvOf(row("value", "666123456")), wantCol: "sex", secret: "6789"},
+		{code: "IDENTIFIER_EMAIL", bad: csvOf(row("health_setting", "jo.bloggs@example.org")), good: csvOf(row()), wantCol: "health_setting", secret: "bloggs"},
+		{code: "IDENTIFIER_PHONE", bad: csvOf(row("value", "07700900123")), good: csvOf(row("value", "7700")), wantCol: "value", secret: "900123"},
+		{code: "IDENTIFIER_POSTCODE", bad: csvOf(row("age_band", "LS6 1AA")), good: csvOf(row("age_band", "AGE_18_24")), wantCol: "age_band", secret: "1AA"},
+		{code: "IDENTIFIER_ZIP", bad: csvOf(row("value", "02139")), good: csvOf(row("value", "12345")), wantCol: "value", secret: "02139"},
+		{code: "IDENTIFIER_DATE", bad: csvOf(row("metric", "1980-04-23")), good: csvOf(row()), wantCol: "metric", secret: "1980"},
+	}
+	for _, c := range cases {
+		t.Run(c.code, func(t *testing.T) {
+			t.Run("ErrInvalid", func(t *testing.T) {
+				r := w.upload(t, w.uploaderA, c.bad, true)
+				if r.Accepted || !r.has(c.code) {
+					t.Fatalf("want rejection with %s, got accepted=%v:%s", c.code, r.Accepted, describe(r))
+				}
+				if r.IssueCount < len(r.Issues) || len(r.Issues) == 0 {
+					t.Errorf("issueCount %d with %d issues", r.IssueCount, len(r.Issues))
+				}
+				for _, is := range r.Issues {
+					if is.Code != c.code {
+						continue
+					}
+					if c.wantRow != 0 && (is.Row == nil || *is.Row != c.wantRow) {
+						t.Errorf("row = %v, want %d", is.Row, c.wantRow)
+					}
+					if c.wantCol != "" && (is.Column == nil || *is.Column != c.wantCol) {
+						t.Errorf("column = %v, want %s", is.Column, c.wantCol)
+					}
+				}
+				if c.secret != "" {
+					for _, is := range r.Issues {
+						if strings.Contains(is.Message, c.secret) {
+							t.Errorf("message repeats the identifier: %s", is.Message)
+						}
+					}
+				}
+			})
+			t.Run("OK", func(t *testing.T) {
+				r := w.upload(t, w.uploaderA, c.good, true)
+				if !r.Accepted || len(r.Issues) != 0 {
+					t.Fatalf("want acceptance, got:%s", describe(r))
+				}
+			})
+		})
+	}
+	if n := w.count(t, `SELECT count(*) FROM submissions`); n != 0 {
+		t.Errorf("dry runs stored %d submissions", n)
+	}
+}
+
+// Cells outside the known columns are scanned too: an identifier in a rejected
+// extra column is reported as such, not only as an unknown column.
+func TestIdentifierInUnknownColumn(t *testing.T) {
+	w := newWorld(t)
+	r := w.upload(t, w.uploaderA, strings.TrimSuffix(header, "\n")+",notes\n"+row()+",call 07700 900123\n", true)
+	if r.Accepted || !r.has("COLUMN_UNKNOWN") || !r.has("IDENTIFIER_PHONE") {
+		t.Fatalf("want COLUMN_UNKNOWN and IDENTIFIER_PHONE:%s", describe(r))
+	}
+}
