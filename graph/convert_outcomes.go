@@ -1,8 +1,11 @@
 package graph
 
 import (
+	"strconv"
+
 	"github.com/hjx-exchange/hjx/graph/model"
 	"github.com/hjx-exchange/hjx/internal/outcomes"
+	"github.com/hjx-exchange/hjx/internal/rates"
 )
 
 func fromOutcomeQuery(q model.OutcomeQuery) outcomes.Query {
@@ -68,4 +71,20 @@ func toOutcomeTable(t *outcomes.Table, metric *model.MetricDefinition) *model.Ou
 		out.Disclosure.ByReason = append(out.Disclosure.ByReason, &model.ReasonCount{Reason: model.SuppressionReason(rc.Reason), Count: rc.Count})
 	}
 	return out
+}
+
+func nonNilInts(xs []int) []int {
+	if xs == nil {
+		return []int{}
+	}
+	return xs
+}
+
+func toExchangeRate(r rates.Rate) *model.ExchangeRate {
+	f := func(s string) float64 {
+		v, _ := strconv.ParseFloat(s, 64) // numeric text from PostgreSQL
+		return v
+	}
+	return &model.ExchangeRate{Year: r.Year, Version: r.Version, GbpPerUsd: f(r.GBPPerUSD),
+		PppGbpPerIntlDollar: f(r.PPPGBPPerIntl), PppUsdPerIntlDollar: f(r.PPPUSDPerIntl), Source: r.Source, LoadedAt: r.LoadedAt}
 }

@@ -21,6 +21,15 @@ func (r *excludedPartnerResolver) Partner(ctx context.Context, obj *model.Exclud
 	return toPartner(p), nil
 }
 
+func (r *mutationResolver) LoadExchangeRates(ctx context.Context, csv string, source string, correct *bool) (*model.RateLoadResult, error) {
+	res, err := r.Rates.Load(ctx, hjx.PrincipalFrom(ctx), []byte(csv), source, correct != nil && *correct)
+	if err != nil {
+		return nil, err
+	}
+	return &model.RateLoadResult{Added: nonNilInts(res.Added), Corrected: nonNilInts(res.Corrected),
+		Unchanged: nonNilInts(res.Unchanged)}, nil
+}
+
 func (r *outcomeRowResolver) Partner(ctx context.Context, obj *model.OutcomeRow) (*model.Partner, error) {
 	if obj.PartnerID == "" {
 		return nil, nil // not grouped by partner, or the pooled row of non-identifiable partners
@@ -42,6 +51,18 @@ func (r *queryResolver) Outcomes(ctx context.Context, projectID string, query mo
 		return nil, err
 	}
 	return toOutcomeTable(t, toMetric(*metric)), nil
+}
+
+func (r *queryResolver) ExchangeRates(ctx context.Context) ([]*model.ExchangeRate, error) {
+	rs, err := r.Rates.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.ExchangeRate, len(rs))
+	for i, x := range rs {
+		out[i] = toExchangeRate(x)
+	}
+	return out, nil
 }
 
 func (r *Resolver) ExcludedPartner() generated.ExcludedPartnerResolver {

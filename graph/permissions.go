@@ -46,8 +46,10 @@ func fieldRules() map[string]fieldRule {
 		"Query.outcomes":        roles(researcher, dashboard),
 		"Query.dataUsage":       roles(steward, admin),
 		"Query.auditLog":        roles(steward),
+		"Query.exchangeRates":   public(),
 
 		"Mutation.registerPartner":     roles(steward),
+		"Mutation.loadExchangeRates":   roles(steward),
 		"Mutation.uploadSubmission":    roles(admin, uploader),
 		"Mutation.submitObservations":  roles(admin, uploader),
 		"Mutation.retractSubmission":   roles(admin),

@@ -11,6 +11,7 @@ import (
 	"github.com/hjx-exchange/hjx/internal/governance"
 	"github.com/hjx-exchange/hjx/internal/ingest"
 	"github.com/hjx-exchange/hjx/internal/outcomes"
+	"github.com/hjx-exchange/hjx/internal/rates"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -27,5 +28,7 @@ type Resolver struct {
 	Governance *governance.Service
 	// OutcomeQueries answers pooled, protected outcome queries.
 	OutcomeQueries *outcomes.Service
-	Ingest         *ingest.Service
+	// Rates loads and lists exchange rates.
+	Rates  *rates.Service
+	Ingest *ingest.Service
 }

@@ -35,6 +35,8 @@ Usage:
   hjx audit verify               check the audit log's hash chain; fails naming the first bad entry
   hjx upload FILE --consent-basis BASIS [--dry-run]
                                  send a CSV file of figures (HJX_URL, HJX_TOKEN)
+  hjx rates load FILE.csv --source SOURCE [--correct]
+                                 load later years' exchange rates (a changed year needs --correct)
   hjx version                    print the version
 
 Configuration comes from the environment; see README.md.
@@ -63,6 +65,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdAudit(ctx, cfg, rest, stdout, stderr)
 	case "upload":
 		return cmdUpload(ctx, rest, getenv, stdout, stderr)
+	case "rates":
+		return cmdRates(ctx, cfg, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return nil

@@ -99,6 +99,16 @@ type ComplexityRoot struct {
 		SuppressedCells func(childComplexity int) int
 	}
 
+	ExchangeRate struct {
+		GbpPerUsd           func(childComplexity int) int
+		LoadedAt            func(childComplexity int) int
+		PppGbpPerIntlDollar func(childComplexity int) int
+		PppUsdPerIntlDollar func(childComplexity int) int
+		Source              func(childComplexity int) int
+		Version             func(childComplexity int) int
+		Year                func(childComplexity int) int
+	}
+
 	ExcludedPartner struct {
 		Partner func(childComplexity int) int
 		Reasons func(childComplexity int) int
@@ -137,6 +147,7 @@ type ComplexityRoot struct {
 		ApproveProject      func(childComplexity int, id string) int
 		DecideProjectAccess func(childComplexity int, projectID string, partnerID string, allow bool) int
 		IssueToken          func(childComplexity int, input model.TokenInput) int
+		LoadExchangeRates   func(childComplexity int, csv string, source string, correct *bool) int
 		ProposeProject      func(childComplexity int, input model.ProjectInput) int
 		RegisterPartner     func(childComplexity int, input model.PartnerInput) int
 		RetractSubmission   func(childComplexity int, id string, reason string) int
@@ -244,6 +255,7 @@ type ComplexityRoot struct {
 		AccessDecisions func(childComplexity int, projectID string) int
 		AuditLog        func(childComplexity int, first *int, after *string) int
 		DataUsage       func(childComplexity int, partnerID string, first *int, after *string) int
+		ExchangeRates   func(childComplexity int) int
 		Me              func(childComplexity int) int
 		Metrics         func(childComplexity int) int
 		Outcomes        func(childComplexity int, projectID string, query model.OutcomeQuery) int
@@ -254,6 +266,12 @@ type ComplexityRoot struct {
 		SharingPolicy   func(childComplexity int, partnerID string) int
 		Submission      func(childComplexity int, id string) int
 		Submissions     func(childComplexity int, partnerID *string, first *int, after *string) int
+	}
+
+	RateLoadResult struct {
+		Added     func(childComplexity int) int
+		Corrected func(childComplexity int) int
+		Unchanged func(childComplexity int) int
 	}
 
 	ReasonCount struct {
@@ -339,6 +357,7 @@ type MutationResolver interface {
 	IssueToken(ctx context.Context, input model.TokenInput) (*model.IssuedToken, error)
 	RevokeToken(ctx context.Context, id string) (bool, error)
 	RegisterPartner(ctx context.Context, input model.PartnerInput) (*model.Partner, error)
+	LoadExchangeRates(ctx context.Context, csv string, source string, correct *bool) (*model.RateLoadResult, error)
 	UploadSubmission(ctx context.Context, file graphql.Upload, consentBasis model.ConsentBasis, dryRun *bool) (*model.SubmissionResult, error)
 	SubmitObservations(ctx context.Context, input model.SubmissionInput) (*model.SubmissionResult, error)
 	RetractSubmission(ctx context.Context, id string, reason string) (*model.Submission, error)
@@ -365,6 +384,7 @@ type QueryResolver interface {
 	Partner(ctx context.Context, id string) (*model.Partner, error)
 	Metrics(ctx context.Context) ([]*model.MetricDefinition, error)
 	Outcomes(ctx context.Context, projectID string, query model.OutcomeQuery) (*model.OutcomeTable, error)
+	ExchangeRates(ctx context.Context) ([]*model.ExchangeRate, error)
 	Submissions(ctx context.Context, partnerID *string, first *int, after *string) (*model.SubmissionConnection, error)
 	Submission(ctx context.Context, id string) (*model.Submission, error)
 }
@@ -606,6 +626,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DisclosureSummary.SuppressedCells(childComplexity), true
 
+	case "ExchangeRate.gbpPerUsd":
+		if e.ComplexityRoot.ExchangeRate.GbpPerUsd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExchangeRate.GbpPerUsd(childComplexity), true
+	case "ExchangeRate.loadedAt":
+		if e.ComplexityRoot.ExchangeRate.LoadedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExchangeRate.LoadedAt(childComplexity), true
+	case "ExchangeRate.pppGbpPerIntlDollar":
+		if e.ComplexityRoot.ExchangeRate.PppGbpPerIntlDollar == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExchangeRate.PppGbpPerIntlDollar(childComplexity), true
+	case "ExchangeRate.pppUsdPerIntlDollar":
+		if e.ComplexityRoot.ExchangeRate.PppUsdPerIntlDollar == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExchangeRate.PppUsdPerIntlDollar(childComplexity), true
+	case "ExchangeRate.source":
+		if e.ComplexityRoot.ExchangeRate.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExchangeRate.Source(childComplexity), true
+	case "ExchangeRate.version":
+		if e.ComplexityRoot.ExchangeRate.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExchangeRate.Version(childComplexity), true
+	case "ExchangeRate.year":
+		if e.ComplexityRoot.ExchangeRate.Year == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExchangeRate.Year(childComplexity), true
+
 	case "ExcludedPartner.partner":
 		if e.ComplexityRoot.ExcludedPartner.Partner == nil {
 			break
@@ -763,6 +826,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.IssueToken(childComplexity, args["input"].(model.TokenInput)), true
+	case "Mutation.loadExchangeRates":
+		if e.ComplexityRoot.Mutation.LoadExchangeRates == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_loadExchangeRates_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LoadExchangeRates(childComplexity, args["csv"].(string), args["source"].(string), args["correct"].(*bool)), true
 	case "Mutation.proposeProject":
 		if e.ComplexityRoot.Mutation.ProposeProject == nil {
 			break
@@ -1273,6 +1347,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.DataUsage(childComplexity, args["partnerId"].(string), args["first"].(*int), args["after"].(*string)), true
+	case "Query.exchangeRates":
+		if e.ComplexityRoot.Query.ExchangeRates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ExchangeRates(childComplexity), true
 
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
@@ -1374,6 +1454,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Submissions(childComplexity, args["partnerId"].(*string), args["first"].(*int), args["after"].(*string)), true
+
+	case "RateLoadResult.added":
+		if e.ComplexityRoot.RateLoadResult.Added == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RateLoadResult.Added(childComplexity), true
+	case "RateLoadResult.corrected":
+		if e.ComplexityRoot.RateLoadResult.Corrected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RateLoadResult.Corrected(childComplexity), true
+	case "RateLoadResult.unchanged":
+		if e.ComplexityRoot.RateLoadResult.Unchanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RateLoadResult.Unchanged(childComplexity), true
 
 	case "ReasonCount.count":
 		if e.ComplexityRoot.ReasonCount.Count == nil {
@@ -2097,6 +2196,38 @@ type ReasonCount {
   reason: SuppressionReason!
   count: Int!
 }
+
+extend type Query {
+  "Every stored version of the annual exchange rates money is converted with (public)."
+  exchangeRates: [ExchangeRate!]!
+}
+
+extend type Mutation {
+  """
+  Load a year's rates (steward): CSV with the columns of the reference file
+  (year,gbp_per_usd,ppp_gbp_per_intl_dollar,ppp_usd_per_intl_dollar). A year that
+  already has different rates is refused unless correct is true; then it gets a new
+  version. Audited.
+  """
+  loadExchangeRates(csv: String!, source: String!, correct: Boolean = false): RateLoadResult!
+}
+
+"One version of a year's annual average rates. The newest version of a year applies."
+type ExchangeRate {
+  year: Int!
+  version: Int!
+  gbpPerUsd: Float!
+  pppGbpPerIntlDollar: Float!
+  pppUsdPerIntlDollar: Float!
+  source: String!
+  loadedAt: DateTime!
+}
+
+type RateLoadResult {
+  added: [Int!]!
+  corrected: [Int!]!
+  unchanged: [Int!]!
+}
 `, BuiltIn: false},
 	{Name: "../../schema/submissions.graphqls", Input: `# Partner uploads: one validation and storage path for CSV and JSON rows.
 
@@ -2301,6 +2432,26 @@ func (ec *executionContext) childFields_DisclosureSummary(ctx context.Context, f
 		return ec.fieldContext_DisclosureSummary_byReason(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DisclosureSummary", field.Name)
+}
+
+func (ec *executionContext) childFields_ExchangeRate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "year":
+		return ec.fieldContext_ExchangeRate_year(ctx, field)
+	case "version":
+		return ec.fieldContext_ExchangeRate_version(ctx, field)
+	case "gbpPerUsd":
+		return ec.fieldContext_ExchangeRate_gbpPerUsd(ctx, field)
+	case "pppGbpPerIntlDollar":
+		return ec.fieldContext_ExchangeRate_pppGbpPerIntlDollar(ctx, field)
+	case "pppUsdPerIntlDollar":
+		return ec.fieldContext_ExchangeRate_pppUsdPerIntlDollar(ctx, field)
+	case "source":
+		return ec.fieldContext_ExchangeRate_source(ctx, field)
+	case "loadedAt":
+		return ec.fieldContext_ExchangeRate_loadedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ExchangeRate", field.Name)
 }
 
 func (ec *executionContext) childFields_ExcludedPartner(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2553,6 +2704,18 @@ func (ec *executionContext) childFields_ProjectEdge(ctx context.Context, field g
 		return ec.fieldContext_ProjectEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProjectEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RateLoadResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "added":
+		return ec.fieldContext_RateLoadResult_added(ctx, field)
+	case "corrected":
+		return ec.fieldContext_RateLoadResult_corrected(ctx, field)
+	case "unchanged":
+		return ec.fieldContext_RateLoadResult_unchanged(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RateLoadResult", field.Name)
 }
 
 func (ec *executionContext) childFields_ReasonCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2870,6 +3033,36 @@ func (ec *executionContext) field_Mutation_issueToken_args(ctx context.Context, 
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_loadExchangeRates_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "csv",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["csv"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "source",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["source"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "correct",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["correct"] = arg2
 	return args, nil
 }
 
@@ -4211,6 +4404,167 @@ func (ec *executionContext) fieldContext_DisclosureSummary_byReason(_ context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _ExchangeRate_year(ctx context.Context, field graphql.CollectedField, obj *model.ExchangeRate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExchangeRate_year(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Year, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExchangeRate_year(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExchangeRate", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ExchangeRate_version(ctx context.Context, field graphql.CollectedField, obj *model.ExchangeRate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExchangeRate_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExchangeRate_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExchangeRate", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ExchangeRate_gbpPerUsd(ctx context.Context, field graphql.CollectedField, obj *model.ExchangeRate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExchangeRate_gbpPerUsd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GbpPerUsd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExchangeRate_gbpPerUsd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExchangeRate", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ExchangeRate_pppGbpPerIntlDollar(ctx context.Context, field graphql.CollectedField, obj *model.ExchangeRate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExchangeRate_pppGbpPerIntlDollar(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PppGbpPerIntlDollar, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExchangeRate_pppGbpPerIntlDollar(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExchangeRate", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ExchangeRate_pppUsdPerIntlDollar(ctx context.Context, field graphql.CollectedField, obj *model.ExchangeRate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExchangeRate_pppUsdPerIntlDollar(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PppUsdPerIntlDollar, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExchangeRate_pppUsdPerIntlDollar(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExchangeRate", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ExchangeRate_source(ctx context.Context, field graphql.CollectedField, obj *model.ExchangeRate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExchangeRate_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExchangeRate_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExchangeRate", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExchangeRate_loadedAt(ctx context.Context, field graphql.CollectedField, obj *model.ExchangeRate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExchangeRate_loadedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LoadedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExchangeRate_loadedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExchangeRate", field, false, false, "DateTime")
+}
+
 func (ec *executionContext) _ExcludedPartner_partner(ctx context.Context, field graphql.CollectedField, obj *model.ExcludedPartner) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5042,6 +5396,50 @@ func (ec *executionContext) fieldContext_Mutation_registerPartner(ctx context.Co
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_registerPartner_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_loadExchangeRates(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_loadExchangeRates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().LoadExchangeRates(ctx, fc.Args["csv"].(string), fc.Args["source"].(string), fc.Args["correct"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RateLoadResult) graphql.Marshaler {
+			return ec.marshalNRateLoadResult2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐRateLoadResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_loadExchangeRates(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RateLoadResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_loadExchangeRates_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -7215,6 +7613,38 @@ func (ec *executionContext) fieldContext_Query_outcomes(ctx context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_exchangeRates(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_exchangeRates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ExchangeRates(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ExchangeRate) graphql.Marshaler {
+			return ec.marshalNExchangeRate2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐExchangeRateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_exchangeRates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExchangeRate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_submissions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7377,6 +7807,75 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _RateLoadResult_added(ctx context.Context, field graphql.CollectedField, obj *model.RateLoadResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RateLoadResult_added(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Added, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RateLoadResult_added(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RateLoadResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RateLoadResult_corrected(ctx context.Context, field graphql.CollectedField, obj *model.RateLoadResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RateLoadResult_corrected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Corrected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RateLoadResult_corrected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RateLoadResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RateLoadResult_unchanged(ctx context.Context, field graphql.CollectedField, obj *model.RateLoadResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RateLoadResult_unchanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unchanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RateLoadResult_unchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RateLoadResult", field, false, false, "Int")
 }
 
 func (ec *executionContext) _ReasonCount_reason(ctx context.Context, field graphql.CollectedField, obj *model.ReasonCount) (ret graphql.Marshaler) {
@@ -10555,6 +11054,69 @@ func (ec *executionContext) _DisclosureSummary(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var exchangeRateImplementors = []string{"ExchangeRate"}
+
+func (ec *executionContext) _ExchangeRate(ctx context.Context, sel ast.SelectionSet, obj *model.ExchangeRate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, exchangeRateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ExchangeRate")
+		case "year":
+			out.Values[i] = ec._ExchangeRate_year(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._ExchangeRate_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "gbpPerUsd":
+			out.Values[i] = ec._ExchangeRate_gbpPerUsd(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pppGbpPerIntlDollar":
+			out.Values[i] = ec._ExchangeRate_pppGbpPerIntlDollar(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pppUsdPerIntlDollar":
+			out.Values[i] = ec._ExchangeRate_pppUsdPerIntlDollar(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._ExchangeRate_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "loadedAt":
+			out.Values[i] = ec._ExchangeRate_loadedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var excludedPartnerImplementors = []string{"ExcludedPartner"}
 
 func (ec *executionContext) _ExcludedPartner(ctx context.Context, sel ast.SelectionSet, obj *model.ExcludedPartner) graphql.Marshaler {
@@ -10864,6 +11426,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "registerPartner":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_registerPartner(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "loadExchangeRates":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_loadExchangeRates(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -11590,6 +12159,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_outcomes(ctx, field)
 				})
+		case "exchangeRates":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_exchangeRates(ctx, field)
+				})
 		case "submissions":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -11615,6 +12190,49 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rateLoadResultImplementors = []string{"RateLoadResult"}
+
+func (ec *executionContext) _RateLoadResult(ctx context.Context, sel ast.SelectionSet, obj *model.RateLoadResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rateLoadResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RateLoadResult")
+		case "added":
+			out.Values[i] = ec._RateLoadResult_added(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "corrected":
+			out.Values[i] = ec._RateLoadResult_corrected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unchanged":
+			out.Values[i] = ec._RateLoadResult_unchanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -12590,6 +13208,30 @@ func (ec *executionContext) marshalNDisclosureSummary2ᚖgithubᚗcomᚋhjxᚑex
 	return ec._DisclosureSummary(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNExchangeRate2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐExchangeRateᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ExchangeRate) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNExchangeRate2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐExchangeRate(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNExchangeRate2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐExchangeRate(ctx context.Context, sel ast.SelectionSet, v *model.ExchangeRate) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ExchangeRate!")
+		return graphql.Null
+	}
+	return ec._ExchangeRate(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNExcludedPartner2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐExcludedPartnerᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ExcludedPartner) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -12771,6 +13413,35 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]int, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInt2int(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNInt2ᚕintᚄ(ctx context.Context, sel ast.SelectionSet, v []int) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNInt2int(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNIssuedToken2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐIssuedToken(ctx context.Context, sel ast.SelectionSet, v *model.IssuedToken) graphql.Marshaler {
@@ -13011,6 +13682,14 @@ func (ec *executionContext) unmarshalNProjectStatus2githubᚗcomᚋhjxᚑexchang
 
 func (ec *executionContext) marshalNProjectStatus2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐProjectStatus(ctx context.Context, sel ast.SelectionSet, v model.ProjectStatus) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNRateLoadResult2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐRateLoadResult(ctx context.Context, sel ast.SelectionSet, v *model.RateLoadResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RateLoadResult!")
+		return graphql.Null
+	}
+	return ec._RateLoadResult(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNReasonCount2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐReasonCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ReasonCount) graphql.Marshaler {

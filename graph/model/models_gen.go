@@ -58,6 +58,17 @@ type DisclosureSummary struct {
 	ByReason        []*ReasonCount `json:"byReason"`
 }
 
+// One version of a year's annual average rates. The newest version of a year applies.
+type ExchangeRate struct {
+	Year                int       `json:"year"`
+	Version             int       `json:"version"`
+	GbpPerUsd           float64   `json:"gbpPerUsd"`
+	PppGbpPerIntlDollar float64   `json:"pppGbpPerIntlDollar"`
+	PppUsdPerIntlDollar float64   `json:"pppUsdPerIntlDollar"`
+	Source              string    `json:"source"`
+	LoadedAt            time.Time `json:"loadedAt"`
+}
+
 type ExcludedPartnerRef struct {
 	PartnerID string   `json:"partnerId"`
 	Reasons   []string `json:"reasons"`
@@ -204,6 +215,12 @@ type ProjectInput struct {
 }
 
 type Query struct {
+}
+
+type RateLoadResult struct {
+	Added     []int `json:"added"`
+	Corrected []int `json:"corrected"`
+	Unchanged []int `json:"unchanged"`
 }
 
 type ReasonCount struct {

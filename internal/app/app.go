@@ -19,6 +19,7 @@ import (
 	"github.com/hjx-exchange/hjx/internal/governance"
 	"github.com/hjx-exchange/hjx/internal/ingest"
 	"github.com/hjx-exchange/hjx/internal/outcomes"
+	"github.com/hjx-exchange/hjx/internal/rates"
 	"github.com/hjx-exchange/hjx/internal/server"
 	"github.com/hjx-exchange/hjx/internal/web"
 )
@@ -51,7 +52,9 @@ type App struct {
 	Governance *governance.Service
 	// Outcomes answers pooled, protected outcome queries.
 	Outcomes *outcomes.Service
-	Ingest   *ingest.Service
+	// Rates keeps the exchange rates.
+	Rates  *rates.Service
+	Ingest *ingest.Service
 }
 
 // New wires the services on db.
@@ -66,6 +69,7 @@ func New(db *sqlx.DB, log *slog.Logger, cfg Config) *App {
 	a.Governance = &governance.Service{DB: db, Audit: a.Audit, Auth: a.Auth, Now: cfg.Now, MinCellFloor: cfg.MinCellFloor}
 	a.Outcomes = &outcomes.Service{DB: db, Governance: a.Governance, Audit: a.Audit, Now: cfg.Now,
 		Disclosure: disclosure.Config{Floor: cfg.MinCellFloor}, Cache: outcomes.NewCache(cfg.OutcomeCacheSize)}
+	a.Rates = &rates.Service{DB: db, Audit: a.Audit, Now: cfg.Now}
 	a.Ingest = &ingest.Service{DB: db, Audit: a.Audit, Now: cfg.Now, Config: cfg.Ingest}
 	return a
 }
@@ -73,7 +77,7 @@ func New(db *sqlx.DB, log *slog.Logger, cfg Config) *App {
 // Resolver returns the GraphQL resolver over the services.
 func (a *App) Resolver() *graph.Resolver {
 	return &graph.Resolver{DB: a.DB, Log: a.Log, Auth: a.Auth, Directory: a.Directory, Audit: a.Audit,
-		Governance: a.Governance, OutcomeQueries: a.Outcomes, Ingest: a.Ingest}
+		Governance: a.Governance, OutcomeQueries: a.Outcomes, Rates: a.Rates, Ingest: a.Ingest}
 }
 
 // Handler returns the whole HTTP surface: GraphQL, pages, health checks.

@@ -185,3 +185,20 @@ func TestBucketsDomainsAndDeprivation(t *testing.T) {
 		t.Errorf("window: excluded %v, want the Feb-Jul row as PERIOD_NOT_IN_BUCKET", agg.Excluded)
 	}
 }
+
+// A corrected rate is a new version; conversion uses the newest version of the
+// year, and a period spanning two years takes the year holding most of its months.
+func TestNewestRateVersionAndRateYear(t *testing.T) {
+	f := newFixture(t)
+	f.obs("gb-a", "FINANCIAL_GAIN", "2020-01-01", "2020-03-31", "800", "n=10", "currency=GBP")
+	f.obs("gb-b", "FINANCIAL_GAIN", "2020-11-01", "2021-04-30", "727", "n=10", "currency=GBP") // 2 months of 2020, 4 of 2021
+	if _, err := f.db.Exec(`INSERT INTO exchange_rates (year, version, gbp_per_usd, ppp_gbp_per_intl_dollar,
+		ppp_usd_per_intl_dollar, source) VALUES (2020, 2, 0.800, 0.689, 1.0, 'test correction')`); err != nil {
+		t.Fatal(err)
+	}
+	agg := f.run(Query{Metric: "FINANCIAL_GAIN", GroupBy: []Dimension{DimRegion}}, "AMOUNT", "USD")
+	// 800 / 0.800 (2020, version 2) and 727 / 0.727 (2021).
+	if got, want := render(agg), "GB-ENG: gb-a=1000/10; GB-WLS: gb-b=1000/10"; got != want {
+		t.Fatalf("cells %q, want %q", got, want)
+	}
+}
