@@ -49,8 +49,7 @@ func toOutcomeTable(t *outcomes.Table, metric *model.MetricDefinition) *model.Ou
 			period := r.Period
 			row.Period = &period
 		}
-		if r.DeprivationQuintile != 0 {
-			q := r.DeprivationQuintile
+		if q := r.DeprivationQuintile(); q != 0 {
 			row.DeprivationQuintile = &q
 		}
 		partners := r.Partners

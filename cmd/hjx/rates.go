@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 
-	"github.com/hjx-exchange/hjx/internal/postgres"
 	"github.com/hjx-exchange/hjx/internal/rates"
 )
 
@@ -37,14 +36,11 @@ func cmdRates(ctx context.Context, cfg config, args []string, stdout, stderr io.
 		return err
 	}
 	log := newLogger(cfg, stderr)
-	db, err := openDB(ctx, cfg)
+	db, err := openMigrated(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := postgres.Migrate(ctx, db, log); err != nil {
-		return err
-	}
 	res, err := newApp(db, cfg, log).Rates.Load(ctx, nil, b, *source, *correct)
 	if err != nil {
 		return err

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/hjx-exchange/hjx/internal/demo"
-	"github.com/hjx-exchange/hjx/internal/postgres"
 )
 
 // cmdSeed loads the demo world (partners, policies, a project, figures) through the
@@ -28,14 +27,11 @@ func cmdSeed(ctx context.Context, cfg config, args []string, stdout, stderr io.W
 		return usageError("seed --demo is refused in production mode (HJX_PRODUCTION=true): its tokens are public")
 	}
 	log := newLogger(cfg, stderr)
-	db, err := openDB(ctx, cfg)
+	db, err := openMigrated(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := postgres.Migrate(ctx, db, log); err != nil {
-		return err
-	}
 	res, err := demo.Seed(ctx, newApp(db, cfg, log), cfg.DemoSeed, func(line string) { fmt.Fprintln(stderr, "seed:", line) })
 	if err != nil {
 		return err

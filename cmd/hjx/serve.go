@@ -27,6 +27,20 @@ func newApp(db *sqlx.DB, cfg config, log *slog.Logger) *app.App {
 		OutcomeCacheSize: cfg.OutcomeCacheSize, Ingest: cfg.Ingest})
 }
 
+// openMigrated connects and brings the schema and reference data up to date: every
+// command that touches data starts this way, so none runs on an old schema.
+func openMigrated(ctx context.Context, cfg config, log *slog.Logger) (*sqlx.DB, error) {
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := postgres.Migrate(ctx, db, log); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
 func cmdServe(ctx context.Context, cfg config, stderr io.Writer) error {
 	log := newLogger(cfg, stderr)
 	db, err := openDB(ctx, cfg)
@@ -48,14 +62,11 @@ func cmdServe(ctx context.Context, cfg config, stderr io.Writer) error {
 
 func cmdMigrate(ctx context.Context, cfg config, stderr io.Writer) error {
 	log := newLogger(cfg, stderr)
-	db, err := openDB(ctx, cfg)
+	db, err := openMigrated(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := postgres.Migrate(ctx, db, log); err != nil {
-		return err
-	}
 	log.Info("database is up to date")
 	return nil
 }

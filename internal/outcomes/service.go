@@ -39,13 +39,14 @@ type Service struct {
 // Row is one published cell of an outcome table.
 type Row struct {
 	Country, Region, PartnerID, HealthSetting, WelfareDomain, IhelpCategory, AgeBand, Sex, Period string
-	DeprivationQuintile                                                                           int
-	Value                                                                                         *float64
-	N                                                                                             *int
-	SD, Rate                                                                                      *float64
-	Partners                                                                                      int
-	Suppressed                                                                                    bool
-	Reason                                                                                        string
+	// Quintile is the deprivation quintile as text ("1".."5"), "" when not grouped.
+	Quintile   string
+	Value      *float64
+	N          *int
+	SD, Rate   *float64
+	Partners   int
+	Suppressed bool
+	Reason     string
 }
 
 // Excluded is a partner left out of a table, and why.
@@ -288,32 +289,41 @@ func toRow(groupBy []Dimension, pc disclosure.Protected) Row {
 	r := Row{Value: pc.Value, N: pc.N, SD: pc.SD, Rate: pc.Rate, Partners: pc.Partners, Suppressed: pc.Suppressed,
 		Reason: string(pc.Reason)}
 	for i, d := range groupBy {
-		v := pc.Key[i]
-		switch d {
-		case DimCountry:
-			r.Country = v
-		case DimRegion:
-			r.Region = v
-		case DimPartner:
-			r.PartnerID = v
-		case DimHealthSetting:
-			r.HealthSetting = v
-		case DimWelfareDomain:
-			r.WelfareDomain = v
-		case DimIhelpCategory:
-			r.IhelpCategory = v
-		case DimAgeBand:
-			r.AgeBand = v
-		case DimSex:
-			r.Sex = v
-		case DimDeprivationQuintile:
-			r.DeprivationQuintile = atoi(v)
-		case DimQuarter, DimYear:
-			r.Period = v
-		}
+		*r.field(d) = pc.Key[i]
 	}
 	return r
 }
+
+// field is where a row keeps its value of grouped dimension d; quintiles are kept
+// as text here and converted once, in DeprivationQuintile.
+func (r *Row) field(d Dimension) *string {
+	switch d {
+	case DimCountry:
+		return &r.Country
+	case DimRegion:
+		return &r.Region
+	case DimPartner:
+		return &r.PartnerID
+	case DimHealthSetting:
+		return &r.HealthSetting
+	case DimWelfareDomain:
+		return &r.WelfareDomain
+	case DimIhelpCategory:
+		return &r.IhelpCategory
+	case DimAgeBand:
+		return &r.AgeBand
+	case DimSex:
+		return &r.Sex
+	case DimDeprivationQuintile:
+		return &r.Quintile
+	case DimQuarter, DimYear:
+		return &r.Period
+	}
+	panic("outcomes: unknown dimension " + string(d)) // Query.Validate rejects these first
+}
+
+// DeprivationQuintile is the row's quintile (1 = most deprived), 0 when not grouped.
+func (r Row) DeprivationQuintile() int { return atoi(r.Quintile) }
 
 // sortRows orders rows by their keys in the order of the grouping, so tables read
 // the same on every run.
@@ -321,28 +331,7 @@ func sortRows(groupBy []Dimension, rows []Row) {
 	key := func(r Row) string {
 		var b strings.Builder
 		for _, d := range groupBy {
-			switch d {
-			case DimCountry:
-				b.WriteString(r.Country)
-			case DimRegion:
-				b.WriteString(r.Region)
-			case DimPartner:
-				b.WriteString(r.PartnerID)
-			case DimHealthSetting:
-				b.WriteString(r.HealthSetting)
-			case DimWelfareDomain:
-				b.WriteString(r.WelfareDomain)
-			case DimIhelpCategory:
-				b.WriteString(r.IhelpCategory)
-			case DimAgeBand:
-				b.WriteString(r.AgeBand)
-			case DimSex:
-				b.WriteString(r.Sex)
-			case DimDeprivationQuintile:
-				b.WriteByte(byte('0' + r.DeprivationQuintile))
-			case DimQuarter, DimYear:
-				b.WriteString(r.Period)
-			}
+			b.WriteString(*r.field(d))
 			b.WriteByte(0)
 		}
 		return b.String()
