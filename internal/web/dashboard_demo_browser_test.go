@@ -26,6 +26,7 @@ type demoDashboard struct {
 	env       *testkit.Env
 	token     string
 	projectID string
+	tokens    []demo.Token // one per role
 }
 
 func newDemoDashboard(t *testing.T) *demoDashboard {
@@ -35,7 +36,7 @@ func newDemoDashboard(t *testing.T) *demoDashboard {
 	if err != nil {
 		t.Fatalf("demo seed: %v", err)
 	}
-	d := &demoDashboard{env: env, projectID: res.ProjectID}
+	d := &demoDashboard{env: env, projectID: res.ProjectID, tokens: res.Tokens}
 	for _, tok := range res.Tokens {
 		if tok.Role == string(hjx.RoleDashboard) {
 			d.token = tok.Secret
