@@ -263,7 +263,10 @@ function render(table, view) {
         if (r && r.suppressed) gaps.push({ index, series: s, reason: r.suppression, colour });
         return plotted(r, kind);
       });
-      return { label: s == null ? c.name : label(seriesField, s), data, borderColor: colour, backgroundColor: colour, spanGaps: false, pointRadius: 3 };
+      // A category with neither a number nor a gap in this country stays out of
+      // its legend (its colour stays the same in the other country's chart).
+      const empty = data.every((v) => v == null) && !gaps.some((g) => g.series === s);
+      return { label: s == null ? c.name : label(seriesField, s), data, empty, borderColor: colour, backgroundColor: colour, spanGaps: false, pointRadius: 3 };
     });
     drawChart(c, view.time ? "line" : "bar", labels.map((l) => label(xField, l)), datasets, gaps, yRange, unit, seriesField);
   }
@@ -364,7 +367,11 @@ function drawChart(country, type, labels, datasets, gaps, yRange, unit, seriesFi
         y: { ...yRange, title: { display: Boolean(unit), text: unit } },
       },
       plugins: {
-        legend: { display: datasets.length > 1, position: "bottom", labels: { boxWidth: 12, boxHeight: 12, padding: 8 } },
+        legend: {
+          display: datasets.length > 1,
+          position: "bottom",
+          labels: { boxWidth: 12, boxHeight: 12, padding: 8, filter: (item, data) => !data.datasets[item.datasetIndex].empty },
+        },
         tooltip: {
           footerFont: { weight: "normal" },
           callbacks: {
