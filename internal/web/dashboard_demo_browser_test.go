@@ -322,7 +322,7 @@ func TestDashboardDemoEndToEnd(t *testing.T) {
 				t.Errorf("tooltip %q lacks %q", tip, w)
 			}
 		}
-		b.screenshot(t, "demo-suppressed-gap-hover")
+		b.screenshotOf(t, "demo-suppressed-gap-hover", "#chart-"+country)
 		b.do(t, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 1, 1))
 
 		// The table shows the cell with no number and its reason; the CSV is the table.

@@ -7,6 +7,7 @@ import {
   BarController,
   BarElement,
   CategoryScale,
+  Interaction,
   Legend,
   LinearScale,
   LineController,
@@ -17,6 +18,22 @@ import {
 import "./dashboard.css";
 
 Chart.register(BarController, BarElement, CategoryScale, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip);
+
+// The "period" interaction: the cells with a number at the x under the pointer,
+// and nothing where every cell there is suppressed (Chart.js's own "index" mode
+// would jump to the nearest period with a number, showing its values over a gap
+// whose reason our own tip shows).
+Interaction.modes.period = (chart, e) => {
+  const area = chart.chartArea;
+  if (e.x < area.left || e.x > area.right || e.y < area.top || e.y > area.bottom) return [];
+  const index = chart.scales.x.getValueForPixel(e.x);
+  const items = [];
+  chart.data.datasets.forEach((d, datasetIndex) => {
+    const element = chart.getDatasetMeta(datasetIndex).data[index];
+    if (element && d.data[index] != null && chart.isDatasetVisible(datasetIndex)) items.push({ element, datasetIndex, index });
+  });
+  return items;
+};
 
 const COUNTRIES = [
   { code: "GB", name: "United Kingdom" },
@@ -341,8 +358,10 @@ function bandHalfWidth(chart) {
   return Math.max(6, Math.min(step * 0.35, 40));
 }
 
-function gapText(chart, g, seriesField) {
-  const where = [chart.data.labels[g.index], label(seriesField, g.series)].filter(Boolean).join(" · ");
+// gapText says which cell is suppressed and why; the tooltip's title already
+// names the period, so its footer leaves it out (withPeriod false).
+function gapText(chart, g, seriesField, withPeriod = true) {
+  const where = [withPeriod && chart.data.labels[g.index], label(seriesField, g.series)].filter(Boolean).join(" · ");
   return `${where}: suppressed, ${SUPPRESSION[g.reason] || "disclosure control"} (${g.reason})`;
 }
 
@@ -360,7 +379,7 @@ function drawChart(country, type, labels, datasets, gaps, yRange, unit, seriesFi
       animation: false,
       // Hovering a period shows every series there, and (in the footer) the
       // cells suppressed at that period with their reasons.
-      interaction: { mode: "index", intersect: false },
+      interaction: { mode: "period", intersect: false },
       scales: {
         // offset: the first and last periods sit inside the plot, so their gap bands do too.
         x: { offset: true, ticks: { autoSkip: true, maxRotation: 60 } },
@@ -375,7 +394,7 @@ function drawChart(country, type, labels, datasets, gaps, yRange, unit, seriesFi
         tooltip: {
           footerFont: { weight: "normal" },
           callbacks: {
-            footer: (items) => (items.length ? gaps.filter((g) => g.index === items[0].dataIndex).map((g) => gapText(chart, g, seriesField)) : []),
+            footer: (items) => (items.length ? gaps.filter((g) => g.index === items[0].dataIndex).map((g) => gapText(chart, g, seriesField, false)) : []),
           },
         },
         suppressedBands: { gaps },
