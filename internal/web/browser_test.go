@@ -203,3 +203,22 @@ func (b *browser) checkClean(t *testing.T) {
 		t.Errorf("page reported: %s", p)
 	}
 }
+
+// screenshotOf saves one element (a chart, the controls) as name.png: at 360 px
+// a whole-page image is too tall to look at.
+func (b *browser) screenshotOf(t *testing.T, name, selector string) {
+	t.Helper()
+	dir, err := screenshotDir()
+	if err != nil {
+		t.Fatalf("screenshot folder: %v", err)
+	}
+	png, err := chromedp.Run(b.ctx, chromedp.Screenshot(chromedp.CSS(selector)))
+	if err != nil {
+		t.Fatalf("screenshot of %s: %v", selector, err)
+	}
+	path := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", path)
+}

@@ -23,9 +23,10 @@ import (
 )
 
 // fixtureAPI is a stand-in for /graphql that answers the dashboard's three
-// operations with fixed data shaped as DESIGN.md section 5 fixes it. It exists
-// because the outcomes resolver is built elsewhere; the test is about the page's
-// drawing and CSV logic, not about the API.
+// operations with fixed data shaped as DESIGN.md section 5 fixes it. The real API
+// is tested with the demo world in TestDashboardDemoEndToEnd; the fixture keeps
+// cases the demo does not produce: a period where the only series is suppressed
+// (the grey band and its own tip), TOO_FEW_PARTNERS, an excluded partner in bars.
 type fixtureAPI struct {
 	token string
 
@@ -123,9 +124,6 @@ func (f *fixtureAPI) lastQuery() map[string]any {
 // bundles) against fixtureAPI: it connects with a token, draws UK and US side by
 // side, shows a suppressed cell as a gap with its reason on hover, shows coverage
 // and disclosure, downloads a CSV equal to the table, and fits a 360 px screen.
-//
-// Once the outcomes resolver exists, an end-to-end variant against `hjx seed
-// --demo` data should be added beside it.
 func TestDashboardDrawsFixture(t *testing.T) {
 	b := newBrowser(t)
 	api := &fixtureAPI{token: "hjx1_fixture"}
@@ -219,13 +217,13 @@ func TestDashboardDrawsFixture(t *testing.T) {
 	t.Run("CSVMatchesTable", func(t *testing.T) {
 		table := eval[[][]string](t, b, `[...document.querySelectorAll("#table tr")].map((tr) => [...tr.cells].map((c) => c.textContent))`)
 		want := [][]string{
-			{"Country", "Year", "Count", "n", "Partners", "Suppressed"},
-			{"GB", "2019", "120", "", "4", ""},
-			{"GB", "2020", "", "", "3", "SMALL_CELL"},
-			{"GB", "2021", "140", "", "4", ""},
-			{"US", "2019", "200", "", "5", ""},
-			{"US", "2020", "210", "", "5", ""},
-			{"US", "2021", "", "", "4", "SECONDARY"},
+			{"Country", "Year", "Count", "Partners", "Suppressed"},
+			{"GB", "2019", "120", "4", ""},
+			{"GB", "2020", "", "3", "SMALL_CELL"},
+			{"GB", "2021", "140", "4", ""},
+			{"US", "2019", "200", "5", ""},
+			{"US", "2020", "210", "5", ""},
+			{"US", "2021", "", "4", "SECONDARY"},
 		}
 		if !reflect.DeepEqual(table, want) {
 			t.Fatalf("table shows %q,\nwant %q", table, want)

@@ -7,6 +7,7 @@ import {
   BarController,
   BarElement,
   CategoryScale,
+  Interaction,
   Legend,
   LinearScale,
   LineController,
@@ -17,6 +18,22 @@ import {
 import "./dashboard.css";
 
 Chart.register(BarController, BarElement, CategoryScale, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip);
+
+// The "period" interaction: the cells with a number at the x under the pointer,
+// and nothing where every cell there is suppressed (Chart.js's own "index" mode
+// would jump to the nearest period with a number, showing its values over a gap
+// whose reason our own tip shows).
+Interaction.modes.period = (chart, e) => {
+  const area = chart.chartArea;
+  if (e.x < area.left || e.x > area.right || e.y < area.top || e.y > area.bottom) return [];
+  const index = chart.scales.x.getValueForPixel(e.x);
+  const items = [];
+  chart.data.datasets.forEach((d, datasetIndex) => {
+    const element = chart.getDatasetMeta(datasetIndex).data[index];
+    if (element && d.data[index] != null && chart.isDatasetVisible(datasetIndex)) items.push({ element, datasetIndex, index });
+  });
+  return items;
+};
 
 const COUNTRIES = [
   { code: "GB", name: "United Kingdom" },
@@ -43,11 +60,17 @@ const ORDER = {
   welfareDomain: ["WELFARE_BENEFITS", "DEBT", "HEALTH_INSURANCE", "HOUSING", "UTILITIES", "EMPLOYMENT", "EDUCATION",
     "IMMIGRATION", "LEGAL_STATUS_OTHER", "COMMUNITY_CARE", "FAMILY"],
   ihelpCategory: ["INCOME_INSURANCE", "HOUSING_UTILITIES", "EDUCATION_EMPLOYMENT", "LEGAL_STATUS", "PERSONAL_FAMILY_STABILITY"],
+  ageBand: ["AGE_0_17", "AGE_18_24", "AGE_25_34", "AGE_35_44", "AGE_45_54", "AGE_55_64", "AGE_65_74", "AGE_75_89", "AGE_90_PLUS"],
+  sex: ["FEMALE", "MALE", "OTHER_OR_NOT_STATED"],
 };
 
 const BREAKDOWNS = {
   WELFARE_DOMAIN: { field: "welfareDomain", header: "Welfare domain" },
   IHELP_CATEGORY: { field: "ihelpCategory", header: "I-HELP category" },
+  AGE_BAND: { field: "ageBand", header: "Age band" },
+  SEX: { field: "sex", header: "Sex" },
+  DEPRIVATION_QUINTILE: { field: "deprivationQuintile", header: "Deprivation quintile (1 = most deprived)" },
+  REGION: { field: "region", header: "Region" },
 };
 
 // Okabe-Ito and Tol colours: distinguishable with the common colour-vision deficiencies.
@@ -58,7 +81,7 @@ const OUTCOMES = `query DashboardOutcomes($projectId: ID!, $query: OutcomeQuery!
   outcomes(projectId: $projectId, query: $query) {
     metric { code title kind unit }
     currency
-    rows { country period welfareDomain ihelpCategory value n sd rate partners suppressed suppression }
+    rows { country region period welfareDomain ihelpCategory ageBand sex deprivationQuintile value n sd rate partners suppressed suppression }
     coverage {
       partnersIncluded
       partnersExcluded { partner { id name country } reasons { code message } }
@@ -83,9 +106,23 @@ function pretty(code) {
   return String(code).toLowerCase().replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
 }
 
-// label shows an axis value: periods ("2020-Q3") as they are, codes in words.
-function label(value) {
-  return /^\d{4}/.test(value) || value === "All" ? value : pretty(value);
+// label shows a category in words: periods ("2020-Q3") and regions ("GB-WLS") as
+// they are, age bands as ranges ("90+"), quintiles as "Q1", other codes in words.
+function label(field, value) {
+  if (value == null) return "";
+  switch (field) {
+    case "period":
+    case "region":
+      return String(value);
+    case "ageBand":
+      return String(value).replace(/^AGE_/, "").replace(/_PLUS$/, "+").replace("_", "–");
+    case "deprivationQuintile":
+      return `Q${value}`;
+    case null:
+      return String(value);
+    default:
+      return pretty(value);
+  }
 }
 
 function say(text, isError) {
@@ -212,6 +249,7 @@ function compareBy(field) {
   const order = ORDER[field];
   return (a, b) => {
     if (order) return order.indexOf(a) - order.indexOf(b);
+    if (typeof a === "number" && typeof b === "number") return a - b;
     return String(a).localeCompare(String(b));
   };
 }
@@ -233,18 +271,21 @@ function render(table, view) {
 
   for (const c of COUNTRIES) {
     const mine = rows.filter((r) => r.country === c.code);
-    const cell = (label, s) => mine.find((r) => (!xField || r[xField] === label) && (s == null || r[seriesField] === s));
+    const cell = (x, s) => mine.find((r) => (!xField || r[xField] === x) && (s == null || r[seriesField] === s));
     const gaps = [];
     const datasets = series.map((s, i) => {
-      const data = labels.map((label, x) => {
-        const r = cell(label, s);
-        if (r && r.suppressed) gaps.push({ index: x, label, series: s, reason: r.suppression });
+      const colour = PALETTE[i % PALETTE.length];
+      const data = labels.map((x, index) => {
+        const r = cell(x, s);
+        if (r && r.suppressed) gaps.push({ index, series: s, reason: r.suppression, colour });
         return plotted(r, kind);
       });
-      const colour = PALETTE[i % PALETTE.length];
-      return { label: s == null ? c.name : pretty(s), data, borderColor: colour, backgroundColor: colour, spanGaps: false, pointRadius: 3 };
+      // A category with neither a number nor a gap in this country stays out of
+      // its legend (its colour stays the same in the other country's chart).
+      const empty = data.every((v) => v == null) && !gaps.some((g) => g.series === s);
+      return { label: s == null ? c.name : label(seriesField, s), data, empty, borderColor: colour, backgroundColor: colour, spanGaps: false, pointRadius: 3 };
     });
-    drawChart(c, view.time ? "line" : "bar", labels, datasets, gaps, yRange, unit);
+    drawChart(c, view.time ? "line" : "bar", labels.map((l) => label(xField, l)), datasets, gaps, yRange, unit, seriesField);
   }
 
   $("title").textContent = `${view.metric.title}${table.currency && kind === "AMOUNT" ? ` (${table.currency})` : ""}`;
@@ -254,35 +295,61 @@ function render(table, view) {
   renderTable(state.table);
 }
 
-// suppressedBands draws each suppressed cell as a hatched band: visibly a gap
-// with a reason, never a bar or point at zero.
+// A column is wholly suppressed when no series has a number at that x.
+function columnSuppressed(chart, index) {
+  return chart.data.datasets.every((d) => d.data[index] == null);
+}
+
+function hatch(ctx, x, y, w, h, fill, stroke) {
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(x, y, w, h);
+  ctx.clip();
+  ctx.fillStyle = fill;
+  ctx.fillRect(x, y, w, h);
+  ctx.strokeStyle = stroke;
+  ctx.lineWidth = 1;
+  ctx.beginPath();
+  for (let d = -h; d < w + h; d += 6) {
+    ctx.moveTo(x + d, y + h);
+    ctx.lineTo(x + d + h, y);
+  }
+  ctx.stroke();
+  ctx.restore();
+  ctx.save();
+  ctx.strokeStyle = stroke;
+  ctx.strokeRect(x + 0.5, y + 0.5, w - 1, h - 1);
+  ctx.restore();
+}
+
+// suppressedBands draws suppressed cells, visibly gaps with a reason, never a
+// bar or point at zero: a grey hatched band over a column where every series is
+// suppressed; where only some series are, a hatched tag in each missing series'
+// colour along the x axis (a band there would hide the cells that are shown).
 const suppressedBands = {
   id: "suppressedBands",
   beforeDatasetsDraw(chart, _args, opts) {
     const { ctx, chartArea: area, scales } = chart;
     const half = bandHalfWidth(chart);
-    const seen = new Set();
+    const banded = new Set();
+    const tags = new Map();
     for (const g of opts.gaps || []) {
-      if (seen.has(g.index)) continue;
-      seen.add(g.index);
       const x = scales.x.getPixelForValue(g.index);
-      ctx.save();
-      ctx.beginPath();
-      ctx.rect(x - half, area.top, 2 * half, area.bottom - area.top);
-      ctx.clip();
-      ctx.fillStyle = "rgba(120,120,120,0.12)";
-      ctx.fillRect(x - half, area.top, 2 * half, area.bottom - area.top);
-      ctx.strokeStyle = "rgba(90,90,90,0.55)";
-      ctx.lineWidth = 1;
-      for (let y = area.top - 2 * half; y < area.bottom + 2 * half; y += 8) {
-        ctx.moveTo(x - half, y);
-        ctx.lineTo(x + half, y + 2 * half);
+      if (columnSuppressed(chart, g.index)) {
+        if (banded.has(g.index)) continue;
+        banded.add(g.index);
+        hatch(ctx, x - half, area.top, 2 * half, area.bottom - area.top, "rgba(120,120,120,0.12)", "rgba(90,90,90,0.55)");
+        continue;
       }
-      ctx.stroke();
-      ctx.restore();
+      const slot = tags.get(g.index) || 0;
+      tags.set(g.index, slot + 1);
+      const w = Math.min(2 * half, 22);
+      hatch(ctx, x - w / 2, area.bottom - (slot + 1) * (TAG_HEIGHT + 2), w, TAG_HEIGHT, "rgba(255,255,255,0.9)", g.colour);
     }
   },
 };
+
+const TAG_HEIGHT = 8;
 
 function bandHalfWidth(chart) {
   const n = chart.data.labels.length;
@@ -291,26 +358,45 @@ function bandHalfWidth(chart) {
   return Math.max(6, Math.min(step * 0.35, 40));
 }
 
-function drawChart(country, type, labels, datasets, gaps, yRange, unit) {
+// gapText says which cell is suppressed and why; the tooltip's title already
+// names the period, so its footer leaves it out (withPeriod false).
+function gapText(chart, g, seriesField, withPeriod = true) {
+  const where = [withPeriod && chart.data.labels[g.index], label(seriesField, g.series)].filter(Boolean).join(" · ");
+  return `${where}: suppressed, ${SUPPRESSION[g.reason] || "disclosure control"} (${g.reason})`;
+}
+
+function drawChart(country, type, labels, datasets, gaps, yRange, unit, seriesField) {
   const figure = $(`chart-${country.code}`);
   const canvas = figure.querySelector("canvas");
   const tip = figure.querySelector(".gap-tip");
   if (state.charts[country.code]) state.charts[country.code].destroy();
   const chart = new Chart(canvas, {
     type,
-    data: { labels: labels.map(label), datasets },
+    data: { labels, datasets },
     options: {
       responsive: true,
       maintainAspectRatio: false,
       animation: false,
-      interaction: { mode: "nearest", intersect: false, axis: "x" },
+      // Hovering a period shows every series there, and (in the footer) the
+      // cells suppressed at that period with their reasons.
+      interaction: { mode: "period", intersect: false },
       scales: {
         // offset: the first and last periods sit inside the plot, so their gap bands do too.
         x: { offset: true, ticks: { autoSkip: true, maxRotation: 60 } },
         y: { ...yRange, title: { display: Boolean(unit), text: unit } },
       },
       plugins: {
-        legend: { display: datasets.length > 1, position: "bottom", labels: { boxWidth: 12 } },
+        legend: {
+          display: datasets.length > 1,
+          position: "bottom",
+          labels: { boxWidth: 12, boxHeight: 12, padding: 8, filter: (item, data) => !data.datasets[item.datasetIndex].empty },
+        },
+        tooltip: {
+          footerFont: { weight: "normal" },
+          callbacks: {
+            footer: (items) => (items.length ? gaps.filter((g) => g.index === items[0].dataIndex).map((g) => gapText(chart, g, seriesField, false)) : []),
+          },
+        },
         suppressedBands: { gaps },
       },
     },
@@ -321,7 +407,8 @@ function drawChart(country, type, labels, datasets, gaps, yRange, unit) {
   canvas.setAttribute("aria-label", `${country.name}: ${datasets.length} series over ${labels.length} points; ${gaps.length} suppressed cells (see the table)`);
   figure.dataset.gaps = String(gaps.length);
 
-  // The reason of a suppressed cell, on hover (and on touch).
+  // A wholly suppressed column has no point for Chart.js's tooltip: its reason
+  // shows in our own tip, on hover (and on touch).
   const onMove = (ev) => {
     const rect = canvas.getBoundingClientRect();
     const x = ev.clientX - rect.left;
@@ -329,14 +416,14 @@ function drawChart(country, type, labels, datasets, gaps, yRange, unit) {
     const area = chart.chartArea;
     const index = chart.scales.x.getValueForPixel(x);
     const here = gaps.filter((g) => g.index === index);
-    const near = here.length && Math.abs(chart.scales.x.getPixelForValue(index) - x) <= bandHalfWidth(chart) && y >= area.top && y <= area.bottom;
+    const near = here.length && columnSuppressed(chart, index) && Math.abs(chart.scales.x.getPixelForValue(index) - x) <= bandHalfWidth(chart) && y >= area.top && y <= area.bottom;
     if (!near) {
       tip.hidden = true;
       return;
     }
-    tip.textContent = here.map((g) => `${[country.name, label(g.label), pretty(g.series)].filter(Boolean).join(" · ")}: suppressed, ${SUPPRESSION[g.reason] || "disclosure control"} (${g.reason})`).join("\n");
+    tip.textContent = here.map((g) => `${country.name} · ${gapText(chart, g, seriesField)}`).join("\n");
     tip.hidden = false;
-    tip.style.left = `${Math.min(x + 12, rect.width - tip.offsetWidth - 4)}px`;
+    tip.style.left = `${Math.max(0, Math.min(x + 12, rect.width - tip.offsetWidth - 4))}px`;
     tip.style.top = `${Math.max(y - tip.offsetHeight - 8, 0)}px`;
   };
   canvas.onmousemove = onMove;
@@ -350,15 +437,21 @@ function li(text) {
   return el;
 }
 
+// renderCoverage lists apart the partners whose sharing rules leave them out of
+// this project (DUO codes, POLICY_MISSING) and those allowed but with no figures
+// for this view (the EXCLUSION codes): the first is a matter for the partner, the
+// second for the choice of breakdown.
 function renderCoverage(cov) {
   $("included").textContent = String(cov.partnersIncluded);
-  const ex = $("excluded");
-  ex.replaceChildren();
+  const lists = { excluded: [], "no-figures": [] };
   for (const p of cov.partnersExcluded) {
     const reasons = p.reasons.map((r) => `${r.message} (${r.code})`).join("; ");
-    ex.append(li(`${p.partner.name} (${p.partner.country}): ${reasons}`));
+    const byData = p.reasons.length > 0 && p.reasons.every((r) => r.code in EXCLUSION);
+    lists[byData ? "no-figures" : "excluded"].push(li(`${p.partner.name} (${p.partner.country}): ${reasons}`));
   }
-  if (!cov.partnersExcluded.length) ex.append(li("none"));
+  for (const [id, items] of Object.entries(lists)) {
+    $(id).replaceChildren(...(items.length ? items : [li("none")]));
+  }
   const obs = $("observations");
   obs.replaceChildren();
   for (const o of cov.observationsExcluded) obs.append(li(`${o.count} · ${EXCLUSION[o.reason] || pretty(o.reason)} (${o.reason})`));
@@ -385,9 +478,11 @@ function tableModel(rows, view, currency) {
   const headers = ["Country"];
   if (view.time) headers.push(view.time === "QUARTER" ? "Quarter" : "Year");
   if (view.breakdown) headers.push(view.breakdown.header);
+  const keys = headers.length;
   headers.push({ COUNT: "Count", PROPORTION: "Numerator", AMOUNT: `Total (${currency || ""})`, MEAN: `Mean (${view.metric.unit})` }[kind] || "Value");
   if (kind === "PROPORTION") headers.push("Rate (%)");
-  headers.push("n");
+  const withN = kind !== "COUNT"; // a count's n is always empty
+  if (withN) headers.push("n");
   if (kind === "MEAN") headers.push("SD");
   headers.push("Partners", "Suppressed");
 
@@ -406,25 +501,29 @@ function tableModel(rows, view, currency) {
       const p = plotted(r, kind);
       cells.push(p == null ? "" : p.toFixed(1));
     }
-    cells.push(r.suppressed ? "" : num(r.n));
+    if (withN) cells.push(r.suppressed ? "" : num(r.n));
     if (kind === "MEAN") cells.push(r.suppressed ? "" : num(r.sd));
     cells.push(num(r.partners), r.suppressed ? num(r.suppression) : "");
     return { cells, suppressed: r.suppressed, reason: r.suppression };
   });
-  const name = `hjx-${view.metric.code}-${[view.time, view.breakdown && view.breakdown.field].filter(Boolean).join("-") || "total"}.csv`;
-  return { headers, rows: body, filename: name.toLowerCase() };
+  const parts = [kind === "AMOUNT" && currency, view.time, view.breakdown && view.breakdown.field].filter(Boolean);
+  const name = `hjx-${view.metric.code}-${parts.join("-") || "total"}.csv`;
+  // Numbers sit right-aligned between the keys (country, period, category) and the reason.
+  const numeric = (i) => i >= keys && i < headers.length - 1;
+  return { headers, rows: body, filename: name.toLowerCase(), numeric };
 }
 
 function renderTable(model) {
   const table = $("table");
   const head = document.createElement("thead");
   const tr = document.createElement("tr");
-  for (const h of model.headers) {
+  model.headers.forEach((h, i) => {
     const th = document.createElement("th");
     th.scope = "col";
     th.textContent = h;
+    if (model.numeric(i)) th.className = "num";
     tr.append(th);
-  }
+  });
   head.append(tr);
   const body = document.createElement("tbody");
   for (const r of model.rows) {
@@ -433,11 +532,12 @@ function renderTable(model) {
       row.className = "suppressed";
       row.title = `Suppressed: ${SUPPRESSION[r.reason] || "disclosure control"}`;
     }
-    for (const c of r.cells) {
+    r.cells.forEach((c, i) => {
       const td = document.createElement("td");
       td.textContent = c;
+      if (model.numeric(i)) td.className = "num";
       row.append(td);
-    }
+    });
     body.append(row);
   }
   table.replaceChildren(head, body);
