@@ -57,7 +57,7 @@ func toOutcomeTable(t *outcomes.Table, metric *model.MetricDefinition) *model.Ou
 		out.Rows = append(out.Rows, row)
 	}
 	for _, x := range t.PartnersExcluded {
-		ep := &model.ExcludedPartner{PartnerID: x.PartnerID}
+		ep := &model.ExcludedPartner{PartnerID: x.PartnerID, Reasons: []*model.DecisionReason{}}
 		for _, reason := range x.Reasons {
 			ep.Reasons = append(ep.Reasons, &model.DecisionReason{Code: reason.Code, Message: reason.Message})
 		}
