@@ -1924,7 +1924,11 @@ type AccessDecision {
   moratoriumUntil: Date
 }
 
-"code: the DUO code (GS, NCU, COL, ...) or POLICY_MISSING."
+"""
+code: the DUO code of a failed policy condition (GS, NCU, COL, ...) or POLICY_MISSING; in an outcome table's
+coverage also NOT_AT_THIS_BREAKDOWN, COARSER_THAN_GROUPING, PERIOD_NOT_IN_BUCKET or NO_EXCHANGE_RATE for an allowed
+partner whose figures could not be used for this query.
+"""
 type DecisionReason {
   code: String!
   message: String!

@@ -45,7 +45,9 @@ type Coverage struct {
 	ObservationsExcluded []*ExclusionCount  `json:"observationsExcluded"`
 }
 
-// code: the DUO code (GS, NCU, COL, ...) or POLICY_MISSING.
+// code: the DUO code of a failed policy condition (GS, NCU, COL, ...) or POLICY_MISSING; in an outcome table's
+// coverage also NOT_AT_THIS_BREAKDOWN, COARSER_THAN_GROUPING, PERIOD_NOT_IN_BUCKET or NO_EXCHANGE_RATE for an allowed
+// partner whose figures could not be used for this query.
 type DecisionReason struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
