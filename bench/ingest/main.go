@@ -181,7 +181,12 @@ func once(serverURL, hjxBin, file string, size int64, rows int, dir string) (res
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
 	srv := exec.Command(hjxBin, "serve")
 	srv.Env = append(env, "HJX_ADDR=127.0.0.1:"+strconv.Itoa(port))
-	srv.Stderr = os.Stderr
+	serverLog, err := os.Create(filepath.Join(dir, "serve-"+dbName+".log"))
+	if err != nil {
+		return r, err
+	}
+	defer serverLog.Close()
+	srv.Stderr = serverLog
 	if err := srv.Start(); err != nil {
 		return r, err
 	}
@@ -222,7 +227,8 @@ func once(serverURL, hjxBin, file string, size int64, rows int, dir string) (res
 	r.API = time.Since(began)
 	_ = f.Close()
 	if err != nil {
-		return r, err
+		logged, _ := os.ReadFile(serverLog.Name())
+		return r, fmt.Errorf("%w; the server logged:\n%s", err, logged)
 	}
 	if !res.Accepted || res.Submission == nil || res.Submission.RowCount != rows {
 		return r, fmt.Errorf("upload not accepted: %+v", res)
