@@ -67,6 +67,11 @@ check-generated:
 	@git diff --exit-code --stat -- graph || { echo "generated code is stale: run 'go generate ./...' and commit" >&2; exit 1; }
 	@test -z "$$(git status --porcelain --untracked-files=all -- graph)" || { git status --porcelain -- graph; echo "go generate created files that are not committed" >&2; exit 1; }
 
+## bench: upload 1,000,000 rows through a real `hjx serve` and load them with raw COPY (median of 3
+## runs); writes the figures to docs/BENCHMARKS.md. Takes several minutes.
+bench: db-up build
+	DATABASE_URL='$(DB_URL)' $(GO) run ./bench/ingest -hjx $(HJX) -rows 1000000 -runs 3 -out docs/BENCHMARKS.md
+
 clean:
 	rm -rf bin $(WEB_DIR)/node_modules
 	find $(WEB_DIST) -mindepth 1 ! -name README.txt -delete

@@ -1,6 +1,7 @@
 package ingest_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -144,5 +145,29 @@ func TestIdentifierInUnknownColumn(t *testing.T) {
 	r := w.upload(t, w.uploaderA, strings.TrimSuffix(header, "\n")+",notes\n"+row()+",call 07700 900123\n", true)
 	if r.Accepted || !r.has("COLUMN_UNKNOWN") || !r.has("IDENTIFIER_PHONE") {
 		t.Fatalf("want COLUMN_UNKNOWN and IDENTIFIER_PHONE:%s", describe(r))
+	}
+}
+
+// The published template and example are what partners start from: the template's
+// header must be the format's, the served copy must match the docs, and the example
+// must be accepted.
+func TestPublishedTemplateAndExample(t *testing.T) {
+	read := func(path string) string {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	served := read("../web/static/templates/observations.csv")
+	if want := strings.Join(ingest.Columns[:], ",") + "\n"; served != want {
+		t.Errorf("served template %q, want the header %q", served, want)
+	}
+	if docs := read("../../docs/templates/observations.csv"); docs != served {
+		t.Errorf("docs/templates/observations.csv differs from the served template")
+	}
+	w := newWorld(t)
+	if r := w.upload(t, w.uploaderA, read("../../docs/templates/observations-example.csv"), true); !r.Accepted {
+		t.Errorf("the published example is rejected:%s", describe(r))
 	}
 }

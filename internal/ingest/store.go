@@ -375,6 +375,11 @@ type rowIssue struct {
 // sort of the submission's rows answers the first two; the memory is PostgreSQL's,
 // bounded by work_mem, not the server's.
 func crossRowChecks(ctx context.Context, tx *sqlx.Tx, sub *Submission, issues *issueList) error {
+	// One sort of up to the row limit: in memory rather than in temporary files,
+	// for this transaction only.
+	if _, err := tx.ExecContext(ctx, `SET LOCAL work_mem = '64MB'`); err != nil {
+		return hjx.Internal(err, "set work_mem")
+	}
 	var inFile []rowIssue
 	err := sqlx.SelectContext(ctx, tx, &inFile, `
 		SELECT source_row, code, other_row, count(*) OVER () AS total FROM (

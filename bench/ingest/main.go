@@ -1,0 +1,439 @@
+// Command ingest benchmarks partner uploads end to end (`make bench`): it generates
+// a CSV of N valid rows, uploads it through the HTTP API of a real `hjx serve`
+// process on loopback against a fresh database, loads the same file with
+// PostgreSQL's own COPY (psql \copy) into a table identical to observations (same
+// columns, indexes, constraints and foreign keys), and writes both times, their
+// ratio and the server's memory (VmHWM from /proc) to docs/BENCHMARKS.md.
+// It is a benchmark, not a test: the figures depend on the machine.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	mrand "math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq" // the PostgreSQL driver
+
+	"github.com/hjx-exchange/hjx/internal/uploadclient"
+)
+
+func main() {
+	rows := flag.Int("rows", 1_000_000, "rows in the generated file")
+	runs := flag.Int("runs", 3, "runs; the report gives each and the median")
+	hjxBin := flag.String("hjx", "bin/hjx", "the hjx binary to serve with")
+	out := flag.String("out", "docs/BENCHMARKS.md", "the report to update (its ingest section only)")
+	flag.Parse()
+	if err := run(*rows, *runs, *hjxBin, *out); err != nil {
+		fmt.Fprintln(os.Stderr, "bench ingest:", err)
+		os.Exit(1)
+	}
+}
+
+type result struct {
+	API, Copy      time.Duration
+	PeakKB, BaseKB int64
+	Rows           int
+}
+
+func run(rows, runs int, hjxBin, out string) error {
+	if _, err := exec.LookPath("psql"); err != nil {
+		return errors.New("psql is needed for the raw COPY baseline (apt-get install postgresql-client)")
+	}
+	serverURL := os.Getenv("DATABASE_URL")
+	if serverURL == "" {
+		serverURL = "postgres://postgres@127.0.0.1:5432/hjx?sslmode=disable"
+	}
+	dir, err := os.MkdirTemp("", "hjx-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	file := filepath.Join(dir, "observations.csv")
+	size, err := generate(file, rows)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "generated %d rows, %.1f MiB\n", rows, float64(size)/(1<<20))
+	var results []result
+	for i := 0; i < runs; i++ {
+		r, err := once(serverURL, hjxBin, file, size, rows, dir)
+		if err != nil {
+			return fmt.Errorf("run %d: %w", i+1, err)
+		}
+		fmt.Fprintf(os.Stderr, "run %d: API %.2fs, COPY %.2fs, ratio %.2f, server VmHWM %d MiB (growth %d MiB)\n", i+1,
+			r.API.Seconds(), r.Copy.Seconds(), r.API.Seconds()/r.Copy.Seconds(), r.PeakKB>>10, (r.PeakKB-r.BaseKB)>>10)
+		results = append(results, r)
+	}
+	return report(out, results, rows, size)
+}
+
+// generate writes rows valid, distinct rows for one partner: three metrics (a
+// COUNT, a PROPORTION, an AMOUNT) x 120 months x 3,960 breakdowns.
+func generate(path string, rows int) (int64, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return 0, err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	fmt.Fprintln(w, "metric,period_start,period_end,value,n,welfare_domain,ihelp_category,health_setting,age_band,sex,deprivation_scheme,deprivation_value,sd,currency")
+	settings := []string{"", "PRIMARY_CARE", "HOSPITAL", "MENTAL_HEALTH", "HOSPICE", "MATERNITY", "PAEDIATRIC", "COMMUNITY_HEALTH_CENTRE", "OTHER"}
+	ages := []string{"", "AGE_0_17", "AGE_18_24", "AGE_25_34", "AGE_35_44", "AGE_45_54", "AGE_55_64", "AGE_65_74", "AGE_75_89", "AGE_90_PLUS"}
+	sexes := []string{"", "FEMALE", "MALE", "OTHER_OR_NOT_STATED"}
+	rng := mrand.New(mrand.NewPCG(1, 2))
+	n := 0
+	for _, metric := range []string{"PATIENTS_SCREENED", "REFERRALS_WITH_INTAKE", "FINANCIAL_GAIN"} {
+		for month := 0; month < 120 && n < rows; month++ {
+			y, m := 2012+month/12, time.Month(month%12+1)
+			start := time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
+			end := start.AddDate(0, 1, -1)
+			for _, hs := range settings {
+				for _, age := range ages {
+					for _, sex := range sexes {
+						for dep := 0; dep <= 10 && n < rows; dep++ {
+							scheme, decile := "", ""
+							if dep > 0 {
+								scheme, decile = "IMD_DECILE", strconv.Itoa(dep)
+							}
+							denom := 20 + rng.IntN(400)
+							value, cnt, currency := strconv.Itoa(rng.IntN(denom)), "", ""
+							switch metric {
+							case "REFERRALS_WITH_INTAKE":
+								cnt = strconv.Itoa(denom)
+							case "FINANCIAL_GAIN":
+								value = fmt.Sprintf("%d.%02d", rng.IntN(90000), rng.IntN(100))
+								cnt, currency = strconv.Itoa(denom), "GBP"
+							}
+							fmt.Fprintf(w, "%s,%s,%s,%s,%s,,,%s,%s,%s,%s,%s,,%s\n", metric, start.Format("2006-01-02"),
+								end.Format("2006-01-02"), value, cnt, hs, age, sex, scheme, decile, currency)
+							n++
+						}
+					}
+				}
+			}
+		}
+	}
+	if n < rows {
+		return 0, fmt.Errorf("the generator makes at most %d distinct rows", n)
+	}
+	if err := w.Flush(); err != nil {
+		return 0, err
+	}
+	info, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	return info.Size(), f.Close()
+}
+
+func once(serverURL, hjxBin, file string, size int64, rows int, dir string) (result, error) {
+	ctx := context.Background()
+	var r result
+	dbName := "hjx_bench_" + randomHex(6)
+	dbURL, err := withDatabase(serverURL, dbName)
+	if err != nil {
+		return r, err
+	}
+	adminURL, _ := withDatabase(serverURL, "postgres")
+	admin, err := sqlx.Open("postgres", adminURL)
+	if err != nil {
+		return r, err
+	}
+	defer admin.Close()
+	if _, err := admin.Exec(`CREATE DATABASE ` + dbName); err != nil {
+		return r, err
+	}
+	defer admin.Exec(`DROP DATABASE IF EXISTS ` + dbName + ` WITH (FORCE)`) //nolint:errcheck
+
+	env := append(os.Environ(), "DATABASE_URL="+dbURL, "HJX_LOG_LEVEL=warn",
+		"HJX_MAX_UPLOAD_ROWS="+strconv.Itoa(rows), "HJX_MAX_UPLOAD_BYTES="+strconv.FormatInt(size+(1<<20), 10))
+	if out, err := command(env, hjxBin, "migrate"); err != nil {
+		return r, fmt.Errorf("migrate: %v: %s", err, out)
+	}
+	steward, err := command(env, hjxBin, "token", "create", "--role", "STEWARD", "--name", "bench steward")
+	if err != nil {
+		return r, fmt.Errorf("steward token: %v: %s", err, steward)
+	}
+
+	port, err := freePort()
+	if err != nil {
+		return r, err
+	}
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	srv := exec.Command(hjxBin, "serve")
+	srv.Env = append(env, "HJX_ADDR=127.0.0.1:"+strconv.Itoa(port))
+	serverLog, err := os.Create(filepath.Join(dir, "serve-"+dbName+".log"))
+	if err != nil {
+		return r, err
+	}
+	defer serverLog.Close()
+	srv.Stderr = serverLog
+	if err := srv.Start(); err != nil {
+		return r, err
+	}
+	defer func() {
+		_ = srv.Process.Signal(syscall.SIGTERM)
+		_ = srv.Wait()
+	}()
+	if err := waitReady(base); err != nil {
+		return r, err
+	}
+	if err := registerPartner(base, strings.TrimSpace(steward)); err != nil {
+		return r, err
+	}
+	uploader, err := command(env, hjxBin, "token", "create", "--role", "PARTNER_UPLOADER", "--partner", "bench-partner", "--name", "bench")
+	if err != nil {
+		return r, fmt.Errorf("uploader token: %v: %s", err, uploader)
+	}
+
+	db, err := sqlx.Open("postgres", dbURL)
+	if err != nil {
+		return r, err
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CHECKPOINT`); err != nil {
+		return r, err
+	}
+	runtime.GC()
+	if r.BaseKB, err = vmHWM(srv.Process.Pid); err != nil {
+		return r, err
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return r, err
+	}
+	began := time.Now()
+	res, err := uploadclient.Upload(ctx, uploadclient.Options{URL: base, Token: strings.TrimSpace(uploader),
+		ConsentBasis: "UK_GDPR_PUBLIC_TASK_RESEARCH"}, "observations.csv", f, size)
+	r.API = time.Since(began)
+	_ = f.Close()
+	if err != nil {
+		logged, _ := os.ReadFile(serverLog.Name())
+		return r, fmt.Errorf("%w; the server logged:\n%s", err, logged)
+	}
+	if !res.Accepted || res.Submission == nil || res.Submission.RowCount != rows {
+		return r, fmt.Errorf("upload not accepted: %+v", res)
+	}
+	if r.PeakKB, err = vmHWM(srv.Process.Pid); err != nil {
+		return r, err
+	}
+	r.Rows = rows
+
+	// The baseline: the same file, PostgreSQL's own COPY, into a table identical to
+	// observations (columns, defaults, CHECKs, indexes, the exclusion constraint,
+	// and the same foreign keys), the columns the file lacks filled by defaults.
+	var subID string
+	if err := db.Get(&subID, `SELECT id::text FROM submissions LIMIT 1`); err != nil {
+		return r, err
+	}
+	setup := []string{
+		`CREATE TABLE bench_copy (LIKE observations INCLUDING ALL)`,
+		`ALTER TABLE bench_copy ALTER submission_id SET DEFAULT '` + subID + `', ALTER partner_id SET DEFAULT 'bench-partner'`,
+		`ALTER TABLE bench_copy ADD FOREIGN KEY (submission_id) REFERENCES submissions (id),
+			ADD FOREIGN KEY (partner_id) REFERENCES partners (id),
+			ADD FOREIGN KEY (metric) REFERENCES metric_definitions (code),
+			ADD FOREIGN KEY (welfare_domain) REFERENCES welfare_domains (code)`,
+		`CHECKPOINT`,
+	}
+	for _, q := range setup {
+		if _, err := db.Exec(q); err != nil {
+			return r, fmt.Errorf("%s: %w", q, err)
+		}
+	}
+	began = time.Now()
+	cp := exec.Command("psql", dbURL, "-v", "ON_ERROR_STOP=1", "-q", "-c",
+		`\copy bench_copy (metric, period_start, period_end, value, n, welfare_domain, ihelp_category, health_setting, age_band, sex, deprivation_scheme, deprivation_value, sd, currency) FROM '`+file+`' WITH (FORMAT csv, HEADER true)`)
+	if out, err := cp.CombinedOutput(); err != nil {
+		return r, fmt.Errorf("psql copy: %v: %s", err, out)
+	}
+	r.Copy = time.Since(began)
+	var copied int
+	if err := db.Get(&copied, `SELECT count(*) FROM bench_copy`); err != nil || copied != rows {
+		return r, fmt.Errorf("raw COPY loaded %d rows (%v)", copied, err)
+	}
+	return r, nil
+}
+
+func command(env []string, bin string, args ...string) (string, error) {
+	c := exec.Command(bin, args...)
+	c.Env = env
+	var out, errOut bytes.Buffer
+	c.Stdout, c.Stderr = &out, &errOut
+	err := c.Run()
+	if err != nil {
+		return errOut.String(), err
+	}
+	return out.String(), nil
+}
+
+func registerPartner(base, token string) error {
+	body, _ := json.Marshal(map[string]any{"query": `mutation { registerPartner(input: {id: "bench-partner",
+		name: "Benchmark partner", country: GB, region: "GB-ENG", model: HJP, healthSettings: [PRIMARY_CARE],
+		adviceDomains: [WELFARE_BENEFITS]}) { id } }`})
+	req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Errors []struct{ Message string } `json:"errors"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		return err
+	}
+	if len(out.Errors) > 0 {
+		return fmt.Errorf("registerPartner: %s", out.Errors[0].Message)
+	}
+	return nil
+}
+
+func waitReady(base string) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return errors.New("hjx serve did not become ready in 30s")
+}
+
+// vmHWM reads a process's peak resident set size, in KiB.
+func vmHWM(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			return strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+		}
+	}
+	return 0, errors.New("no VmHWM in /proc status")
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+func withDatabase(raw, name string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", err
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+const (
+	sectionBegin = "<!-- ingest:begin -->"
+	sectionEnd   = "<!-- ingest:end -->"
+)
+
+// report replaces the ingest section of the benchmarks document (other sections,
+// written by other benchmarks, are kept).
+func report(path string, rs []result, rows int, size int64) error {
+	median := func(f func(result) float64) float64 {
+		xs := make([]float64, len(rs))
+		for i, r := range rs {
+			xs[i] = f(r)
+		}
+		slices.Sort(xs)
+		return xs[len(xs)/2]
+	}
+	api := median(func(r result) float64 { return r.API.Seconds() })
+	cp := median(func(r result) float64 { return r.Copy.Seconds() })
+	ratio := median(func(r result) float64 { return r.API.Seconds() / r.Copy.Seconds() })
+	peak := median(func(r result) float64 { return float64(r.PeakKB) / 1024 })
+	growth := median(func(r result) float64 { return float64(r.PeakKB-r.BaseKB) / 1024 })
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n## Ingest: upload through the API vs raw COPY\n\n", sectionBegin)
+	fmt.Fprintf(&b, "Measured %s by `make bench` (`go run ./bench/ingest`) on %s/%s, %d CPUs, %s.\n\n",
+		time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), pgVersion())
+	fmt.Fprintf(&b, "A generated CSV of %d valid rows (%.1f MiB; one partner, 3 metrics x 120 months x 3,960 breakdowns) is\n", rows, float64(size)/(1<<20))
+	b.WriteString("uploaded with `uploadSubmission` (GraphQL multipart, the client `hjx upload` uses) to a real `hjx serve` on\n" +
+		"loopback against a fresh database, and timed from the first byte sent to the response. The same file is then\n" +
+		"loaded with PostgreSQL's own `COPY` (`psql \\copy ... WITH (FORMAT csv)`) into `bench_copy`, a table created\n" +
+		"`LIKE observations INCLUDING ALL` plus the same foreign keys, so both loads maintain the same indexes, CHECKs,\n" +
+		"exclusion constraint and foreign keys. Memory is the server's VmHWM (peak resident set, /proc/PID/status);\n" +
+		"growth is VmHWM after the upload minus VmHWM before it.\n\n")
+	b.WriteString("| run | API upload (s) | raw COPY (s) | ratio | server VmHWM (MiB) | growth (MiB) |\n|---|---|---|---|---|---|\n")
+	for i, r := range rs {
+		fmt.Fprintf(&b, "| %d | %.2f | %.2f | %.2f | %d | %d |\n", i+1, r.API.Seconds(), r.Copy.Seconds(),
+			r.API.Seconds()/r.Copy.Seconds(), r.PeakKB>>10, (r.PeakKB-r.BaseKB)>>10)
+	}
+	fmt.Fprintf(&b, "| **median** | **%.2f** | **%.2f** | **%.2f** | **%.0f** | **%.0f** |\n\n", api, cp, ratio, peak, growth)
+	verdict := func(ok bool) string {
+		if ok {
+			return "met"
+		}
+		return "MISSED"
+	}
+	fmt.Fprintf(&b, "Targets: API upload <= 1.5x raw COPY: %s (%.2fx). Server memory growth under 100 MB for the file: %s (%.0f MiB).\n",
+		verdict(ratio <= 1.5), ratio, verdict(growth < 100), growth)
+	b.WriteString(sectionEnd + "\n")
+
+	old, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	doc := string(old)
+	if doc == "" {
+		doc = "# Benchmarks\n\nFigures measured on one machine by `make bench`; rerun it to measure yours.\n\n"
+	}
+	if i, j := strings.Index(doc, sectionBegin), strings.Index(doc, sectionEnd); i >= 0 && j > i {
+		doc = doc[:i] + b.String() + strings.TrimPrefix(doc[j+len(sectionEnd):], "\n")
+	} else {
+		doc = strings.TrimRight(doc, "\n") + "\n\n" + b.String()
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(doc), 0o644)
+}
+
+func pgVersion() string {
+	out, err := exec.Command("psql", "--version").Output()
+	if err != nil {
+		return "PostgreSQL"
+	}
+	return strings.TrimSpace(string(out))
+}
