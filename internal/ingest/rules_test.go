@@ -146,6 +146,17 @@ func TestIdentifierInUnknownColumn(t *testing.T) {
 	if r.Accepted || !r.has("COLUMN_UNKNOWN") || !r.has("IDENTIFIER_PHONE") {
 		t.Fatalf("want COLUMN_UNKNOWN and IDENTIFIER_PHONE:%s", describe(r))
 	}
+	// The issue names the column by its header, and nothing echoes the value (the
+	// CSV reader reuses its record buffer, which once let the cell stand in for the
+	// header name).
+	for _, is := range r.Issues {
+		if is.Code == "IDENTIFIER_PHONE" && (is.Column == nil || *is.Column != "notes") {
+			t.Errorf("IDENTIFIER_PHONE names column %v, want notes", is.Column)
+		}
+		if strings.Contains(is.Message, "07700") || (is.Column != nil && strings.Contains(*is.Column, "07700")) {
+			t.Errorf("issue echoes the identifier: %+v", is)
+		}
+	}
 }
 
 // The published template and example are what partners start from: the template's

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -197,6 +198,9 @@ func feedCSV(r io.Reader, cfg Config, val *validator, emit func(*observation) er
 		f.fatal = true
 		return f, nil
 	}
+	// The reader reuses its record slice: keep the header's own copy, or later rows
+	// would show through it (and a cell's value could end up named as a column).
+	header = slices.Clone(header)
 	layout, headerOK := parseHeader(header, issues)
 	width := len(layout)
 
