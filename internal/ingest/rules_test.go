@@ -182,3 +182,14 @@ func TestPublishedTemplateAndExample(t *testing.T) {
 		t.Errorf("the published example is rejected:%s", describe(r))
 	}
 }
+
+// A header problem that leaves every required column in place does not hide the
+// rows' problems: the partner sees everything to fix in one go.
+func TestHeaderAndRowIssuesTogether(t *testing.T) {
+	w := newWorld(t)
+	bad := strings.Replace(row(), "PATIENTS_SCREENED", "NOT_A_METRIC", 1)
+	r := w.upload(t, w.uploaderA, strings.TrimSuffix(header, "\n")+",notes\n"+bad+",\n", true)
+	if r.Accepted || !r.has("COLUMN_UNKNOWN") || !r.has("METRIC_UNKNOWN") {
+		t.Fatalf("want COLUMN_UNKNOWN and METRIC_UNKNOWN:%s", describe(r))
+	}
+}

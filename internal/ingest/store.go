@@ -304,6 +304,8 @@ func headerName(h string) string { return strings.ToLower(normaliseCell(h)) }
 
 // parseHeader maps the file's columns to the format's; -1 marks an unknown column.
 // It reports unknown, repeated and missing columns, and identifiers in the header.
+// ok says whether every required column is there: then the rows are checked too
+// (the file is rejected either way), so the partner sees every problem in one go.
 func parseHeader(header []string, issues *issueList) ([]column, bool) {
 	ok := true
 	layout := make([]column, len(header))
@@ -313,7 +315,6 @@ func parseHeader(header []string, issues *issueList) ([]column, bool) {
 		name := headerName(h)
 		if k, hit := FindIdentifier(name, false); hit {
 			issues.add(1, "", k.IssueCode(), "the header of column %d looks like %s; use the template's column names", i+1, k.Description())
-			ok = false
 			continue
 		}
 		col := column(-1)
@@ -326,10 +327,8 @@ func parseHeader(header []string, issues *issueList) ([]column, bool) {
 		case col < 0:
 			issues.add(1, name, CodeColumnUnknown, "column %d (%s) is not a column of the format; remove it (free-text columns are not accepted). Columns: %s",
 				i+1, quoteCell(strings.ToUpper(name)), strings.Join(Columns[:], ", "))
-			ok = false
 		case seen[col]:
 			issues.add(1, name, CodeColumnRepeated, "column %s appears more than once", name)
-			ok = false
 		default:
 			seen[col] = true
 			layout[i] = col
