@@ -57,8 +57,9 @@ const (
 // SuppressionReason.
 type Reason string
 
-// Suppression reasons, in the order rules are applied: a cell failing several
-// primary rules reports the first.
+// Suppression reasons. A cell failing several primary rules reports the first
+// of TOO_FEW_PARTNERS, SMALL_CELL, DOMINANCE (see Config.primary for why the
+// partner rule comes first); Reasons lists them in the GraphQL enum's order.
 const (
 	SmallCell      Reason = "SMALL_CELL"
 	TooFewPartners Reason = "TOO_FEW_PARTNERS"
@@ -266,9 +267,28 @@ func (c Config) k(shares []share) int {
 	return k
 }
 
-// primary applies rules 2 and 3 to a figure and returns the first reason it fails,
-// "" if it may be published.
+// primary applies rules 2 and 3 to a figure and returns the reason it fails, ""
+// if it may be published. The partner rule is checked first: a reason must not
+// tell more than "suppressed". Were SMALL_CELL reported first, TOO_FEW_PARTNERS
+// would say "this figure is 0 or at least k", and a researcher who bounds the cell
+// from above by subtraction (a margin whose k is larger, say) would learn it
+// exactly (the differencing-attack test in internal/outcomes found such cells).
+// SMALL_CELL thus also says "enough partners", which is no secret: coverage and the
+// published partner counts show who contributed.
 func (c Config) primary(f figure) Reason {
+	var pooled []decimal.Decimal // non-identifiable partners' magnitudes
+	for _, s := range f.shares {
+		if !s.identifiable {
+			pooled = append(pooled, s.value.Abs())
+		}
+	}
+	// Identifiable partners' figures may be published on their own, so they can be
+	// subtracted from the cell: what remains must still pool MinPartners partners.
+	// A cell of identifiable partners only is exempt; a cell of nobody is not
+	// publishable as a pooled figure.
+	if len(f.shares) == 0 || (len(pooled) > 0 && len(pooled) < c.MinPartners) {
+		return TooFewPartners
+	}
 	k := c.k(f.shares)
 	small := func(x int) bool { return x >= 1 && x < k }
 	switch f.kind {
@@ -287,19 +307,6 @@ func (c Config) primary(f figure) Reason {
 		if f.n < k {
 			return SmallCell
 		}
-	}
-	var pooled []decimal.Decimal // non-identifiable partners' magnitudes
-	for _, s := range f.shares {
-		if !s.identifiable {
-			pooled = append(pooled, s.value.Abs())
-		}
-	}
-	// Identifiable partners' figures may be published on their own, so they can be
-	// subtracted from the cell: what remains must still pool MinPartners partners.
-	// A cell of identifiable partners only is exempt; a cell of nobody is not
-	// publishable as a pooled figure.
-	if len(f.shares) == 0 || (len(pooled) > 0 && len(pooled) < c.MinPartners) {
-		return TooFewPartners
 	}
 	if f.kind == Amount && len(pooled) > 0 && c.dominated(pooled) {
 		return Dominance

@@ -123,7 +123,12 @@ func TestPrimaryRules(t *testing.T) {
 		{"PartnerIdentifiableOnlyIfEveryShareSays", Config{},
 			count(100, ident(gb("a", 40)), gb("a", 60)), hidden(TooFewPartners, 1)},
 		{"MinPartnersConfigured", Config{MinPartners: 4}, count(100), hidden(TooFewPartners, 3)},
-		{"SmallCellReportedBeforePartners", Config{}, count(5, gb("a", 5)), hidden(SmallCell, 1)},
+		// The partner rule is reported first, so TOO_FEW_PARTNERS never says "0 or at
+		// least k" (a bound by subtraction would then pin the cell).
+		{"PartnersReportedBeforeSmallCell", Config{}, count(5, gb("a", 5)), hidden(TooFewPartners, 1)},
+		{"PartnersReportedBeforeSmallProportion", Config{}, Cell{Kind: Proportion, Value: 2, N: 40,
+			Contributions: []Contribution{gb("a", 1), gb("b", 1)}}, hidden(TooFewPartners, 2)},
+		{"SmallCellWithEnoughPartners", Config{}, count(5, gb("a", 2), gb("b", 2), gb("c", 1)), hidden(SmallCell, 3)},
 
 		// Dominance of money: two largest non-identifiable shares over 85%.
 		{"DominanceNinety", Config{}, amount(100, 30, gb("a", 80), gb("b", 10), gb("c", 10)), hidden(Dominance, 3)},
