@@ -218,7 +218,9 @@ func TestOutcomesMoneySideBySide(t *testing.T) {
 // I-HELP, and coverage says what a finer grouping left out.
 func TestOutcomesIhelpRollup(t *testing.T) {
 	w := newWorld(t, sixPartners())
-	issues := func(domain string, v float64) map[string]any { return q1("ISSUES_BY_DOMAIN", v, "welfareDomain", domain) }
+	issues := func(domain string, v float64) map[string]any {
+		return q1("ISSUES_BY_DOMAIN", v, "welfareDomain", domain)
+	}
 	w.gqlSubmit("gb-a", []map[string]any{issues("WELFARE_BENEFITS", 20), issues("DEBT", 15), issues("HOUSING", 12)})
 	w.gqlSubmit("gb-b", []map[string]any{issues("WELFARE_BENEFITS", 18), issues("DEBT", 11), issues("HOUSING", 14)})
 	w.gqlSubmit("gb-c", []map[string]any{issues("WELFARE_BENEFITS", 25), issues("DEBT", 9), issues("HOUSING", 10)})
