@@ -23,7 +23,8 @@
 //     the suppressed cells of a set taken together must themselves pass rules 2 and
 //     3, because a researcher who queries the margin recovers them by subtraction.
 //     This is iterated until no set needs more.
-//  5. Rounding after suppression: counts, numerators and n to the nearest 5, money
+//  5. Rounding after suppression: counts, numerators and n to the nearest 5 (never
+//     below k: see RoundCountAtLeast), money
 //     to the nearest 10 units, means and SDs to 1 decimal (half away from zero).
 //  6. Suppressed cells carry their reason and no number.
 //
@@ -57,8 +58,9 @@ const (
 // SuppressionReason.
 type Reason string
 
-// Suppression reasons, in the order rules are applied: a cell failing several
-// primary rules reports the first.
+// Suppression reasons. A cell failing several primary rules reports the first
+// of TOO_FEW_PARTNERS, SMALL_CELL, DOMINANCE (see Config.primary for why the
+// partner rule comes first); Reasons lists them in the GraphQL enum's order.
 const (
 	SmallCell      Reason = "SMALL_CELL"
 	TooFewPartners Reason = "TOO_FEW_PARTNERS"
@@ -266,9 +268,28 @@ func (c Config) k(shares []share) int {
 	return k
 }
 
-// primary applies rules 2 and 3 to a figure and returns the first reason it fails,
-// "" if it may be published.
+// primary applies rules 2 and 3 to a figure and returns the reason it fails, ""
+// if it may be published. The partner rule is checked first: a reason must not
+// tell more than "suppressed". Were SMALL_CELL reported first, TOO_FEW_PARTNERS
+// would say "this figure is 0 or at least k", and a researcher who bounds the cell
+// from above by subtraction (a margin whose k is larger, say) would learn it
+// exactly (the differencing-attack test in internal/outcomes found such cells).
+// SMALL_CELL thus also says "enough partners", which is no secret: coverage and the
+// published partner counts show who contributed.
 func (c Config) primary(f figure) Reason {
+	var pooled []decimal.Decimal // non-identifiable partners' magnitudes
+	for _, s := range f.shares {
+		if !s.identifiable {
+			pooled = append(pooled, s.value.Abs())
+		}
+	}
+	// Identifiable partners' figures may be published on their own, so they can be
+	// subtracted from the cell: what remains must still pool MinPartners partners.
+	// A cell of identifiable partners only is exempt; a cell of nobody is not
+	// publishable as a pooled figure.
+	if len(f.shares) == 0 || (len(pooled) > 0 && len(pooled) < c.MinPartners) {
+		return TooFewPartners
+	}
 	k := c.k(f.shares)
 	small := func(x int) bool { return x >= 1 && x < k }
 	switch f.kind {
@@ -287,19 +308,6 @@ func (c Config) primary(f figure) Reason {
 		if f.n < k {
 			return SmallCell
 		}
-	}
-	var pooled []decimal.Decimal // non-identifiable partners' magnitudes
-	for _, s := range f.shares {
-		if !s.identifiable {
-			pooled = append(pooled, s.value.Abs())
-		}
-	}
-	// Identifiable partners' figures may be published on their own, so they can be
-	// subtracted from the cell: what remains must still pool MinPartners partners.
-	// A cell of identifiable partners only is exempt; a cell of nobody is not
-	// publishable as a pooled figure.
-	if len(f.shares) == 0 || (len(pooled) > 0 && len(pooled) < c.MinPartners) {
-		return TooFewPartners
 	}
 	if f.kind == Amount && len(pooled) > 0 && c.dominated(pooled) {
 		return Dominance
@@ -371,7 +379,7 @@ func Protect(cfg Config, cells []Cell) ([]Protected, Summary, error) {
 			sum.ByReason[st.reason]++
 			continue
 		}
-		publish(&out[i], c)
+		publish(&out[i], c, st.k)
 	}
 	return out, sum, nil
 }
@@ -580,25 +588,40 @@ func (t siblings) cheapest(states []cellState, s int) (int, bool) {
 	return best, best >= 0
 }
 
-// publish fills the rounded figures of a cell that passed every rule.
-func publish(p *Protected, c Cell) {
+// publish fills the rounded figures of a cell that passed every rule; k is the
+// cell's threshold, below which no shown count may fall.
+func publish(p *Protected, c Cell, k int) {
+	round := func(x int) int { return RoundCountAtLeast(x, k) }
 	switch c.Kind {
 	case Count:
-		p.Value = ptr(float64(RoundCount(int(c.Value))))
+		p.Value = ptr(float64(round(int(c.Value))))
 	case Proportion:
-		num, n := RoundCount(int(c.Value)), RoundCount(c.N)
+		num, n := round(int(c.Value)), round(c.N)
 		p.Value, p.N = ptr(float64(num)), ptr(n)
 		if n > 0 {
 			p.Rate = ptr(roundTo(float64(num)/float64(n), RateDecimals))
 		}
 	case Amount:
-		p.Value, p.N = ptr(RoundMoney(c.Value)), ptr(RoundCount(c.N))
+		p.Value, p.N = ptr(RoundMoney(c.Value)), ptr(round(c.N))
 	case Mean:
-		p.Value, p.N = ptr(RoundMean(c.Value)), ptr(RoundCount(c.N))
+		p.Value, p.N = ptr(RoundMean(c.Value)), ptr(round(c.N))
 		if c.SD != nil {
 			p.SD = ptr(RoundMean(*c.SD))
 		}
 	}
+}
+
+// RoundCountAtLeast rounds a published count (0 or at least k) to the nearest
+// multiple of RoundingBase, but never below k: with a k that is not a multiple of
+// the base (a US partner's 11), 11 and 12 would otherwise be shown as 10, a number
+// the rules forbid showing (CMS: no cell of 1-10), and one that tells a reader the
+// true count is 11 or 12. Such counts are shown as the next multiple at or above k.
+func RoundCountAtLeast(x, k int) int {
+	r := RoundCount(x)
+	if x > 0 && r < k {
+		r = (k + RoundingBase - 1) / RoundingBase * RoundingBase
+	}
+	return r
 }
 
 // RoundCount rounds a count to the nearest multiple of RoundingBase. With an odd

@@ -75,7 +75,12 @@ func TestPrimaryRules(t *testing.T) {
 		{"CountNineShownAllGB", Config{}, count(9, gb("a", 3), gb("b", 3), gb("c", 3)), shown(f(10), nil, 3)},
 		{"CountNineSuppressedOneUS", Config{}, count(9, gb("a", 3), gb("b", 3), us("c", 3)), hidden(SmallCell, 3)},
 		{"CountTenSuppressedUS", Config{}, count(10, us("a", 4), us("b", 3), us("c", 3)), hidden(SmallCell, 3)},
-		{"CountElevenShownUS", Config{}, count(11, us("a", 4), us("b", 4), us("c", 3)), shown(f(10), nil, 3)},
+		// 11 is not shown as 10: no shown count below k (11 and 12 would be told apart).
+		{"CountElevenShownUSAtLeastK", Config{}, count(11, us("a", 4), us("b", 4), us("c", 3)), shown(f(15), nil, 3)},
+		{"CountTwelveShownUSAtLeastK", Config{}, count(12, us("a", 4), us("b", 4), us("c", 4)), shown(f(15), nil, 3)},
+		{"CountThirteenShownUS", Config{}, count(13, us("a", 5), us("b", 4), us("c", 4)), shown(f(15), nil, 3)},
+		{"CountTenShownPolicyTen", Config{}, count(10, Contribution{PartnerID: "a", MinCell: 10, Value: 4}, gb("b", 3), gb("c", 3)),
+			shown(f(10), nil, 3)},
 		{"CountBelowFloorPolicyRaised", Config{},
 			count(7, Contribution{PartnerID: "a", MinCell: 3}, Contribution{PartnerID: "b", MinCell: 3},
 				Contribution{PartnerID: "c", MinCell: 3}), hidden(SmallCell, 3)},
@@ -123,7 +128,12 @@ func TestPrimaryRules(t *testing.T) {
 		{"PartnerIdentifiableOnlyIfEveryShareSays", Config{},
 			count(100, ident(gb("a", 40)), gb("a", 60)), hidden(TooFewPartners, 1)},
 		{"MinPartnersConfigured", Config{MinPartners: 4}, count(100), hidden(TooFewPartners, 3)},
-		{"SmallCellReportedBeforePartners", Config{}, count(5, gb("a", 5)), hidden(SmallCell, 1)},
+		// The partner rule is reported first, so TOO_FEW_PARTNERS never says "0 or at
+		// least k" (a bound by subtraction would then pin the cell).
+		{"PartnersReportedBeforeSmallCell", Config{}, count(5, gb("a", 5)), hidden(TooFewPartners, 1)},
+		{"PartnersReportedBeforeSmallProportion", Config{}, Cell{Kind: Proportion, Value: 2, N: 40,
+			Contributions: []Contribution{gb("a", 1), gb("b", 1)}}, hidden(TooFewPartners, 2)},
+		{"SmallCellWithEnoughPartners", Config{}, count(5, gb("a", 2), gb("b", 2), gb("c", 1)), hidden(SmallCell, 3)},
 
 		// Dominance of money: two largest non-identifiable shares over 85%.
 		{"DominanceNinety", Config{}, amount(100, 30, gb("a", 80), gb("b", 10), gb("c", 10)), hidden(Dominance, 3)},
@@ -136,7 +146,7 @@ func TestPrimaryRules(t *testing.T) {
 		{"NoDominanceBalanced", Config{}, amount(100, 40, gb("a", 50), gb("b", 30), gb("c", 20)), shown(f(100), i(40), 3)},
 		{"DominanceSharesOfOnePartnerAdded", Config{},
 			amount(100, 40, gb("a", 30), gb("a", 30), gb("b", 30), gb("c", 10)), hidden(Dominance, 3)},
-		{"IdentifiableSinglePartnerAmountExempt", Config{}, amount(5000, 12, ident(us("a", 5000))), shown(f(5000), i(10), 1)},
+		{"IdentifiableSinglePartnerAmountExempt", Config{}, amount(5000, 12, ident(us("a", 5000))), shown(f(5000), i(15), 1)},
 		{"IdentifiableLargestLeftOutOfDominance", Config{},
 			amount(990, 40, ident(gb("a", 900)), gb("b", 30), gb("c", 30), gb("d", 30)), shown(f(990), i(40), 4)},
 		{"DominanceAmongTheRestWithIdentifiable", Config{},
@@ -427,6 +437,14 @@ func TestRounding(t *testing.T) {
 		for in, want := range map[int]int{0: 0, 1: 0, 2: 0, 3: 5, 7: 5, 8: 10, 10: 10, 12: 10, 13: 15, 1002: 1000, -3: -5, -2: 0} {
 			if got := RoundCount(in); got != want {
 				t.Errorf("RoundCount(%d) = %d, want %d", in, got, want)
+			}
+		}
+	})
+	t.Run("CountAtLeastK", func(t *testing.T) {
+		for _, c := range []struct{ x, k, want int }{{0, 11, 0}, {11, 11, 15}, {12, 11, 15}, {13, 11, 15}, {18, 11, 20},
+			{8, 8, 10}, {9, 8, 10}, {10, 10, 10}, {12, 10, 10}, {15, 15, 15}, {16, 15, 15}, {16, 16, 20}} {
+			if got := RoundCountAtLeast(c.x, c.k); got != c.want {
+				t.Errorf("RoundCountAtLeast(%d, %d) = %d, want %d", c.x, c.k, got, c.want)
 			}
 		}
 	})

@@ -153,7 +153,7 @@ func checkInvariants(t *testing.T, cfg Config, cells []Cell, out []Protected, su
 		if !p.publishable(cfg) {
 			t.Errorf("cell %d %+v: published but breaks %v (k %d)", i, c, p.failures(cfg), p.k(rcfg.Floor))
 		}
-		checkRounded(t, i, c, o)
+		checkRounded(t, i, c, o, p.k(rcfg.Floor))
 	}
 	if sum.K != maxK || sum.RoundingBase != 5 {
 		t.Errorf("summary k %d base %d, want %d 5", sum.K, sum.RoundingBase, maxK)
@@ -168,10 +168,15 @@ func checkInvariants(t *testing.T, cfg Config, cells []Cell, out []Protected, su
 	checkSiblings(t, cfg, cells, out)
 }
 
-// checkRounded: published figures are the rounded true ones, within half a base.
-func checkRounded(t *testing.T, i int, c Cell, o Protected) {
+// checkRounded: published figures are the rounded true ones, within half a base,
+// except that a count is never shown below k: then it is the first multiple of 5
+// at or above k.
+func checkRounded(t *testing.T, i int, c Cell, o Protected, k int) {
 	t.Helper()
 	near5 := func(pub, truth int64) bool {
+		if floor := int64((k + 4) / 5 * 5); truth > 0 && truth+2 < floor {
+			return pub == floor
+		}
 		d := pub - truth
 		return pub%5 == 0 && d >= -2 && d <= 2
 	}
@@ -404,4 +409,50 @@ func FuzzProtect(f *testing.F) {
 		}
 		checkInvariants(t, cfg, cells, out, sum)
 	})
+}
+
+// TestNoPublishedSmallFigure is the property stated directly: for random
+// tables, no published count, numerator, complement or n is in 1..k-1, neither the
+// true figure behind a published cell nor the number shown.
+func TestNoPublishedSmallFigure(t *testing.T) {
+	r := rand.New(rand.NewPCG(42, 8))
+	published := 0
+	for iter := range 3000 {
+		cfg, cells := genTable(randSource{r})
+		out, _, err := Protect(cfg, cells)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rcfg, _ := cfg.resolved()
+		for i, c := range cells {
+			if out[i].Suppressed {
+				continue
+			}
+			published++
+			k := int64(pool(c).k(rcfg.Floor))
+			small := func(what string, x int64) {
+				if x >= 1 && x < k {
+					t.Errorf("table %d cell %d: %s %d published with k %d", iter, i, what, x, k)
+				}
+			}
+			switch c.Kind {
+			case Count:
+				small("count", int64(c.Value))
+				small("shown count", int64(*out[i].Value))
+			case Proportion:
+				small("numerator", int64(c.Value))
+				small("n", int64(c.N))
+				small("complement", int64(c.N)-int64(c.Value))
+				small("shown numerator", int64(*out[i].Value))
+				small("shown n", int64(*out[i].N))
+			case Amount, Mean:
+				if int64(c.N) < k {
+					t.Errorf("table %d cell %d: %s over n %d published with k %d", iter, i, c.Kind, c.N, k)
+				}
+			}
+		}
+	}
+	if published == 0 {
+		t.Fatal("no cell published: the generator proves nothing")
+	}
 }

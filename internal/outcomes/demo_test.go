@@ -1,0 +1,180 @@
+package outcomes_test
+
+import (
+	"context"
+	"math"
+	"slices"
+	"testing"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/hjx-exchange/hjx/internal/access"
+	"github.com/hjx-exchange/hjx/internal/demo"
+	"github.com/hjx-exchange/hjx/internal/hjx"
+	"github.com/hjx-exchange/hjx/internal/testkit"
+)
+
+// TestOutcomesDemo runs the issue's end-to-end checks on the demo world (18
+// partners, 2019-2021): money side by side by quarter against a hand conversion of
+// the stored rows, coverage with DUO reasons, the I-HELP roll-up, deprivation
+// quintiles, and a retraction seen by the very next query.
+func TestOutcomesDemo(t *testing.T) {
+	env := testkit.New(t)
+	ctx := context.Background()
+	res, err := demo.Seed(ctx, env.App, "test-seed", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens := map[string]string{}
+	for _, tok := range res.Tokens {
+		tokens[tok.Role] = tok.Secret
+	}
+	ask := func(token string, q map[string]any) outcomeTable {
+		t.Helper()
+		var out struct{ Outcomes outcomeTable }
+		env.Do(token, outcomesQuery, map[string]any{"p": res.ProjectID, "q": q}).Decode(t, &out)
+		return out.Outcomes
+	}
+	researcher := tokens["RESEARCHER"]
+
+	var allowed []string
+	_, steward := env.Token(hjx.RoleSteward, "", "")
+	decisions, err := env.App.Governance.DecisionsForProject(ctx, steward, res.ProjectID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range decisions {
+		if d.Decision.Outcome == access.Allow {
+			allowed = append(allowed, d.PartnerID)
+		}
+	}
+
+	for _, tt := range []struct{ name, currency, gbpFactor, usdFactor string }{
+		{"MoneyByQuarterUSD", "USD", "1 / r.gbp_per_usd", "1"},
+		{"MoneyByQuarterPPP", "PPP_INTL_DOLLAR", "1 / r.ppp_gbp_per_intl_dollar", "1 / r.ppp_usd_per_intl_dollar"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			// Each partner's quarterly totals (no breakdown), converted one by one at
+			// their year's rate, summed, rounded to 10 (numeric round: half away from 0).
+			var want []struct {
+				Country string  `db:"country"`
+				Period  string  `db:"period"`
+				Value   float64 `db:"value"`
+				N       int     `db:"n"`
+			}
+			err := sqlx.SelectContext(ctx, env.App.DB, &want, `
+				SELECT p.country, to_char(o.period_start, 'YYYY') || '-Q' || extract(quarter FROM o.period_start) AS period,
+					round(sum(o.value * CASE o.currency WHEN 'GBP' THEN `+tt.gbpFactor+` ELSE `+tt.usdFactor+` END), -1)::float8 AS value,
+					sum(o.n)::int AS n
+				FROM observations o JOIN partners p ON p.id = o.partner_id
+				JOIN (SELECT DISTINCT ON (year) * FROM exchange_rates ORDER BY year, version DESC) r
+					ON r.year = extract(year FROM o.period_start)
+				WHERE o.current AND o.metric = 'FINANCIAL_GAIN' AND o.partner_id = ANY($1)
+					AND o.welfare_domain IS NULL AND o.ihelp_category IS NULL AND o.health_setting IS NULL
+					AND o.age_band IS NULL AND o.sex IS NULL AND o.deprivation_scheme IS NULL
+				GROUP BY 1, 2`, pq.Array(allowed))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ask(researcher, map[string]any{"metric": "FINANCIAL_GAIN", "groupBy": []string{"COUNTRY", "QUARTER"},
+				"currency": tt.currency})
+			if str(got.Currency) != tt.currency || len(got.Rows) != len(want) || len(want) != 24 {
+				t.Fatalf("currency %s, %d rows, %d expected (2 countries x 12 quarters)", str(got.Currency), len(got.Rows), len(want))
+			}
+			checked := map[string]int{}
+			for _, r := range got.Rows {
+				for _, x := range want {
+					if x.Country != str(r.Country) || x.Period != str(r.Period) {
+						continue
+					}
+					if r.Suppressed {
+						continue
+					}
+					if *r.Value != x.Value || math.Abs(float64(*r.N-x.N)) > 2 {
+						t.Errorf("%s %s: %v / n %d, want %v / n %d (rounded)", x.Country, x.Period, *r.Value, *r.N, x.Value, x.N)
+					}
+					checked[x.Country]++
+				}
+			}
+			if checked["GB"] == 0 || checked["US"] == 0 {
+				t.Errorf("published cells checked by country: %v; want both", checked)
+			}
+		})
+	}
+
+	t.Run("CoverageWithDUOReasons", func(t *testing.T) {
+		got := ask(tokens["DASHBOARD"], map[string]any{"metric": "PATIENTS_SCREENED", "groupBy": []string{"COUNTRY"}})
+		ex := excludedReasons(got)
+		for id, code := range map[string]string{"houston-hospital-mlp": "GS", "edinburgh-infirmary-welfare": "POLICY_MISSING",
+			"cardiff-hospice-advice": "COL"} {
+			if !slices.Contains(ex[id], code) {
+				t.Errorf("%s excluded for %v, want %s", id, ex[id], code)
+			}
+		}
+		if got.Coverage.PartnersIncluded != len(allowed) {
+			t.Errorf("partnersIncluded %d, want %d", got.Coverage.PartnersIncluded, len(allowed))
+		}
+	})
+
+	t.Run("IhelpRollup", func(t *testing.T) {
+		byIhelp := ask(researcher, map[string]any{"metric": "ISSUES_BY_DOMAIN", "groupBy": []string{"IHELP_CATEGORY"}})
+		if byIhelp.Coverage.PartnersIncluded != len(allowed) || len(byIhelp.Rows) != 5 {
+			t.Errorf("by I-HELP: %d partners included (want %d, the I-HELP-only ones too), %d rows (want 5)",
+				byIhelp.Coverage.PartnersIncluded, len(allowed), len(byIhelp.Rows))
+		}
+		byDomain := ask(researcher, map[string]any{"metric": "ISSUES_BY_DOMAIN", "groupBy": []string{"WELFARE_DOMAIN"}})
+		ex := excludedReasons(byDomain)
+		for _, id := range []string{"bronx-chc-mlp", "oakland-chc-mlp"} {
+			if !slices.Contains(ex[id], "COARSER_THAN_GROUPING") { // their totals: NOT_AT_THIS_BREAKDOWN too
+				t.Errorf("%s excluded for %v, want COARSER_THAN_GROUPING", id, ex[id])
+			}
+		}
+		if observationsExcluded(byDomain)["COARSER_THAN_GROUPING"] == 0 {
+			t.Errorf("no observations counted COARSER_THAN_GROUPING")
+		}
+	})
+
+	t.Run("DeprivationQuintiles", func(t *testing.T) {
+		// The demo screens the most deprived areas most, by IMD (decile 1) and ADI
+		// (decile 10) alike: quintile 1 must outnumber quintile 5 in both countries.
+		got := ask(researcher, map[string]any{"metric": "PATIENTS_SCREENED", "groupBy": []string{"COUNTRY", "DEPRIVATION_QUINTILE"}})
+		value := map[string]float64{}
+		for _, r := range got.Rows {
+			if r.Suppressed || r.DeprivationQuintile == nil {
+				continue
+			}
+			value[str(r.Country)+string(rune('0'+*r.DeprivationQuintile))] = *r.Value
+		}
+		for _, c := range []string{"GB", "US"} {
+			if value[c+"1"] == 0 || value[c+"1"] <= 2*value[c+"5"] {
+				t.Errorf("%s: quintile 1 %v, quintile 5 %v; want Q1 well above Q5", c, value[c+"1"], value[c+"5"])
+			}
+		}
+	})
+
+	t.Run("RetractionSeenNext", func(t *testing.T) {
+		q := map[string]any{"metric": "PATIENTS_SCREENED", "groupBy": []string{"COUNTRY", "YEAR"}}
+		before := cells(ask(researcher, q))
+		var sub string
+		if err := sqlx.GetContext(ctx, env.App.DB, &sub, `SELECT s.id FROM submissions s
+			JOIN observations o ON o.submission_id = s.id
+			WHERE s.partner_id = 'leeds-gp-welfare-rights' AND s.status = 'ACCEPTED' AND o.period_start >= '2021-01-01' LIMIT 1`); err != nil {
+			t.Fatal(err)
+		}
+		admin, _ := env.Token(hjx.RolePartnerAdmin, "leeds-gp-welfare-rights", "")
+		var out struct{ RetractSubmission struct{ Status string } }
+		env.Do(admin, `mutation($id: ID!) { retractSubmission(id: $id, reason: "figures double counted") { status } }`,
+			map[string]any{"id": sub}).Decode(t, &out)
+		after := cells(ask(researcher, q))
+		changed := 0
+		for i := range before {
+			if before[i] != after[i] {
+				changed++
+			}
+		}
+		if len(before) != len(after) || changed == 0 {
+			t.Errorf("retraction not seen by the next query:\nbefore %v\nafter  %v", before, after)
+		}
+	})
+}
