@@ -76,7 +76,7 @@ func New(db *sqlx.DB, log *slog.Logger, cfg Config) *App {
 
 // Resolver returns the GraphQL resolver over the services.
 func (a *App) Resolver() *graph.Resolver {
-	return &graph.Resolver{DB: a.DB, Log: a.Log, Auth: a.Auth, Directory: a.Directory, Audit: a.Audit,
+	return &graph.Resolver{Log: a.Log, Auth: a.Auth, Directory: a.Directory,
 		Governance: a.Governance, OutcomeQueries: a.Outcomes, Rates: a.Rates, Ingest: a.Ingest}
 }
 
