@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/hjx-exchange/hjx/internal/hjx"
+	"github.com/hjx-exchange/hjx/internal/postgres"
 )
 
 // presentError is the one place errors become GraphQL errors. A domain *hjx.Error
@@ -18,6 +20,15 @@ import (
 // "internal error", so no SQL, path or stack ever reaches a client.
 func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
+		if u := unavailable(err); u != nil {
+			// The database could not answer: the client may retry. The cause is
+			// logged; the client learns only that, and why in general terms.
+			gerr := graphql.DefaultErrorPresenter(ctx, err)
+			log.WarnContext(ctx, "database unavailable", "error", err.Error(), "path", gerr.Path.String())
+			gerr.Message = u.Message
+			gerr.Extensions = map[string]any{"code": string(hjx.CodeUnavailable)}
+			return gerr
+		}
 		var de *hjx.Error
 		if errors.As(err, &de) {
 			gerr := graphql.DefaultErrorPresenter(ctx, err)
@@ -45,6 +56,7 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			if c, ok := gq.Extensions["code"].(string); ok && c == "COMPLEXITY_LIMIT_EXCEEDED" {
 				out.Message = "query is too complex: " + gq.Message
 			}
+			out.Message = clientMessage(out.Message)
 			out.Extensions = map[string]any{"code": string(code)}
 			return &out
 		}
@@ -53,6 +65,31 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		return &gqlerror.Error{Message: "internal error", Path: gerr.Path, Locations: gerr.Locations,
 			Extensions: map[string]any{"code": string(hjx.CodeInternal)}}
 	}
+}
+
+// unavailable classifies an error the services wrapped as INTERNAL (or passed
+// unwrapped): a database that cannot answer is UNAVAILABLE, not a bug.
+func unavailable(err error) *hjx.Error {
+	var de *hjx.Error
+	if errors.As(err, &de) && de.Code != hjx.CodeInternal {
+		return nil
+	}
+	return postgres.Unavailable(err)
+}
+
+// clientMessage rewrites the transports' messages that would echo the request
+// body back (gqlgen quotes the whole body when it is not one JSON object, a
+// batched array of operations included) or its reader's internals.
+func clientMessage(msg string) string {
+	switch {
+	case strings.HasPrefix(msg, "json request body could not be decoded"):
+		return "the request body must be one JSON object {query, variables, operationName}; batched operations (a JSON array) are not accepted"
+	case strings.HasPrefix(msg, "could not read request body") && strings.Contains(msg, "too large"):
+		return "request body is larger than the limit"
+	case strings.HasPrefix(msg, "could not read request body"):
+		return "could not read the request body"
+	}
+	return msg
 }
 
 // recoverPanic turns a resolver panic into an internal error (logged, not shown).

@@ -10,6 +10,7 @@ import (
 	"github.com/hjx-exchange/hjx/internal/directory"
 	"github.com/hjx-exchange/hjx/internal/governance"
 	"github.com/hjx-exchange/hjx/internal/ingest"
+	"github.com/hjx-exchange/hjx/internal/metrics"
 	"github.com/hjx-exchange/hjx/internal/outcomes"
 	"github.com/jmoiron/sqlx"
 )
@@ -28,4 +29,8 @@ type Resolver struct {
 	// OutcomeQueries answers pooled, protected outcome queries.
 	OutcomeQueries *outcomes.Service
 	Ingest         *ingest.Service
+	// MaxPageSize is the largest `first` a connection accepts (HJX_MAX_PAGE_SIZE).
+	MaxPageSize int
+	// Metrics receives operation, upload and disclosure counts; nil records nothing.
+	Metrics *metrics.Metrics
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/hjx-exchange/hjx/internal/disclosure"
 	"github.com/hjx-exchange/hjx/internal/governance"
 	"github.com/hjx-exchange/hjx/internal/ingest"
+	"github.com/hjx-exchange/hjx/internal/metrics"
 	"github.com/hjx-exchange/hjx/internal/outcomes"
 	"github.com/hjx-exchange/hjx/internal/server"
 	"github.com/hjx-exchange/hjx/internal/web"
@@ -52,6 +53,8 @@ type App struct {
 	// Outcomes answers pooled, protected outcome queries.
 	Outcomes *outcomes.Service
 	Ingest   *ingest.Service
+	// Metrics is this process's Prometheus registry (served on HJX_METRICS_ADDR).
+	Metrics *metrics.Metrics
 }
 
 // New wires the services on db.
@@ -67,13 +70,15 @@ func New(db *sqlx.DB, log *slog.Logger, cfg Config) *App {
 	a.Outcomes = &outcomes.Service{DB: db, Governance: a.Governance, Audit: a.Audit, Now: cfg.Now,
 		Disclosure: disclosure.Config{Floor: cfg.MinCellFloor}, Cache: outcomes.NewCache(cfg.OutcomeCacheSize)}
 	a.Ingest = &ingest.Service{DB: db, Audit: a.Audit, Now: cfg.Now, Config: cfg.Ingest}
+	a.Metrics = metrics.New(db.DB)
 	return a
 }
 
 // Resolver returns the GraphQL resolver over the services.
 func (a *App) Resolver() *graph.Resolver {
 	return &graph.Resolver{DB: a.DB, Log: a.Log, Auth: a.Auth, Directory: a.Directory, Audit: a.Audit,
-		Governance: a.Governance, OutcomeQueries: a.Outcomes, Ingest: a.Ingest}
+		Governance: a.Governance, OutcomeQueries: a.Outcomes, Ingest: a.Ingest,
+		MaxPageSize: a.Config.GraphQL.MaxPageSize, Metrics: a.Metrics}
 }
 
 // Handler returns the whole HTTP surface: GraphQL, pages, health checks.
@@ -93,5 +98,15 @@ func (a *App) deps() server.Deps {
 		Authenticate: a.Auth.Authenticate,
 		Ready:        a.DB.PingContext,
 		Pages:        web.Handler(),
+		Metrics:      a.Metrics,
+		Now:          a.Config.Now,
 	}
+}
+
+// MetricsHandler serves /metrics for the separate metrics listener
+// (HJX_METRICS_ADDR); the public handler never serves it.
+func (a *App) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.Metrics.Handler())
+	return mux
 }
