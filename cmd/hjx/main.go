@@ -35,6 +35,8 @@ Usage:
   hjx audit verify               check the audit log's hash chain; fails naming the first bad entry
   hjx upload FILE --consent-basis BASIS [--dry-run]
                                  send a CSV file of figures (HJX_URL, HJX_TOKEN)
+  hjx soak --tokens FILE [--url URL] [--metrics-url URL] [--duration 5m]
+                                 mixed load against a running server; reports errors and latencies
   hjx version                    print the version
 
 Configuration comes from the environment; see README.md.
@@ -63,6 +65,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdAudit(ctx, cfg, rest, stdout, stderr)
 	case "upload":
 		return cmdUpload(ctx, rest, getenv, stdout, stderr)
+	case "soak":
+		return cmdSoak(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return nil
