@@ -20,13 +20,14 @@ import (
 // "internal error", so no SQL, path or stack ever reaches a client.
 func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
-		if u := unavailable(err); u != nil {
-			// The database could not answer: the client may retry. The cause is
-			// logged; the client learns only that, and why in general terms.
+		if c := classify(err); c != nil {
+			// The database could not answer (the client may retry), or refused a
+			// value the client sent. The cause is logged; the client learns only
+			// that, and why in general terms.
 			gerr := graphql.DefaultErrorPresenter(ctx, err)
-			log.WarnContext(ctx, "database unavailable", "error", err.Error(), "path", gerr.Path.String())
-			gerr.Message = u.Message
-			gerr.Extensions = map[string]any{"code": string(hjx.CodeUnavailable)}
+			log.WarnContext(ctx, "database refused", "code", string(c.Code), "error", err.Error(), "path", gerr.Path.String())
+			gerr.Message = c.Message
+			gerr.Extensions = map[string]any{"code": string(c.Code)}
 			return gerr
 		}
 		var de *hjx.Error
@@ -67,14 +68,18 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 	}
 }
 
-// unavailable classifies an error the services wrapped as INTERNAL (or passed
-// unwrapped): a database that cannot answer is UNAVAILABLE, not a bug.
-func unavailable(err error) *hjx.Error {
+// classify looks again at an error the services wrapped as INTERNAL (or passed
+// unwrapped): a database that cannot answer is UNAVAILABLE, and a value the
+// database refuses is INVALID; neither is a bug to hide.
+func classify(err error) *hjx.Error {
 	var de *hjx.Error
 	if errors.As(err, &de) && de.Code != hjx.CodeInternal {
 		return nil
 	}
-	return postgres.Unavailable(err)
+	if u := postgres.Unavailable(err); u != nil {
+		return u
+	}
+	return postgres.BadValue(err)
 }
 
 // clientMessage rewrites the transports' messages that would echo the request

@@ -51,3 +51,16 @@ func isPQClass(err error, class string) bool {
 	var pe *pq.Error
 	return errors.As(err, &pe) && len(pe.Code) >= 2 && string(pe.Code[:2]) == class
 }
+
+// BadValue reports whether err is PostgreSQL refusing a value a client sent
+// (SQLSTATE class 22, data exception: a NUL character in text, a number or
+// date out of range, a string too long for its column) that validation let
+// through. It is the client's input at fault, so it is shown as INVALID; the
+// cause still goes to the log, for the validation to be tightened.
+func BadValue(err error) *hjx.Error {
+	if err == nil || !isPQClass(err, "22") {
+		return nil
+	}
+	return &hjx.Error{Code: hjx.CodeInvalid, Err: err,
+		Message: "a value cannot be stored or compared: it is out of range, too long, or contains a character that is not allowed (such as NUL)"}
+}
