@@ -103,6 +103,17 @@ func TestRateLimit(t *testing.T) {
 			t.Fatalf("third guess: status %d code %q, want 429 RATE_LIMITED", rec.Code, r.Code())
 		}
 	})
+	t.Run("OKTokensUnaffectedByAnonymousTrafficFromTheirAddress", func(t *testing.T) {
+		env := rateLimited(t, server.RateConfig{PerToken: 100, TokenBurst: 100, PerIP: 0.1, IPBurst: 1})
+		token, _ := env.Token(hjx.RoleResearcher, "", "")
+		doRaw(env, "", "192.0.2.70:1", nil)
+		if r, _ := doRaw(env, "", "192.0.2.70:1", nil); r.Code() != "RATE_LIMITED" {
+			t.Fatalf("anonymous: code %q, want RATE_LIMITED", r.Code())
+		}
+		if r, _ := doRaw(env, token, "192.0.2.70:1", nil); r.Code() != "" {
+			t.Fatalf("a valid token from an address whose anonymous bucket is spent was refused: %+v", r.Errors)
+		}
+	})
 	t.Run("OKOffWhenZero", func(t *testing.T) {
 		env := rateLimited(t, server.RateConfig{})
 		for i := range 50 {

@@ -266,7 +266,7 @@ func authenticate(d Deps, lim *limiter, next http.Handler) http.Handler {
 		if err != nil {
 			code := hjx.ErrorCode(err)
 			if code == hjx.CodeUnauthenticated {
-				if !lim.allowIP(w, r) {
+				if !lim.allowFailedAuth(w, r) {
 					return
 				}
 				writeError(w, http.StatusUnauthorized, code, err.(*hjx.Error).Message)
