@@ -27,6 +27,10 @@ const (
 // what it returns and ten aliased copies of it weigh ten times that.
 func complexity(cfg HandlerConfig) generated.ComplexityRoot {
 	var c generated.ComplexityRoot
+	maxPage := cfg.MaxPageSize
+	if maxPage <= 0 {
+		maxPage = hjx.MaxPageSize // the resolvers' bound when none is configured
+	}
 	page := func(child int, first *int) int {
 		n := hjx.DefaultPageSize
 		if first != nil {
@@ -34,7 +38,7 @@ func complexity(cfg HandlerConfig) generated.ComplexityRoot {
 		}
 		// An out-of-range first is refused by the resolver; until then it costs
 		// the most it could.
-		n = min(max(n, 1), max(cfg.MaxPageSize, 1))
+		n = min(max(n, 1), maxPage)
 		return 1 + child*n
 	}
 	c.Query.Partners = func(child int, _ *model.PartnerFilter, first *int, _ *string) int { return page(child, first) }

@@ -62,3 +62,16 @@ func TestStatementTimeout(t *testing.T) {
 		}
 	})
 }
+
+// HJX_DB_MAX_CONNS bounds the pool: no more connections are opened however
+// many requests wait.
+func TestPoolSize(t *testing.T) {
+	db, err := postgres.Open(context.Background(), pgtest.NewDatabaseURL(t), postgres.PoolConfig{MaxOpen: 3, MaxIdle: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got := db.Stats().MaxOpenConnections; got != 3 {
+		t.Fatalf("MaxOpenConnections %d, want 3", got)
+	}
+}
