@@ -90,7 +90,7 @@ func (r *projectResolver) Members(ctx context.Context, obj *model.Project) ([]*m
 }
 
 func (r *queryResolver) Projects(ctx context.Context, first *int, after *string) (*model.ProjectConnection, error) {
-	page, err := hjx.NewPage(first, after, 0)
+	page, err := hjx.NewPage(first, after, r.MaxPageSize)
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 func (r *queryResolver) DataUsage(ctx context.Context, partnerID string, first *int, after *string) (*model.AuditEntryConnection, error) {
-	page, err := hjx.NewPage(first, after, 0)
+	page, err := hjx.NewPage(first, after, r.MaxPageSize)
 	if err != nil {
 		return nil, err
 	}
@@ -25,7 +25,7 @@ func (r *queryResolver) DataUsage(ctx context.Context, partnerID string, first *
 }
 
 func (r *queryResolver) AuditLog(ctx context.Context, first *int, after *string) (*model.AuditEntryConnection, error) {
-	page, err := hjx.NewPage(first, after, 0)
+	page, err := hjx.NewPage(first, after, r.MaxPageSize)
 	if err != nil {
 		return nil, err
 	}

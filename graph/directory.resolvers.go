@@ -28,7 +28,7 @@ func (r *mutationResolver) RegisterPartner(ctx context.Context, input model.Part
 }
 
 func (r *queryResolver) Partners(ctx context.Context, filter *model.PartnerFilter, first *int, after *string) (*model.PartnerConnection, error) {
-	page, err := hjx.NewPage(first, after, 0)
+	page, err := hjx.NewPage(first, after, r.MaxPageSize)
 	if err != nil {
 		return nil, err
 	}

@@ -21,8 +21,11 @@ import (
 // HandlerConfig bounds what one GraphQL request may cost. Every field has a
 // default (DefaultHandlerConfig) and an environment variable (see README).
 type HandlerConfig struct {
-	ComplexityLimit  int   // summed field cost of one operation
+	ComplexityLimit  int   // summed field cost of one operation (connections cost per item asked for)
 	ParserTokenLimit int   // lexer tokens in one query document
+	MaxDepth         int   // nesting of selections in one operation (introspection fields excepted)
+	MaxAliases       int   // aliased fields in one operation
+	MaxPageSize      int   // largest `first` of a connection
 	MaxUploadBytes   int64 // one multipart request
 	UploadMemory     int64 // multipart bytes held in memory before spilling to disk
 	QueryCacheSize   int   // parsed documents kept (LRU)
@@ -35,8 +38,11 @@ type HandlerConfig struct {
 // DefaultHandlerConfig returns the limits used when nothing is configured.
 func DefaultHandlerConfig() HandlerConfig {
 	return HandlerConfig{
-		ComplexityLimit:        2000,
+		ComplexityLimit:        10000,
 		ParserTokenLimit:       5000,
+		MaxDepth:               12,
+		MaxAliases:             30,
+		MaxPageSize:            hjx.MaxPageSize,
 		MaxUploadBytes:         256 << 20,
 		UploadMemory:           8 << 20,
 		QueryCacheSize:         1000,
@@ -45,22 +51,57 @@ func DefaultHandlerConfig() HandlerConfig {
 }
 
 // NewHandler builds the GraphQL HTTP handler: transports, limits, the error
-// presenter, the access gate and the per-request dataloaders.
+// presenter, the access gate, metrics and the per-request dataloaders.
+//
+// Two executors share the schema: one answers callers who may explore the
+// schema (see introspectionFor) with "did you mean" suggestions in validation
+// errors, the other everyone else without them, so that a caller who may not
+// introspect cannot recover field names from error messages either.
 func NewHandler(r *Resolver, cfg HandlerConfig) http.Handler {
-	c := generated.Config{Resolvers: r}
-	srv := handler.New(generated.NewExecutableSchema(c))
+	schema := generated.NewExecutableSchema(generated.Config{Resolvers: r, Complexity: complexity(cfg)})
+	explorer := newServer(r, cfg, schema, true)
+	stranger := newServer(r, cfg, schema, false)
+	h := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if mayExplore(req.Context(), cfg.IntrospectionAnonymous) {
+			explorer.ServeHTTP(w, req)
+			return
+		}
+		stranger.ServeHTTP(w, req)
+	})
+	return withLoaders(r, h)
+}
+
+func newServer(r *Resolver, cfg HandlerConfig, schema graphql.ExecutableSchema, suggestions bool) *handler.Server {
+	srv := handler.New(schema)
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
+	// POST decodes one JSON object: a batched array of operations is refused
+	// (TestBatchedOperationsRefused), so one request is one operation.
 	srv.AddTransport(transport.POST{})
 	srv.AddTransport(transport.MultipartForm{MaxUploadSize: cfg.MaxUploadBytes, MaxMemory: cfg.UploadMemory})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](cfg.QueryCacheSize))
 	srv.SetParserTokenLimit(cfg.ParserTokenLimit)
+	srv.SetDisableSuggestion(!suggestions)
+	srv.Use(shapeLimits{maxDepth: cfg.MaxDepth, maxAliases: cfg.MaxAliases})
 	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
 	srv.Use(introspectionFor(cfg.IntrospectionAnonymous))
+	srv.Use(operationMetrics{r.Metrics})
 	srv.SetErrorPresenter(presentError(r.Log))
 	srv.SetRecoverFunc(recoverPanic(r.Log))
 	srv.AroundFields(gate(fieldRules()))
-	return withLoaders(r, srv)
+	srv.AroundFields(resultMetrics(r.Metrics))
+	return srv
+}
+
+// mayExplore reports whether the caller may introspect the schema and see
+// field suggestions: stewards and researchers always, others only when
+// anonymous introspection is configured (development).
+func mayExplore(ctx context.Context, everyone bool) bool {
+	if everyone {
+		return true
+	}
+	p := hjx.PrincipalFrom(ctx)
+	return p != nil && slices.Contains(introspectionRoles, p.Role)
 }
 
 // introspectionFor decides who may introspect the schema (the playground's
@@ -81,8 +122,7 @@ var introspectionRoles = []hjx.Role{hjx.RoleSteward, hjx.RoleResearcher}
 func (introspectionFor) ExtensionName() string                   { return "hjx-introspection" }
 func (introspectionFor) Validate(graphql.ExecutableSchema) error { return nil }
 func (everyone introspectionFor) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	p := hjx.PrincipalFrom(ctx)
-	oc.DisableIntrospection = !bool(everyone) && (p == nil || !slices.Contains(introspectionRoles, p.Role))
+	oc.DisableIntrospection = !mayExplore(ctx, bool(everyone))
 	return nil
 }
 

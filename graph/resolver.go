@@ -9,6 +9,7 @@ import (
 	"github.com/hjx-exchange/hjx/internal/directory"
 	"github.com/hjx-exchange/hjx/internal/governance"
 	"github.com/hjx-exchange/hjx/internal/ingest"
+	"github.com/hjx-exchange/hjx/internal/metrics"
 	"github.com/hjx-exchange/hjx/internal/outcomes"
 	"github.com/hjx-exchange/hjx/internal/rates"
 )
@@ -29,4 +30,8 @@ type Resolver struct {
 	OutcomeQueries *outcomes.Service
 	// Rates loads and lists exchange rates.
 	Rates *rates.Service
+	// MaxPageSize is the largest `first` a connection accepts (HJX_MAX_PAGE_SIZE).
+	MaxPageSize int
+	// Metrics receives operation, upload and disclosure counts; nil records nothing.
+	Metrics *metrics.Metrics
 }

@@ -46,7 +46,7 @@ func (r *mutationResolver) RetractSubmission(ctx context.Context, id string, rea
 }
 
 func (r *queryResolver) Submissions(ctx context.Context, partnerID *string, first *int, after *string) (*model.SubmissionConnection, error) {
-	page, err := hjx.NewPage(first, after, 0)
+	page, err := hjx.NewPage(first, after, r.MaxPageSize)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +35,10 @@ type config struct {
 	// OutcomeCacheSize: protected outcome tables kept for repeats (HJX_OUTCOME_CACHE_SIZE).
 	OutcomeCacheSize int
 	Ingest           ingest.Config
+	// MetricsAddr is where /metrics is served (HJX_METRICS_ADDR); empty: nowhere.
+	// It is a listener of its own so that only who can reach that address (a
+	// loopback or an internal network) may scrape.
+	MetricsAddr string
 }
 
 // errUsage marks a command-line mistake (exit code 2).
@@ -55,15 +61,17 @@ func exitCode(err error) int {
 
 func loadConfig(getenv func(string) string) (config, error) {
 	c := config{
-		DatabaseURL:      getenv("DATABASE_URL"),
-		Server:           server.DefaultConfig(),
-		GraphQL:          graph.DefaultHandlerConfig(),
-		Pool:             postgres.PoolConfig{MaxOpen: 20, MaxIdle: 10, MaxLifetime: 30 * time.Minute},
+		DatabaseURL: getenv("DATABASE_URL"),
+		Server:      server.DefaultConfig(),
+		GraphQL:     graph.DefaultHandlerConfig(),
+		Pool: postgres.PoolConfig{MaxOpen: 20, MaxIdle: 10, MaxLifetime: 30 * time.Minute,
+			ConnectTimeout: 5 * time.Second, StatementTimeout: 10 * time.Minute},
 		DemoSeed:         getenv("HJX_DEMO_TOKEN_SEED"),
 		MinCellFloor:     access.DefaultMinCellFloor,
 		OutcomeCacheSize: 1000,
 		Ingest:           ingest.Config{MaxRows: ingest.DefaultMaxRows},
 	}
+	c.Server.Rate = server.DefaultRateConfig()
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = postgres.DefaultURL
 	}
@@ -106,6 +114,16 @@ func loadConfig(getenv func(string) string) (config, error) {
 			*dst = d
 		}
 	}
+	rate := func(name string, dst *float64) {
+		if v := getenv(name); v != "" {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || f < 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+				errs = append(errs, fmt.Errorf("%s=%q: want requests per second >= 0 (0 turns the limit off)", name, v))
+				return
+			}
+			*dst = f
+		}
+	}
 	boolean := func(name string, dst *bool) {
 		if v := getenv(name); v != "" {
 			b, err := strconv.ParseBool(v)
@@ -134,6 +152,37 @@ func loadConfig(getenv func(string) string) (config, error) {
 	integer("HJX_MAX_UPLOAD_ROWS", &c.Ingest.MaxRows, 1)
 	integer("HJX_COMPLEXITY_LIMIT", &c.GraphQL.ComplexityLimit, 1)
 	integer("HJX_PARSER_TOKEN_LIMIT", &c.GraphQL.ParserTokenLimit, 1)
+	integer("HJX_MAX_QUERY_DEPTH", &c.GraphQL.MaxDepth, 1)
+	integer("HJX_MAX_ALIASES", &c.GraphQL.MaxAliases, 0)
+	integer("HJX_MAX_PAGE_SIZE", &c.GraphQL.MaxPageSize, 1)
+	duration("HJX_REQUEST_TIMEOUT", &c.Server.RequestTimeout)
+	duration("HJX_UPLOAD_TIMEOUT", &c.Server.UploadTimeout)
+	duration("HJX_STATEMENT_TIMEOUT", &c.Pool.StatementTimeout)
+	duration("HJX_DB_CONNECT_TIMEOUT", &c.Pool.ConnectTimeout)
+	rate("HJX_RATE_LIMIT", &c.Server.Rate.PerToken)
+	integer("HJX_RATE_BURST", &c.Server.Rate.TokenBurst, 1)
+	rate("HJX_RATE_LIMIT_ANONYMOUS", &c.Server.Rate.PerIP)
+	integer("HJX_RATE_BURST_ANONYMOUS", &c.Server.Rate.IPBurst, 1)
+	integer("HJX_RATE_LIMIT_KEYS", &c.Server.Rate.MaxKeys, 1)
+	if v := getenv("HJX_TRUSTED_PROXIES"); v != "" {
+		for _, part := range strings.Split(v, ",") {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			pfx, err := netip.ParsePrefix(part)
+			if err != nil {
+				a, aerr := netip.ParseAddr(part)
+				if aerr != nil {
+					errs = append(errs, fmt.Errorf("HJX_TRUSTED_PROXIES: %q is not an address or CIDR prefix", part))
+					continue
+				}
+				pfx = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+			}
+			c.Server.Rate.TrustedProxies = append(c.Server.Rate.TrustedProxies, pfx.Masked())
+		}
+	}
+	str("HJX_METRICS_ADDR", &c.MetricsAddr)
 	integer("HJX_DB_MAX_CONNS", &c.Pool.MaxOpen, 1)
 	integer("HJX_MIN_CELL_FLOOR", &c.MinCellFloor, 1)
 	integer("HJX_OUTCOME_CACHE_SIZE", &c.OutcomeCacheSize, 0)

@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -51,10 +53,22 @@ func cmdServe(ctx context.Context, cfg config, stderr io.Writer) error {
 	if err := postgres.Migrate(ctx, db, log); err != nil {
 		return err
 	}
-	srv := newApp(db, cfg, log).HTTPServer()
+	a := newApp(db, cfg, log)
+	srv := a.HTTPServer()
 	ln, err := net.Listen("tcp", cfg.Server.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Server.Addr, err)
+	}
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("listen for metrics on %s: %w", cfg.MetricsAddr, err)
+		}
+		msrv := &http.Server{Handler: a.MetricsHandler(), ReadHeaderTimeout: cfg.Server.ReadHeaderTimeout,
+			ReadTimeout: time.Minute, WriteTimeout: time.Minute, IdleTimeout: cfg.Server.IdleTimeout}
+		log.Info("metrics serving", "addr", mln.Addr().String())
+		go func() { _ = server.Serve(ctx, msrv, mln, cfg.Server.ShutdownTimeout, log) }()
 	}
 	log.Info("hjx serving", "addr", ln.Addr().String(), "version", version, "production", cfg.Production)
 	return server.Serve(ctx, srv, ln, cfg.Server.ShutdownTimeout, log)

@@ -18,6 +18,7 @@ import (
 	"github.com/hjx-exchange/hjx/internal/disclosure"
 	"github.com/hjx-exchange/hjx/internal/governance"
 	"github.com/hjx-exchange/hjx/internal/ingest"
+	"github.com/hjx-exchange/hjx/internal/metrics"
 	"github.com/hjx-exchange/hjx/internal/outcomes"
 	"github.com/hjx-exchange/hjx/internal/rates"
 	"github.com/hjx-exchange/hjx/internal/server"
@@ -55,6 +56,8 @@ type App struct {
 	// Rates keeps the exchange rates.
 	Rates  *rates.Service
 	Ingest *ingest.Service
+	// Metrics is this process's Prometheus registry (served on HJX_METRICS_ADDR).
+	Metrics *metrics.Metrics
 }
 
 // New wires the services on db.
@@ -71,13 +74,15 @@ func New(db *sqlx.DB, log *slog.Logger, cfg Config) *App {
 		Disclosure: disclosure.Config{Floor: cfg.MinCellFloor}, Cache: outcomes.NewCache(cfg.OutcomeCacheSize)}
 	a.Rates = &rates.Service{DB: db, Audit: a.Audit, Now: cfg.Now}
 	a.Ingest = &ingest.Service{DB: db, Audit: a.Audit, Now: cfg.Now, Config: cfg.Ingest}
+	a.Metrics = metrics.New(db.DB)
 	return a
 }
 
 // Resolver returns the GraphQL resolver over the services.
 func (a *App) Resolver() *graph.Resolver {
 	return &graph.Resolver{Log: a.Log, Auth: a.Auth, Directory: a.Directory,
-		Governance: a.Governance, OutcomeQueries: a.Outcomes, Rates: a.Rates, Ingest: a.Ingest}
+		Governance: a.Governance, OutcomeQueries: a.Outcomes, Rates: a.Rates, Ingest: a.Ingest,
+		MaxPageSize: a.Config.GraphQL.MaxPageSize, Metrics: a.Metrics}
 }
 
 // Handler returns the whole HTTP surface: GraphQL, pages, health checks.
@@ -97,5 +102,15 @@ func (a *App) deps() server.Deps {
 		Authenticate: a.Auth.Authenticate,
 		Ready:        a.DB.PingContext,
 		Pages:        web.Handler(),
+		Metrics:      a.Metrics,
+		Now:          a.Config.Now,
 	}
+}
+
+// MetricsHandler serves /metrics for the separate metrics listener
+// (HJX_METRICS_ADDR); the public handler never serves it.
+func (a *App) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.Metrics.Handler())
+	return mux
 }

@@ -7,10 +7,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	_ "github.com/lib/pq" // the PostgreSQL driver registered as "postgres"
+	"github.com/lib/pq"
 
 	"github.com/hjx-exchange/hjx/internal/hjx"
 )
@@ -19,19 +20,45 @@ import (
 // starts or finds on 127.0.0.1:5432.
 const DefaultURL = "postgres://postgres@127.0.0.1:5432/hjx?sslmode=disable"
 
-// PoolConfig sizes the connection pool.
+// PoolConfig sizes the connection pool and bounds how long the database may take.
 type PoolConfig struct {
 	MaxOpen     int
 	MaxIdle     int
 	MaxLifetime time.Duration
+	// ConnectTimeout bounds opening one connection, TCP and handshake together
+	// (HJX_DB_CONNECT_TIMEOUT): with the database unreachable a request fails in
+	// this time instead of hanging. Whole seconds; 0 leaves the URL's setting.
+	ConnectTimeout time.Duration
+	// StatementTimeout is PostgreSQL's statement_timeout on every connection
+	// (HJX_STATEMENT_TIMEOUT): the database itself ends a statement that runs
+	// longer, even when the server could not cancel it. It also bounds how long
+	// a transaction may sit idle (idle_in_transaction_session_timeout), so a
+	// crashed client never holds locks for long. 0 leaves the URL's setting.
+	StatementTimeout time.Duration
 }
 
 // Open connects to url and checks the connection within ctx.
 func Open(ctx context.Context, url string, pool PoolConfig) (*sqlx.DB, error) {
-	db, err := sqlx.Open("postgres", url)
+	cfg, err := pq.NewConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	if pool.ConnectTimeout > 0 {
+		cfg.ConnectTimeout = max(pool.ConnectTimeout.Round(time.Second), time.Second)
+	}
+	if pool.StatementTimeout > 0 {
+		if cfg.Runtime == nil {
+			cfg.Runtime = map[string]string{}
+		}
+		ms := strconv.FormatInt(max(pool.StatementTimeout.Milliseconds(), 1), 10)
+		setDefault(cfg.Runtime, "statement_timeout", ms)
+		setDefault(cfg.Runtime, "idle_in_transaction_session_timeout", ms)
+	}
+	connector, err := pq.NewConnectorConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	db := sqlx.NewDb(sql.OpenDB(connector), "postgres")
 	if pool.MaxOpen > 0 {
 		db.SetMaxOpenConns(pool.MaxOpen)
 	}
@@ -48,6 +75,13 @@ func Open(ctx context.Context, url string, pool PoolConfig) (*sqlx.DB, error) {
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
 	return db, nil
+}
+
+// setDefault sets m[k] unless the database URL already chose a value.
+func setDefault(m map[string]string, k, v string) {
+	if _, ok := m[k]; !ok {
+		m[k] = v
+	}
 }
 
 // WithTx runs fn in a transaction, committing if fn returns nil and rolling back

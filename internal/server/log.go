@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/hjx-exchange/hjx/internal/metrics"
 )
 
 type statusRecorder struct {
@@ -31,12 +33,24 @@ func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter 
 
 // accessLog writes one JSON line per request. It logs the path, never the query
 // string or headers: a token or an identifier in a URL must not reach the logs.
-func accessLog(log *slog.Logger, next http.Handler) http.Handler {
+// It also counts the request in the metrics under its route pattern (a fixed
+// set), not its path (which a client chooses).
+func accessLog(log *slog.Logger, m *metrics.Metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
-		log.InfoContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
-			"bytes", rec.bytes, "duration_ms", time.Since(start).Milliseconds())
+		took := time.Since(start)
+		status := rec.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		route := r.Pattern
+		if route == "" {
+			route = "other"
+		}
+		m.HTTPRequest(route, status, took)
+		log.InfoContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path, "status", status,
+			"bytes", rec.bytes, "duration_ms", took.Milliseconds())
 	})
 }

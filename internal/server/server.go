@@ -18,6 +18,7 @@ import (
 	"github.com/rs/cors"
 
 	"github.com/hjx-exchange/hjx/internal/hjx"
+	"github.com/hjx-exchange/hjx/internal/metrics"
 )
 
 // Config is the HTTP server's configuration; see the README's table.
@@ -31,6 +32,13 @@ type Config struct {
 	WriteTimeout      time.Duration
 	IdleTimeout       time.Duration
 	ShutdownTimeout   time.Duration
+	// RequestTimeout bounds the work of one GraphQL request (HJX_REQUEST_TIMEOUT):
+	// its context ends then, and the database cancels the statement it was
+	// running. UploadTimeout replaces it for multipart uploads (HJX_UPLOAD_TIMEOUT).
+	RequestTimeout time.Duration
+	UploadTimeout  time.Duration
+	// Rate is the per-caller rate limit; the zero value turns it off (tests).
+	Rate RateConfig
 }
 
 // DefaultConfig returns the values used when nothing is configured.
@@ -44,6 +52,8 @@ func DefaultConfig() Config {
 		WriteTimeout:      10 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		ShutdownTimeout:   30 * time.Second,
+		RequestTimeout:    30 * time.Second,
+		UploadTimeout:     10 * time.Minute,
 	}
 }
 
@@ -55,12 +65,18 @@ type Deps struct {
 	Ready        func(ctx context.Context) error
 	// Pages serves the browser pages and static files (playground, templates).
 	Pages http.Handler
+	// Metrics receives request counts and latencies; nil records nothing.
+	Metrics *metrics.Metrics
+	// Now is the rate limiter's clock (tests inject one); nil is the wall clock.
+	Now func() time.Time
 }
 
 // Handler returns the server's routes with every middleware applied.
 func Handler(cfg Config, d Deps) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", requirePreflight(limitBody(cfg, authenticate(d, d.GraphQL))))
+	lim := newLimiter(cfg.Rate, d.Now, d.Metrics)
+	mux.Handle("/graphql", requirePreflight(limitBody(cfg, deadline(cfg,
+		authenticate(d, lim, lim.middleware(d.GraphQL))))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -80,7 +96,35 @@ func Handler(cfg Config, d Deps) http.Handler {
 	if d.Pages != nil {
 		mux.Handle("/", d.Pages)
 	}
-	return accessLog(d.Log, corsFor(cfg.CORSOrigins).Handler(mux))
+	return accessLog(d.Log, d.Metrics, noSniff(corsFor(cfg.CORSOrigins).Handler(mux)))
+}
+
+// noSniff stops browsers from guessing a response's type (a JSON error body
+// rendered as HTML, say). The pages add their own stricter headers.
+func noSniff(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// deadline bounds a GraphQL request's work: its context ends after
+// RequestTimeout (UploadTimeout for multipart uploads), which cancels the
+// database statement in progress; the client gets UNAVAILABLE, not a hang.
+func deadline(cfg Config, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		limit := cfg.RequestTimeout
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+			limit = cfg.UploadTimeout
+		}
+		if limit <= 0 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), limit)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 // corsFor lets browser apps on the configured origins (HJX_CORS_ORIGINS:
@@ -200,7 +244,9 @@ func limitBody(cfg Config, next http.Handler) http.Handler {
 // authenticate resolves the bearer token into a principal on the request context.
 // No header means an anonymous caller (public fields only); a header with a bad
 // token is refused outright, so a client learns at once that its token is dead.
-func authenticate(d Deps, next http.Handler) http.Handler {
+// Failed attempts count against the client address's rate limit, and once that
+// is spent no more tokens are looked up from it (guessing is throttled).
+func authenticate(d Deps, lim *limiter, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := r.Header.Get("Authorization")
 		if h == "" {
@@ -212,10 +258,17 @@ func authenticate(d Deps, next http.Handler) http.Handler {
 			writeError(w, http.StatusUnauthorized, hjx.CodeUnauthenticated, "the Authorization header must be: Bearer <token>")
 			return
 		}
+		if lim.spent(r) {
+			lim.refuse(w, "ip", time.Second)
+			return
+		}
 		p, err := d.Authenticate(r.Context(), strings.TrimSpace(secret))
 		if err != nil {
 			code := hjx.ErrorCode(err)
 			if code == hjx.CodeUnauthenticated {
+				if !lim.allowFailedAuth(w, r) {
+					return
+				}
 				writeError(w, http.StatusUnauthorized, code, err.(*hjx.Error).Message)
 				return
 			}
