@@ -32,3 +32,12 @@ func TestWorldShape(t *testing.T) {
 		}
 	}
 }
+
+// The issue asks for every demo partner to have a sharing policy.
+func TestEveryPartnerHasAPolicy(t *testing.T) {
+	for _, p := range Partners() {
+		if p.Policy == nil {
+			t.Errorf("%s has no sharing policy", p.ID)
+		}
+	}
+}

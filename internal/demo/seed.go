@@ -89,9 +89,6 @@ func Seed(ctx context.Context, a *app.App, tokenSeed string, progress func(strin
 			res.Tokens = append(res.Tokens, Token{Role: "PARTNER_ADMIN", Secret: adminSecret, For: ps.ID},
 				Token{Role: "PARTNER_UPLOADER", Secret: uploaderSecret, For: ps.ID})
 		}
-		if ps.Policy == nil {
-			continue
-		}
 		if _, err := a.Governance.CurrentPolicy(ctx, admin, ps.ID); hjx.ErrorCode(err) == hjx.CodeNotFound {
 			if _, err := a.Governance.SetPolicy(ctx, admin, ps.ID, policyInput(*ps.Policy)); err != nil {
 				return nil, fmt.Errorf("policy of %s: %w", ps.ID, err)
@@ -190,6 +187,7 @@ func policyInput(ps PolicySpec) access.PolicyInput {
 	yes := func(b bool) *bool { return &b }
 	in := access.PolicyInput{Permission: access.Permission(ps.Permission), NonCommercialOnly: yes(ps.NonCommercialOnly),
 		NotForProfitOnly: yes(ps.NotForProfitOnly), AllowedCountries: ps.AllowedCountries,
+		AllowedInstitutions:    ps.AllowedInstitutions,
 		EthicsApprovalRequired: yes(ps.EthicsRequired), CollaborationRequired: yes(ps.CollaborationRequired),
 		PublicationRequired: yes(ps.PublicationRequired), Identifiable: yes(ps.Identifiable)}
 	if ps.MinCell > 0 {

@@ -15,8 +15,9 @@ type PartnerSpec struct {
 	// Size scales the partner's caseload: a small hospice sees fewer clients than an
 	// inner-city GP network.
 	Size float64
-	// Policy is the sharing policy the partner sets; nil leaves it without one (it
-	// then shares with no one: POLICY_MISSING).
+	// Policy is the sharing policy the partner sets. Every demo partner has one; the
+	// variety (HMB only, GS, IS, COL, NCU+NPU, PUB, IRB, a higher min cell, one
+	// identifiable partner) shows each kind of decision.
 	Policy *PolicySpec
 	// IhelpOnly partners record issues by I-HELP category, not by fine domain.
 	IhelpOnly bool
@@ -28,6 +29,7 @@ type PolicySpec struct {
 	NonCommercialOnly     bool
 	NotForProfitOnly      bool
 	AllowedCountries      []string
+	AllowedInstitutions   []string
 	CollaborationRequired bool
 	EthicsRequired        bool
 	PublicationRequired   bool
@@ -63,7 +65,8 @@ func Partners() []PartnerSpec {
 		{ID: "glasgow-deep-end-advice", Name: "Glasgow Deep End Advice (demo)", Country: "GB", Region: "GB-SCT", Model: "HJP",
 			HealthSettings: []string{"PRIMARY_CARE"}, AdviceDomains: ukDomains, Size: 1.2, Policy: gru},
 		{ID: "edinburgh-infirmary-welfare", Name: "Edinburgh Infirmary Welfare Rights (demo)", Country: "GB", Region: "GB-SCT", Model: "HJP",
-			HealthSettings: []string{"HOSPITAL"}, AdviceDomains: ukDomains, Size: 0.7, Policy: nil},
+			HealthSettings: []string{"HOSPITAL"}, AdviceDomains: ukDomains, Size: 0.7,
+			Policy: &PolicySpec{Permission: "GRU", AllowedInstitutions: []string{"University of Edinburgh", "University of Glasgow"}}},
 
 		{ID: "boston-childrens-mlp", Name: "Boston Children's MLP (demo)", Country: "US", Region: "US-MA", Model: "MLP",
 			HealthSettings: []string{"PAEDIATRIC"}, AdviceDomains: usDomains, Size: 1.3, Policy: gru},

@@ -106,7 +106,7 @@ func TestOutcomesDemo(t *testing.T) {
 	t.Run("CoverageWithDUOReasons", func(t *testing.T) {
 		got := ask(tokens["DASHBOARD"], map[string]any{"metric": "PATIENTS_SCREENED", "groupBy": []string{"COUNTRY"}})
 		ex := excludedReasons(got)
-		for id, code := range map[string]string{"houston-hospital-mlp": "GS", "edinburgh-infirmary-welfare": "POLICY_MISSING",
+		for id, code := range map[string]string{"houston-hospital-mlp": "GS", "edinburgh-infirmary-welfare": "IS",
 			"cardiff-hospice-advice": "COL"} {
 			if !slices.Contains(ex[id], code) {
 				t.Errorf("%s excluded for %v, want %s", id, ex[id], code)

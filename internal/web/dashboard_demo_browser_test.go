@@ -364,7 +364,7 @@ func TestDashboardDemoEndToEnd(t *testing.T) {
 			// The demo leaves three partners out, each for its own reason.
 			excluded := eval[[]string](t, b, `[...document.querySelectorAll("#excluded li")].map((li) => li.textContent)`)
 			for name, code := range map[string]string{"Cardiff Hospice Advice (demo)": "(COL)",
-				"Edinburgh Infirmary Welfare Rights (demo)": "(POLICY_MISSING)", "Houston Hospital MLP (demo)": "(GS)"} {
+				"Edinburgh Infirmary Welfare Rights (demo)": "(IS)", "Houston Hospital MLP (demo)": "(GS)"} {
 				if !slices.ContainsFunc(excluded, func(s string) bool { return strings.HasPrefix(s, name) && strings.Contains(s, code) }) {
 					t.Errorf("partners left out %q: want %s with %s", excluded, name, code)
 				}
