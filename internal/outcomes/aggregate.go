@@ -305,15 +305,29 @@ const rateYear = `(CASE WHEN extract(year FROM o.period_end) > extract(year FROM
 // partner works in a single setting.
 const effectiveSetting = `COALESCE(o.health_setting, CASE WHEN cardinality(p.health_settings) = 1 THEN p.health_settings[1] END)`
 
-// aggregate runs the statement and folds its rows into cells.
-func aggregate(ctx context.Context, db sqlx.QueryerContext, in aggregateInput) (*Aggregation, error) {
+// buildArgs returns buildSQL's bind parameters.
+func buildArgs(in aggregateInput) []any {
 	args := []any{in.Query.Metric, pq.Array(nonNil(in.Allowed)),
 		pq.Array(nonNil(in.Identifiable)), pq.Array(nonNil(in.Query.Countries)), in.Query.From, in.Query.To, pq.Array(nonNil(in.Query.HealthSettings)),
 		pq.Array(nonNil(in.Query.WelfareDomains)), in.Kind}
 	if at, coarser, ok := shapes(in.Query); ok && !in.Naive {
 		args = append(args, at, coarser)
 	}
-	rows, err := db.QueryxContext(ctx, buildSQL(in), args...)
+	return args
+}
+
+// Statement returns the aggregation statement of a query and its arguments, on the
+// shape path or (naive) classifying every current row of the metric as hjx did
+// before migration 00050, so `make bench` can time hjx's own SQL before and after
+// the rollups directly in PostgreSQL. kind is the metric's kind.
+func Statement(q Query, kind, currency string, allowed, identifiable []string, naive bool) (string, []any) {
+	in := aggregateInput{Query: q, Kind: kind, Currency: currency, Allowed: allowed, Identifiable: identifiable, Naive: naive}
+	return buildSQL(in), buildArgs(in)
+}
+
+// aggregate runs the statement and folds its rows into cells.
+func aggregate(ctx context.Context, db sqlx.QueryerContext, in aggregateInput) (*Aggregation, error) {
+	rows, err := db.QueryxContext(ctx, buildSQL(in), buildArgs(in)...)
 	if err != nil {
 		return nil, hjx.Internal(err, "aggregate outcomes")
 	}
