@@ -354,9 +354,6 @@ func waitReady(base string) error {
 	return errors.New("hjx serve did not become ready in 30s")
 }
 
-
-
-
 func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
