@@ -186,7 +186,8 @@ func generate(ctx context.Context, db *sqlx.DB, partners int) error {
 		SELECT metric, partner_id, observation_shape(welfare_domain, ihelp_category, health_setting, age_band, sex,
 			deprivation_scheme), period_start, period_end, count(*)
 		FROM observations WHERE current GROUP BY 1, 2, 3, 4, 5`,
-		`UPDATE submissions s SET row_count = (SELECT count(*) FROM observations o WHERE o.submission_id = s.id)`)
+		`UPDATE submissions s SET row_count = c.n
+		FROM (SELECT submission_id, count(*) AS n FROM observations GROUP BY 1) c WHERE c.submission_id = s.id`)
 	steps = append(steps, rebuild...)
 	steps = append(steps, `VACUUM (ANALYZE) observations`, `VACUUM (ANALYZE) observation_shape_counts`,
 		`ANALYZE partners`, `ANALYZE sharing_policies`, `ANALYZE submissions`)
