@@ -407,13 +407,8 @@ func crossRowChecks(ctx context.Context, tx *sqlx.Tx, sub *Submission, issues *i
 		}
 	}
 
-	var stored bool
-	if err := sqlx.GetContext(ctx, tx, &stored, `SELECT EXISTS (SELECT 1 FROM observations
-		WHERE partner_id = $1 AND current AND submission_id <> $2)`, sub.PartnerID, sub.ID); err != nil {
-		return hjx.Internal(err, "check stored figures")
-	}
-	if !stored {
-		return nil
+	if stored, err := hasOtherCurrent(ctx, tx, sub); err != nil || !stored {
+		return err
 	}
 	var overlaps []rowIssue
 	err = sqlx.SelectContext(ctx, tx, &overlaps, `
@@ -437,11 +432,29 @@ func crossRowChecks(ctx context.Context, tx *sqlx.Tx, sub *Submission, issues *i
 	return nil
 }
 
+// hasOtherCurrent tells whether the partner has current figures from another
+// submission, so a partner's first upload skips the checks against stored figures
+// and the supersession join, each a pass over the new rows. Current figures belong
+// to ACCEPTED submissions only (a submission is SUPERSEDED once none of its figures
+// is current, RETRACTED makes them all non-current, REJECTED stores none), so the
+// partner's submissions answer it from their index, without reading the new rows.
+func hasOtherCurrent(ctx context.Context, tx *sqlx.Tx, sub *Submission) (bool, error) {
+	var stored bool
+	if err := sqlx.GetContext(ctx, tx, &stored, `SELECT EXISTS (SELECT 1 FROM submissions
+		WHERE partner_id = $1 AND id <> $2 AND status = 'ACCEPTED')`, sub.PartnerID, sub.ID); err != nil {
+		return false, hjx.Internal(err, "check stored figures")
+	}
+	return stored, nil
+}
+
 // supersede marks the partner's current figures that the new submission replaces
 // (same metric, period and breakdown) as no longer current, links the submissions,
 // and marks an earlier submission SUPERSEDED once none of its figures is current.
 // It returns the ids of the submissions superseded in part or whole.
 func supersede(ctx context.Context, tx *sqlx.Tx, sub *Submission) ([]string, error) {
+	if stored, err := hasOtherCurrent(ctx, tx, sub); err != nil || !stored {
+		return []string{}, err
+	}
 	var ids []string
 	err := sqlx.SelectContext(ctx, tx, &ids, `
 		WITH replaced AS (
