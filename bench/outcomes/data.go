@@ -134,7 +134,7 @@ func generate(ctx context.Context, db *sqlx.DB, partners int) error {
 	var rebuild []string
 	if err := db.Select(&rebuild, `
 		SELECT 'ALTER TABLE observations ADD CONSTRAINT ' || quote_ident(conname) || ' ' || pg_get_constraintdef(oid)
-		FROM pg_constraint WHERE conrelid = 'observations'::regclass AND contype IN ('f', 'x')
+		FROM pg_constraint WHERE conrelid = 'observations'::regclass AND contype IN ('f', 'x', 'u')
 		UNION ALL
 		SELECT indexdef FROM pg_indexes WHERE tablename = 'observations' AND schemaname = 'public'
 			AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = 'observations'::regclass)`); err != nil {
@@ -143,7 +143,7 @@ func generate(ctx context.Context, db *sqlx.DB, partners int) error {
 	var drop []string
 	if err := db.Select(&drop, `
 		SELECT 'ALTER TABLE observations DROP CONSTRAINT ' || quote_ident(conname)
-		FROM pg_constraint WHERE conrelid = 'observations'::regclass AND contype IN ('f', 'x')
+		FROM pg_constraint WHERE conrelid = 'observations'::regclass AND contype IN ('f', 'x', 'u')
 		UNION ALL
 		SELECT 'DROP INDEX ' || quote_ident(indexname) FROM pg_indexes WHERE tablename = 'observations' AND schemaname = 'public'
 			AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = 'observations'::regclass)`); err != nil {
