@@ -13,7 +13,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -98,28 +97,6 @@ func computeHash(e Entry) string {
 // Append records e with the principal p, within tx. It must be the last write of
 // the transaction it records.
 func (l *Log) Append(ctx context.Context, tx sqlx.ExtContext, p *hjx.Principal, e Entry) (*Entry, error) {
-	out, err := l.AppendAll(ctx, tx, []Pending{{Principal: p, Entry: e}})
-	if err != nil {
-		return nil, err
-	}
-	return out[0], nil
-}
-
-// Pending is an entry waiting to be appended with its principal.
-type Pending struct {
-	Principal *hjx.Principal
-	Entry     Entry
-}
-
-// AppendAll records several entries, in order, within tx: one lock, one read of
-// the chain's head and one INSERT for them all, so a server answering many
-// read-only requests at once (outcome queries) can commit their entries together
-// rather than one lock hold and one WAL flush each. The chain is the same as
-// appending them one by one.
-func (l *Log) AppendAll(ctx context.Context, tx sqlx.ExtContext, items []Pending) ([]*Entry, error) {
-	if len(items) == 0 {
-		return nil, nil
-	}
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, lockID); err != nil {
 		return nil, hjx.Internal(err, "lock audit log")
 	}
@@ -135,48 +112,32 @@ func (l *Log) AppendAll(ctx context.Context, tx sqlx.ExtContext, items []Pending
 	default:
 		return nil, hjx.Internal(err, "read audit head")
 	}
-	out := make([]*Entry, len(items))
-	var values []string
-	var args []any
-	var versions []int64
-	for i, it := range items {
-		e := it.Entry
-		e.Seq = last.Seq + 1
-		e.PrevHash = last.Hash
-		e.ID = uuid.NewString()
-		e.At = l.Now().UTC().Truncate(time.Microsecond)
-		if p := it.Principal; p != nil {
-			e.PrincipalID, e.PrincipalName, e.Role = p.ID, p.Name, string(p.Role)
-		}
-		e.Hash = computeHash(e)
-		last.Seq, last.Hash = e.Seq, e.Hash
-		excluded, _ := json.Marshal(nonNil(e.PartnersExcluded))
-		detail, _ := json.Marshal(nonNilMap(e.Detail))
-		n := len(args)
-		values = append(values, fmt.Sprintf(`($%d, $%d, $%d, NULLIF($%d, '')::uuid, NULLIF($%d, ''), NULLIF($%d, ''), $%d, $%d,
-			NULLIF($%d, '')::uuid, $%d, $%d::jsonb, $%d, NULLIF($%d, ''), $%d::jsonb, $%d, $%d)`,
-			n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10, n+11, n+12, n+13, n+14, n+15, n+16))
-		args = append(args, e.Seq, e.ID, e.At, e.PrincipalID, e.PrincipalName, e.Role, e.Action, e.Subject, e.ProjectID,
-			pq.Array(nonNilStrings(e.PartnersIncluded)), string(excluded), e.CellsSuppressed, e.RequestHash, string(detail),
-			e.PrevHash, e.Hash)
-		if e.ChangesData {
-			versions = append(versions, e.Seq)
-		}
-		out[i] = &e
+	e.Seq = last.Seq + 1
+	e.PrevHash = last.Hash
+	e.ID = uuid.NewString()
+	e.At = l.Now().UTC().Truncate(time.Microsecond)
+	if p != nil {
+		e.PrincipalID, e.PrincipalName, e.Role = p.ID, p.Name, string(p.Role)
 	}
+	e.Hash = computeHash(e)
+	excluded, _ := json.Marshal(nonNil(e.PartnersExcluded))
+	detail, _ := json.Marshal(nonNilMap(e.Detail))
 	_, err = tx.ExecContext(ctx, `
 		INSERT INTO audit_entries (seq, id, at, principal_id, principal_name, role, action, subject, project_id,
 			partners_included, partners_excluded, cells_suppressed, request_hash, detail, prev_hash, hash)
-		VALUES `+strings.Join(values, ", "), args...)
+		VALUES ($1, $2, $3, NULLIF($4, '')::uuid, NULLIF($5, ''), NULLIF($6, ''), $7, $8, NULLIF($9, '')::uuid,
+			$10, $11, $12, NULLIF($13, ''), $14, $15, $16)`,
+		e.Seq, e.ID, e.At, e.PrincipalID, e.PrincipalName, e.Role, e.Action, e.Subject, e.ProjectID,
+		pq.Array(nonNilStrings(e.PartnersIncluded)), excluded, e.CellsSuppressed, e.RequestHash, detail, e.PrevHash, e.Hash)
 	if err != nil {
 		return nil, hjx.Internal(err, "append audit entry")
 	}
-	if len(versions) > 0 {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO data_versions (seq) SELECT unnest($1::bigint[])`, pq.Array(versions)); err != nil {
+	if e.ChangesData {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO data_versions (seq) VALUES ($1)`, e.Seq); err != nil {
 			return nil, hjx.Internal(err, "record data version")
 		}
 	}
-	return out, nil
+	return &e, nil
 }
 
 func nonNil(x []Excluded) []Excluded {

@@ -34,8 +34,6 @@ type Service struct {
 	Disclosure disclosure.Config
 	Cache      *Cache
 	Now        func() time.Time
-
-	audits auditBatch // commits concurrent queries' audit entries together
 }
 
 // Row is one published cell of an outcome table.
@@ -364,5 +362,8 @@ func (s *Service) audit(ctx context.Context, p *hjx.Principal, projectID string,
 		}
 		e.PartnersExcluded = append(e.PartnersExcluded, audit.Excluded{PartnerID: x.PartnerID, Reasons: codes})
 	}
-	return s.audits.append(ctx, s.DB, s.Audit, p, e)
+	return postgres.WithTx(ctx, s.DB, func(tx *sqlx.Tx) error {
+		_, err := s.Audit.Append(ctx, tx, p, e)
+		return err
+	})
 }
