@@ -351,7 +351,7 @@ func parseHeader(header []string, issues *issueList) ([]column, bool) {
 const dimensionKey = `metric, welfare_domain, ihelp_category, health_setting, age_band, sex, deprivation_scheme, deprivation_value`
 
 // sameBreakdown compares the breakdowns of observations a and b, NULL equal to NULL,
-// in the form the hash join and the exclusion constraint's index can use.
+// in the form a hash join can use.
 func sameBreakdown(a, b string) string {
 	var parts []string
 	parts = append(parts, fmt.Sprintf("%s.metric = %s.metric", a, b))
