@@ -61,6 +61,10 @@ type result struct {
 	API, Copy      time.Duration
 	PeakKB, BaseKB int64
 	Rows           int
+	// The one-current-figure check before and after migration 00060: inserting the
+	// copied rows into a table with the old exclusion constraint, and into one with
+	// the deferrable unique constraint that replaced it (and nothing else).
+	Exclusion, Unique time.Duration
 }
 
 // sizeResults are one file size's runs.
@@ -300,7 +304,45 @@ func once(serverURL, hjxBin, file string, size int64, rows int, dir string) (res
 	if err := db.Get(&copied, `SELECT count(*) FROM bench_copy`); err != nil || copied != rows {
 		return r, fmt.Errorf("raw COPY loaded %d rows (%v)", copied, err)
 	}
+	if r.Exclusion, r.Unique, err = oneCurrentCost(db); err != nil {
+		return r, err
+	}
 	return r, nil
+}
+
+// oneCurrentCost times inserting the copied rows under each mechanism for "at most
+// one current figure per partner, metric, period and breakdown".
+func oneCurrentCost(db *sqlx.DB) (exclusion, unique time.Duration, err error) {
+	const cols = `submission_id, partner_id, metric, period_start, period_end, welfare_domain, ihelp_category,
+		health_setting, age_band, sex, deprivation_scheme, deprivation_value, value, n, sd, currency, current`
+	for _, c := range []struct {
+		table, constraint string
+		took              *time.Duration
+	}{
+		{"bench_exclusion", `EXCLUDE USING btree (partner_id WITH =, metric WITH =, (coalesce(welfare_domain, '')) WITH =,
+			(coalesce(ihelp_category, '')) WITH =, (coalesce(health_setting, '')) WITH =, (coalesce(age_band, '')) WITH =,
+			(coalesce(sex, '')) WITH =, (coalesce(deprivation_scheme, '')) WITH =, (coalesce(deprivation_value, 0)) WITH =,
+			period_start WITH =, period_end WITH =) WHERE (current) DEFERRABLE INITIALLY IMMEDIATE`, &exclusion},
+		{"bench_unique", `UNIQUE NULLS NOT DISTINCT (partner_id, metric, period_start, period_end, welfare_domain,
+			ihelp_category, health_setting, age_band, sex, deprivation_scheme, deprivation_value, current_slot)
+			DEFERRABLE INITIALLY IMMEDIATE`, &unique},
+	} {
+		for _, q := range []string{
+			`CREATE TABLE ` + c.table + ` (LIKE observations INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING GENERATED)`,
+			`ALTER TABLE ` + c.table + ` ADD CONSTRAINT ` + c.table + `_one_current ` + c.constraint,
+			`CHECKPOINT`,
+		} {
+			if _, err := db.Exec(q); err != nil {
+				return 0, 0, fmt.Errorf("%s: %w", q, err)
+			}
+		}
+		began := time.Now()
+		if _, err := db.Exec(`INSERT INTO ` + c.table + ` (` + cols + `) SELECT ` + cols + ` FROM bench_copy`); err != nil {
+			return 0, 0, err
+		}
+		*c.took = time.Since(began)
+	}
+	return exclusion, unique, nil
 }
 
 func command(env []string, bin string, args ...string) (string, error) {
@@ -374,20 +416,24 @@ func report(path string, all []sizeResults, load string) error {
 		"`LIKE observations INCLUDING ALL` plus the same foreign keys, so both loads maintain the same indexes, CHECKs,\n" +
 		"one-current-figure constraint and foreign keys (the API also keeps `observation_shape_counts`, by trigger).\n" +
 		"Memory is the server's VmHWM (peak resident set, /proc/PID/status); growth is VmHWM after the upload minus\n" +
-		"VmHWM before it.\n\n")
-	b.WriteString("| rows | MiB | run | API upload (s) | raw COPY (s) | ratio | server VmHWM (MiB) | growth (MiB) |\n|---|---|---|---|---|---|---|---|\n")
+		"VmHWM before it. The last two columns time the one-current-figure check before and after migration 00060:\n" +
+		"the copied rows inserted into a table with only the old exclusion constraint, then into one with only the\n" +
+		"deferrable unique constraint that replaced it.\n\n")
+	b.WriteString("| rows | MiB | run | API upload (s) | raw COPY (s) | ratio | server VmHWM (MiB) | growth (MiB) | one-current check: exclusion (s) | unique (s) |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	var lastRatio, lastGrowth float64
 	for _, sr := range all {
-		var api, cp, ratio, peak, growth []float64
+		var api, cp, ratio, peak, growth, excl, uniq []float64
 		for i, r := range sr.Runs {
-			fmt.Fprintf(&b, "| %d | %.1f | %d | %.2f | %.2f | %.2f | %d | %d |\n", sr.Rows, float64(sr.Bytes)/(1<<20), i+1, r.API.Seconds(),
-				r.Copy.Seconds(), r.API.Seconds()/r.Copy.Seconds(), r.PeakKB>>10, (r.PeakKB-r.BaseKB)>>10)
+			fmt.Fprintf(&b, "| %d | %.1f | %d | %.2f | %.2f | %.2f | %d | %d | %.2f | %.2f |\n", sr.Rows, float64(sr.Bytes)/(1<<20), i+1, r.API.Seconds(),
+				r.Copy.Seconds(), r.API.Seconds()/r.Copy.Seconds(), r.PeakKB>>10, (r.PeakKB-r.BaseKB)>>10, r.Exclusion.Seconds(), r.Unique.Seconds())
+			excl, uniq = append(excl, r.Exclusion.Seconds()), append(uniq, r.Unique.Seconds())
 			api, cp = append(api, r.API.Seconds()), append(cp, r.Copy.Seconds())
 			ratio = append(ratio, r.API.Seconds()/r.Copy.Seconds())
 			peak, growth = append(peak, float64(r.PeakKB)/1024), append(growth, float64(r.PeakKB-r.BaseKB)/1024)
 		}
-		fmt.Fprintf(&b, "| **%d** | | **median** | **%.2f** | **%.2f** | **%.2f** | **%.0f** | **%.0f** |\n", sr.Rows,
-			benchkit.Median(api), benchkit.Median(cp), benchkit.Median(ratio), benchkit.Median(peak), benchkit.Median(growth))
+		fmt.Fprintf(&b, "| **%d** | | **median** | **%.2f** | **%.2f** | **%.2f** | **%.0f** | **%.0f** | **%.2f** | **%.2f** |\n", sr.Rows,
+			benchkit.Median(api), benchkit.Median(cp), benchkit.Median(ratio), benchkit.Median(peak), benchkit.Median(growth),
+			benchkit.Median(excl), benchkit.Median(uniq))
 		lastRatio, lastGrowth = benchkit.Median(ratio), benchkit.Median(growth)
 	}
 	if len(all) > 0 {
