@@ -313,6 +313,11 @@ func once(serverURL, hjxBin, file string, size int64, rows int, dir string) (res
 // oneCurrentCost times inserting the copied rows under each mechanism for "at most
 // one current figure per partner, metric, period and breakdown".
 func oneCurrentCost(db *sqlx.DB) (exclusion, unique time.Duration, err error) {
+	var migrated bool // a binary from before migration 00060 (a before/after run) has no current_slot
+	if err := db.Get(&migrated, `SELECT EXISTS (SELECT 1 FROM information_schema.columns
+		WHERE table_name = 'observations' AND column_name = 'current_slot')`); err != nil || !migrated {
+		return 0, 0, err
+	}
 	const cols = `submission_id, partner_id, metric, period_start, period_end, welfare_domain, ihelp_category,
 		health_setting, age_band, sex, deprivation_scheme, deprivation_value, value, n, sd, currency, current`
 	for _, c := range []struct {
