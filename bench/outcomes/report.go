@@ -101,8 +101,13 @@ func report(path string, res Results) error {
 	}
 
 	if len(res.Sizes) > 0 {
-		// Targets are judged on the largest size measured.
+		// Targets are judged at 10M observations (the size they name), else on the largest size measured.
 		sr := res.Sizes[len(res.Sizes)-1]
+		for _, x := range res.Sizes {
+			if x.Target == 10_000_000 {
+				sr = x
+			}
+		}
 		dash, heavy := queryOf(sr, "dashboard"), queryOf(sr, "heavy")
 		un, ca, pg := throughputOf(sr, "hjx uncached").RPS, throughputOf(sr, "hjx cached").RPS, throughputOf(sr, "PostGraphile").RPS
 		fmt.Fprintf(&b, "**Targets** (at %s observations, ratios from the same run):\n\n", millions(sr.Target))

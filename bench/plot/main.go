@@ -100,7 +100,7 @@ func run(outcomesPath, ingestPath, png, out string) error {
 			add(q.Name+": PostGraphile", x, m(q.PostGraphile))
 		}
 	}
-	b.WriteString("\n| rows uploaded | API upload (s) | raw COPY (s) | ratio |\n|---|---|---|---|\n")
+	b.WriteString("\n| rows uploaded | API upload (s) | raw COPY (s) | ratio of the medians |\n|---|---|---|---|\n")
 	var upload, copyLine series
 	for _, s := range ij.Sizes {
 		var api, cp []float64
@@ -117,7 +117,8 @@ func run(outcomesPath, ingestPath, png, out string) error {
 	queries := plot.New()
 	queries.Title.Text = "Outcome query latency (median)"
 	queries.X.Label.Text = "observations stored (millions)"
-	queries.Y.Label.Text = "milliseconds"
+	queries.Y.Label.Text = "milliseconds (log scale)"
+	queries.X.Label.Text = "observations stored (millions, log scale)"
 	var qs []*series
 	for _, name := range order {
 		qs = append(qs, lines[name])
@@ -125,13 +126,16 @@ func run(outcomesPath, ingestPath, png, out string) error {
 	if err := addLines(queries, qs); err != nil {
 		return err
 	}
+	logLog(queries, qs)
 	ingest := plot.New()
 	ingest.Title.Text = "Upload time (median)"
 	ingest.X.Label.Text = "rows in the file (millions)"
-	ingest.Y.Label.Text = "seconds"
+	ingest.Y.Label.Text = "seconds (log scale)"
+	ingest.X.Label.Text = "rows in the file (millions, log scale)"
 	if err := addLines(ingest, []*series{&upload, &copyLine}); err != nil {
 		return err
 	}
+	logLog(ingest, []*series{&upload, &copyLine})
 	img := vgimg.New(16*vg.Inch, 6*vg.Inch)
 	dc := draw.New(img)
 	tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Inch / 2, PadTop: vg.Inch / 8, PadBottom: vg.Inch / 8, PadLeft: vg.Inch / 8, PadRight: vg.Inch / 8}
@@ -158,6 +162,25 @@ func run(outcomesPath, ingestPath, png, out string) error {
 var palette = []color.Color{
 	color.RGBA{R: 0x1b, G: 0x6a, B: 0xc9, A: 255}, color.RGBA{R: 0x2e, G: 0x9c, B: 0x4a, A: 255},
 	color.RGBA{R: 0xd0, G: 0x5a, B: 0x1c, A: 255},
+}
+
+// logLog draws both axes on log scales: cost proportional to work is then a line
+// of slope 1 whatever the sizes measured.
+// The x ticks are the sizes measured.
+func logLog(p *plot.Plot, ss []*series) {
+	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
+	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	var ticks plot.ConstantTicks
+	seen := map[float64]bool{}
+	for _, s := range ss {
+		for _, pt := range s.pts {
+			if !seen[pt.X] {
+				seen[pt.X] = true
+				ticks = append(ticks, plot.Tick{Value: pt.X, Label: fmt.Sprintf("%.3g", pt.X)})
+			}
+		}
+	}
+	p.X.Tick.Marker = ticks
 }
 
 func addLines(p *plot.Plot, ss []*series) error {
