@@ -5,7 +5,7 @@ HJX := bin/hjx
 export DATABASE_URL ?=
 DB_URL = $(if $(DATABASE_URL),$(DATABASE_URL),postgres://postgres@127.0.0.1:5432/hjx?sslmode=disable)
 
-.PHONY: run test build web chromium db-up vet generate check-generated bench clean soak
+.PHONY: run test build web chromium db-up vet generate check-generated bench bench-tools clean soak
 
 # The browser pages' bundles (GraphiQL, Chart.js), embedded in the binary: built
 # from the pinned npm project with `npm ci` (the npm registry only, no install
@@ -71,11 +71,42 @@ check-generated:
 	@git diff --exit-code --stat -- graph || { echo "generated code is stale: run 'go generate ./...' and commit" >&2; exit 1; }
 	@test -z "$$(git status --porcelain --untracked-files=all -- graph)" || { git status --porcelain -- graph; echo "go generate created files that are not committed" >&2; exit 1; }
 
-## bench: upload 1,000,000 rows through a real `hjx serve` and load them with raw COPY (median of 3
-## runs); writes the figures to docs/BENCHMARKS.md. Takes several minutes.
-bench: db-up build
-	DATABASE_URL='$(DB_URL)' $(GO) run ./bench/ingest -hjx $(HJX) -rows 1000000 -runs 3 -out docs/BENCHMARKS.md
+## bench: every benchmark in one go (takes 30-40 minutes on 2 cores); rewrites docs/BENCHMARKS.md,
+## docs/bench/*.json and docs/scaling.png. Ingest: uploads through a real `hjx serve` vs raw COPY;
+## outcomes: generated databases of 1M and 10M observations (kept as hjx_bench_<n> for the next run),
+## hjx vs direct SQL vs PostGraphile, throughput with hey and pgbench. Larger sizes:
+## make bench BENCH_INGEST_SIZES=100000,1000000,5000000 BENCH_OUTCOME_SIZES=1000000,10000000,30000000
+BENCH_INGEST_SIZES ?= 100000,1000000
+BENCH_OUTCOME_SIZES ?= 1000000,10000000
+BENCH_RUNS ?= 3
+BENCH_QUERY_RUNS ?= 5
+HEY := bin/hey
+PGL_DIR := bench/postgraphile
+PGL_DEPS := $(PGL_DIR)/node_modules/.package-lock.json
+
+# hey, the HTTP load generator, pinned, from the Go module proxy.
+$(HEY):
+	GOBIN=$(CURDIR)/bin $(GO) install github.com/rakyll/hey@v0.1.5
+
+# PostGraphile v4 and @graphile/pg-aggregates, pinned by the committed lockfile.
+$(PGL_DEPS): $(PGL_DIR)/package.json $(PGL_DIR)/package-lock.json
+	@command -v npm >/dev/null || { echo "make bench needs Node.js 18+ and npm (Debian: apt-get install nodejs npm)" >&2; exit 1; }
+	cd $(PGL_DIR) && npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+## bench-tools: psql and pgbench (Debian: postgresql-client, postgresql), hey, PostGraphile
+bench-tools: $(HEY) $(PGL_DEPS)
+	@if command -v pgbench >/dev/null 2>&1 && pgbench --version >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing pgbench and psql"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client postgresql >/dev/null; \
+	else echo "make bench needs pgbench and psql (Debian: apt-get install postgresql-client postgresql)" >&2; exit 1; fi
+
+bench: db-up build bench-tools
+	DATABASE_URL='$(DB_URL)' $(GO) run ./bench/ingest -hjx $(HJX) -sizes $(BENCH_INGEST_SIZES) -runs $(BENCH_RUNS)
+	DATABASE_URL='$(DB_URL)' $(GO) run ./bench/outcomes -hjx $(HJX) -hey $(HEY) -sizes $(BENCH_OUTCOME_SIZES) -runs $(BENCH_QUERY_RUNS)
+	$(GO) run ./bench/plot
 
 clean:
-	rm -rf bin $(WEB_DIR)/node_modules
+	rm -rf bin $(WEB_DIR)/node_modules $(PGL_DIR)/node_modules
 	find $(WEB_DIST) -mindepth 1 ! -name README.txt -delete

@@ -18,14 +18,11 @@ import (
 	"flag"
 	"fmt"
 	mrand "math/rand/v2"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -34,16 +31,27 @@ import (
 	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq" // the PostgreSQL driver
 
+	"github.com/hjx-exchange/hjx/bench/benchkit"
 	"github.com/hjx-exchange/hjx/internal/uploadclient"
 )
 
 func main() {
-	rows := flag.Int("rows", 1_000_000, "rows in the generated file")
-	runs := flag.Int("runs", 3, "runs; the report gives each and the median")
+	sizes := flag.String("sizes", "100000,1000000", "row counts of the generated files, comma-separated (5000000 takes about 15 minutes more per run on 2 cores)")
+	runs := flag.Int("runs", 3, "runs per size; the report gives each and the median")
 	hjxBin := flag.String("hjx", "bin/hjx", "the hjx binary to serve with")
 	out := flag.String("out", "docs/BENCHMARKS.md", "the report to update (its ingest section only)")
+	jsonOut := flag.String("json", "docs/bench/ingest.json", "where the raw figures go (bench/plot reads them)")
 	flag.Parse()
-	if err := run(*rows, *runs, *hjxBin, *out); err != nil {
+	var rows []int
+	for _, f := range strings.Split(*sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1000 {
+			fmt.Fprintf(os.Stderr, "bench ingest: -sizes: %q is not a row count >= 1000\n", f)
+			os.Exit(2)
+		}
+		rows = append(rows, n)
+	}
+	if err := run(rows, *runs, *hjxBin, *out, *jsonOut); err != nil {
 		fmt.Fprintln(os.Stderr, "bench ingest:", err)
 		os.Exit(1)
 	}
@@ -53,9 +61,20 @@ type result struct {
 	API, Copy      time.Duration
 	PeakKB, BaseKB int64
 	Rows           int
+	// The one-current-figure check before and after migration 00060: inserting the
+	// copied rows into a table with the old exclusion constraint, and into one with
+	// the deferrable unique constraint that replaced it (and nothing else).
+	Exclusion, Unique time.Duration
 }
 
-func run(rows, runs int, hjxBin, out string) error {
+// sizeResults are one file size's runs.
+type sizeResults struct {
+	Rows  int
+	Bytes int64
+	Runs  []result
+}
+
+func run(sizes []int, runs int, hjxBin, out, jsonOut string) error {
 	if _, err := exec.LookPath("psql"); err != nil {
 		return errors.New("psql is needed for the raw COPY baseline (apt-get install postgresql-client)")
 	}
@@ -68,27 +87,39 @@ func run(rows, runs int, hjxBin, out string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	file := filepath.Join(dir, "observations.csv")
-	size, err := generate(file, rows)
-	if err != nil {
+	var all []sizeResults
+	loadBefore := benchkit.LoadAvg()
+	for _, rows := range sizes {
+		file := filepath.Join(dir, fmt.Sprintf("observations-%d.csv", rows))
+		size, err := generate(file, rows)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "generated %d rows, %.1f MiB\n", rows, float64(size)/(1<<20))
+		sr := sizeResults{Rows: rows, Bytes: size}
+		for i := 0; i < runs; i++ {
+			r, err := once(serverURL, hjxBin, file, size, rows, dir)
+			if err != nil {
+				return fmt.Errorf("%d rows, run %d: %w", rows, i+1, err)
+			}
+			fmt.Fprintf(os.Stderr, "%d rows, run %d: API %.2fs, COPY %.2fs, ratio %.2f, server VmHWM %d MiB (growth %d MiB)\n", rows, i+1,
+				r.API.Seconds(), r.Copy.Seconds(), r.API.Seconds()/r.Copy.Seconds(), r.PeakKB>>10, (r.PeakKB-r.BaseKB)>>10)
+			sr.Runs = append(sr.Runs, r)
+		}
+		all = append(all, sr)
+		_ = os.Remove(file)
+	}
+	if err := benchkit.WriteJSON(jsonOut, struct {
+		Date, Machine string
+		Sizes         []sizeResults
+	}{time.Now().UTC().Format("2006-01-02"), benchkit.Machine(), all}); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "generated %d rows, %.1f MiB\n", rows, float64(size)/(1<<20))
-	var results []result
-	for i := 0; i < runs; i++ {
-		r, err := once(serverURL, hjxBin, file, size, rows, dir)
-		if err != nil {
-			return fmt.Errorf("run %d: %w", i+1, err)
-		}
-		fmt.Fprintf(os.Stderr, "run %d: API %.2fs, COPY %.2fs, ratio %.2f, server VmHWM %d MiB (growth %d MiB)\n", i+1,
-			r.API.Seconds(), r.Copy.Seconds(), r.API.Seconds()/r.Copy.Seconds(), r.PeakKB>>10, (r.PeakKB-r.BaseKB)>>10)
-		results = append(results, r)
-	}
-	return report(out, results, rows, size)
+	return report(out, all, loadBefore+" (before), "+benchkit.LoadAvg()+" (after)")
 }
 
-// generate writes rows valid, distinct rows for one partner: three metrics (a
-// COUNT, a PROPORTION, an AMOUNT) x 120 months x 3,960 breakdowns.
+// generate writes rows valid, distinct rows for one partner: up to 11 metrics
+// (counts, proportions, amounts) x 120 months x 3,960 breakdowns, in that order.
 func generate(path string, rows int) (int64, error) {
 	f, err := os.Create(path)
 	if err != nil {
@@ -101,7 +132,10 @@ func generate(path string, rows int) (int64, error) {
 	sexes := []string{"", "FEMALE", "MALE", "OTHER_OR_NOT_STATED"}
 	rng := mrand.New(mrand.NewPCG(1, 2))
 	n := 0
-	for _, metric := range []string{"PATIENTS_SCREENED", "REFERRALS_WITH_INTAKE", "FINANCIAL_GAIN"} {
+	// The first three make the 1M-row file; the others let -sizes go to 5M and beyond.
+	for _, metric := range []string{"PATIENTS_SCREENED", "REFERRALS_WITH_INTAKE", "FINANCIAL_GAIN", "PATIENTS_WITH_NEED",
+		"STAFF_TRAINED", "DEBT_WRITTEN_OFF", "PATIENTS_REFERRED", "GHQ12_CASENESS", "HEALTH_ORG_BENEFIT", "CLIENTS_ADVISED",
+		"FINANCIAL_STRAIN"} {
 		for month := 0; month < 120 && n < rows; month++ {
 			y, m := 2012+month/12, time.Month(month%12+1)
 			start := time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
@@ -117,9 +151,9 @@ func generate(path string, rows int) (int64, error) {
 							denom := 20 + rng.IntN(400)
 							value, cnt, currency := strconv.Itoa(rng.IntN(denom)), "", ""
 							switch metric {
-							case "REFERRALS_WITH_INTAKE":
+							case "REFERRALS_WITH_INTAKE", "STAFF_TRAINED", "GHQ12_CASENESS", "FINANCIAL_STRAIN": // proportions
 								cnt = strconv.Itoa(denom)
-							case "FINANCIAL_GAIN":
+							case "FINANCIAL_GAIN", "DEBT_WRITTEN_OFF", "HEALTH_ORG_BENEFIT": // amounts
 								value = fmt.Sprintf("%d.%02d", rng.IntN(90000), rng.IntN(100))
 								cnt, currency = strconv.Itoa(denom), "GBP"
 							}
@@ -149,11 +183,11 @@ func once(serverURL, hjxBin, file string, size int64, rows int, dir string) (res
 	ctx := context.Background()
 	var r result
 	dbName := "hjx_bench_" + randomHex(6)
-	dbURL, err := withDatabase(serverURL, dbName)
+	dbURL, err := benchkit.WithDatabase(serverURL, dbName)
 	if err != nil {
 		return r, err
 	}
-	adminURL, _ := withDatabase(serverURL, "postgres")
+	adminURL, _ := benchkit.WithDatabase(serverURL, "postgres")
 	admin, err := sqlx.Open("postgres", adminURL)
 	if err != nil {
 		return r, err
@@ -174,7 +208,7 @@ func once(serverURL, hjxBin, file string, size int64, rows int, dir string) (res
 		return r, fmt.Errorf("steward token: %v: %s", err, steward)
 	}
 
-	port, err := freePort()
+	port, err := benchkit.FreePort()
 	if err != nil {
 		return r, err
 	}
@@ -214,7 +248,7 @@ func once(serverURL, hjxBin, file string, size int64, rows int, dir string) (res
 		return r, err
 	}
 	runtime.GC()
-	if r.BaseKB, err = vmHWM(srv.Process.Pid); err != nil {
+	if r.BaseKB, err = benchkit.VmHWM(srv.Process.Pid); err != nil {
 		return r, err
 	}
 	f, err := os.Open(file)
@@ -233,7 +267,7 @@ func once(serverURL, hjxBin, file string, size int64, rows int, dir string) (res
 	if !res.Accepted || res.Submission == nil || res.Submission.RowCount != rows {
 		return r, fmt.Errorf("upload not accepted: %+v", res)
 	}
-	if r.PeakKB, err = vmHWM(srv.Process.Pid); err != nil {
+	if r.PeakKB, err = benchkit.VmHWM(srv.Process.Pid); err != nil {
 		return r, err
 	}
 	r.Rows = rows
@@ -270,7 +304,50 @@ func once(serverURL, hjxBin, file string, size int64, rows int, dir string) (res
 	if err := db.Get(&copied, `SELECT count(*) FROM bench_copy`); err != nil || copied != rows {
 		return r, fmt.Errorf("raw COPY loaded %d rows (%v)", copied, err)
 	}
+	if r.Exclusion, r.Unique, err = oneCurrentCost(db); err != nil {
+		return r, err
+	}
 	return r, nil
+}
+
+// oneCurrentCost times inserting the copied rows under each mechanism for "at most
+// one current figure per partner, metric, period and breakdown".
+func oneCurrentCost(db *sqlx.DB) (exclusion, unique time.Duration, err error) {
+	var migrated bool // a binary from before migration 00060 (a before/after run) has no current_slot
+	if err := db.Get(&migrated, `SELECT EXISTS (SELECT 1 FROM information_schema.columns
+		WHERE table_name = 'observations' AND column_name = 'current_slot')`); err != nil || !migrated {
+		return 0, 0, err
+	}
+	const cols = `submission_id, partner_id, metric, period_start, period_end, welfare_domain, ihelp_category,
+		health_setting, age_band, sex, deprivation_scheme, deprivation_value, value, n, sd, currency, current`
+	for _, c := range []struct {
+		table, constraint string
+		took              *time.Duration
+	}{
+		{"bench_exclusion", `EXCLUDE USING btree (partner_id WITH =, metric WITH =, (coalesce(welfare_domain, '')) WITH =,
+			(coalesce(ihelp_category, '')) WITH =, (coalesce(health_setting, '')) WITH =, (coalesce(age_band, '')) WITH =,
+			(coalesce(sex, '')) WITH =, (coalesce(deprivation_scheme, '')) WITH =, (coalesce(deprivation_value, 0)) WITH =,
+			period_start WITH =, period_end WITH =) WHERE (current) DEFERRABLE INITIALLY IMMEDIATE`, &exclusion},
+		{"bench_unique", `UNIQUE NULLS NOT DISTINCT (partner_id, metric, period_start, period_end, welfare_domain,
+			ihelp_category, health_setting, age_band, sex, deprivation_scheme, deprivation_value, current_slot)
+			DEFERRABLE INITIALLY IMMEDIATE`, &unique},
+	} {
+		for _, q := range []string{
+			`CREATE TABLE ` + c.table + ` (LIKE observations INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING GENERATED)`,
+			`ALTER TABLE ` + c.table + ` ADD CONSTRAINT ` + c.table + `_one_current ` + c.constraint,
+			`CHECKPOINT`,
+		} {
+			if _, err := db.Exec(q); err != nil {
+				return 0, 0, fmt.Errorf("%s: %w", q, err)
+			}
+		}
+		began := time.Now()
+		if _, err := db.Exec(`INSERT INTO ` + c.table + ` (` + cols + `) SELECT ` + cols + ` FROM bench_copy`); err != nil {
+			return 0, 0, err
+		}
+		*c.took = time.Since(began)
+	}
+	return exclusion, unique, nil
 }
 
 func command(env []string, bin string, args ...string) (string, error) {
@@ -324,116 +401,49 @@ func waitReady(base string) error {
 	return errors.New("hjx serve did not become ready in 30s")
 }
 
-// vmHWM reads a process's peak resident set size, in KiB.
-func vmHWM(pid int) (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			return strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-		}
-	}
-	return 0, errors.New("no VmHWM in /proc status")
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-func withDatabase(raw, name string) (string, error) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "", err
-	}
-	u.Path = "/" + name
-	return u.String(), nil
-}
-
 func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
 
-const (
-	sectionBegin = "<!-- ingest:begin -->"
-	sectionEnd   = "<!-- ingest:end -->"
-)
-
 // report replaces the ingest section of the benchmarks document (other sections,
 // written by other benchmarks, are kept).
-func report(path string, rs []result, rows int, size int64) error {
-	median := func(f func(result) float64) float64 {
-		xs := make([]float64, len(rs))
-		for i, r := range rs {
-			xs[i] = f(r)
-		}
-		slices.Sort(xs)
-		return xs[len(xs)/2]
-	}
-	api := median(func(r result) float64 { return r.API.Seconds() })
-	cp := median(func(r result) float64 { return r.Copy.Seconds() })
-	ratio := median(func(r result) float64 { return r.API.Seconds() / r.Copy.Seconds() })
-	peak := median(func(r result) float64 { return float64(r.PeakKB) / 1024 })
-	growth := median(func(r result) float64 { return float64(r.PeakKB-r.BaseKB) / 1024 })
-
+func report(path string, all []sizeResults, load string) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s\n## Ingest: upload through the API vs raw COPY\n\n", sectionBegin)
-	fmt.Fprintf(&b, "Measured %s by `make bench` (`go run ./bench/ingest`) on %s/%s, %d CPUs, %s.\n\n",
-		time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), pgVersion())
-	fmt.Fprintf(&b, "A generated CSV of %d valid rows (%.1f MiB; one partner, 3 metrics x 120 months x 3,960 breakdowns) is\n", rows, float64(size)/(1<<20))
-	b.WriteString("uploaded with `uploadSubmission` (GraphQL multipart, the client `hjx upload` uses) to a real `hjx serve` on\n" +
+	fmt.Fprintf(&b, "## Ingest: upload through the API vs raw COPY\n\n")
+	fmt.Fprintf(&b, "Measured %s by `make bench` (`go run ./bench/ingest`) on %s. Load average (1/5/15 min): %s.\n\n",
+		time.Now().UTC().Format("2006-01-02"), benchkit.Machine(), load)
+	b.WriteString("A generated CSV of valid rows (one partner; metrics x 120 months x 3,960 breakdowns, taken in that order: 1M rows are 3 metrics) is\n" +
+		"uploaded with `uploadSubmission` (GraphQL multipart, the client `hjx upload` uses) to a real `hjx serve` on\n" +
 		"loopback against a fresh database, and timed from the first byte sent to the response. The same file is then\n" +
 		"loaded with PostgreSQL's own `COPY` (`psql \\copy ... WITH (FORMAT csv)`) into `bench_copy`, a table created\n" +
 		"`LIKE observations INCLUDING ALL` plus the same foreign keys, so both loads maintain the same indexes, CHECKs,\n" +
-		"exclusion constraint and foreign keys. Memory is the server's VmHWM (peak resident set, /proc/PID/status);\n" +
-		"growth is VmHWM after the upload minus VmHWM before it.\n\n")
-	b.WriteString("| run | API upload (s) | raw COPY (s) | ratio | server VmHWM (MiB) | growth (MiB) |\n|---|---|---|---|---|---|\n")
-	for i, r := range rs {
-		fmt.Fprintf(&b, "| %d | %.2f | %.2f | %.2f | %d | %d |\n", i+1, r.API.Seconds(), r.Copy.Seconds(),
-			r.API.Seconds()/r.Copy.Seconds(), r.PeakKB>>10, (r.PeakKB-r.BaseKB)>>10)
-	}
-	fmt.Fprintf(&b, "| **median** | **%.2f** | **%.2f** | **%.2f** | **%.0f** | **%.0f** |\n\n", api, cp, ratio, peak, growth)
-	verdict := func(ok bool) string {
-		if ok {
-			return "met"
+		"one-current-figure constraint and foreign keys (the API also keeps `observation_shape_counts`, by trigger).\n" +
+		"Memory is the server's VmHWM (peak resident set, /proc/PID/status); growth is VmHWM after the upload minus\n" +
+		"VmHWM before it. The last two columns time the one-current-figure check before and after migration 00060:\n" +
+		"the copied rows inserted into a table with only the old exclusion constraint, then into one with only the\n" +
+		"deferrable unique constraint that replaced it.\n\n")
+	b.WriteString("| rows | MiB | run | API upload (s) | raw COPY (s) | ratio | server VmHWM (MiB) | growth (MiB) | one-current check: exclusion (s) | unique (s) |\n|---|---|---|---|---|---|---|---|---|---|\n")
+	var lastRatio, lastGrowth float64
+	for _, sr := range all {
+		var api, cp, ratio, peak, growth, excl, uniq []float64
+		for i, r := range sr.Runs {
+			fmt.Fprintf(&b, "| %d | %.1f | %d | %.2f | %.2f | %.2f | %d | %d | %.2f | %.2f |\n", sr.Rows, float64(sr.Bytes)/(1<<20), i+1, r.API.Seconds(),
+				r.Copy.Seconds(), r.API.Seconds()/r.Copy.Seconds(), r.PeakKB>>10, (r.PeakKB-r.BaseKB)>>10, r.Exclusion.Seconds(), r.Unique.Seconds())
+			excl, uniq = append(excl, r.Exclusion.Seconds()), append(uniq, r.Unique.Seconds())
+			api, cp = append(api, r.API.Seconds()), append(cp, r.Copy.Seconds())
+			ratio = append(ratio, r.API.Seconds()/r.Copy.Seconds())
+			peak, growth = append(peak, float64(r.PeakKB)/1024), append(growth, float64(r.PeakKB-r.BaseKB)/1024)
 		}
-		return "MISSED"
+		fmt.Fprintf(&b, "| **%d** | | **median** | **%.2f** | **%.2f** | **%.2f** | **%.0f** | **%.0f** | **%.2f** | **%.2f** |\n", sr.Rows,
+			benchkit.Median(api), benchkit.Median(cp), benchkit.Median(ratio), benchkit.Median(peak), benchkit.Median(growth),
+			benchkit.Median(excl), benchkit.Median(uniq))
+		lastRatio, lastGrowth = benchkit.Median(ratio), benchkit.Median(growth)
 	}
-	fmt.Fprintf(&b, "Targets: API upload <= 1.5x raw COPY: %s (%.2fx). Server memory growth under 100 MB for the file: %s (%.0f MiB).\n",
-		verdict(ratio <= 1.5), ratio, verdict(growth < 100), growth)
-	b.WriteString(sectionEnd + "\n")
-
-	old, err := os.ReadFile(path)
-	if err != nil && !os.IsNotExist(err) {
-		return err
+	if len(all) > 0 {
+		fmt.Fprintf(&b, "\nTargets (at %d rows): API upload <= 1.5x raw COPY: **%s** (%.2fx). Server memory growth under 100 MB for the file: **%s** (%.0f MiB).\n",
+			all[len(all)-1].Rows, benchkit.Verdict(lastRatio <= 1.5), lastRatio, benchkit.Verdict(lastGrowth < 100), lastGrowth)
 	}
-	doc := string(old)
-	if doc == "" {
-		doc = "# Benchmarks\n\nFigures measured on one machine by `make bench`; rerun it to measure yours.\n\n"
-	}
-	if i, j := strings.Index(doc, sectionBegin), strings.Index(doc, sectionEnd); i >= 0 && j > i {
-		doc = doc[:i] + b.String() + strings.TrimPrefix(doc[j+len(sectionEnd):], "\n")
-	} else {
-		doc = strings.TrimRight(doc, "\n") + "\n\n" + b.String()
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(path, []byte(doc), 0o644)
-}
-
-func pgVersion() string {
-	out, err := exec.Command("psql", "--version").Output()
-	if err != nil {
-		return "PostgreSQL"
-	}
-	return strings.TrimSpace(string(out))
+	return benchkit.ReplaceSection(path, "ingest", b.String())
 }

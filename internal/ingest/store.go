@@ -354,7 +354,7 @@ func parseHeader(header []string, issues *issueList) ([]column, bool) {
 const dimensionKey = `metric, welfare_domain, ihelp_category, health_setting, age_band, sex, deprivation_scheme, deprivation_value`
 
 // sameBreakdown compares the breakdowns of observations a and b, NULL equal to NULL,
-// in the form the hash join and the exclusion constraint's index can use.
+// in the form a hash join can use.
 func sameBreakdown(a, b string) string {
 	var parts []string
 	parts = append(parts, fmt.Sprintf("%s.metric = %s.metric", a, b))
@@ -410,13 +410,8 @@ func crossRowChecks(ctx context.Context, tx *sqlx.Tx, sub *Submission, issues *i
 		}
 	}
 
-	var stored bool
-	if err := sqlx.GetContext(ctx, tx, &stored, `SELECT EXISTS (SELECT 1 FROM observations
-		WHERE partner_id = $1 AND current AND submission_id <> $2)`, sub.PartnerID, sub.ID); err != nil {
-		return hjx.Internal(err, "check stored figures")
-	}
-	if !stored {
-		return nil
+	if stored, err := hasOtherCurrent(ctx, tx, sub); err != nil || !stored {
+		return err
 	}
 	var overlaps []rowIssue
 	err = sqlx.SelectContext(ctx, tx, &overlaps, `
@@ -440,11 +435,29 @@ func crossRowChecks(ctx context.Context, tx *sqlx.Tx, sub *Submission, issues *i
 	return nil
 }
 
+// hasOtherCurrent tells whether the partner has current figures from another
+// submission, so a partner's first upload skips the checks against stored figures
+// and the supersession join, each a pass over the new rows. Current figures belong
+// to ACCEPTED submissions only (a submission is SUPERSEDED once none of its figures
+// is current, RETRACTED makes them all non-current, REJECTED stores none), so the
+// partner's submissions answer it from their index, without reading the new rows.
+func hasOtherCurrent(ctx context.Context, tx *sqlx.Tx, sub *Submission) (bool, error) {
+	var stored bool
+	if err := sqlx.GetContext(ctx, tx, &stored, `SELECT EXISTS (SELECT 1 FROM submissions
+		WHERE partner_id = $1 AND id <> $2 AND status = 'ACCEPTED')`, sub.PartnerID, sub.ID); err != nil {
+		return false, hjx.Internal(err, "check stored figures")
+	}
+	return stored, nil
+}
+
 // supersede marks the partner's current figures that the new submission replaces
 // (same metric, period and breakdown) as no longer current, links the submissions,
 // and marks an earlier submission SUPERSEDED once none of its figures is current.
 // It returns the ids of the submissions superseded in part or whole.
 func supersede(ctx context.Context, tx *sqlx.Tx, sub *Submission) ([]string, error) {
+	if stored, err := hasOtherCurrent(ctx, tx, sub); err != nil || !stored {
+		return []string{}, err
+	}
 	var ids []string
 	err := sqlx.SelectContext(ctx, tx, &ids, `
 		WITH replaced AS (

@@ -45,6 +45,54 @@ type aggregateInput struct {
 	Allowed      []string // partners whose decision is ALLOW
 	Identifiable []string // allowed partners that may be shown on their own
 	Currency     string   // reporting currency (AMOUNT only)
+	// Naive turns the shape index and the shape counts off: every current row of the
+	// metric is classified in one pass, as before migration 00050. The rollup test
+	// compares both paths; the service never sets it.
+	Naive bool
+}
+
+// shapeExpr is observation_shape() of a row (migration 00050), written as the
+// expression of the index observations_current_shape so the planner uses it.
+const shapeExpr = `observation_shape(o.welfare_domain, o.ihelp_category, o.health_setting, o.age_band, o.sex, o.deprivation_scheme)`
+
+// The bits of a row's shape: one per dimension column that is not NULL.
+const (
+	shapeWelfareDomain = 1 << iota
+	shapeIhelpCategory
+	shapeHealthSetting
+	shapeAgeBand
+	shapeSex
+	shapeDeprivation
+)
+
+// shapes returns the one shape of the rows at the query's breakdown and the shape
+// of the rows coarser than it (-1: none), when the breakdown is a function of the
+// shape alone. It is not (ok false) when the rows at the breakdown depend on other
+// rows (I-HELP grouping: a coarse row counts only without fine siblings; a health
+// setting grouping or filter: a row without a setting counts for a single-setting
+// partner only without explicit siblings), or when a filter on a dimension's values
+// applies to the rows left out (welfare domains): those queries take the naive path.
+func shapes(q Query) (at, coarser int, ok bool) {
+	if q.grouped(DimIhelpCategory) || q.grouped(DimHealthSetting) || len(q.HealthSettings) > 0 || len(q.WelfareDomains) > 0 {
+		return 0, 0, false
+	}
+	coarser = -1
+	if q.grouped(DimWelfareDomain) {
+		at |= shapeWelfareDomain
+		coarser = shapeIhelpCategory
+	}
+	for _, c := range []struct {
+		d   Dimension
+		bit int
+	}{{DimAgeBand, shapeAgeBand}, {DimSex, shapeSex}, {DimDeprivationQuintile, shapeDeprivation}} {
+		if q.grouped(c.d) {
+			at |= c.bit
+		}
+	}
+	if coarser >= 0 {
+		coarser |= at &^ shapeWelfareDomain
+	}
+	return at, coarser, true
 }
 
 // keyExpr returns the SQL of a dimension's cell key (text). The base CTE names are
@@ -169,10 +217,31 @@ func factorExpr(kind, currency string) string {
 // only the fixed expressions of known dimensions are spliced in.
 //
 // $1 metric, $2 allowed partners, $3 identifiable partners, $4 countries, $5 from,
-// $6 to, $7 health settings, $8 welfare domains, $9 metric kind.
+// $6 to, $7 health settings, $8 welfare domains, $9 metric kind; on the shape path
+// (shapes ok and not Naive) $10 the shape at the breakdown and $11 the coarser one.
 func buildSQL(in aggregateInput) string {
 	q := in.Query
 	at, coarser := breakdown(q)
+	_, _, byShape := shapes(q)
+	byShape = byShape && !in.Naive
+	shapeFilter, shapeCounts := ``, ``
+	if byShape {
+		// Only rows of the breakdown's shape are read (the CASE below still checks
+		// them); every other current row is counted from observation_shape_counts,
+		// with the same partner, country and period conditions as b's WHERE.
+		shapeFilter = `AND ` + shapeExpr + ` = $10::smallint`
+		shapeCounts = `
+UNION ALL
+SELECT 'excluded', CASE WHEN c.shape = $11::smallint THEN '` + CoarserThanGrouping + `' ELSE '` + NotAtThisBreakdown + `' END` +
+			strings.Repeat(", NULL::text", len(q.GroupBy)) + `, c.partner_id, sum(c.rows)::bigint, 0, 0, 0, 0
+FROM observation_shape_counts c
+JOIN partners p ON p.id = c.partner_id
+WHERE c.metric = $1 AND c.shape <> $10::smallint AND c.partner_id = ANY($2)
+	AND (cardinality($4::text[]) = 0 OR p.country = ANY($4))
+	AND ($5::date IS NULL OR c.period_end >= $5) AND ($6::date IS NULL OR c.period_start <= $6)
+GROUP BY 2, c.partner_id
+HAVING sum(c.rows) > 0`
+	}
 	var keys, group, nulls strings.Builder
 	for i, d := range q.GroupBy {
 		fmt.Fprintf(&keys, ", %s AS k%d", keyExpr(d), i)
@@ -211,6 +280,7 @@ func buildSQL(in aggregateInput) string {
 		AND ($5::date IS NULL OR o.period_end >= $5) AND ($6::date IS NULL OR o.period_start <= $6)
 		AND (cardinality($7::text[]) = 0 OR ` + effectiveSetting + ` IS NULL OR ` + effectiveSetting + ` = ANY($7))
 		AND (cardinality($8::text[]) = 0 OR o.welfare_domain IS NULL OR o.welfare_domain = ANY($8))
+		` + shapeFilter + `
 )
 SELECT 'cell' AS kind, NULL::text AS reason` + keys.String() + `, b.partner_id, count(*) AS rows,
 	COALESCE(sum(CASE WHEN $9 = 'MEAN' THEN b.n * b.value ELSE b.amount END), 0)::float8 AS value,
@@ -222,7 +292,7 @@ GROUP BY ` + group.String() + `b.partner_id
 UNION ALL
 SELECT 'excluded', b.excluded` + nulls.String() + `, b.partner_id, count(*), 0, 0, 0, 0
 FROM b WHERE b.excluded IS NOT NULL
-GROUP BY b.excluded, b.partner_id`
+GROUP BY b.excluded, b.partner_id` + shapeCounts
 }
 
 // rateYear is harmonise.RateYear in SQL: periods span at most two calendar years,
@@ -235,11 +305,29 @@ const rateYear = `(CASE WHEN extract(year FROM o.period_end) > extract(year FROM
 // partner works in a single setting.
 const effectiveSetting = `COALESCE(o.health_setting, CASE WHEN cardinality(p.health_settings) = 1 THEN p.health_settings[1] END)`
 
+// buildArgs returns buildSQL's bind parameters.
+func buildArgs(in aggregateInput) []any {
+	args := []any{in.Query.Metric, pq.Array(nonNil(in.Allowed)),
+		pq.Array(nonNil(in.Identifiable)), pq.Array(nonNil(in.Query.Countries)), in.Query.From, in.Query.To, pq.Array(nonNil(in.Query.HealthSettings)),
+		pq.Array(nonNil(in.Query.WelfareDomains)), in.Kind}
+	if at, coarser, ok := shapes(in.Query); ok && !in.Naive {
+		args = append(args, at, coarser)
+	}
+	return args
+}
+
+// Statement returns the aggregation statement of a query and its arguments, on the
+// shape path or (naive) classifying every current row of the metric as hjx did
+// before migration 00050, so `make bench` can time hjx's own SQL before and after
+// the rollups directly in PostgreSQL. kind is the metric's kind.
+func Statement(q Query, kind, currency string, allowed, identifiable []string, naive bool) (string, []any) {
+	in := aggregateInput{Query: q, Kind: kind, Currency: currency, Allowed: allowed, Identifiable: identifiable, Naive: naive}
+	return buildSQL(in), buildArgs(in)
+}
+
 // aggregate runs the statement and folds its rows into cells.
 func aggregate(ctx context.Context, db sqlx.QueryerContext, in aggregateInput) (*Aggregation, error) {
-	rows, err := db.QueryxContext(ctx, buildSQL(in), in.Query.Metric, pq.Array(nonNil(in.Allowed)),
-		pq.Array(nonNil(in.Identifiable)), pq.Array(nonNil(in.Query.Countries)), in.Query.From, in.Query.To, pq.Array(nonNil(in.Query.HealthSettings)),
-		pq.Array(nonNil(in.Query.WelfareDomains)), in.Kind)
+	rows, err := db.QueryxContext(ctx, buildSQL(in), buildArgs(in)...)
 	if err != nil {
 		return nil, hjx.Internal(err, "aggregate outcomes")
 	}
