@@ -71,7 +71,7 @@ check-generated:
 	@git diff --exit-code --stat -- graph || { echo "generated code is stale: run 'go generate ./...' and commit" >&2; exit 1; }
 	@test -z "$$(git status --porcelain --untracked-files=all -- graph)" || { git status --porcelain -- graph; echo "go generate created files that are not committed" >&2; exit 1; }
 
-## bench: every benchmark in one go (takes 30-40 minutes on 2 cores); rewrites docs/BENCHMARKS.md,
+## bench: every benchmark in one go (15-30 minutes on 2 cores, depending on load; the first run generates the databases); rewrites docs/BENCHMARKS.md,
 ## docs/bench/*.json and docs/scaling.png. Ingest: uploads through a real `hjx serve` vs raw COPY;
 ## outcomes: generated databases of 1M and 10M observations (kept as hjx_bench_<n> for the next run),
 ## hjx vs direct SQL vs PostGraphile, throughput with hey and pgbench. Larger sizes:
