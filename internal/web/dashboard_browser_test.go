@@ -228,14 +228,7 @@ func TestDashboardDrawsFixture(t *testing.T) {
 		if !reflect.DeepEqual(table, want) {
 			t.Fatalf("table shows %q,\nwant %q", table, want)
 		}
-		got := download(t, b, chromedp.Click(chromedp.ID("csv")))
-		rows, err := csv.NewReader(bytes.NewReader(got)).ReadAll()
-		if err != nil {
-			t.Fatalf("the download is not CSV: %v\n%s", err, got)
-		}
-		if !reflect.DeepEqual(rows, table) {
-			t.Fatalf("CSV %q,\ndiffers from the table %q", rows, table)
-		}
+		csvMatchesTable(t, b, table)
 	})
 
 	t.Run("BarsByCategory", func(t *testing.T) {
@@ -303,4 +296,17 @@ func download(t *testing.T, b *browser, trigger chromedp.Action[chromedp.Void]) 
 	}
 	t.Fatal("no download")
 	return nil
+}
+
+// csvMatchesTable clicks "download CSV" and checks the file equals the table shown.
+func csvMatchesTable(t *testing.T, b *browser, table [][]string) {
+	t.Helper()
+	got := download(t, b, chromedp.Click(chromedp.ID("csv")))
+	rows, err := csv.NewReader(bytes.NewReader(got)).ReadAll()
+	if err != nil {
+		t.Fatalf("the download is not CSV: %v\n%s", err, got)
+	}
+	if !reflect.DeepEqual(rows, table) {
+		t.Fatalf("CSV %q,\ndiffers from the table %q", rows, table)
+	}
 }

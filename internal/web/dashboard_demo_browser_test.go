@@ -1,13 +1,10 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"fmt"
 	"math"
 	"net/http/httptest"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -335,14 +332,7 @@ func TestDashboardDemoEndToEnd(t *testing.T) {
 		if len(table) != len(want.Rows)+1 {
 			t.Errorf("the table has %d rows, the API answered %d", len(table)-1, len(want.Rows))
 		}
-		got := download(t, b, chromedp.Click(chromedp.ID("csv")))
-		rows, err := csv.NewReader(bytes.NewReader(got)).ReadAll()
-		if err != nil {
-			t.Fatalf("the download is not CSV: %v\n%s", err, got)
-		}
-		if !reflect.DeepEqual(rows, table) {
-			t.Fatalf("CSV %q,\ndiffers from the table %q", rows, table)
-		}
+		csvMatchesTable(t, b, table)
 
 		t.Run("CoverageAndDisclosure", func(t *testing.T) {
 			page := eval[map[string]string](t, b, `Object.fromEntries(["included", "excluded", "observations", "k", "rounding", "suppressed", "by-reason"]
