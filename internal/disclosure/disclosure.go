@@ -164,6 +164,13 @@ type Contribution struct {
 	Value float64
 	// N is the partner's n in this cell (informational).
 	N int
+	// ValueKey and NKey are the sums of the record keys (Secret.RecordKeys) of the
+	// partner's rows in this cell, for the value and n roles; reduced modulo
+	// KeyRange when the cell's key is formed.
+	ValueKey, NKey int64
+	// ValueUnit and NUnit are the partner's unit keys for the cell's metric
+	// (Secret.UnitKey), which decide its multipliers.
+	ValueUnit, NUnit uint64
 }
 
 // Cell is one pooled output cell before protection.

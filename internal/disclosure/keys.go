@@ -1,0 +1,66 @@
+package disclosure
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+)
+
+// KeyRange is the range of record keys and cell keys (0..KeyRange-1), as in the
+// ONS and ABS cell-key methods: a cell's key is the sum of its rows' record keys
+// modulo KeyRange, and the ptable has one column per key.
+const KeyRange = 256
+
+// Roles of a figure: a cell's value (count, numerator, money, a mean's sum) and its
+// n (denominator, persons) are perturbed by keys of their own, so that knowing how
+// one moved tells nothing of the other.
+const (
+	RoleValue = "value"
+	RoleN     = "n"
+)
+
+// Secret is the server's disclosure secret (32 random bytes kept in the database).
+// Every key is a keyed hash under it: without the secret nobody can tell which noise
+// a cell received, and with the same secret every replica and every restart draws
+// the same noise for the same cell.
+type Secret []byte
+
+// RecordIdentity is what makes a row the same cell across uploads: its partner,
+// metric, period and breakdown. Blank dimensions are empty strings, dates are
+// YYYY-MM-DD. The value is deliberately not part of it: a re-upload, correction or
+// retraction of the same cell keeps its record keys, so no fresh noise can be drawn
+// and averaged away.
+type RecordIdentity struct {
+	PartnerID, Metric, PeriodStart, PeriodEnd                 string
+	WelfareDomain, IhelpCategory, HealthSetting, AgeBand, Sex string
+	DeprivationScheme, DeprivationValue                       string
+}
+
+// RecordKeys returns the row's record keys for the value and n roles, each in
+// 0..KeyRange-1.
+func (s Secret) RecordKeys(id RecordIdentity) (value, n int16) {
+	fields := []string{"record", id.PartnerID, id.Metric, id.PeriodStart, id.PeriodEnd, id.WelfareDomain,
+		id.IhelpCategory, id.HealthSetting, id.AgeBand, id.Sex, id.DeprivationScheme, id.DeprivationValue}
+	sum := s.mac(fields...)
+	return int16(sum[0]), int16(sum[1])
+}
+
+// UnitKey is a partner's stable key for one metric and role: it decides the
+// partner's multiplier, the same in every cell, period and breakdown of the metric.
+func (s Secret) UnitKey(partnerID, metric, role string) uint64 {
+	sum := s.mac("unit", partnerID, metric, role)
+	return binary.BigEndian.Uint64(sum[:8])
+}
+
+// mac is HMAC-SHA256 over the length-prefixed fields, so that no two different
+// field lists share an encoding.
+func (s Secret) mac(fields ...string) []byte {
+	h := hmac.New(sha256.New, s)
+	var n [4]byte
+	for _, f := range fields {
+		binary.BigEndian.PutUint32(n[:], uint32(len(f)))
+		h.Write(n[:])
+		h.Write([]byte(f))
+	}
+	return h.Sum(nil)
+}
