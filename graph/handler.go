@@ -74,10 +74,10 @@ func NewHandler(r *Resolver, cfg HandlerConfig) http.Handler {
 func newServer(r *Resolver, cfg HandlerConfig, schema graphql.ExecutableSchema, suggestions bool) *handler.Server {
 	srv := handler.New(schema)
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	// POST decodes one JSON object: a batched array of operations is refused
+	// GET and JSON POST as GraphQL over HTTP says (transport.go). POST decodes
+	// one JSON object: a batched array of operations is refused
 	// (TestBatchedOperationsRefused), so one request is one operation.
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(overHTTP{})
 	srv.AddTransport(transport.MultipartForm{MaxUploadSize: cfg.MaxUploadBytes, MaxMemory: cfg.UploadMemory})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](cfg.QueryCacheSize))
 	srv.SetParserTokenLimit(cfg.ParserTokenLimit)
