@@ -16,6 +16,7 @@ import (
 	"github.com/hjx-exchange/hjx/internal/auth"
 	"github.com/hjx-exchange/hjx/internal/directory"
 	"github.com/hjx-exchange/hjx/internal/disclosure"
+	"github.com/hjx-exchange/hjx/internal/documents"
 	"github.com/hjx-exchange/hjx/internal/governance"
 	"github.com/hjx-exchange/hjx/internal/ingest"
 	"github.com/hjx-exchange/hjx/internal/metrics"
@@ -54,8 +55,10 @@ type App struct {
 	// Outcomes answers pooled, protected outcome queries.
 	Outcomes *outcomes.Service
 	// Rates keeps the exchange rates.
-	Rates  *rates.Service
-	Ingest *ingest.Service
+	Rates *rates.Service
+	// Documents keeps projects' trusted documents (persisted operations).
+	Documents *documents.Service
+	Ingest    *ingest.Service
 	// Metrics is this process's Prometheus registry (served on HJX_METRICS_ADDR).
 	Metrics *metrics.Metrics
 }
@@ -73,6 +76,7 @@ func New(db *sqlx.DB, log *slog.Logger, cfg Config) *App {
 	a.Outcomes = &outcomes.Service{DB: db, Governance: a.Governance, Audit: a.Audit, Now: cfg.Now,
 		Disclosure: disclosure.Config{Floor: cfg.MinCellFloor}, Cache: outcomes.NewCache(cfg.OutcomeCacheSize)}
 	a.Rates = &rates.Service{DB: db, Audit: a.Audit, Now: cfg.Now}
+	a.Documents = &documents.Service{DB: db, Audit: a.Audit, Now: cfg.Now}
 	a.Ingest = &ingest.Service{DB: db, Audit: a.Audit, Now: cfg.Now, Config: cfg.Ingest}
 	a.Metrics = metrics.New(db.DB)
 	return a
@@ -81,7 +85,7 @@ func New(db *sqlx.DB, log *slog.Logger, cfg Config) *App {
 // Resolver returns the GraphQL resolver over the services.
 func (a *App) Resolver() *graph.Resolver {
 	return &graph.Resolver{Log: a.Log, Auth: a.Auth, Directory: a.Directory,
-		Governance: a.Governance, OutcomeQueries: a.Outcomes, Rates: a.Rates, Ingest: a.Ingest,
+		Governance: a.Governance, OutcomeQueries: a.Outcomes, Rates: a.Rates, Ingest: a.Ingest, Documents: a.Documents,
 		MaxPageSize: a.Config.GraphQL.MaxPageSize, Metrics: a.Metrics}
 }
 
