@@ -137,7 +137,9 @@ func TestTrustedDocuments(t *testing.T) {
 			t.Fatalf("listed %+v", list)
 		}
 		var log struct {
-			AuditLog struct{ Edges []struct{ Node struct{ Action string } } }
+			AuditLog struct {
+				Edges []struct{ Node struct{ Action string } }
+			}
 		}
 		env.Do(stew, `{ auditLog(first: 10) { edges { node { action } } } }`, nil).Decode(t, &log)
 		var actions []string
