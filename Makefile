@@ -14,7 +14,7 @@ WEB_DIR := internal/web/frontend
 WEB_DIST := internal/web/static/dist
 WEB_STAMP := $(WEB_DIST)/.built
 WEB_DEPS := $(WEB_DIR)/node_modules/.package-lock.json
-WEB_SRC := $(WEB_DIR)/build.mjs $(wildcard $(WEB_DIR)/src/*)
+WEB_SRC := $(WEB_DIR)/build.mjs $(wildcard $(WEB_DIR)/src/*) internal/web/documents/dashboard.json
 
 build: web
 	$(GO) build -o $(HJX) ./cmd/hjx

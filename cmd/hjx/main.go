@@ -37,6 +37,8 @@ Usage:
                                  send a CSV file of figures (HJX_URL, HJX_TOKEN)
   hjx rates load FILE.csv --source SOURCE [--correct]
                                  load later years' exchange rates (a changed year needs --correct)
+  hjx documents register --project ID [--restrict] [FILE.graphql...]
+                                 register trusted documents (default: the dashboard's) (HJX_URL, HJX_TOKEN)
   hjx soak --tokens FILE [--url URL] [--metrics-url URL] [--duration 5m]
                                  mixed load against a running server; reports errors and latencies
   hjx version                    print the version
@@ -71,6 +73,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdRates(ctx, cfg, rest, stdout, stderr)
 	case "soak":
 		return cmdSoak(ctx, rest, stdout, stderr)
+	case "documents":
+		return cmdDocuments(ctx, rest, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return nil
