@@ -48,7 +48,9 @@ func TestDocumentsCommand(t *testing.T) {
 				t.Errorf("output lacks %s %s:\n%s", d.SHA256, d.Name, out)
 			}
 		}
-		var p struct{ Project struct{ DashboardsTrustedDocumentsOnly bool } }
+		var p struct {
+			Project struct{ DashboardsTrustedDocumentsOnly bool }
+		}
 		env.Do(lead, `query($p: ID!) { project(id: $p) { dashboardsTrustedDocumentsOnly } }`, map[string]any{"p": pid}).Decode(t, &p)
 		if !p.Project.DashboardsTrustedDocumentsOnly {
 			t.Error("--restrict did not restrict the project")
