@@ -85,6 +85,7 @@ func newServer(r *Resolver, cfg HandlerConfig, schema graphql.ExecutableSchema, 
 	srv.SetParserTokenLimit(cfg.ParserTokenLimit)
 	srv.SetDisableSuggestion(!suggestions)
 	srv.Use(newPersistedDocuments(r.Documents, cfg.APQCacheSize))
+	srv.Use(tracing{r.Tracer})
 	srv.Use(shapeLimits{maxDepth: cfg.MaxDepth, maxAliases: cfg.MaxAliases})
 	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
 	srv.Use(introspectionFor(cfg.IntrospectionAnonymous))

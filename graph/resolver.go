@@ -5,6 +5,8 @@ package graph
 import (
 	"log/slog"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/hjx-exchange/hjx/internal/auth"
 	"github.com/hjx-exchange/hjx/internal/directory"
 	"github.com/hjx-exchange/hjx/internal/documents"
@@ -37,4 +39,6 @@ type Resolver struct {
 	MaxPageSize int
 	// Metrics receives operation, upload and disclosure counts; nil records nothing.
 	Metrics *metrics.Metrics
+	// Tracer traces requests and root fields (tracing.go); nil records nothing.
+	Tracer trace.Tracer
 }

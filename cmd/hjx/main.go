@@ -58,7 +58,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	cmd, rest := args[1], args[2:]
 	switch cmd {
 	case "serve":
-		return cmdServe(ctx, cfg, stderr)
+		return cmdServe(ctx, cfg, getenv, stderr)
 	case "migrate":
 		return cmdMigrate(ctx, cfg, stderr)
 	case "seed":
