@@ -46,16 +46,20 @@ func newDemoDashboard(t *testing.T) *demoDashboard {
 	if d.token == "" {
 		t.Fatalf("the demo seed issued no DASHBOARD token: %+v", res.Tokens)
 	}
-	// The page must work with its project restricted to trusted documents (the
-	// demo seed registers the page's own): restrict it, and check that an
-	// ad-hoc query from the token is now refused.
-	steward := res.Tokens[slices.IndexFunc(res.Tokens, func(tok demo.Token) bool { return tok.Role == string(hjx.RoleSteward) })].Secret
-	env.Do(steward, `mutation($p: ID!) { restrictDashboardsToTrustedDocuments(projectId: $p, restrict: true) { id } }`,
+	return d
+}
+
+// restrict limits the demo project's dashboards to their trusted documents
+// (the demo seed registers the page's own) and checks that an ad-hoc query
+// from the token is now refused.
+func (d *demoDashboard) restrict(t *testing.T) {
+	t.Helper()
+	steward := d.tokens[slices.IndexFunc(d.tokens, func(tok demo.Token) bool { return tok.Role == string(hjx.RoleSteward) })].Secret
+	d.env.Do(steward, `mutation($p: ID!) { restrictDashboardsToTrustedDocuments(projectId: $p, restrict: true) { id } }`,
 		map[string]any{"p": d.projectID}).Decode(t, &struct{}{})
-	if r := env.Do(d.token, `{ me { name } }`, nil); r.Code() != string(hjx.CodeForbidden) {
+	if r := d.env.Do(d.token, `{ me { name } }`, nil); r.Code() != string(hjx.CodeForbidden) {
 		t.Fatalf("an ad-hoc query from the restricted dashboard token: code %q, want FORBIDDEN", r.Code())
 	}
-	return d
 }
 
 // demoRow is one outcome row as the API answers it; the dimension the view
@@ -203,7 +207,8 @@ func pageTable(t *testing.T, b *browser) [][]string {
 }
 
 // TestDashboardDemoEndToEnd is the dashboard's acceptance test: the real hjx
-// with the demo world, driven in Chromium as a person would. A person types the
+// with the demo world, its project restricted to the page's trusted documents,
+// driven in Chromium as a person would. A person types the
 // demo's DASHBOARD token; the page finds the project from `me { project }`;
 // choosing a metric, a currency and a grouping draws the UK and the US side by
 // side over time and by welfare domain, I-HELP category or age band, exactly as
@@ -214,6 +219,7 @@ func pageTable(t *testing.T, b *browser) [][]string {
 func TestDashboardDemoEndToEnd(t *testing.T) {
 	b := newBrowser(t)
 	d := newDemoDashboard(t)
+	d.restrict(t) // the page runs its own trusted documents only
 	srv := httptest.NewServer(d.env.Handler)
 	t.Cleanup(srv.Close)
 
