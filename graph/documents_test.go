@@ -186,3 +186,21 @@ func TestAutomaticPersistedQueries(t *testing.T) {
 		t.Fatalf("APQ off: code %q, want PERSISTED_QUERY_NOT_SUPPORTED", r.Code())
 	}
 }
+
+// Whoever may see a project sees whether its dashboards are restricted: a
+// partner admin listing projects gets the flag, not an error.
+func TestTrustedDocumentsFlagVisibleWithProject(t *testing.T) {
+	env := testkit.New(t)
+	env.Partner("leeds", "GB", "GB-ENG")
+	lead, _ := env.Token(hjx.RoleResearcher, "", "")
+	admin, _ := env.Token(hjx.RolePartnerAdmin, "leeds", "")
+	env.Do(lead, `mutation($in: ProjectInput!) { proposeProject(input: $in) { id } }`,
+		map[string]any{"in": projectInput("Flag")}).Decode(t, &struct{}{})
+	var out struct {
+		Projects struct{ Edges []struct{ Node struct{ DashboardsTrustedDocumentsOnly bool } } }
+	}
+	env.Do(admin, `{ projects { edges { node { dashboardsTrustedDocumentsOnly } } } }`, nil).Decode(t, &out)
+	if len(out.Projects.Edges) != 1 || out.Projects.Edges[0].Node.DashboardsTrustedDocumentsOnly {
+		t.Fatalf("projects = %+v", out.Projects)
+	}
+}

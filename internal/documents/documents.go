@@ -92,6 +92,12 @@ const mayReadSQL = `(` + mayManageSQL + `
 		WHERE m.project_id = $3::uuid AND m.principal_id = NULLIF($2, '')::uuid))
 	OR ($1 = 'DASHBOARD' AND $3::text = $4::text))`
 
+// maySeeProjectSQL: who may see whether the project's dashboards are restricted:
+// whoever may see the project (as governance scopes projects: the steward and
+// partner admins every project, researchers theirs, a dashboard its own). Same
+// parameters as mayReadSQL.
+const maySeeProjectSQL = `($1 IN ('STEWARD', 'PARTNER_ADMIN') OR ` + mayReadSQL + `)`
+
 func validID(id string) bool {
 	_, err := uuid.Parse(id)
 	return err == nil
@@ -200,14 +206,14 @@ func (s *Service) Restrict(ctx context.Context, p *hjx.Principal, projectID stri
 }
 
 // Restricted reports whether the project's dashboards run only registered
-// documents, to those who may read its documents.
+// documents, to those who may see the project.
 func (s *Service) Restricted(ctx context.Context, p *hjx.Principal, projectID string) (bool, error) {
 	if p == nil || !validID(projectID) {
 		return false, hjx.NotFound("project")
 	}
 	var only []bool
 	err := sqlx.SelectContext(ctx, s.DB, &only, `SELECT rp.dashboards_trusted_only FROM research_projects rp
-		WHERE rp.id = $3::uuid AND `+mayReadSQL, string(p.Role), p.ID, projectID, p.ProjectID)
+		WHERE rp.id = $3::uuid AND `+maySeeProjectSQL, string(p.Role), p.ID, projectID, p.ProjectID)
 	if err != nil {
 		return false, hjx.Internal(err, "read project restriction")
 	}
