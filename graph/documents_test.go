@@ -197,7 +197,11 @@ func TestTrustedDocumentsFlagVisibleWithProject(t *testing.T) {
 	env.Do(lead, `mutation($in: ProjectInput!) { proposeProject(input: $in) { id } }`,
 		map[string]any{"in": projectInput("Flag")}).Decode(t, &struct{}{})
 	var out struct {
-		Projects struct{ Edges []struct{ Node struct{ DashboardsTrustedDocumentsOnly bool } } }
+		Projects struct {
+			Edges []struct {
+				Node struct{ DashboardsTrustedDocumentsOnly bool }
+			}
+		}
 	}
 	env.Do(admin, `{ projects { edges { node { dashboardsTrustedDocumentsOnly } } } }`, nil).Decode(t, &out)
 	if len(out.Projects.Edges) != 1 || out.Projects.Edges[0].Node.DashboardsTrustedDocumentsOnly {
