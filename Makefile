@@ -5,7 +5,7 @@ HJX := bin/hjx
 export DATABASE_URL ?=
 DB_URL = $(if $(DATABASE_URL),$(DATABASE_URL),postgres://postgres@127.0.0.1:5432/hjx?sslmode=disable)
 
-.PHONY: run test build web chromium db-up vet generate check-generated bench bench-tools clean soak
+.PHONY: run test build web chromium db-up vet generate check-generated check-schema release-schema eco bench bench-tools clean soak
 
 # The browser pages' bundles (GraphiQL, Chart.js), embedded in the binary: built
 # from the pinned npm project with `npm ci` (the npm registry only, no install
@@ -14,7 +14,7 @@ WEB_DIR := internal/web/frontend
 WEB_DIST := internal/web/static/dist
 WEB_STAMP := $(WEB_DIST)/.built
 WEB_DEPS := $(WEB_DIR)/node_modules/.package-lock.json
-WEB_SRC := $(WEB_DIR)/build.mjs $(wildcard $(WEB_DIR)/src/*)
+WEB_SRC := $(WEB_DIR)/build.mjs $(wildcard $(WEB_DIR)/src/*) internal/web/documents/dashboard.json
 
 build: web
 	$(GO) build -o $(HJX) ./cmd/hjx
@@ -50,8 +50,30 @@ run: db-up build
 	DATABASE_URL='$(DB_URL)' $(HJX) seed --demo
 	DATABASE_URL='$(DB_URL)' $(HJX) serve
 
-## test: database up, vet, every test against real PostgreSQL (fuzz seeds included)
-test: db-up web chromium
+# Third-party GraphQL tools the tests run against hjx (the graphql-http audit,
+# Apollo Client with persisted queries, GraphQL Inspector), pinned by the
+# committed lockfile and installed like the web bundles' (no install scripts).
+ECO_DIR := test/ecosystem
+ECO_DEPS := $(ECO_DIR)/node_modules/.package-lock.json
+
+$(ECO_DEPS): $(ECO_DIR)/package.json $(ECO_DIR)/package-lock.json
+	@command -v npm >/dev/null || { echo "make test needs Node.js 18+ and npm (Debian: apt-get install nodejs npm)" >&2; exit 1; }
+	cd $(ECO_DIR) && npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+## eco: install the pinned npm tools of test/ecosystem
+eco: $(ECO_DEPS)
+
+## check-schema: fail on a breaking change from the last released schema (schema/released/); see docs/CHANGELOG.md
+check-schema: $(ECO_DEPS)
+	$(ECO_DIR)/check-schema
+
+## release-schema: record the current schema as the released one (at a release; then empty schema/released/allowed-breaking.txt)
+release-schema: $(ECO_DEPS)
+	$(ECO_DIR)/check-schema --release
+
+## test: database up, vet, schema check, every test against real PostgreSQL (fuzz seeds included)
+test: db-up web chromium check-schema
 	$(GO) vet ./...
 	DATABASE_URL='$(DB_URL)' $(GO) test -count=1 -timeout 20m ./...
 
@@ -108,5 +130,5 @@ bench: db-up build bench-tools
 	$(GO) run ./bench/plot
 
 clean:
-	rm -rf bin $(WEB_DIR)/node_modules $(PGL_DIR)/node_modules
+	rm -rf bin $(WEB_DIR)/node_modules $(PGL_DIR)/node_modules $(ECO_DIR)/node_modules
 	find $(WEB_DIST) -mindepth 1 ! -name README.txt -delete

@@ -29,6 +29,7 @@ type HandlerConfig struct {
 	MaxUploadBytes   int64 // one multipart request
 	UploadMemory     int64 // multipart bytes held in memory before spilling to disk
 	QueryCacheSize   int   // parsed documents kept (LRU)
+	APQCacheSize     int   // automatic persisted queries kept (LRU, persisted.go); 0 turns APQ off
 	// IntrospectionAnonymous lets every caller introspect the schema, those
 	// without a token included; stewards and researchers always may. Off in
 	// production mode: an anonymous caller learns the public fields from the docs.
@@ -46,6 +47,7 @@ func DefaultHandlerConfig() HandlerConfig {
 		MaxUploadBytes:         256 << 20,
 		UploadMemory:           8 << 20,
 		QueryCacheSize:         1000,
+		APQCacheSize:           DefaultAPQCacheSize,
 		IntrospectionAnonymous: true,
 	}
 }
@@ -74,14 +76,16 @@ func NewHandler(r *Resolver, cfg HandlerConfig) http.Handler {
 func newServer(r *Resolver, cfg HandlerConfig, schema graphql.ExecutableSchema, suggestions bool) *handler.Server {
 	srv := handler.New(schema)
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	// POST decodes one JSON object: a batched array of operations is refused
+	// GET and JSON POST as GraphQL over HTTP says (transport.go). POST decodes
+	// one JSON object: a batched array of operations is refused
 	// (TestBatchedOperationsRefused), so one request is one operation.
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(overHTTP{})
 	srv.AddTransport(transport.MultipartForm{MaxUploadSize: cfg.MaxUploadBytes, MaxMemory: cfg.UploadMemory})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](cfg.QueryCacheSize))
 	srv.SetParserTokenLimit(cfg.ParserTokenLimit)
 	srv.SetDisableSuggestion(!suggestions)
+	srv.Use(newPersistedDocuments(r.Documents, cfg.APQCacheSize))
+	srv.Use(tracing{r.Tracer})
 	srv.Use(shapeLimits{maxDepth: cfg.MaxDepth, maxAliases: cfg.MaxAliases})
 	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
 	srv.Use(introspectionFor(cfg.IntrospectionAnonymous))

@@ -184,6 +184,12 @@ var calls = map[string]call{
 			}
 			return map[string]any{"in": in}
 		}, mine: true},
+	"Query.trustedDocuments": {query: `query($id: ID!) { trustedDocuments(projectId: $id) { id } }`, vars: idVar("p1"), mine: true},
+	"Mutation.registerTrustedDocuments": {query: `mutation($id: ID!) { registerTrustedDocuments(projectId: $id, documents: ["{ me { id } }"]) { id } }`,
+		vars: idVar("p1"), mine: true},
+	// restrict: false, so that the dashboard's later calls in the matrix still run.
+	"Mutation.restrictDashboardsToTrustedDocuments": {query: `mutation($id: ID!) { restrictDashboardsToTrustedDocuments(projectId: $id, restrict: false) { id } }`,
+		vars: idVar("p1"), mine: true},
 	"Mutation.revokeToken": {query: `mutation($id: ID!) { revokeToken(id: $id) }`,
 		vars: func(f *fixture, caller string) map[string]any {
 			return map[string]any{"id": f.ids[caller+"Revokes"]}
@@ -226,6 +232,9 @@ var matrix = []struct {
 	{"Mutation.decideProjectAccess" /*     */, "U", "F", "A", "F", "F", "F"},
 	{"Mutation.issueToken" /*              */, "U", "A", "A", "F", "A", "F"},
 	{"Mutation.revokeToken" /*             */, "U", "A", "A", "F", "A", "F"},
+	{"Query.trustedDocuments" /*           */, "U", "A", "F", "F", "A", "A"},
+	{"Mutation.registerTrustedDocuments", "U", "A", "F", "F", "A", "F"},
+	{"Mutation.restrictDashboardsToTrustedDocuments", "U", "A", "F", "F", "A", "F"},
 }
 
 func (f *fixture) send(t *testing.T, caller string, c call) *testkit.Response {

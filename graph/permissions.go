@@ -47,6 +47,8 @@ func fieldRules() map[string]fieldRule {
 		"Query.dataUsage":       roles(steward, admin),
 		"Query.auditLog":        roles(steward),
 		"Query.exchangeRates":   public(),
+		// The service scopes further: members and dashboards of that project only.
+		"Query.trustedDocuments": roles(steward, researcher, dashboard),
 
 		"Mutation.registerPartner":     roles(steward),
 		"Mutation.loadExchangeRates":   roles(steward),
@@ -61,6 +63,9 @@ func fieldRules() map[string]fieldRule {
 		"Mutation.decideProjectAccess": roles(admin),
 		"Mutation.issueToken":          roles(steward, admin, researcher),
 		"Mutation.revokeToken":         roles(steward, admin, researcher),
+		// The steward or the project's lead (checked by the service).
+		"Mutation.registerTrustedDocuments":             roles(steward, researcher),
+		"Mutation.restrictDashboardsToTrustedDocuments": roles(steward, researcher),
 	}
 }
 

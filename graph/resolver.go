@@ -5,8 +5,11 @@ package graph
 import (
 	"log/slog"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/hjx-exchange/hjx/internal/auth"
 	"github.com/hjx-exchange/hjx/internal/directory"
+	"github.com/hjx-exchange/hjx/internal/documents"
 	"github.com/hjx-exchange/hjx/internal/governance"
 	"github.com/hjx-exchange/hjx/internal/ingest"
 	"github.com/hjx-exchange/hjx/internal/metrics"
@@ -30,8 +33,12 @@ type Resolver struct {
 	OutcomeQueries *outcomes.Service
 	// Rates loads and lists exchange rates.
 	Rates *rates.Service
+	// Documents: trusted documents (persisted operations) of projects.
+	Documents *documents.Service
 	// MaxPageSize is the largest `first` a connection accepts (HJX_MAX_PAGE_SIZE).
 	MaxPageSize int
 	// Metrics receives operation, upload and disclosure counts; nil records nothing.
 	Metrics *metrics.Metrics
+	// Tracer traces requests and root fields (tracing.go); nil records nothing.
+	Tracer trace.Tracer
 }

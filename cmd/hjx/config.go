@@ -155,6 +155,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	integer("HJX_MAX_QUERY_DEPTH", &c.GraphQL.MaxDepth, 1)
 	integer("HJX_MAX_ALIASES", &c.GraphQL.MaxAliases, 0)
 	integer("HJX_MAX_PAGE_SIZE", &c.GraphQL.MaxPageSize, 1)
+	integer("HJX_APQ_CACHE_SIZE", &c.GraphQL.APQCacheSize, 0)
 	duration("HJX_REQUEST_TIMEOUT", &c.Server.RequestTimeout)
 	duration("HJX_UPLOAD_TIMEOUT", &c.Server.UploadTimeout)
 	duration("HJX_STATEMENT_TIMEOUT", &c.Pool.StatementTimeout)

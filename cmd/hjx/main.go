@@ -37,6 +37,8 @@ Usage:
                                  send a CSV file of figures (HJX_URL, HJX_TOKEN)
   hjx rates load FILE.csv --source SOURCE [--correct]
                                  load later years' exchange rates (a changed year needs --correct)
+  hjx documents register --project ID [--restrict] [FILE.graphql...]
+                                 register trusted documents (default: the dashboard's) (HJX_URL, HJX_TOKEN)
   hjx soak --tokens FILE [--url URL] [--metrics-url URL] [--duration 5m]
                                  mixed load against a running server; reports errors and latencies
   hjx version                    print the version
@@ -56,7 +58,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	cmd, rest := args[1], args[2:]
 	switch cmd {
 	case "serve":
-		return cmdServe(ctx, cfg, stderr)
+		return cmdServe(ctx, cfg, getenv, stderr)
 	case "migrate":
 		return cmdMigrate(ctx, cfg, stderr)
 	case "seed":
@@ -71,6 +73,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdRates(ctx, cfg, rest, stdout, stderr)
 	case "soak":
 		return cmdSoak(ctx, rest, stdout, stderr)
+	case "documents":
+		return cmdDocuments(ctx, rest, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return nil

@@ -10,10 +10,12 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hjx-exchange/hjx/internal/app"
 	"github.com/hjx-exchange/hjx/internal/postgres"
 	"github.com/hjx-exchange/hjx/internal/server"
+	"github.com/hjx-exchange/hjx/internal/telemetry/export"
 )
 
 func newLogger(cfg config, w io.Writer) *slog.Logger {
@@ -25,8 +27,13 @@ func openDB(ctx context.Context, cfg config) (*sqlx.DB, error) {
 }
 
 func newApp(db *sqlx.DB, cfg config, log *slog.Logger) *app.App {
+	return newTracedApp(db, cfg, log, nil)
+}
+
+// newTracedApp is newApp with its spans sent to tp (hjx serve).
+func newTracedApp(db *sqlx.DB, cfg config, log *slog.Logger, tp trace.TracerProvider) *app.App {
 	return app.New(db, log, app.Config{Server: cfg.Server, GraphQL: cfg.GraphQL, MinCellFloor: cfg.MinCellFloor,
-		OutcomeCacheSize: cfg.OutcomeCacheSize, Ingest: cfg.Ingest})
+		OutcomeCacheSize: cfg.OutcomeCacheSize, Ingest: cfg.Ingest, TracerProvider: tp})
 }
 
 // openMigrated connects and brings the schema and reference data up to date: every
@@ -43,8 +50,20 @@ func openMigrated(ctx context.Context, cfg config, log *slog.Logger) (*sqlx.DB, 
 	return db, nil
 }
 
-func cmdServe(ctx context.Context, cfg config, stderr io.Writer) error {
+func cmdServe(ctx context.Context, cfg config, getenv func(string) string, stderr io.Writer) error {
 	log := newLogger(cfg, stderr)
+	tp, err := export.FromEnv(ctx, getenv, version)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// Spans still buffered are sent before exit, within a bound.
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := tp.Shutdown(sctx); err != nil {
+			log.Warn("flush traces", "error", err.Error())
+		}
+	}()
 	db, err := openDB(ctx, cfg)
 	if err != nil {
 		return err
@@ -53,7 +72,7 @@ func cmdServe(ctx context.Context, cfg config, stderr io.Writer) error {
 	if err := postgres.Migrate(ctx, db, log); err != nil {
 		return err
 	}
-	a := newApp(db, cfg, log)
+	a := newTracedApp(db, cfg, log, tp)
 	srv := a.HTTPServer()
 	ln, err := net.Listen("tcp", cfg.Server.Addr)
 	if err != nil {
@@ -70,7 +89,8 @@ func cmdServe(ctx context.Context, cfg config, stderr io.Writer) error {
 		log.Info("metrics serving", "addr", mln.Addr().String())
 		go func() { _ = server.Serve(ctx, msrv, mln, cfg.Server.ShutdownTimeout, log) }()
 	}
-	log.Info("hjx serving", "addr", ln.Addr().String(), "version", version, "production", cfg.Production)
+	log.Info("hjx serving", "addr", ln.Addr().String(), "version", version, "production", cfg.Production,
+		"tracing", tp.Enabled)
 	return server.Serve(ctx, srv, ln, cfg.Server.ShutdownTimeout, log)
 }
 

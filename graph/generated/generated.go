@@ -143,19 +143,21 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AddProjectMember    func(childComplexity int, projectID string, principalID string) int
-		ApproveProject      func(childComplexity int, id string) int
-		DecideProjectAccess func(childComplexity int, projectID string, partnerID string, allow bool) int
-		IssueToken          func(childComplexity int, input model.TokenInput) int
-		LoadExchangeRates   func(childComplexity int, csv string, source string, correct *bool) int
-		ProposeProject      func(childComplexity int, input model.ProjectInput) int
-		RegisterPartner     func(childComplexity int, input model.PartnerInput) int
-		RetractSubmission   func(childComplexity int, id string, reason string) int
-		RevokeProject       func(childComplexity int, id string, reason string) int
-		RevokeToken         func(childComplexity int, id string) int
-		SetSharingPolicy    func(childComplexity int, partnerID string, input model.SharingPolicyInput) int
-		SubmitObservations  func(childComplexity int, input model.SubmissionInput) int
-		UploadSubmission    func(childComplexity int, file graphql.Upload, consentBasis model.ConsentBasis, dryRun *bool) int
+		AddProjectMember                     func(childComplexity int, projectID string, principalID string) int
+		ApproveProject                       func(childComplexity int, id string) int
+		DecideProjectAccess                  func(childComplexity int, projectID string, partnerID string, allow bool) int
+		IssueToken                           func(childComplexity int, input model.TokenInput) int
+		LoadExchangeRates                    func(childComplexity int, csv string, source string, correct *bool) int
+		ProposeProject                       func(childComplexity int, input model.ProjectInput) int
+		RegisterPartner                      func(childComplexity int, input model.PartnerInput) int
+		RegisterTrustedDocuments             func(childComplexity int, projectID string, documents []string) int
+		RestrictDashboardsToTrustedDocuments func(childComplexity int, projectID string, restrict bool) int
+		RetractSubmission                    func(childComplexity int, id string, reason string) int
+		RevokeProject                        func(childComplexity int, id string, reason string) int
+		RevokeToken                          func(childComplexity int, id string) int
+		SetSharingPolicy                     func(childComplexity int, partnerID string, input model.SharingPolicyInput) int
+		SubmitObservations                   func(childComplexity int, input model.SubmissionInput) int
+		UploadSubmission                     func(childComplexity int, file graphql.Upload, consentBasis model.ConsentBasis, dryRun *bool) int
 	}
 
 	OutcomeRow struct {
@@ -225,19 +227,20 @@ type ComplexityRoot struct {
 	}
 
 	Project struct {
-		CommercialUse        func(childComplexity int) int
-		EndsOn               func(childComplexity int) int
-		EthicsApprovalRef    func(childComplexity int) int
-		ForProfit            func(childComplexity int) int
-		ID                   func(childComplexity int) int
-		Institution          func(childComplexity int) int
-		InstitutionCountry   func(childComplexity int) int
-		Members              func(childComplexity int) int
-		PublicationCommitted func(childComplexity int) int
-		Purpose              func(childComplexity int) int
-		StartsOn             func(childComplexity int) int
-		Status               func(childComplexity int) int
-		Title                func(childComplexity int) int
+		CommercialUse                  func(childComplexity int) int
+		DashboardsTrustedDocumentsOnly func(childComplexity int) int
+		EndsOn                         func(childComplexity int) int
+		EthicsApprovalRef              func(childComplexity int) int
+		ForProfit                      func(childComplexity int) int
+		ID                             func(childComplexity int) int
+		Institution                    func(childComplexity int) int
+		InstitutionCountry             func(childComplexity int) int
+		Members                        func(childComplexity int) int
+		PublicationCommitted           func(childComplexity int) int
+		Purpose                        func(childComplexity int) int
+		StartsOn                       func(childComplexity int) int
+		Status                         func(childComplexity int) int
+		Title                          func(childComplexity int) int
 	}
 
 	ProjectConnection struct {
@@ -252,20 +255,21 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		AccessDecisions func(childComplexity int, projectID string) int
-		AuditLog        func(childComplexity int, first *int, after *string) int
-		DataUsage       func(childComplexity int, partnerID string, first *int, after *string) int
-		ExchangeRates   func(childComplexity int) int
-		Me              func(childComplexity int) int
-		Metrics         func(childComplexity int) int
-		Outcomes        func(childComplexity int, projectID string, query model.OutcomeQuery) int
-		Partner         func(childComplexity int, id string) int
-		Partners        func(childComplexity int, filter *model.PartnerFilter, first *int, after *string) int
-		Project         func(childComplexity int, id string) int
-		Projects        func(childComplexity int, first *int, after *string) int
-		SharingPolicy   func(childComplexity int, partnerID string) int
-		Submission      func(childComplexity int, id string) int
-		Submissions     func(childComplexity int, partnerID *string, first *int, after *string) int
+		AccessDecisions  func(childComplexity int, projectID string) int
+		AuditLog         func(childComplexity int, first *int, after *string) int
+		DataUsage        func(childComplexity int, partnerID string, first *int, after *string) int
+		ExchangeRates    func(childComplexity int) int
+		Me               func(childComplexity int) int
+		Metrics          func(childComplexity int) int
+		Outcomes         func(childComplexity int, projectID string, query model.OutcomeQuery) int
+		Partner          func(childComplexity int, id string) int
+		Partners         func(childComplexity int, filter *model.PartnerFilter, first *int, after *string) int
+		Project          func(childComplexity int, id string) int
+		Projects         func(childComplexity int, first *int, after *string) int
+		SharingPolicy    func(childComplexity int, partnerID string) int
+		Submission       func(childComplexity int, id string) int
+		Submissions      func(childComplexity int, partnerID *string, first *int, after *string) int
+		TrustedDocuments func(childComplexity int, projectID string) int
 	}
 
 	RateLoadResult struct {
@@ -328,6 +332,14 @@ type ComplexityRoot struct {
 		Submission func(childComplexity int) int
 	}
 
+	TrustedDocument struct {
+		Document      func(childComplexity int) int
+		ID            func(childComplexity int) int
+		OperationName func(childComplexity int) int
+		RegisteredAt  func(childComplexity int) int
+		Sha256Hash    func(childComplexity int) int
+	}
+
 	ValidationIssue struct {
 		Code    func(childComplexity int) int
 		Column  func(childComplexity int) int
@@ -357,6 +369,8 @@ type MutationResolver interface {
 	IssueToken(ctx context.Context, input model.TokenInput) (*model.IssuedToken, error)
 	RevokeToken(ctx context.Context, id string) (bool, error)
 	RegisterPartner(ctx context.Context, input model.PartnerInput) (*model.Partner, error)
+	RegisterTrustedDocuments(ctx context.Context, projectID string, documents []string) ([]*model.TrustedDocument, error)
+	RestrictDashboardsToTrustedDocuments(ctx context.Context, projectID string, restrict bool) (*model.Project, error)
 	LoadExchangeRates(ctx context.Context, csv string, source string, correct *bool) (*model.RateLoadResult, error)
 	UploadSubmission(ctx context.Context, file graphql.Upload, consentBasis model.ConsentBasis, dryRun *bool) (*model.SubmissionResult, error)
 	SubmitObservations(ctx context.Context, input model.SubmissionInput) (*model.SubmissionResult, error)
@@ -371,6 +385,7 @@ type PrincipalResolver interface {
 }
 type ProjectResolver interface {
 	Members(ctx context.Context, obj *model.Project) ([]*model.Principal, error)
+	DashboardsTrustedDocumentsOnly(ctx context.Context, obj *model.Project) (bool, error)
 }
 type QueryResolver interface {
 	Projects(ctx context.Context, first *int, after *string) (*model.ProjectConnection, error)
@@ -383,6 +398,7 @@ type QueryResolver interface {
 	Partners(ctx context.Context, filter *model.PartnerFilter, first *int, after *string) (*model.PartnerConnection, error)
 	Partner(ctx context.Context, id string) (*model.Partner, error)
 	Metrics(ctx context.Context) ([]*model.MetricDefinition, error)
+	TrustedDocuments(ctx context.Context, projectID string) ([]*model.TrustedDocument, error)
 	Outcomes(ctx context.Context, projectID string, query model.OutcomeQuery) (*model.OutcomeTable, error)
 	ExchangeRates(ctx context.Context) ([]*model.ExchangeRate, error)
 	Submissions(ctx context.Context, partnerID *string, first *int, after *string) (*model.SubmissionConnection, error)
@@ -859,6 +875,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RegisterPartner(childComplexity, args["input"].(model.PartnerInput)), true
+	case "Mutation.registerTrustedDocuments":
+		if e.ComplexityRoot.Mutation.RegisterTrustedDocuments == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_registerTrustedDocuments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RegisterTrustedDocuments(childComplexity, args["projectId"].(string), args["documents"].([]string)), true
+	case "Mutation.restrictDashboardsToTrustedDocuments":
+		if e.ComplexityRoot.Mutation.RestrictDashboardsToTrustedDocuments == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_restrictDashboardsToTrustedDocuments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RestrictDashboardsToTrustedDocuments(childComplexity, args["projectId"].(string), args["restrict"].(bool)), true
 	case "Mutation.retractSubmission":
 		if e.ComplexityRoot.Mutation.RetractSubmission == nil {
 			break
@@ -1209,6 +1247,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.CommercialUse(childComplexity), true
+	case "Project.dashboardsTrustedDocumentsOnly":
+		if e.ComplexityRoot.Project.DashboardsTrustedDocumentsOnly == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.DashboardsTrustedDocumentsOnly(childComplexity), true
 	case "Project.endsOn":
 		if e.ComplexityRoot.Project.EndsOn == nil {
 			break
@@ -1454,6 +1498,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Submissions(childComplexity, args["partnerId"].(*string), args["first"].(*int), args["after"].(*string)), true
+	case "Query.trustedDocuments":
+		if e.ComplexityRoot.Query.TrustedDocuments == nil {
+			break
+		}
+
+		args, err := ec.field_Query_trustedDocuments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.TrustedDocuments(childComplexity, args["projectId"].(string)), true
 
 	case "RateLoadResult.added":
 		if e.ComplexityRoot.RateLoadResult.Added == nil {
@@ -1695,6 +1750,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SubmissionResult.Submission(childComplexity), true
+
+	case "TrustedDocument.document":
+		if e.ComplexityRoot.TrustedDocument.Document == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrustedDocument.Document(childComplexity), true
+	case "TrustedDocument.id":
+		if e.ComplexityRoot.TrustedDocument.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrustedDocument.ID(childComplexity), true
+	case "TrustedDocument.operationName":
+		if e.ComplexityRoot.TrustedDocument.OperationName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrustedDocument.OperationName(childComplexity), true
+	case "TrustedDocument.registeredAt":
+		if e.ComplexityRoot.TrustedDocument.RegisteredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrustedDocument.RegisteredAt(childComplexity), true
+	case "TrustedDocument.sha256Hash":
+		if e.ComplexityRoot.TrustedDocument.Sha256Hash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrustedDocument.Sha256Hash(childComplexity), true
 
 	case "ValidationIssue.code":
 		if e.ComplexityRoot.ValidationIssue.Code == nil {
@@ -2120,6 +2206,43 @@ type MetricDefinition {
   title: String!
   "Where the measure comes from (handbook, study)."
   source: String!
+}
+`, BuiltIn: false},
+	{Name: "../../schema/documents.graphqls", Input: `# Trusted documents (persisted operations): the operations a project's dashboards
+# may run. Clients send a registered document by hash: documentId "sha256:<hex>",
+# or extensions.persistedQuery.sha256Hash (docs/CLIENTS.md).
+
+extend type Query {
+  "The documents registered for a project (the steward, the project's members and its dashboards)."
+  trustedDocuments(projectId: ID!): [TrustedDocument!]!
+}
+
+extend type Mutation {
+  """
+  Register GraphQL documents for a project (the steward or the project's lead). Each must parse; registering a
+  document again changes nothing. Returns the documents in the order given.
+  """
+  registerTrustedDocuments(projectId: ID!, documents: [String!]!): [TrustedDocument!]!
+  """
+  Restrict the project's DASHBOARD tokens to its registered documents (any other document is refused, FORBIDDEN), or
+  lift the restriction (the steward or the project's lead).
+  """
+  restrictDashboardsToTrustedDocuments(projectId: ID!, restrict: Boolean!): Project!
+}
+
+type TrustedDocument {
+  "The document's id as clients send it: sha256: and the SHA-256 of its exact text in hex."
+  id: ID!
+  sha256Hash: String!
+  "The name of the document's (first) operation, when it has one."
+  operationName: String
+  document: String!
+  registeredAt: DateTime!
+}
+
+extend type Project {
+  "Whether the project's DASHBOARD tokens may run only its trusted documents."
+  dashboardsTrustedDocumentsOnly: Boolean!
 }
 `, BuiltIn: false},
 	{Name: "../../schema/outcomes.graphqls", Input: `# Pooled, harmonised, disclosure-controlled outcome queries.
@@ -2684,6 +2807,8 @@ func (ec *executionContext) childFields_Project(ctx context.Context, field graph
 		return ec.fieldContext_Project_status(ctx, field)
 	case "members":
 		return ec.fieldContext_Project_members(ctx, field)
+	case "dashboardsTrustedDocumentsOnly":
+		return ec.fieldContext_Project_dashboardsTrustedDocumentsOnly(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Project", field.Name)
 }
@@ -2828,6 +2953,22 @@ func (ec *executionContext) childFields_SubmissionResult(ctx context.Context, fi
 		return ec.fieldContext_SubmissionResult_issueCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SubmissionResult", field.Name)
+}
+
+func (ec *executionContext) childFields_TrustedDocument(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TrustedDocument_id(ctx, field)
+	case "sha256Hash":
+		return ec.fieldContext_TrustedDocument_sha256Hash(ctx, field)
+	case "operationName":
+		return ec.fieldContext_TrustedDocument_operationName(ctx, field)
+	case "document":
+		return ec.fieldContext_TrustedDocument_document(ctx, field)
+	case "registeredAt":
+		return ec.fieldContext_TrustedDocument_registeredAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrustedDocument", field.Name)
 }
 
 func (ec *executionContext) childFields_ValidationIssue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3095,6 +3236,50 @@ func (ec *executionContext) field_Mutation_registerPartner_args(ctx context.Cont
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_registerTrustedDocuments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "projectId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["projectId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "documents",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["documents"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_restrictDashboardsToTrustedDocuments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "projectId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["projectId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "restrict",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["restrict"] = arg1
 	return args, nil
 }
 
@@ -3459,6 +3644,20 @@ func (ec *executionContext) field_Query_submissions_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_trustedDocuments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "projectId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["projectId"] = arg0
 	return args, nil
 }
 
@@ -5406,6 +5605,94 @@ func (ec *executionContext) fieldContext_Mutation_registerPartner(ctx context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_registerTrustedDocuments(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_registerTrustedDocuments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RegisterTrustedDocuments(ctx, fc.Args["projectId"].(string), fc.Args["documents"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TrustedDocument) graphql.Marshaler {
+			return ec.marshalNTrustedDocument2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐTrustedDocumentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_registerTrustedDocuments(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrustedDocument(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_registerTrustedDocuments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_restrictDashboardsToTrustedDocuments(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_restrictDashboardsToTrustedDocuments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RestrictDashboardsToTrustedDocuments(ctx, fc.Args["projectId"].(string), fc.Args["restrict"].(bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Project) graphql.Marshaler {
+			return ec.marshalNProject2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐProject(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_restrictDashboardsToTrustedDocuments(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_restrictDashboardsToTrustedDocuments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_loadExchangeRates(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7015,6 +7302,29 @@ func (ec *executionContext) fieldContext_Project_members(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Project_dashboardsTrustedDocumentsOnly(ctx context.Context, field graphql.CollectedField, obj *model.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_dashboardsTrustedDocumentsOnly(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Project().DashboardsTrustedDocumentsOnly(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Project_dashboardsTrustedDocumentsOnly(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Project", field, true, true, "Boolean")
+}
+
 func (ec *executionContext) _ProjectConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ProjectConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7569,6 +7879,50 @@ func (ec *executionContext) fieldContext_Query_metrics(_ context.Context, field 
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_MetricDefinition(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_trustedDocuments(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_trustedDocuments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().TrustedDocuments(ctx, fc.Args["projectId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TrustedDocument) graphql.Marshaler {
+			return ec.marshalNTrustedDocument2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐTrustedDocumentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_trustedDocuments(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrustedDocument(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_trustedDocuments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -8780,6 +9134,121 @@ func (ec *executionContext) _SubmissionResult_issueCount(ctx context.Context, fi
 }
 func (ec *executionContext) fieldContext_SubmissionResult_issueCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubmissionResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TrustedDocument_id(ctx context.Context, field graphql.CollectedField, obj *model.TrustedDocument) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrustedDocument_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrustedDocument_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrustedDocument", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TrustedDocument_sha256Hash(ctx context.Context, field graphql.CollectedField, obj *model.TrustedDocument) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrustedDocument_sha256Hash(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sha256Hash, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrustedDocument_sha256Hash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrustedDocument", field, false, false, "String")
+}
+
+func (ec *executionContext) _TrustedDocument_operationName(ctx context.Context, field graphql.CollectedField, obj *model.TrustedDocument) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrustedDocument_operationName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OperationName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrustedDocument_operationName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrustedDocument", field, false, false, "String")
+}
+
+func (ec *executionContext) _TrustedDocument_document(ctx context.Context, field graphql.CollectedField, obj *model.TrustedDocument) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrustedDocument_document(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Document, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrustedDocument_document(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrustedDocument", field, false, false, "String")
+}
+
+func (ec *executionContext) _TrustedDocument_registeredAt(ctx context.Context, field graphql.CollectedField, obj *model.TrustedDocument) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrustedDocument_registeredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RegisteredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrustedDocument_registeredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrustedDocument", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _ValidationIssue_row(ctx context.Context, field graphql.CollectedField, obj *model.ValidationIssue) (ret graphql.Marshaler) {
@@ -11434,6 +11903,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "registerTrustedDocuments":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_registerTrustedDocuments(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restrictDashboardsToTrustedDocuments":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_restrictDashboardsToTrustedDocuments(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "loadExchangeRates":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_loadExchangeRates(ctx, field)
@@ -11980,6 +12463,12 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Project_members(ctx, field, obj)
 				})
+		case "dashboardsTrustedDocumentsOnly":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Project_dashboardsTrustedDocumentsOnly(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -12156,6 +12645,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_metrics(ctx, field)
+				})
+		case "trustedDocuments":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_trustedDocuments(ctx, field)
 				})
 		case "outcomes":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -12586,6 +13081,59 @@ func (ec *executionContext) _SubmissionResult(ctx context.Context, sel ast.Selec
 			}
 		case "issueCount":
 			out.Values[i] = ec._SubmissionResult_issueCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var trustedDocumentImplementors = []string{"TrustedDocument"}
+
+func (ec *executionContext) _TrustedDocument(ctx context.Context, sel ast.SelectionSet, obj *model.TrustedDocument) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trustedDocumentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrustedDocument")
+		case "id":
+			out.Values[i] = ec._TrustedDocument_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sha256Hash":
+			out.Values[i] = ec._TrustedDocument_sha256Hash(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "operationName":
+			out.Values[i] = ec._TrustedDocument_operationName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "document":
+			out.Values[i] = ec._TrustedDocument_document(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "registeredAt":
+			out.Values[i] = ec._TrustedDocument_registeredAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -13888,6 +14436,30 @@ func (ec *executionContext) marshalNSuppressionReason2githubᚗcomᚋhjxᚑexcha
 func (ec *executionContext) unmarshalNTokenInput2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐTokenInput(ctx context.Context, v any) (model.TokenInput, error) {
 	res, err := ec.unmarshalInputTokenInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTrustedDocument2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐTrustedDocumentᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TrustedDocument) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTrustedDocument2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐTrustedDocument(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTrustedDocument2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐTrustedDocument(ctx context.Context, sel ast.SelectionSet, v *model.TrustedDocument) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TrustedDocument!")
+		return graphql.Null
+	}
+	return ec._TrustedDocument(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (graphql.Upload, error) {

@@ -279,6 +279,16 @@ type TokenInput struct {
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 }
 
+type TrustedDocument struct {
+	// The document's id as clients send it: sha256: and the SHA-256 of its exact text in hex.
+	ID         string `json:"id"`
+	Sha256Hash string `json:"sha256Hash"`
+	// The name of the document's (first) operation, when it has one.
+	OperationName *string   `json:"operationName,omitempty"`
+	Document      string    `json:"document"`
+	RegisteredAt  time.Time `json:"registeredAt"`
+}
+
 type ValidationIssue struct {
 	Row     *int    `json:"row,omitempty"`
 	Column  *string `json:"column,omitempty"`

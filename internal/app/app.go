@@ -10,18 +10,21 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hjx-exchange/hjx/graph"
 	"github.com/hjx-exchange/hjx/internal/audit"
 	"github.com/hjx-exchange/hjx/internal/auth"
 	"github.com/hjx-exchange/hjx/internal/directory"
 	"github.com/hjx-exchange/hjx/internal/disclosure"
+	"github.com/hjx-exchange/hjx/internal/documents"
 	"github.com/hjx-exchange/hjx/internal/governance"
 	"github.com/hjx-exchange/hjx/internal/ingest"
 	"github.com/hjx-exchange/hjx/internal/metrics"
 	"github.com/hjx-exchange/hjx/internal/outcomes"
 	"github.com/hjx-exchange/hjx/internal/rates"
 	"github.com/hjx-exchange/hjx/internal/server"
+	"github.com/hjx-exchange/hjx/internal/telemetry"
 	"github.com/hjx-exchange/hjx/internal/web"
 )
 
@@ -39,6 +42,9 @@ type Config struct {
 	// OutcomeCacheSize is how many protected outcome tables are kept for repeat
 	// queries (HJX_OUTCOME_CACHE_SIZE); 0 turns the cache off.
 	OutcomeCacheSize int
+	// TracerProvider receives the spans of requests, resolvers, aggregation,
+	// disclosure and audit writes (OTEL_* variables, telemetry/export); nil records nothing.
+	TracerProvider trace.TracerProvider
 }
 
 // App is one process's set of services.
@@ -54,10 +60,14 @@ type App struct {
 	// Outcomes answers pooled, protected outcome queries.
 	Outcomes *outcomes.Service
 	// Rates keeps the exchange rates.
-	Rates  *rates.Service
-	Ingest *ingest.Service
+	Rates *rates.Service
+	// Documents keeps projects' trusted documents (persisted operations).
+	Documents *documents.Service
+	Ingest    *ingest.Service
 	// Metrics is this process's Prometheus registry (served on HJX_METRICS_ADDR).
 	Metrics *metrics.Metrics
+	// Tracer is hjx's tracer on Config.TracerProvider (a no-op one without).
+	Tracer trace.Tracer
 }
 
 // New wires the services on db.
@@ -65,14 +75,16 @@ func New(db *sqlx.DB, log *slog.Logger, cfg Config) *App {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	a := &App{DB: db, Log: log, Config: cfg}
-	a.Audit = &audit.Log{Now: cfg.Now}
+	a := &App{DB: db, Log: log, Config: cfg, Tracer: telemetry.Tracer(cfg.TracerProvider)}
+	a.Audit = &audit.Log{Now: cfg.Now, Tracer: a.Tracer}
 	a.Auth = &auth.Service{DB: db, Now: cfg.Now}
 	a.Directory = &directory.Service{DB: db, Audit: a.Audit, Now: cfg.Now}
 	a.Governance = &governance.Service{DB: db, Audit: a.Audit, Auth: a.Auth, Now: cfg.Now, MinCellFloor: cfg.MinCellFloor}
 	a.Outcomes = &outcomes.Service{DB: db, Governance: a.Governance, Audit: a.Audit, Now: cfg.Now,
-		Disclosure: disclosure.Config{Floor: cfg.MinCellFloor}, Cache: outcomes.NewCache(cfg.OutcomeCacheSize)}
+		Disclosure: disclosure.Config{Floor: cfg.MinCellFloor}, Cache: outcomes.NewCache(cfg.OutcomeCacheSize),
+		Tracer: a.Tracer}
 	a.Rates = &rates.Service{DB: db, Audit: a.Audit, Now: cfg.Now}
+	a.Documents = &documents.Service{DB: db, Audit: a.Audit, Now: cfg.Now}
 	a.Ingest = &ingest.Service{DB: db, Audit: a.Audit, Now: cfg.Now, Config: cfg.Ingest}
 	a.Metrics = metrics.New(db.DB)
 	return a
@@ -81,8 +93,8 @@ func New(db *sqlx.DB, log *slog.Logger, cfg Config) *App {
 // Resolver returns the GraphQL resolver over the services.
 func (a *App) Resolver() *graph.Resolver {
 	return &graph.Resolver{Log: a.Log, Auth: a.Auth, Directory: a.Directory,
-		Governance: a.Governance, OutcomeQueries: a.Outcomes, Rates: a.Rates, Ingest: a.Ingest,
-		MaxPageSize: a.Config.GraphQL.MaxPageSize, Metrics: a.Metrics}
+		Governance: a.Governance, OutcomeQueries: a.Outcomes, Rates: a.Rates, Ingest: a.Ingest, Documents: a.Documents,
+		MaxPageSize: a.Config.GraphQL.MaxPageSize, Metrics: a.Metrics, Tracer: a.Tracer}
 }
 
 // Handler returns the whole HTTP surface: GraphQL, pages, health checks.

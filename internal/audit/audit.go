@@ -18,8 +18,10 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hjx-exchange/hjx/internal/hjx"
+	"github.com/hjx-exchange/hjx/internal/telemetry"
 )
 
 // GenesisHash is the prev_hash of the first entry.
@@ -65,6 +67,8 @@ type Entry struct {
 // Log appends to and reads the audit log.
 type Log struct {
 	Now func() time.Time
+	// Tracer traces each append (span audit.append); nil records nothing.
+	Tracer trace.Tracer
 }
 
 // NewLog returns a Log on the wall clock.
@@ -97,6 +101,13 @@ func computeHash(e Entry) string {
 // Append records e with the principal p, within tx. It must be the last write of
 // the transaction it records.
 func (l *Log) Append(ctx context.Context, tx sqlx.ExtContext, p *hjx.Principal, e Entry) (*Entry, error) {
+	ctx, span := telemetry.Start(ctx, l.Tracer, "audit.append")
+	out, err := l.append(ctx, tx, p, e)
+	telemetry.End(span, err)
+	return out, err
+}
+
+func (l *Log) append(ctx context.Context, tx sqlx.ExtContext, p *hjx.Principal, e Entry) (*Entry, error) {
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, lockID); err != nil {
 		return nil, hjx.Internal(err, "lock audit log")
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/hjx-exchange/hjx/internal/hjx"
 	"github.com/hjx-exchange/hjx/internal/ingest"
 	"github.com/hjx-exchange/hjx/internal/postgres"
+	"github.com/hjx-exchange/hjx/internal/web"
 )
 
 // namespace makes the demo principals' ids deterministic (UUID v5 of a label).
@@ -117,6 +118,11 @@ func Seed(ctx context.Context, a *app.App, tokenSeed string, progress func(strin
 		return nil, err
 	}
 	res.Tokens = append(res.Tokens, Token{Role: "DASHBOARD", Secret: dashSecret, For: projectID})
+	// The /dashboard page's own documents, so that the project can restrict its
+	// dashboards to them (restrictDashboardsToTrustedDocuments) and the page still works.
+	if _, err := a.Documents.Register(ctx, researcher, projectID, web.NewDocuments()); err != nil {
+		return nil, fmt.Errorf("register the dashboard's documents: %w", err)
+	}
 
 	for i, ps := range partners {
 		basis := map[string]string{"GB": "UK_GDPR_PUBLIC_TASK_RESEARCH", "US": "HIPAA_SAFE_HARBOR"}[ps.Country]

@@ -22,6 +22,10 @@ const (
 	CodeRateLimited     Code = "RATE_LIMITED"
 	CodeUnavailable     Code = "UNAVAILABLE"
 	CodeInternal        Code = "INTERNAL"
+	// The automatic persisted queries protocol's own codes (Apollo's): clients
+	// that send a hash resend the text on NOT_FOUND and stop hashing on NOT_SUPPORTED.
+	CodePersistedQueryNotFound     Code = "PERSISTED_QUERY_NOT_FOUND"
+	CodePersistedQueryNotSupported Code = "PERSISTED_QUERY_NOT_SUPPORTED"
 )
 
 // Error is the one error type of the domain. Message is written for the client;

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hjx-exchange/hjx/internal/access"
 	"github.com/hjx-exchange/hjx/internal/audit"
@@ -17,6 +18,7 @@ import (
 	"github.com/hjx-exchange/hjx/internal/harmonise"
 	"github.com/hjx-exchange/hjx/internal/hjx"
 	"github.com/hjx-exchange/hjx/internal/postgres"
+	"github.com/hjx-exchange/hjx/internal/telemetry"
 )
 
 // Governance is what the outcome query needs from the access rules: whether the
@@ -34,6 +36,7 @@ type Service struct {
 	Disclosure disclosure.Config
 	Cache      *Cache
 	Now        func() time.Time
+	Tracer     trace.Tracer // spans outcomes.aggregate and disclosure.protect; nil records nothing
 }
 
 // Row is one published cell of an outcome table.
@@ -179,8 +182,10 @@ func (s *Service) metricKind(ctx context.Context, code string) (string, error) {
 
 func (s *Service) compute(ctx context.Context, q Query, kind, currency string, allowed, identifiable []string,
 	byPartner map[string]governance.PartnerDecision, excluded []Excluded) (*Table, error) {
-	agg, err := aggregate(ctx, s.DB, aggregateInput{Query: q, Kind: kind, Allowed: allowed,
+	actx, span := telemetry.Start(ctx, s.Tracer, "outcomes.aggregate")
+	agg, err := aggregate(actx, s.DB, aggregateInput{Query: q, Kind: kind, Allowed: allowed,
 		Identifiable: identifiable, Currency: currency})
+	telemetry.End(span, err)
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +197,9 @@ func (s *Service) compute(ctx context.Context, q Query, kind, currency string, a
 			contributing[c.PartnerID] = true
 		}
 	}
+	_, span = telemetry.Start(ctx, s.Tracer, "disclosure.protect")
 	protected, summary, err := disclosure.Protect(s.Disclosure, cells)
+	telemetry.End(span, err)
 	if err != nil {
 		return nil, hjx.Internal(err, "protect outcome cells")
 	}

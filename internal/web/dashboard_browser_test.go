@@ -90,6 +90,10 @@ func (f *fixtureAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
+	case req.Query == "":
+		// The page sends each document by hash first; the fixture knows none
+		// (as a server without them registered), so it sends the text.
+		_, _ = w.Write([]byte(`{"errors": [{"message": "PersistedQueryNotFound", "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"}}]}`))
 	case strings.Contains(req.Query, "DashboardWho"):
 		_, _ = w.Write([]byte(`{"data": {"me": {"name": "UK-US dashboard", "role": "DASHBOARD"}, "metrics": [
 			{"code": "CLIENTS_ADVISED", "title": "Clients who received advice", "kind": "COUNT", "unit": "persons"},

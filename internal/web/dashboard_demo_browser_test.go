@@ -1,9 +1,12 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -15,6 +18,7 @@ import (
 	"github.com/hjx-exchange/hjx/internal/demo"
 	"github.com/hjx-exchange/hjx/internal/hjx"
 	"github.com/hjx-exchange/hjx/internal/testkit"
+	"github.com/hjx-exchange/hjx/internal/web"
 )
 
 // demoDashboard is the real hjx (real database, handler and outcome query)
@@ -45,6 +49,19 @@ func newDemoDashboard(t *testing.T) *demoDashboard {
 	return d
 }
 
+// restrict limits the demo project's dashboards to their trusted documents
+// (the demo seed registers the page's own) and checks that an ad-hoc query
+// from the token is now refused.
+func (d *demoDashboard) restrict(t *testing.T) {
+	t.Helper()
+	steward := d.tokens[slices.IndexFunc(d.tokens, func(tok demo.Token) bool { return tok.Role == string(hjx.RoleSteward) })].Secret
+	d.env.Do(steward, `mutation($p: ID!) { restrictDashboardsToTrustedDocuments(projectId: $p, restrict: true) { id } }`,
+		map[string]any{"p": d.projectID}).Decode(t, &struct{}{})
+	if r := d.env.Do(d.token, `{ me { name } }`, nil); r.Code() != string(hjx.CodeForbidden) {
+		t.Fatalf("an ad-hoc query from the restricted dashboard token: code %q, want FORBIDDEN", r.Code())
+	}
+}
+
 // demoRow is one outcome row as the API answers it; the dimension the view
 // breaks down by is read through field.
 type demoRow map[string]any
@@ -70,16 +87,28 @@ type demoTable struct {
 	}
 }
 
+// outcomes asks the API what the page should draw, as the page does: the
+// dashboard token sending the page's own DashboardOutcomes document by hash
+// (the project only serves its trusted documents to its dashboards).
 func (d *demoDashboard) outcomes(t *testing.T, query map[string]any) demoTable {
 	t.Helper()
 	var out struct{ Outcomes demoTable }
-	d.env.Do(d.token, `query($projectId: ID!, $query: OutcomeQuery!) { outcomes(projectId: $projectId, query: $query) {
-		currency
-		rows { country region period welfareDomain ihelpCategory ageBand sex deprivationQuintile value n rate partners suppressed suppression }
-		coverage { partnersIncluded partnersExcluded { partner { id name country } reasons { code message } } }
-		disclosure { k roundingBase suppressedCells byReason { reason count } } } }`,
-		map[string]any{"projectId": d.projectID, "query": query}).Decode(t, &out)
+	d.byHash(t, "DashboardOutcomes", map[string]any{"projectId": d.projectID, "query": query}).Decode(t, &out)
 	return out.Outcomes
+}
+
+// byHash sends one of the page's documents by documentId with the dashboard token.
+func (d *demoDashboard) byHash(t *testing.T, name string, vars map[string]any) *testkit.Response {
+	t.Helper()
+	i := slices.IndexFunc(web.DashboardDocuments(), func(doc web.DashboardDocument) bool { return doc.Name == name })
+	if i < 0 {
+		t.Fatalf("the page has no document %s", name)
+	}
+	body, _ := json.Marshal(map[string]any{"documentId": "sha256:" + web.DashboardDocuments()[i].SHA256, "variables": vars})
+	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+d.token)
+	return d.env.Send(req)
 }
 
 // expectedSeries is what each country's chart must plot for a view over time
@@ -178,7 +207,8 @@ func pageTable(t *testing.T, b *browser) [][]string {
 }
 
 // TestDashboardDemoEndToEnd is the dashboard's acceptance test: the real hjx
-// with the demo world, driven in Chromium as a person would. A person types the
+// with the demo world, its project restricted to the page's trusted documents,
+// driven in Chromium as a person would. A person types the
 // demo's DASHBOARD token; the page finds the project from `me { project }`;
 // choosing a metric, a currency and a grouping draws the UK and the US side by
 // side over time and by welfare domain, I-HELP category or age band, exactly as
@@ -189,6 +219,7 @@ func pageTable(t *testing.T, b *browser) [][]string {
 func TestDashboardDemoEndToEnd(t *testing.T) {
 	b := newBrowser(t)
 	d := newDemoDashboard(t)
+	d.restrict(t) // the page runs its own trusted documents only
 	srv := httptest.NewServer(d.env.Handler)
 	t.Cleanup(srv.Close)
 

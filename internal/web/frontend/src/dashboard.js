@@ -16,6 +16,11 @@ import {
   Tooltip,
 } from "chart.js";
 import "./dashboard.css";
+// The operations this page sends, with their SHA-256: its trusted documents. A
+// project can register them (hjx documents register) and restrict its DASHBOARD
+// tokens to them; the page sends each by hash (documentId) and, where the server
+// does not know the hash yet, once more with its text (the APQ protocol).
+import DOCUMENTS from "../../documents/dashboard.json";
 
 Chart.register(BarController, BarElement, CategoryScale, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip);
 
@@ -77,19 +82,6 @@ const BREAKDOWNS = {
 const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#882255", "#44AA99",
   "#999933", "#AA4499"];
 
-const OUTCOMES = `query DashboardOutcomes($projectId: ID!, $query: OutcomeQuery!) {
-  outcomes(projectId: $projectId, query: $query) {
-    metric { code title kind unit }
-    currency
-    rows { country region period welfareDomain ihelpCategory ageBand sex deprivationQuintile value n sd rate partners suppressed suppression }
-    coverage {
-      partnersIncluded
-      partnersExcluded { partner { id name country } reasons { code message } }
-      observationsExcluded { reason count }
-    }
-    disclosure { k roundingBase suppressedCells byReason { reason count } }
-  }
-}`;
 
 const $ = (id) => document.getElementById(id);
 
@@ -135,11 +127,11 @@ function errorText(errors) {
   return errors.map((e) => `${e.message}${e.extensions && e.extensions.code ? ` (${e.extensions.code})` : ""}`).join("; ");
 }
 
-async function gql(query, variables) {
+async function post(body) {
   const res = await fetch("/graphql", {
     method: "POST",
     headers: { "Content-Type": "application/json", Authorization: `Bearer ${$("token").value.trim()}` },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify(body),
   });
   try {
     return await res.json();
@@ -148,12 +140,21 @@ async function gql(query, variables) {
   }
 }
 
+// gql runs one of the page's documents by name.
+async function gql(name, variables) {
+  const doc = DOCUMENTS[name];
+  const res = await post({ documentId: `sha256:${doc.sha256}`, variables });
+  const unknown = (res.errors || []).some((e) => e.extensions && e.extensions.code === "PERSISTED_QUERY_NOT_FOUND");
+  if (!unknown) return res;
+  return post({ query: doc.document, variables, extensions: { persistedQuery: { version: 1, sha256Hash: doc.sha256 } } });
+}
+
 async function connect(ev) {
   ev.preventDefault();
   say("Connecting…");
   let who;
   try {
-    who = await gql("query DashboardWho { me { name role } metrics { code title kind unit } }");
+    who = await gql("DashboardWho");
   } catch (e) {
     say(`Could not reach the API: ${e.message}`, true);
     return;
@@ -178,7 +179,7 @@ async function connect(ev) {
   $("who").textContent = `${who.data.me.name} · ${state.role}`;
 
   // A DASHBOARD token is bound to one project; a researcher types the project id.
-  const project = await gql("query DashboardProject { me { project { id title } } }").catch(() => ({}));
+  const project = await gql("DashboardProject").catch(() => ({}));
   const p = project.data && project.data.me && project.data.me.project;
   const input = $("project");
   if (p) {
@@ -220,7 +221,7 @@ async function load(ev) {
   say("Loading…");
   let res;
   try {
-    res = await gql(OUTCOMES, { projectId, query });
+    res = await gql("DashboardOutcomes", { projectId, query });
   } catch (e) {
     say(`Could not reach the API: ${e.message}`, true);
     return;
