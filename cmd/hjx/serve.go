@@ -26,7 +26,7 @@ func openDB(ctx context.Context, cfg config) (*sqlx.DB, error) {
 
 func newApp(db *sqlx.DB, cfg config, log *slog.Logger) *app.App {
 	return app.New(db, log, app.Config{Server: cfg.Server, GraphQL: cfg.GraphQL, MinCellFloor: cfg.MinCellFloor,
-		OutcomeCacheSize: cfg.OutcomeCacheSize, Ingest: cfg.Ingest})
+		OutcomeCacheSize: cfg.OutcomeCacheSize, OutcomeCacheBytes: cfg.OutcomeCacheBytes, Ingest: cfg.Ingest})
 }
 
 // openMigrated connects and brings the schema and reference data up to date: every

@@ -39,6 +39,9 @@ type Config struct {
 	// OutcomeCacheSize is how many protected outcome tables are kept for repeat
 	// queries (HJX_OUTCOME_CACHE_SIZE); 0 turns the cache off.
 	OutcomeCacheSize int
+	// OutcomeCacheBytes is the outcome cache's memory budget in estimated bytes
+	// (HJX_OUTCOME_CACHE_BYTES); 0 means outcomes.DefaultCacheBytes.
+	OutcomeCacheBytes int64
 }
 
 // App is one process's set of services.
@@ -71,7 +74,7 @@ func New(db *sqlx.DB, log *slog.Logger, cfg Config) *App {
 	a.Directory = &directory.Service{DB: db, Audit: a.Audit, Now: cfg.Now}
 	a.Governance = &governance.Service{DB: db, Audit: a.Audit, Auth: a.Auth, Now: cfg.Now, MinCellFloor: cfg.MinCellFloor}
 	a.Outcomes = &outcomes.Service{DB: db, Governance: a.Governance, Audit: a.Audit, Now: cfg.Now,
-		Disclosure: disclosure.Config{Floor: cfg.MinCellFloor}, Cache: outcomes.NewCache(cfg.OutcomeCacheSize)}
+		Disclosure: disclosure.Config{Floor: cfg.MinCellFloor}, Cache: outcomes.NewCache(outcomes.CacheConfig{Entries: cfg.OutcomeCacheSize, Bytes: cfg.OutcomeCacheBytes})}
 	a.Rates = &rates.Service{DB: db, Audit: a.Audit, Now: cfg.Now}
 	a.Ingest = &ingest.Service{DB: db, Audit: a.Audit, Now: cfg.Now, Config: cfg.Ingest}
 	a.Metrics = metrics.New(db.DB)

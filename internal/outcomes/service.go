@@ -83,7 +83,10 @@ type ReasonCount struct {
 
 // Query checks access, pools, harmonises and protects, and audits the query. The
 // cache is keyed by the data epoch (every committed upload, retraction, policy or
-// project change moves it) and the date, so a change is seen by the very next query.
+// project change moves it) and the date, so a change is seen by the very next query;
+// the partners excluded by their access decisions come from this request's
+// decisions, cached table or not (a partner registered or a COL refusal since the
+// table was cached changes no key).
 func (s *Service) Query(ctx context.Context, p *hjx.Principal, projectID string, q Query) (*Table, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
@@ -141,7 +144,9 @@ func (s *Service) Query(ctx context.Context, p *hjx.Principal, projectID string,
 		table = s.Cache.Get(key)
 	}
 	if table == nil {
-		table, err = s.compute(ctx, q, kind, currency, allowed, identifiable, byPartner, excluded)
+		// Computed without the partners excluded by decision: the table keeps only
+		// what depends on data, so that a cached copy never carries stale decisions.
+		table, err = s.compute(ctx, q, kind, currency, allowed, identifiable, byPartner, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -149,6 +154,7 @@ func (s *Service) Query(ctx context.Context, p *hjx.Principal, projectID string,
 			s.Cache.Add(key, table)
 		}
 	}
+	table = withDecisionExclusions(table, excluded)
 	if err := s.audit(ctx, p, projectID, q, currency, table); err != nil {
 		return nil, err
 	}
