@@ -346,14 +346,14 @@ func sortRows(groupBy []Dimension, rows []Row) {
 }
 
 // audit records the query: who, which project, partners included and excluded with
-// reasons, cells suppressed, and a hash of the query (not the query itself).
+// reasons, cells suppressed, and a keyed hash of the query (not the query itself).
 func (s *Service) audit(ctx context.Context, p *hjx.Principal, projectID string, q Query, currency string, t *Table) error {
 	canonical, _ := json.Marshal(struct {
 		Q        Query
 		Currency string
 	}{q, currency})
 	e := audit.Entry{Action: "outcomes.query", Subject: "project:" + projectID + " metric:" + q.Metric,
-		ProjectID: projectID, CellsSuppressed: t.SuppressedCells, RequestHash: audit.HashRequest(string(canonical)),
+		ProjectID: projectID, CellsSuppressed: t.SuppressedCells, Request: string(canonical),
 		Detail: map[string]string{"metric": q.Metric, "groupBy": joinDims(q.GroupBy), "cells": itoa(len(t.Rows))}}
 	seen := map[string]bool{}
 	e.PartnersIncluded = t.Included
