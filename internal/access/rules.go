@@ -4,12 +4,11 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
 	"github.com/hjx-exchange/hjx/internal/hjx"
+	"github.com/hjx-exchange/hjx/internal/identifiers"
 )
 
 // Status is a project's place in its lifecycle.
@@ -232,11 +231,7 @@ func (in *ProjectInput) Validate(today time.Time) error {
 	return nil
 }
 
-// PlainText refuses control characters (NUL above all, which PostgreSQL text cannot
-// hold) in free text, so such input is INVALID rather than an internal error.
-func PlainText(field, s string) error {
-	if strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\t' }) || !utf8.ValidString(s) {
-		return hjx.Invalid(field, "must be plain text without control characters")
-	}
-	return nil
-}
+// PlainText checks free text a project or policy stores: plain text on one line
+// with no personal identifier in it (identifiers.CheckText), so that such input is
+// INVALID naming the field rather than stored (or, for NUL, an internal error).
+func PlainText(field, s string) error { return identifiers.CheckText(field, s) }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hjx-exchange/hjx/internal/audit"
 	"github.com/hjx-exchange/hjx/internal/hjx"
+	"github.com/hjx-exchange/hjx/internal/identifiers"
 	"github.com/hjx-exchange/hjx/internal/postgres"
 )
 
@@ -72,6 +73,9 @@ func (p *Partner) Validate() error {
 		return hjx.Invalid("id", "must be a slug: 2 to 64 lower-case letters, digits and single hyphens (e.g. leeds-gp-advice)")
 	}
 	p.Name = strings.TrimSpace(p.Name)
+	if err := identifiers.CheckText("name", p.Name); err != nil {
+		return err
+	}
 	if p.Name == "" || len([]rune(p.Name)) > 200 {
 		return hjx.Invalid("name", "must be 1 to 200 characters")
 	}

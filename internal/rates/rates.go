@@ -18,6 +18,7 @@ import (
 
 	"github.com/hjx-exchange/hjx/internal/audit"
 	"github.com/hjx-exchange/hjx/internal/hjx"
+	"github.com/hjx-exchange/hjx/internal/identifiers"
 	"github.com/hjx-exchange/hjx/internal/postgres"
 	"github.com/hjx-exchange/hjx/internal/reference"
 )
@@ -61,6 +62,9 @@ func (s *Service) Load(ctx context.Context, by *hjx.Principal, csv []byte, sourc
 		return nil, hjx.Forbidden("only a steward may load exchange rates")
 	}
 	source = strings.TrimSpace(source)
+	if err := identifiers.CheckText("source", source); err != nil {
+		return nil, err
+	}
 	if source == "" || len(source) > 500 {
 		return nil, hjx.Invalid("source", "must name where the rates come from (1 to 500 characters)")
 	}
