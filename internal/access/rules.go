@@ -96,7 +96,7 @@ func (in PolicyInput) Policy(partnerID, country string, floor int, today time.Ti
 	var err error
 	if p.AllowedCountries, err = cleanList("allowedCountries", in.AllowedCountries, func(s string) (string, error) {
 		if !hjx.In(hjx.Countries, s) {
-			return "", hjx.Invalid("allowedCountries", "%q is not a country hjx knows (GB or US)", s)
+			return "", hjx.Invalid("allowedCountries", "holds a country hjx does not know (GB or US)")
 		}
 		return s, nil
 	}); err != nil {
@@ -117,7 +117,7 @@ func (in PolicyInput) Policy(partnerID, country string, floor int, today time.Ti
 	if p.AllowedProjects, err = cleanList("allowedProjects", in.AllowedProjects, func(s string) (string, error) {
 		id, err := uuid.Parse(s)
 		if err != nil {
-			return "", hjx.Invalid("allowedProjects", "%q is not a project id", s)
+			return "", hjx.Invalid("allowedProjects", "holds a value that is not a project id")
 		}
 		return id.String(), nil
 	}); err != nil {

@@ -116,7 +116,7 @@ func (s *Service) CreatePrincipal(ctx context.Context, tx sqlx.ExtContext, np Ne
 			return nil, hjx.Internal(err, "check partner")
 		}
 		if !ok {
-			return nil, hjx.Invalid("partnerId", "no partner %q", np.PartnerID)
+			return nil, hjx.Invalid("partnerId", "is not a registered partner")
 		}
 	}
 	if np.ProjectID != "" {

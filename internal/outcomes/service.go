@@ -175,7 +175,7 @@ func (s *Service) metricKind(ctx context.Context, code string) (string, error) {
 	var kind string
 	err := sqlx.GetContext(ctx, s.DB, &kind, `SELECT kind FROM metric_definitions WHERE code = $1`, code)
 	if postgres.IsNoRows(err) {
-		return "", hjx.Invalid("query.metric", "%q is not a codebook metric (see the metrics query)", code)
+		return "", hjx.Invalid("query.metric", "is not a codebook metric (see the metrics query)")
 	}
 	if err != nil {
 		return "", hjx.Internal(err, "look up metric")
