@@ -37,11 +37,11 @@ func schemaWords(s *ast.Schema) map[string]bool {
 // The shapes of gqlparser's and gqlgen's coercion and validation messages that
 // carry a value the client sent.
 var (
-	reNotValid   = regexp.MustCompile(`^(.*) is not a valid (\w+)$`)                       // a variable's enum value
-	reNotInEnum  = regexp.MustCompile(`^Value "(.*)" does not exist in "([^"]+)" enum\.$`) // an enum literal
-	reValueTail  = regexp.MustCompile(`^(.* value): .*$`)                                  // "... cannot represent non-integer value: X"
-	reQuoted     = regexp.MustCompile(`"([^"]*)"`)
-	reTypeSuffix = strings.NewReplacer("!", "", "[", "", "]", "")
+	reNotValid     = regexp.MustCompile(`^(.*) is not a valid (\w+)$`)                       // a variable's enum value
+	reNotInEnum    = regexp.MustCompile(`^Value "(.*)" does not exist in "([^"]+)" enum\.$`) // an enum literal
+	reValueTail    = regexp.MustCompile(`^(.* value): .*$`)                                  // "... cannot represent non-integer value: X"
+	reQuoted       = regexp.MustCompile(`"([^"]*)"`)
+	typeDecoration = strings.NewReplacer("!", "", "[", "", "]", "")
 )
 
 // withoutEcho wraps the error presenter so that the messages and paths gqlgen writes
@@ -51,7 +51,7 @@ var (
 // given as a sex, say), and errors are logged and shown on screens. Messages of
 // hjx's own errors are left alone: the services already never repeat a value.
 func withoutEcho(present graphql.ErrorPresenterFunc, words map[string]bool) graphql.ErrorPresenterFunc {
-	known := func(s string) bool { return words[reTypeSuffix.Replace(s)] }
+	known := func(s string) bool { return words[typeDecoration.Replace(s)] }
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		out := present(ctx, err)
 		var gq *gqlerror.Error
