@@ -90,7 +90,7 @@ func newServer(r *Resolver, cfg HandlerConfig, schema graphql.ExecutableSchema, 
 	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
 	srv.Use(introspectionFor(cfg.IntrospectionAnonymous))
 	srv.Use(operationMetrics{r.Metrics})
-	srv.SetErrorPresenter(presentError(r.Log))
+	srv.SetErrorPresenter(withoutEcho(presentError(r.Log), schemaWords(schema.Schema())))
 	srv.SetRecoverFunc(recoverPanic(r.Log))
 	srv.AroundFields(gate(fieldRules()))
 	srv.AroundFields(resultMetrics(r.Metrics))

@@ -107,6 +107,10 @@ func TestAuditVerify(t *testing.T) {
 		{"ErrDeletedFirst", `DELETE FROM audit_entries WHERE seq = 1`, 2, "deleted"},
 		{"ErrReordered", `UPDATE audit_entries SET seq = 1000 WHERE seq = 2;
 			UPDATE audit_entries SET seq = 2 WHERE seq = 3; UPDATE audit_entries SET seq = 3 WHERE seq = 1000`, 2, "reordered"},
+		// Issue 12, item 5: edits the decoded entry does not show but SQL readers do.
+		{"ErrKeyCaseInExcluded", `UPDATE audit_entries SET partners_excluded = '[{"PartnerID": "x", "reasons": ["GS"]}]' WHERE seq = 2`, 2, "edited"},
+		{"ErrNullBecomesEmpty", `UPDATE audit_entries SET request_hash = '' WHERE seq = 4`, 4, "edited"},
+		{"ErrHashVersionDowngraded", `UPDATE audit_entries SET hash_version = 1 WHERE seq = 3`, 3, "hash version"},
 		{"ErrRechainedAfterEdit", `UPDATE audit_entries SET prev_hash = (SELECT hash FROM audit_entries WHERE seq = 1) WHERE seq = 3`, 3, "prev_hash"},
 	}
 	for _, c := range cases {

@@ -13,6 +13,7 @@ import (
 	"github.com/hjx-exchange/hjx/graph"
 	"github.com/hjx-exchange/hjx/internal/access"
 	"github.com/hjx-exchange/hjx/internal/ingest"
+	"github.com/hjx-exchange/hjx/internal/outcomes"
 	"github.com/hjx-exchange/hjx/internal/postgres"
 	"github.com/hjx-exchange/hjx/internal/server"
 )
@@ -34,7 +35,9 @@ type config struct {
 	MinCellFloor int
 	// OutcomeCacheSize: protected outcome tables kept for repeats (HJX_OUTCOME_CACHE_SIZE).
 	OutcomeCacheSize int
-	Ingest           ingest.Config
+	// OutcomeCacheBytes: the outcome cache's memory budget (HJX_OUTCOME_CACHE_BYTES).
+	OutcomeCacheBytes int64
+	Ingest            ingest.Config
 	// MetricsAddr is where /metrics is served (HJX_METRICS_ADDR); empty: nowhere.
 	// It is a listener of its own so that only who can reach that address (a
 	// loopback or an internal network) may scrape.
@@ -66,10 +69,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 		GraphQL:     graph.DefaultHandlerConfig(),
 		Pool: postgres.PoolConfig{MaxOpen: 20, MaxIdle: 10, MaxLifetime: 30 * time.Minute,
 			ConnectTimeout: 5 * time.Second, StatementTimeout: 10 * time.Minute},
-		DemoSeed:         getenv("HJX_DEMO_TOKEN_SEED"),
-		MinCellFloor:     access.DefaultMinCellFloor,
-		OutcomeCacheSize: 1000,
-		Ingest:           ingest.Config{MaxRows: ingest.DefaultMaxRows},
+		DemoSeed:          getenv("HJX_DEMO_TOKEN_SEED"),
+		MinCellFloor:      access.DefaultMinCellFloor,
+		OutcomeCacheSize:  1000,
+		OutcomeCacheBytes: outcomes.DefaultCacheBytes,
+		Ingest:            ingest.Config{MaxRows: ingest.DefaultMaxRows},
 	}
 	c.Server.Rate = server.DefaultRateConfig()
 	if c.DatabaseURL == "" {
@@ -187,6 +191,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	integer("HJX_DB_MAX_CONNS", &c.Pool.MaxOpen, 1)
 	integer("HJX_MIN_CELL_FLOOR", &c.MinCellFloor, 1)
 	integer("HJX_OUTCOME_CACHE_SIZE", &c.OutcomeCacheSize, 0)
+	bytes("HJX_OUTCOME_CACHE_BYTES", &c.OutcomeCacheBytes)
 	if c.Pool.MaxIdle > c.Pool.MaxOpen {
 		c.Pool.MaxIdle = c.Pool.MaxOpen
 	}

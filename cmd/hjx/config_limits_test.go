@@ -42,6 +42,7 @@ func TestLimitsConfig(t *testing.T) {
 		{"HJX_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7", func(c config) any { return fmt.Sprint(c.Server.Rate.TrustedProxies) },
 			fmt.Sprint([]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.7/32")})},
 		{"HJX_METRICS_ADDR", "127.0.0.1:9464", func(c config) any { return c.MetricsAddr }, "127.0.0.1:9464"},
+		{"HJX_OUTCOME_CACHE_BYTES", "1048576", func(c config) any { return c.OutcomeCacheBytes }, int64(1 << 20)},
 	}
 	for _, tc := range tests {
 		t.Run("OK/"+tc.name, func(t *testing.T) {

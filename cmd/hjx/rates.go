@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/hjx-exchange/hjx/internal/hjx"
 	"github.com/hjx-exchange/hjx/internal/rates"
 )
 
@@ -41,7 +42,7 @@ func cmdRates(ctx context.Context, cfg config, args []string, stdout, stderr io.
 		return err
 	}
 	defer db.Close()
-	res, err := newApp(db, cfg, log).Rates.Load(ctx, nil, b, *source, *correct)
+	res, err := newApp(db, cfg, log).Rates.Load(ctx, hjx.OperatorPrincipal("hjx rates load"), b, *source, *correct)
 	if err != nil {
 		return err
 	}

@@ -33,7 +33,8 @@ func newApp(db *sqlx.DB, cfg config, log *slog.Logger) *app.App {
 // newTracedApp is newApp with its spans sent to tp (hjx serve).
 func newTracedApp(db *sqlx.DB, cfg config, log *slog.Logger, tp trace.TracerProvider) *app.App {
 	return app.New(db, log, app.Config{Server: cfg.Server, GraphQL: cfg.GraphQL, MinCellFloor: cfg.MinCellFloor,
-		OutcomeCacheSize: cfg.OutcomeCacheSize, Ingest: cfg.Ingest, TracerProvider: tp})
+		OutcomeCacheSize: cfg.OutcomeCacheSize, OutcomeCacheBytes: cfg.OutcomeCacheBytes, Ingest: cfg.Ingest,
+		TracerProvider: tp})
 }
 
 // openMigrated connects and brings the schema and reference data up to date: every

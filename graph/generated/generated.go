@@ -2023,7 +2023,10 @@ type DecisionReason {
 	{Name: "../../schema/audit.graphqls", Input: `# The append-only, hash-chained audit log.
 
 extend type Query {
-  "Every use of a partner's data (that partner's admin, the steward)."
+  """
+  Every use of a partner's data (that partner's admin, the steward). A partner admin sees each entry as it
+  concerns its own partner: partnersIncluded and partnersExcluded name that partner only, and requestHash is null.
+  """
   dataUsage(partnerId: ID!, first: Int, after: String): AuditEntryConnection!
   "The whole audit log (steward)."
   auditLog(first: Int, after: String): AuditEntryConnection!
@@ -2042,6 +2045,10 @@ type AuditEntry {
   partnersIncluded: [ID!]!
   partnersExcluded: [ExcludedPartnerRef!]!
   cellsSuppressed: Int!
+  """
+  Outcome queries: a keyed hash (HMAC-SHA256 under the server's audit secret) of the query, equal for equal
+  queries; uploads: the SHA-256 of the submitted content. Null in a partner admin's dataUsage.
+  """
   requestHash: String
   prevHash: String!
   hash: String!

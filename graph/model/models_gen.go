@@ -23,9 +23,11 @@ type AuditEntry struct {
 	PartnersIncluded []string              `json:"partnersIncluded"`
 	PartnersExcluded []*ExcludedPartnerRef `json:"partnersExcluded"`
 	CellsSuppressed  int                   `json:"cellsSuppressed"`
-	RequestHash      *string               `json:"requestHash,omitempty"`
-	PrevHash         string                `json:"prevHash"`
-	Hash             string                `json:"hash"`
+	// Outcome queries: a keyed hash (HMAC-SHA256 under the server's audit secret) of the query, equal for equal
+	// queries; uploads: the SHA-256 of the submitted content. Null in a partner admin's dataUsage.
+	RequestHash *string `json:"requestHash,omitempty"`
+	PrevHash    string  `json:"prevHash"`
+	Hash        string  `json:"hash"`
 }
 
 type AuditEntryConnection struct {

@@ -4,12 +4,11 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
 	"github.com/hjx-exchange/hjx/internal/hjx"
+	"github.com/hjx-exchange/hjx/internal/identifiers"
 )
 
 // Status is a project's place in its lifecycle.
@@ -97,7 +96,7 @@ func (in PolicyInput) Policy(partnerID, country string, floor int, today time.Ti
 	var err error
 	if p.AllowedCountries, err = cleanList("allowedCountries", in.AllowedCountries, func(s string) (string, error) {
 		if !hjx.In(hjx.Countries, s) {
-			return "", hjx.Invalid("allowedCountries", "%q is not a country hjx knows (GB or US)", s)
+			return "", hjx.Invalid("allowedCountries", "holds a country hjx does not know (GB or US)")
 		}
 		return s, nil
 	}); err != nil {
@@ -118,7 +117,7 @@ func (in PolicyInput) Policy(partnerID, country string, floor int, today time.Ti
 	if p.AllowedProjects, err = cleanList("allowedProjects", in.AllowedProjects, func(s string) (string, error) {
 		id, err := uuid.Parse(s)
 		if err != nil {
-			return "", hjx.Invalid("allowedProjects", "%q is not a project id", s)
+			return "", hjx.Invalid("allowedProjects", "holds a value that is not a project id")
 		}
 		return id.String(), nil
 	}); err != nil {
@@ -232,11 +231,7 @@ func (in *ProjectInput) Validate(today time.Time) error {
 	return nil
 }
 
-// PlainText refuses control characters (NUL above all, which PostgreSQL text cannot
-// hold) in free text, so such input is INVALID rather than an internal error.
-func PlainText(field, s string) error {
-	if strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\t' }) || !utf8.ValidString(s) {
-		return hjx.Invalid(field, "must be plain text without control characters")
-	}
-	return nil
-}
+// PlainText checks free text a project or policy stores: plain text on one line
+// with no personal identifier in it (identifiers.CheckText), so that such input is
+// INVALID naming the field rather than stored (or, for NUL, an internal error).
+func PlainText(field, s string) error { return identifiers.CheckText(field, s) }

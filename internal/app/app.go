@@ -45,6 +45,9 @@ type Config struct {
 	// TracerProvider receives the spans of requests, resolvers, aggregation,
 	// disclosure and audit writes (OTEL_* variables, telemetry/export); nil records nothing.
 	TracerProvider trace.TracerProvider
+	// OutcomeCacheBytes is the outcome cache's memory budget in estimated bytes
+	// (HJX_OUTCOME_CACHE_BYTES); 0 means outcomes.DefaultCacheBytes.
+	OutcomeCacheBytes int64
 }
 
 // App is one process's set of services.
@@ -81,8 +84,9 @@ func New(db *sqlx.DB, log *slog.Logger, cfg Config) *App {
 	a.Directory = &directory.Service{DB: db, Audit: a.Audit, Now: cfg.Now}
 	a.Governance = &governance.Service{DB: db, Audit: a.Audit, Auth: a.Auth, Now: cfg.Now, MinCellFloor: cfg.MinCellFloor}
 	a.Outcomes = &outcomes.Service{DB: db, Governance: a.Governance, Audit: a.Audit, Now: cfg.Now,
-		Disclosure: disclosure.Config{Floor: cfg.MinCellFloor}, Cache: outcomes.NewCache(cfg.OutcomeCacheSize),
-		Tracer: a.Tracer}
+		Disclosure: disclosure.Config{Floor: cfg.MinCellFloor},
+		Cache:      outcomes.NewCache(outcomes.CacheConfig{Entries: cfg.OutcomeCacheSize, Bytes: cfg.OutcomeCacheBytes}),
+		Tracer:     a.Tracer}
 	a.Rates = &rates.Service{DB: db, Audit: a.Audit, Now: cfg.Now}
 	a.Documents = &documents.Service{DB: db, Audit: a.Audit, Now: cfg.Now}
 	a.Ingest = &ingest.Service{DB: db, Audit: a.Audit, Now: cfg.Now, Config: cfg.Ingest}

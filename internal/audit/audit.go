@@ -12,7 +12,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -62,6 +62,12 @@ type Entry struct {
 	// Because seqs are handed out under the audit lock held until commit, data
 	// versions become visible in the order they were committed. Not hashed.
 	ChangesData bool `json:"-" db:"-"`
+	// Request is the content of the request the entry records (an outcome query in
+	// canonical form), when it has one. It is not stored: Append keeps only its
+	// keyed hash in RequestHash.
+	Request string `json:"-" db:"-"`
+	// HashVersion is how Hash was computed (HashV1 or HashV2). Not hashed by V1.
+	HashVersion int `json:"-" db:"hash_version"`
 }
 
 // Log appends to and reads the audit log.
@@ -69,14 +75,18 @@ type Log struct {
 	Now func() time.Time
 	// Tracer traces each append (span audit.append); nil records nothing.
 	Tracer trace.Tracer
+
+	mu     sync.Mutex
+	secret []byte // the audit secret, once read
 }
 
 // NewLog returns a Log on the wall clock.
 func NewLog() *Log { return &Log{Now: time.Now} }
 
-// computeHash is SHA-256 over the canonical JSON of the entry (Hash excluded). The
-// time is fixed to microseconds, PostgreSQL's precision, so a stored entry hashes
-// the same when read back.
+// computeHash is the HashV1 hash: SHA-256 over the JSON of the decoded entry (Hash
+// excluded). The time is fixed to microseconds, PostgreSQL's precision, so a stored
+// entry hashes the same when read back. Only Verify uses it, for entries written
+// before migration 00080.
 func computeHash(e Entry) string {
 	e.At = e.At.UTC().Truncate(time.Microsecond)
 	if e.PartnersIncluded == nil {
@@ -130,16 +140,27 @@ func (l *Log) append(ctx context.Context, tx sqlx.ExtContext, p *hjx.Principal, 
 	if p != nil {
 		e.PrincipalID, e.PrincipalName, e.Role = p.ID, p.Name, string(p.Role)
 	}
-	e.Hash = computeHash(e)
+	if e.Request != "" {
+		secret, err := l.requestSecret(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		e.RequestHash = keyedRequestHash(secret, e.Request)
+	}
 	excluded, _ := json.Marshal(nonNil(e.PartnersExcluded))
 	detail, _ := json.Marshal(nonNilMap(e.Detail))
+	e.HashVersion = HashV2
+	if e.Hash, err = hashV2(storedRow(e, excluded, detail)); err != nil {
+		return nil, hjx.Internal(err, "hash audit entry")
+	}
 	_, err = tx.ExecContext(ctx, `
 		INSERT INTO audit_entries (seq, id, at, principal_id, principal_name, role, action, subject, project_id,
-			partners_included, partners_excluded, cells_suppressed, request_hash, detail, prev_hash, hash)
+			partners_included, partners_excluded, cells_suppressed, request_hash, detail, prev_hash, hash, hash_version)
 		VALUES ($1, $2, $3, NULLIF($4, '')::uuid, NULLIF($5, ''), NULLIF($6, ''), $7, $8, NULLIF($9, '')::uuid,
-			$10, $11, $12, NULLIF($13, ''), $14, $15, $16)`,
+			$10, $11, $12, NULLIF($13, ''), $14, $15, $16, $17)`,
 		e.Seq, e.ID, e.At, e.PrincipalID, e.PrincipalName, e.Role, e.Action, e.Subject, e.ProjectID,
-		pq.Array(nonNilStrings(e.PartnersIncluded)), excluded, e.CellsSuppressed, e.RequestHash, detail, e.PrevHash, e.Hash)
+		pq.Array(nonNilStrings(e.PartnersIncluded)), excluded, e.CellsSuppressed, e.RequestHash, detail, e.PrevHash, e.Hash,
+		e.HashVersion)
 	if err != nil {
 		return nil, hjx.Internal(err, "append audit entry")
 	}
@@ -170,14 +191,4 @@ func nonNilStrings(s []string) []string {
 		return []string{}
 	}
 	return s
-}
-
-// HashRequest is the hash of a request's content recorded with an entry: enough to
-// show two entries asked the same thing, without storing the query itself.
-func HashRequest(parts ...string) string {
-	h := sha256.New()
-	for _, p := range parts {
-		fmt.Fprintf(h, "%d:%s;", len(p), p)
-	}
-	return hex.EncodeToString(h.Sum(nil))
 }

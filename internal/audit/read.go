@@ -31,12 +31,13 @@ type entryRow struct {
 	Detail           []byte         `db:"detail"`
 	PrevHash         string         `db:"prev_hash"`
 	Hash             string         `db:"hash"`
+	HashVersion      int            `db:"hash_version"`
 }
 
 // entryColumns is the select list matching entryRow.
 const entryColumns = `seq, id::text AS id, at, principal_id::text AS principal_id, principal_name, role, action,
 	subject, project_id::text AS project_id, partners_included, partners_excluded, cells_suppressed,
-	request_hash, detail, prev_hash, hash`
+	request_hash, detail, prev_hash, hash, hash_version`
 
 func deref(s *string) string {
 	if s == nil {
@@ -49,7 +50,7 @@ func (r entryRow) entry() (Entry, error) {
 	e := Entry{Seq: r.Seq, ID: r.ID, At: r.At, PrincipalID: deref(r.PrincipalID), PrincipalName: deref(r.PrincipalName),
 		Role: deref(r.Role), Action: r.Action, Subject: r.Subject, ProjectID: deref(r.ProjectID),
 		PartnersIncluded: []string(r.PartnersIncluded), CellsSuppressed: r.CellsSuppressed,
-		RequestHash: deref(r.RequestHash), PrevHash: r.PrevHash, Hash: r.Hash}
+		RequestHash: deref(r.RequestHash), PrevHash: r.PrevHash, Hash: r.Hash, HashVersion: r.HashVersion}
 	if err := strictUnmarshal(r.PartnersExcluded, &e.PartnersExcluded); err != nil {
 		return e, fmt.Errorf("partners_excluded: %w", err)
 	}
@@ -74,6 +75,19 @@ func strictUnmarshal(b []byte, v any) error {
 	return nil
 }
 
+// hashMatches recomputes an entry's hash by its version: HashV2 from the stored
+// row itself, HashV1 from the decoded entry.
+func hashMatches(r entryRow, e Entry) bool {
+	switch r.HashVersion {
+	case HashV1:
+		return computeHash(e) == r.Hash
+	case HashV2:
+		h, err := hashV2(r)
+		return err == nil && h == r.Hash
+	}
+	return false
+}
+
 // Problem is where the chain breaks.
 type Problem struct {
 	Seq    int64
@@ -95,7 +109,7 @@ func Verify(ctx context.Context, db sqlx.QueryerContext) (checked int64, head st
 		return 0, "", nil, hjx.Internal(err, "read audit log")
 	}
 	defer rows.Close()
-	prev, wantSeq := GenesisHash, int64(1)
+	prev, wantSeq, version := GenesisHash, int64(1), HashV1
 	for rows.Next() {
 		var r entryRow
 		if err := rows.StructScan(&r); err != nil {
@@ -112,10 +126,13 @@ func Verify(ctx context.Context, db sqlx.QueryerContext) (checked int64, head st
 		case e.PrevHash != prev:
 			return checked, prev, &Problem{Seq: e.Seq, ID: e.ID,
 				Reason: "prev_hash does not match the previous entry (entries deleted or reordered)"}, nil
-		case computeHash(e) != e.Hash:
+		case e.HashVersion < version:
+			return checked, prev, &Problem{Seq: e.Seq, ID: e.ID, Reason: fmt.Sprintf(
+				"hash version %d after an entry of version %d (entry edited)", e.HashVersion, version)}, nil
+		case !hashMatches(r, e):
 			return checked, prev, &Problem{Seq: e.Seq, ID: e.ID, Reason: "content does not match its hash (entry edited)"}, nil
 		}
-		prev, wantSeq = e.Hash, wantSeq+1
+		prev, wantSeq, version = e.Hash, wantSeq+1, e.HashVersion
 		checked++
 	}
 	if err := rows.Err(); err != nil {

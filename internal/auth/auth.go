@@ -12,11 +12,13 @@ import (
 	"encoding/base32"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
 	"github.com/hjx-exchange/hjx/internal/hjx"
+	"github.com/hjx-exchange/hjx/internal/identifiers"
 	"github.com/hjx-exchange/hjx/internal/postgres"
 )
 
@@ -72,7 +74,10 @@ func (np NewPrincipal) Validate(now time.Time) error {
 		return hjx.Invalid("role", "must be one of STEWARD, PARTNER_ADMIN, PARTNER_UPLOADER, RESEARCHER, DASHBOARD")
 	}
 	name := strings.TrimSpace(np.Name)
-	if name == "" || len(name) > 200 {
+	if err := identifiers.CheckText("name", name); err != nil {
+		return err
+	}
+	if name == "" || utf8.RuneCountInString(name) > 200 {
 		return hjx.Invalid("name", "must be 1 to 200 characters")
 	}
 	partnerRole := np.Role == hjx.RolePartnerAdmin || np.Role == hjx.RolePartnerUploader
@@ -111,7 +116,7 @@ func (s *Service) CreatePrincipal(ctx context.Context, tx sqlx.ExtContext, np Ne
 			return nil, hjx.Internal(err, "check partner")
 		}
 		if !ok {
-			return nil, hjx.Invalid("partnerId", "no partner %q", np.PartnerID)
+			return nil, hjx.Invalid("partnerId", "is not a registered partner")
 		}
 	}
 	if np.ProjectID != "" {

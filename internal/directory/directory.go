@@ -14,6 +14,7 @@ import (
 
 	"github.com/hjx-exchange/hjx/internal/audit"
 	"github.com/hjx-exchange/hjx/internal/hjx"
+	"github.com/hjx-exchange/hjx/internal/identifiers"
 	"github.com/hjx-exchange/hjx/internal/postgres"
 )
 
@@ -72,6 +73,9 @@ func (p *Partner) Validate() error {
 		return hjx.Invalid("id", "must be a slug: 2 to 64 lower-case letters, digits and single hyphens (e.g. leeds-gp-advice)")
 	}
 	p.Name = strings.TrimSpace(p.Name)
+	if err := identifiers.CheckText("name", p.Name); err != nil {
+		return err
+	}
 	if p.Name == "" || len([]rune(p.Name)) > 200 {
 		return hjx.Invalid("name", "must be 1 to 200 characters")
 	}
@@ -80,19 +84,19 @@ func (p *Partner) Validate() error {
 		return hjx.Invalid("country", "must be GB or US")
 	}
 	if !slices.Contains(regions, p.Region) {
-		return hjx.Invalid("region", "%q is not an ISO 3166-2 region of %s (e.g. %s)", p.Region, p.Country, regions[0])
+		return hjx.Invalid("region", "is not an ISO 3166-2 region of %s (e.g. %s)", p.Country, regions[0])
 	}
 	if !hjx.In(hjx.PartnershipModels, p.Model) {
 		return hjx.Invalid("model", "must be HJP or MLP")
 	}
 	for _, s := range p.HealthSettings {
 		if !hjx.In(hjx.HealthSettings, s) {
-			return hjx.Invalid("healthSettings", "%q is not a health setting", s)
+			return hjx.Invalid("healthSettings", "holds a value that is not a health setting")
 		}
 	}
 	for _, d := range p.AdviceDomains {
 		if !hjx.In(hjx.WelfareDomains, d) {
-			return hjx.Invalid("adviceDomains", "%q is not a welfare domain", d)
+			return hjx.Invalid("adviceDomains", "holds a value that is not a welfare domain")
 		}
 	}
 	if p.ActiveTo != nil && p.ActiveTo.Before(p.ActiveFrom) {
@@ -183,7 +187,7 @@ const filterSQL = `($1 = '' OR country = $1) AND ($2 = '' OR region = $2) AND ($
 // List returns one page of the directory, ordered by id.
 func (s *Service) List(ctx context.Context, f Filter, page hjx.Page) (*hjx.Connection[*Partner], error) {
 	if f.Region != "" && !hjx.In(hjx.RegionsGB, f.Region) && !hjx.In(hjx.RegionsUS, f.Region) {
-		return nil, hjx.Invalid("filter.region", "%q is not an ISO 3166-2 region hjx knows", f.Region)
+		return nil, hjx.Invalid("filter.region", "is not an ISO 3166-2 region hjx knows")
 	}
 	args := []any{f.Country, f.Region, f.Model, f.HealthSetting}
 	var rows []partnerRow

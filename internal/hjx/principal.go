@@ -36,6 +36,17 @@ type Principal struct {
 	PartnerID string // set for PARTNER_ADMIN and PARTNER_UPLOADER
 	ProjectID string // set for DASHBOARD
 	TokenID   string
+	// Operator marks the operator running a command on the server itself (hjx rates
+	// load): no token can yield it, because only OperatorPrincipal sets it. Services
+	// that accept the operator say so explicitly; a nil principal is never one.
+	Operator bool
+}
+
+// OperatorPrincipal is the principal of a command the operator runs with database
+// access (named in the audit log as "operator: " + command): an explicit value, so
+// that a nil principal, which means "anonymous", can never be mistaken for it.
+func OperatorPrincipal(command string) *Principal {
+	return &Principal{Name: "operator: " + command, Operator: true}
 }
 
 // IsPartner reports whether p acts for partner id (as its admin or uploader).

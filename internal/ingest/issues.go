@@ -2,13 +2,16 @@ package ingest
 
 import (
 	"fmt"
+	"slices"
+
+	"github.com/hjx-exchange/hjx/internal/hjx"
 )
 
 // Issue is one problem found in a submission. Row is the CSV record number (the
 // header is row 1, the first data row is row 2, as a spreadsheet numbers them) or
 // the 1-based position in the JSON rows; 0 for a problem of the whole file. Messages
 // say what is wrong and how to fix it; they never repeat a cell that could be
-// personal (see quoteCell).
+// personal (see validator.known).
 type Issue struct {
 	Row     int
 	Column  string
@@ -87,20 +90,20 @@ func (l *issueList) add(row int, column, code, format string, args ...any) {
 // room is how many more issues will be listed.
 func (l *issueList) room() int { return l.max - len(l.items) }
 
-// quoteCell returns a cell for a message when it is safe to repeat: a code-shaped
-// value (upper-case letters, digits and underscores, like the vocabularies: a
-// misspelt enum, say) is quoted so the partner sees the typo; anything else is
-// described, never repeated, because free text is where identifiers and names leak.
-// It is only called for cells the identifier detectors passed.
-func quoteCell(s string) string {
-	if s == "" || len(s) > 40 || s[0] < 'A' || s[0] > 'Z' {
-		return "the value"
+// known returns a cell for a message when it is a known vocabulary word (a codebook
+// metric, a value of any of the dimension lists, a currency, a column name), quoted
+// and after a space, so that a partner who put a word in the wrong column sees it;
+// anything else gives "" and the message names the column only. A cell that is not a
+// known word may be anything, an identifier the detectors do not know or a name
+// included, so no message ever repeats one.
+func (v *validator) known(s string) string {
+	if _, ok := v.metrics[s]; ok || hjx.In(hjx.Currencies, s) || slices.Contains(Columns[:], s) {
+		return fmt.Sprintf(" %q", s)
 	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !((c >= 'A' && c <= 'Z') || isDigit(c) || c == '_') {
-			return "the value"
+	for _, vocab := range v.vocab {
+		if vocab[s] {
+			return fmt.Sprintf(" %q", s)
 		}
 	}
-	return fmt.Sprintf("%q", s)
+	return ""
 }

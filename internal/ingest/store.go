@@ -231,11 +231,9 @@ func feedCSV(r io.Reader, cfg Config, val *validator, emit func(*observation) er
 		for i, v := range rec {
 			if i >= width || layout[i] < 0 {
 				if k, hit := FindIdentifier(v, false); hit {
-					name := ""
-					if i < len(header) && i < width {
-						name = headerName(header[i])
-					}
-					issues.add(row, name, k.IssueCode(), "a cell in column %d looks like %s; remove it", i+1, k.Description())
+					// No column name: the header of a column outside the format is
+					// the partner's own text, never repeated.
+					issues.add(row, "", k.IssueCode(), "a cell in column %d looks like %s; remove it", i+1, k.Description())
 				}
 			}
 		}
@@ -325,8 +323,8 @@ func parseHeader(header []string, issues *issueList) ([]column, bool) {
 		}
 		switch {
 		case col < 0:
-			issues.add(1, name, CodeColumnUnknown, "column %d (%s) is not a column of the format; remove it (free-text columns are not accepted). Columns: %s",
-				i+1, quoteCell(strings.ToUpper(name)), strings.Join(Columns[:], ", "))
+			issues.add(1, "", CodeColumnUnknown, "column %d is not a column of the format; remove it (free-text columns are not accepted). Columns: %s",
+				i+1, strings.Join(Columns[:], ", "))
 		case seen[col]:
 			issues.add(1, name, CodeColumnRepeated, "column %s appears more than once", name)
 		default:

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hjx-exchange/hjx/internal/audit"
 	"github.com/hjx-exchange/hjx/internal/hjx"
+	"github.com/hjx-exchange/hjx/internal/identifiers"
 	"github.com/hjx-exchange/hjx/internal/postgres"
 )
 
@@ -172,6 +173,9 @@ func (s *Service) Retract(ctx context.Context, p *hjx.Principal, id, reason stri
 		return nil, hjx.Forbidden("only a partner admin may retract a submission")
 	}
 	reason = strings.TrimSpace(reason)
+	if err := identifiers.CheckText("reason", reason); err != nil {
+		return nil, err
+	}
 	if reason == "" || utf8.RuneCountInString(reason) > maxReasonLength {
 		return nil, hjx.Invalid("reason", "must be 1 to %d characters saying why the figures are withdrawn", maxReasonLength)
 	}

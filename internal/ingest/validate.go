@@ -155,7 +155,7 @@ func (v *validator) validate(row int, c *cells) (observation, bool) {
 		if d, ok := v.metrics[c[colMetric]]; ok {
 			def, haveMetric = d, true
 		} else {
-			bad(colMetric, CodeMetricUnknown, "metric %s is not in the codebook; use a code listed by the metrics query or in docs/UPLOADS.md", quoteCell(c[colMetric]))
+			bad(colMetric, CodeMetricUnknown, "metric%s is not a codebook metric; use a code listed by the metrics query or in docs/UPLOADS.md", v.known(c[colMetric]))
 		}
 	}
 
@@ -196,7 +196,7 @@ func (v *validator) validate(row int, c *cells) (observation, bool) {
 	// Dimensions.
 	for _, col := range []column{colWelfareDomain, colIhelpCategory, colHealthSetting, colAgeBand, colSex, colDeprivationScheme} {
 		if usable(col) && !v.vocab[col][c[col]] {
-			bad(col, CodeVocabularyUnknown, "%s %s is not one of the allowed values (see docs/UPLOADS.md), or leave it blank for all", col, quoteCell(c[col]))
+			bad(col, CodeVocabularyUnknown, "%s%s is not one of the allowed values (see docs/UPLOADS.md), or leave it blank for all", col, v.known(c[col]))
 			tainted[col] = true
 		}
 	}

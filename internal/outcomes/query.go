@@ -72,7 +72,7 @@ func (q *Query) Validate() error {
 	seen := map[Dimension]bool{}
 	for _, d := range q.GroupBy {
 		if !slices.Contains(Dimensions, d) {
-			return hjx.Invalid("query.groupBy", "unknown dimension %q", d)
+			return hjx.Invalid("query.groupBy", "holds an unknown dimension")
 		}
 		if seen[d] {
 			return hjx.Invalid("query.groupBy", "%s is given twice", d)
@@ -90,17 +90,17 @@ func (q *Query) Validate() error {
 	}
 	for _, c := range q.Countries {
 		if !hjx.In(hjx.Countries, c) {
-			return hjx.Invalid("query.countries", "unknown country %q", c)
+			return hjx.Invalid("query.countries", "holds an unknown country (GB or US)")
 		}
 	}
 	for _, s := range q.HealthSettings {
 		if !hjx.In(hjx.HealthSettings, s) {
-			return hjx.Invalid("query.healthSettings", "unknown health setting %q", s)
+			return hjx.Invalid("query.healthSettings", "holds an unknown health setting")
 		}
 	}
 	for _, w := range q.WelfareDomains {
 		if !hjx.In(hjx.WelfareDomains, w) {
-			return hjx.Invalid("query.welfareDomains", "unknown welfare domain %q", w)
+			return hjx.Invalid("query.welfareDomains", "holds an unknown welfare domain")
 		}
 	}
 	switch q.Currency {

@@ -86,7 +86,10 @@ type ReasonCount struct {
 
 // Query checks access, pools, harmonises and protects, and audits the query. The
 // cache is keyed by the data epoch (every committed upload, retraction, policy or
-// project change moves it) and the date, so a change is seen by the very next query.
+// project change moves it) and the date, so a change is seen by the very next query;
+// the partners excluded by their access decisions come from this request's
+// decisions, cached table or not (a partner registered or a COL refusal since the
+// table was cached changes no key).
 func (s *Service) Query(ctx context.Context, p *hjx.Principal, projectID string, q Query) (*Table, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
@@ -144,7 +147,9 @@ func (s *Service) Query(ctx context.Context, p *hjx.Principal, projectID string,
 		table = s.Cache.Get(key)
 	}
 	if table == nil {
-		table, err = s.compute(ctx, q, kind, currency, allowed, identifiable, byPartner, excluded)
+		// Computed without the partners excluded by decision: the table keeps only
+		// what depends on data, so that a cached copy never carries stale decisions.
+		table, err = s.compute(ctx, q, kind, currency, allowed, identifiable, byPartner, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -152,6 +157,7 @@ func (s *Service) Query(ctx context.Context, p *hjx.Principal, projectID string,
 			s.Cache.Add(key, table)
 		}
 	}
+	table = withDecisionExclusions(table, excluded)
 	if err := s.audit(ctx, p, projectID, q, currency, table); err != nil {
 		return nil, err
 	}
@@ -172,7 +178,7 @@ func (s *Service) metricKind(ctx context.Context, code string) (string, error) {
 	var kind string
 	err := sqlx.GetContext(ctx, s.DB, &kind, `SELECT kind FROM metric_definitions WHERE code = $1`, code)
 	if postgres.IsNoRows(err) {
-		return "", hjx.Invalid("query.metric", "%q is not a codebook metric (see the metrics query)", code)
+		return "", hjx.Invalid("query.metric", "is not a codebook metric (see the metrics query)")
 	}
 	if err != nil {
 		return "", hjx.Internal(err, "look up metric")
@@ -347,14 +353,14 @@ func sortRows(groupBy []Dimension, rows []Row) {
 }
 
 // audit records the query: who, which project, partners included and excluded with
-// reasons, cells suppressed, and a hash of the query (not the query itself).
+// reasons, cells suppressed, and a keyed hash of the query (not the query itself).
 func (s *Service) audit(ctx context.Context, p *hjx.Principal, projectID string, q Query, currency string, t *Table) error {
 	canonical, _ := json.Marshal(struct {
 		Q        Query
 		Currency string
 	}{q, currency})
 	e := audit.Entry{Action: "outcomes.query", Subject: "project:" + projectID + " metric:" + q.Metric,
-		ProjectID: projectID, CellsSuppressed: t.SuppressedCells, RequestHash: audit.HashRequest(string(canonical)),
+		ProjectID: projectID, CellsSuppressed: t.SuppressedCells, Request: string(canonical),
 		Detail: map[string]string{"metric": q.Metric, "groupBy": joinDims(q.GroupBy), "cells": itoa(len(t.Rows))}}
 	seen := map[string]bool{}
 	e.PartnersIncluded = t.Included

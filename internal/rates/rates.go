@@ -18,6 +18,7 @@ import (
 
 	"github.com/hjx-exchange/hjx/internal/audit"
 	"github.com/hjx-exchange/hjx/internal/hjx"
+	"github.com/hjx-exchange/hjx/internal/identifiers"
 	"github.com/hjx-exchange/hjx/internal/postgres"
 	"github.com/hjx-exchange/hjx/internal/reference"
 )
@@ -52,14 +53,18 @@ const MaxFileBytes = 64 << 10
 
 // Load stores the rates of a CSV file with the columns of the reference file
 // (year,gbp_per_usd,ppp_gbp_per_intl_dollar,ppp_usd_per_intl_dollar). by is the
-// steward (nil for the operator's CLI). A year that already has different rates is
-// refused with CONFLICT unless correct is true; then it gets a new version. All or
-// nothing, audited in the same transaction.
+// steward, or the operator's CLI (hjx.OperatorPrincipal); anyone else, and a nil
+// principal, is refused. A year that already has different rates is refused with
+// CONFLICT unless correct is true; then it gets a new version. All or nothing,
+// audited in the same transaction.
 func (s *Service) Load(ctx context.Context, by *hjx.Principal, csv []byte, source string, correct bool) (*LoadResult, error) {
-	if by != nil && by.Role != hjx.RoleSteward {
+	if by == nil || !(by.Operator || by.Role == hjx.RoleSteward) {
 		return nil, hjx.Forbidden("only a steward may load exchange rates")
 	}
 	source = strings.TrimSpace(source)
+	if err := identifiers.CheckText("source", source); err != nil {
+		return nil, err
+	}
 	if source == "" || len(source) > 500 {
 		return nil, hjx.Invalid("source", "must name where the rates come from (1 to 500 characters)")
 	}

@@ -2,6 +2,7 @@ package rates_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -88,6 +89,23 @@ func TestLoad(t *testing.T) {
 		_, err := svc.Load(ctx, &hjx.Principal{Role: hjx.RoleResearcher}, []byte(header+"2023,0.8,0.671,1.0\n"), "x", false)
 		if hjx.ErrorCode(err) != hjx.CodeForbidden {
 			t.Fatalf("want FORBIDDEN, got %v", err)
+		}
+	})
+	// A nil principal is anonymous, not the operator (issue 12, item 15).
+	t.Run("ErrForbiddenNilPrincipal", func(t *testing.T) {
+		before := auditCount()
+		_, err := svc.Load(ctx, nil, []byte(header+"2023,0.8,0.671,1.0\n"), "x", false)
+		if hjx.ErrorCode(err) != hjx.CodeForbidden {
+			t.Fatalf("want FORBIDDEN, got %v", err)
+		}
+		if auditCount() != before {
+			t.Fatal("a refused load was audited")
+		}
+	})
+	t.Run("OKOperator", func(t *testing.T) {
+		res, err := svc.Load(ctx, hjx.OperatorPrincipal("hjx rates load"), []byte(header+"2023,0.8,0.671,1.0\n"), "ONS", false)
+		if err != nil || !slices.Equal(res.Added, []int{2023}) {
+			t.Fatalf("operator load: %+v, %v", res, err)
 		}
 	})
 }
