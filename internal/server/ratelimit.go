@@ -83,21 +83,10 @@ func (l *limiter) allow(key string, perSecond float64, burst int) (bool, time.Du
 	return true, 0
 }
 
-// spent reports, without taking from it, whether the client address's bucket
-// of failed token checks is empty: a caller that used it up on bad tokens gets
-// no further lookups. It is a bucket of its own (same rate as anonymous
-// requests), so anonymous traffic from an address never locks out the valid
-// tokens used from it (an office behind one NAT address, say).
-func (l *limiter) spent(r *http.Request) bool {
-	if l.cfg.PerIP <= 0 {
-		return false
-	}
-	b, ok := l.buckets.Peek(failedAuthKey(r, l.cfg.TrustedProxies))
-	return ok && b.TokensAt(l.now()) < 1
-}
-
 // allowFailedAuth takes a failed token check from the address's bucket of
-// them, answering 429 itself when it is empty.
+// them, answering 429 itself when it is empty. It is a bucket of its own (same
+// rate as anonymous requests), so that anonymous traffic and failed checks
+// never count against each other, and only failed checks draw on it.
 func (l *limiter) allowFailedAuth(w http.ResponseWriter, r *http.Request) bool {
 	ok, wait := l.allow(failedAuthKey(r, l.cfg.TrustedProxies), l.cfg.PerIP, l.cfg.IPBurst)
 	if !ok {

@@ -103,6 +103,28 @@ func TestRateLimit(t *testing.T) {
 			t.Fatalf("third guess: status %d code %q, want 429 RATE_LIMITED", rec.Code, r.Code())
 		}
 	})
+	t.Run("OKValidTokenAfterBadTokensFromTheSameAddress", func(t *testing.T) {
+		env := rateLimited(t, server.RateConfig{PerToken: 100, TokenBurst: 100, PerIP: 0.1, IPBurst: 2})
+		token, _ := env.Token(hjx.RoleResearcher, "", "")
+		bad := "hjx1_" + "b234567b234567b234567b234567b234567b234567b234567b2"
+		for range 5 {
+			doRaw(env, bad, "192.0.2.80:1", nil)
+		}
+		if r, _ := doRaw(env, bad, "192.0.2.80:1", nil); r.Code() != "RATE_LIMITED" {
+			t.Fatalf("bad token: code %q, want RATE_LIMITED", r.Code())
+		}
+		// A colleague behind the same address (one office NAT) with a valid token
+		// is served, however many bad checks came from there.
+		for i := range 3 {
+			if r, rec := doRaw(env, token, "192.0.2.80:2", nil); rec.Code != http.StatusOK || r.Code() != "" {
+				t.Fatalf("valid token %d from a throttled address: status %d %+v", i+1, rec.Code, r.Errors)
+			}
+		}
+		// Bad tokens from there stay throttled.
+		if r, _ := doRaw(env, bad, "192.0.2.80:1", nil); r.Code() != "RATE_LIMITED" {
+			t.Fatalf("bad token after the valid ones: code %q, want RATE_LIMITED", r.Code())
+		}
+	})
 	t.Run("OKTokensUnaffectedByAnonymousTrafficFromTheirAddress", func(t *testing.T) {
 		env := rateLimited(t, server.RateConfig{PerToken: 100, TokenBurst: 100, PerIP: 0.1, IPBurst: 1})
 		token, _ := env.Token(hjx.RoleResearcher, "", "")
