@@ -33,6 +33,10 @@ type HandlerConfig struct {
 	// without a token included; stewards and researchers always may. Off in
 	// production mode: an anonymous caller learns the public fields from the docs.
 	IntrospectionAnonymous bool
+	// Suggestions lets callers who may explore the schema see "did you mean"
+	// hints in validation errors. Off in production mode: then no caller gets
+	// one, whatever its role.
+	Suggestions bool
 }
 
 // DefaultHandlerConfig returns the limits used when nothing is configured.
@@ -47,6 +51,7 @@ func DefaultHandlerConfig() HandlerConfig {
 		UploadMemory:           8 << 20,
 		QueryCacheSize:         1000,
 		IntrospectionAnonymous: true,
+		Suggestions:            true,
 	}
 }
 
@@ -59,7 +64,7 @@ func DefaultHandlerConfig() HandlerConfig {
 // introspect cannot recover field names from error messages either.
 func NewHandler(r *Resolver, cfg HandlerConfig) http.Handler {
 	schema := generated.NewExecutableSchema(generated.Config{Resolvers: r, Complexity: complexity(cfg)})
-	explorer := newServer(r, cfg, schema, true)
+	explorer := newServer(r, cfg, schema, cfg.Suggestions)
 	stranger := newServer(r, cfg, schema, false)
 	h := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if mayExplore(req.Context(), cfg.IntrospectionAnonymous) {
@@ -81,7 +86,7 @@ func newServer(r *Resolver, cfg HandlerConfig, schema graphql.ExecutableSchema, 
 	srv.AddTransport(transport.MultipartForm{MaxUploadSize: cfg.MaxUploadBytes, MaxMemory: cfg.UploadMemory})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](cfg.QueryCacheSize))
 	srv.SetParserTokenLimit(cfg.ParserTokenLimit)
-	srv.SetDisableSuggestion(!suggestions)
+	setSuggestions(srv, suggestions)
 	srv.Use(shapeLimits{maxDepth: cfg.MaxDepth, maxAliases: cfg.MaxAliases})
 	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
 	srv.Use(introspectionFor(cfg.IntrospectionAnonymous))

@@ -144,6 +144,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	boolean("HJX_PRODUCTION", &c.Production)
 	c.GraphQL.IntrospectionAnonymous = !c.Production
+	c.GraphQL.Suggestions = !c.Production
 	boolean("HJX_INTROSPECTION_ANONYMOUS", &c.GraphQL.IntrospectionAnonymous)
 	bytes("HJX_MAX_BODY_BYTES", &c.Server.MaxBodyBytes)
 	bytes("HJX_MAX_UPLOAD_BYTES", &c.Server.MaxUploadBytes)

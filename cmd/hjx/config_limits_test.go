@@ -41,6 +41,8 @@ func TestLimitsConfig(t *testing.T) {
 		{"HJX_RATE_LIMIT_KEYS", "50", func(c config) any { return c.Server.Rate.MaxKeys }, 50},
 		{"HJX_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7", func(c config) any { return fmt.Sprint(c.Server.Rate.TrustedProxies) },
 			fmt.Sprint([]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.7/32")})},
+		{"HJX_PRODUCTION", "true", func(c config) any { return []bool{c.GraphQL.IntrospectionAnonymous, c.GraphQL.Suggestions} },
+			[]bool{false, false}},
 		{"HJX_METRICS_ADDR", "127.0.0.1:9464", func(c config) any { return c.MetricsAddr }, "127.0.0.1:9464"},
 	}
 	for _, tc := range tests {
