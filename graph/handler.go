@@ -24,7 +24,9 @@ type HandlerConfig struct {
 	ComplexityLimit  int   // summed field cost of one operation (connections cost per item asked for)
 	ParserTokenLimit int   // lexer tokens in one query document
 	MaxDepth         int   // nesting of selections in one operation (introspection fields excepted)
-	MaxAliases       int   // aliased fields in one operation
+	MaxAliases       int   // aliased fields in one operation, introspection included
+	MaxFields        int   // fields in one operation, fragments expanded, __typename and introspection included
+	MaxOutcomes      int   // root outcomes fields in one operation (each a pooled query and an audit entry)
 	MaxPageSize      int   // largest `first` of a connection
 	MaxUploadBytes   int64 // one multipart request
 	UploadMemory     int64 // multipart bytes held in memory before spilling to disk
@@ -46,6 +48,8 @@ func DefaultHandlerConfig() HandlerConfig {
 		ParserTokenLimit:       5000,
 		MaxDepth:               12,
 		MaxAliases:             30,
+		MaxFields:              500,
+		MaxOutcomes:            5,
 		MaxPageSize:            hjx.MaxPageSize,
 		MaxUploadBytes:         256 << 20,
 		UploadMemory:           8 << 20,
@@ -87,7 +91,7 @@ func newServer(r *Resolver, cfg HandlerConfig, schema graphql.ExecutableSchema, 
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](cfg.QueryCacheSize))
 	srv.SetParserTokenLimit(cfg.ParserTokenLimit)
 	setSuggestions(srv, suggestions)
-	srv.Use(shapeLimits{maxDepth: cfg.MaxDepth, maxAliases: cfg.MaxAliases})
+	srv.Use(newDocumentLimits(cfg))
 	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
 	srv.Use(introspectionFor(cfg.IntrospectionAnonymous))
 	srv.Use(operationMetrics{r.Metrics})

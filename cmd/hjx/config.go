@@ -155,6 +155,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 	integer("HJX_PARSER_TOKEN_LIMIT", &c.GraphQL.ParserTokenLimit, 1)
 	integer("HJX_MAX_QUERY_DEPTH", &c.GraphQL.MaxDepth, 1)
 	integer("HJX_MAX_ALIASES", &c.GraphQL.MaxAliases, 0)
+	integer("HJX_MAX_FIELDS", &c.GraphQL.MaxFields, 1)
+	integer("HJX_MAX_OUTCOMES_PER_REQUEST", &c.GraphQL.MaxOutcomes, 1)
 	integer("HJX_MAX_PAGE_SIZE", &c.GraphQL.MaxPageSize, 1)
 	duration("HJX_REQUEST_TIMEOUT", &c.Server.RequestTimeout)
 	duration("HJX_UPLOAD_TIMEOUT", &c.Server.UploadTimeout)

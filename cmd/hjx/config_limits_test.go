@@ -24,6 +24,8 @@ func TestLimitsConfig(t *testing.T) {
 		{"HJX_PARSER_TOKEN_LIMIT", "900", func(c config) any { return c.GraphQL.ParserTokenLimit }, 900},
 		{"HJX_MAX_QUERY_DEPTH", "7", func(c config) any { return c.GraphQL.MaxDepth }, 7},
 		{"HJX_MAX_ALIASES", "4", func(c config) any { return c.GraphQL.MaxAliases }, 4},
+		{"HJX_MAX_FIELDS", "250", func(c config) any { return c.GraphQL.MaxFields }, 250},
+		{"HJX_MAX_OUTCOMES_PER_REQUEST", "2", func(c config) any { return c.GraphQL.MaxOutcomes }, 2},
 		{"HJX_MAX_PAGE_SIZE", "90", func(c config) any { return c.GraphQL.MaxPageSize }, 90},
 		{"HJX_DB_MAX_CONNS", "3", func(c config) any { return []int{c.Pool.MaxOpen, c.Pool.MaxIdle} }, []int{3, 3}},
 		{"HJX_DB_CONNECT_TIMEOUT", "2s", func(c config) any { return c.Pool.ConnectTimeout }, 2 * time.Second},
@@ -64,7 +66,7 @@ func TestLimitsConfig(t *testing.T) {
 	for _, bad := range []struct{ name, value string }{
 		{"HJX_MAX_QUERY_DEPTH", "0"}, {"HJX_MAX_PAGE_SIZE", "-1"}, {"HJX_MAX_ALIASES", "many"},
 		{"HJX_REQUEST_TIMEOUT", "30"}, {"HJX_STATEMENT_TIMEOUT", "-1s"}, {"HJX_RATE_LIMIT", "-2"},
-		{"HJX_RATE_LIMIT", "NaN"}, {"HJX_RATE_BURST", "0"}, {"HJX_TRUSTED_PROXIES", "10.0.0.0/33"},
+		{"HJX_RATE_LIMIT", "NaN"}, {"HJX_MAX_FIELDS", "0"}, {"HJX_MAX_OUTCOMES_PER_REQUEST", "0"}, {"HJX_RATE_BURST", "0"}, {"HJX_TRUSTED_PROXIES", "10.0.0.0/33"},
 	} {
 		t.Run("ErrInvalid/"+bad.name+"="+bad.value, func(t *testing.T) {
 			_, err := loadConfig(func(k string) string {
@@ -84,6 +86,7 @@ func TestLimitsConfig(t *testing.T) {
 			t.Fatal(err)
 		}
 		if c.Server.Rate.PerToken <= 0 || c.Server.Rate.PerIP <= 0 || c.GraphQL.MaxDepth <= 0 || c.GraphQL.MaxAliases <= 0 ||
+			c.GraphQL.MaxFields <= 0 || c.GraphQL.MaxOutcomes <= 0 ||
 			c.Pool.StatementTimeout <= 0 || c.Pool.ConnectTimeout <= 0 || c.Server.RequestTimeout <= 0 || c.MetricsAddr != "" {
 			t.Fatalf("a limit is off by default: %+v", c)
 		}
