@@ -39,6 +39,10 @@ type HandlerConfig struct {
 	// hints in validation errors. Off in production mode: then no caller gets
 	// one, whatever its role.
 	Suggestions bool
+	// UploadDir is where an upload too large for memory is spooled while it
+	// is read: the binary's own directory, emptied at start-up; "" is
+	// os.TempDir() (tests).
+	UploadDir string
 }
 
 // DefaultHandlerConfig returns the limits used when nothing is configured.
@@ -87,7 +91,7 @@ func newServer(r *Resolver, cfg HandlerConfig, schema graphql.ExecutableSchema, 
 	// POST decodes one JSON object: a batched array of operations is refused
 	// (TestBatchedOperationsRefused), so one request is one operation.
 	srv.AddTransport(transport.POST{})
-	srv.AddTransport(transport.MultipartForm{MaxUploadSize: cfg.MaxUploadBytes, MaxMemory: cfg.UploadMemory})
+	srv.AddTransport(multipartForm{maxUploadSize: cfg.MaxUploadBytes, maxMemory: cfg.UploadMemory, dir: cfg.UploadDir})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](cfg.QueryCacheSize))
 	srv.SetParserTokenLimit(cfg.ParserTokenLimit)
 	setSuggestions(srv, suggestions)

@@ -160,6 +160,15 @@ func loadConfig(getenv func(string) string) (config, error) {
 	integer("HJX_MAX_PAGE_SIZE", &c.GraphQL.MaxPageSize, 1)
 	duration("HJX_REQUEST_TIMEOUT", &c.Server.RequestTimeout)
 	duration("HJX_UPLOAD_TIMEOUT", &c.Server.UploadTimeout)
+	duration("HJX_BODY_READ_TIMEOUT", &c.Server.BodyReadTimeout)
+	if v := getenv("HJX_UPLOAD_MIN_RATE"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			errs = append(errs, fmt.Errorf("HJX_UPLOAD_MIN_RATE=%q: want bytes a second >= 0 (0 turns it off)", v))
+		} else {
+			c.Server.UploadMinRate = n
+		}
+	}
 	duration("HJX_STATEMENT_TIMEOUT", &c.Pool.StatementTimeout)
 	duration("HJX_DB_CONNECT_TIMEOUT", &c.Pool.ConnectTimeout)
 	rate("HJX_RATE_LIMIT", &c.Server.Rate.PerToken)

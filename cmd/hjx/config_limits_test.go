@@ -32,6 +32,8 @@ func TestLimitsConfig(t *testing.T) {
 		{"HJX_STATEMENT_TIMEOUT", "45s", func(c config) any { return c.Pool.StatementTimeout }, 45 * time.Second},
 		{"HJX_REQUEST_TIMEOUT", "12s", func(c config) any { return c.Server.RequestTimeout }, 12 * time.Second},
 		{"HJX_UPLOAD_TIMEOUT", "3m", func(c config) any { return c.Server.UploadTimeout }, 3 * time.Minute},
+		{"HJX_BODY_READ_TIMEOUT", "4s", func(c config) any { return c.Server.BodyReadTimeout }, 4 * time.Second},
+		{"HJX_UPLOAD_MIN_RATE", "2048", func(c config) any { return c.Server.UploadMinRate }, int64(2048)},
 		{"HJX_READ_HEADER_TIMEOUT", "1s", func(c config) any { return c.Server.ReadHeaderTimeout }, time.Second},
 		{"HJX_READ_TIMEOUT", "2m", func(c config) any { return c.Server.ReadTimeout }, 2 * time.Minute},
 		{"HJX_WRITE_TIMEOUT", "3m", func(c config) any { return c.Server.WriteTimeout }, 3 * time.Minute},
@@ -66,7 +68,7 @@ func TestLimitsConfig(t *testing.T) {
 	for _, bad := range []struct{ name, value string }{
 		{"HJX_MAX_QUERY_DEPTH", "0"}, {"HJX_MAX_PAGE_SIZE", "-1"}, {"HJX_MAX_ALIASES", "many"},
 		{"HJX_REQUEST_TIMEOUT", "30"}, {"HJX_STATEMENT_TIMEOUT", "-1s"}, {"HJX_RATE_LIMIT", "-2"},
-		{"HJX_RATE_LIMIT", "NaN"}, {"HJX_MAX_FIELDS", "0"}, {"HJX_MAX_OUTCOMES_PER_REQUEST", "0"}, {"HJX_RATE_BURST", "0"}, {"HJX_TRUSTED_PROXIES", "10.0.0.0/33"},
+		{"HJX_RATE_LIMIT", "NaN"}, {"HJX_MAX_FIELDS", "0"}, {"HJX_BODY_READ_TIMEOUT", "0s"}, {"HJX_UPLOAD_MIN_RATE", "-1"}, {"HJX_MAX_OUTCOMES_PER_REQUEST", "0"}, {"HJX_RATE_BURST", "0"}, {"HJX_TRUSTED_PROXIES", "10.0.0.0/33"},
 	} {
 		t.Run("ErrInvalid/"+bad.name+"="+bad.value, func(t *testing.T) {
 			_, err := loadConfig(func(k string) string {
@@ -87,7 +89,8 @@ func TestLimitsConfig(t *testing.T) {
 		}
 		if c.Server.Rate.PerToken <= 0 || c.Server.Rate.PerIP <= 0 || c.GraphQL.MaxDepth <= 0 || c.GraphQL.MaxAliases <= 0 ||
 			c.GraphQL.MaxFields <= 0 || c.GraphQL.MaxOutcomes <= 0 ||
-			c.Pool.StatementTimeout <= 0 || c.Pool.ConnectTimeout <= 0 || c.Server.RequestTimeout <= 0 || c.MetricsAddr != "" {
+			c.Pool.StatementTimeout <= 0 || c.Pool.ConnectTimeout <= 0 || c.Server.RequestTimeout <= 0 || c.MetricsAddr != "" ||
+			c.Server.BodyReadTimeout <= 0 || c.Server.UploadMinRate <= 0 {
 			t.Fatalf("a limit is off by default: %+v", c)
 		}
 	})

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -14,6 +15,7 @@ import (
 	"github.com/hjx-exchange/hjx/internal/app"
 	"github.com/hjx-exchange/hjx/internal/postgres"
 	"github.com/hjx-exchange/hjx/internal/server"
+	"github.com/hjx-exchange/hjx/internal/spool"
 )
 
 func newLogger(cfg config, w io.Writer) *slog.Logger {
@@ -53,6 +55,13 @@ func cmdServe(ctx context.Context, cfg config, stderr io.Writer) error {
 	if err := postgres.Migrate(ctx, db, log); err != nil {
 		return err
 	}
+	spoolDir, stale, closeSpool, err := spool.Open(os.TempDir(), os.Getpid())
+	if err != nil {
+		return err
+	}
+	defer func() { _ = closeSpool() }()
+	log.Info("upload spool", "dir", spoolDir, "stale_removed", stale)
+	cfg.GraphQL.UploadDir = spoolDir
 	a := newApp(db, cfg, log)
 	srv := a.HTTPServer()
 	ln, err := net.Listen("tcp", cfg.Server.Addr)

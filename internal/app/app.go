@@ -104,6 +104,7 @@ func (a *App) deps() server.Deps {
 		Pages:        web.Handler(),
 		Metrics:      a.Metrics,
 		Now:          a.Config.Now,
+		UploadRoles:  graph.UploadRoles(),
 	}
 }
 
