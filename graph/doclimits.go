@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -134,7 +135,7 @@ func (w *shapeWalk) walk(set ast.SelectionSet, depth int, root, introspection bo
 			if root && s.Name == "outcomes" {
 				w.outcomes++
 			}
-			inside := introspection || (len(s.Name) > 2 && s.Name[:2] == "__")
+			inside := introspection || strings.HasPrefix(s.Name, "__")
 			if !inside {
 				w.depth = max(w.depth, depth)
 			}
