@@ -20,6 +20,9 @@ import (
 // "internal error", so no SQL, path or stack ever reaches a client.
 func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
+		if ie := presentInputError(ctx, err); ie != nil {
+			return ie
+		}
 		if c := classify(err); c != nil {
 			// The database could not answer (the client may retry), or refused a
 			// value the client sent. The cause is logged; the client learns only

@@ -24,7 +24,9 @@ type HandlerConfig struct {
 	ComplexityLimit  int   // summed field cost of one operation (connections cost per item asked for)
 	ParserTokenLimit int   // lexer tokens in one query document
 	MaxDepth         int   // nesting of selections in one operation (introspection fields excepted)
-	MaxAliases       int   // aliased fields in one operation
+	MaxAliases       int   // aliased fields in one operation, introspection included
+	MaxFields        int   // fields in one operation, fragments expanded, __typename and introspection included
+	MaxOutcomes      int   // root outcomes fields in one operation (each a pooled query and an audit entry)
 	MaxPageSize      int   // largest `first` of a connection
 	MaxUploadBytes   int64 // one multipart request
 	UploadMemory     int64 // multipart bytes held in memory before spilling to disk
@@ -34,6 +36,14 @@ type HandlerConfig struct {
 	// without a token included; stewards and researchers always may. Off in
 	// production mode: an anonymous caller learns the public fields from the docs.
 	IntrospectionAnonymous bool
+	// Suggestions lets callers who may explore the schema see "did you mean"
+	// hints in validation errors. Off in production mode: then no caller gets
+	// one, whatever its role.
+	Suggestions bool
+	// UploadDir is where an upload too large for memory is spooled while it
+	// is read: the binary's own directory, emptied at start-up; "" is
+	// os.TempDir() (tests).
+	UploadDir string
 }
 
 // DefaultHandlerConfig returns the limits used when nothing is configured.
@@ -43,12 +53,15 @@ func DefaultHandlerConfig() HandlerConfig {
 		ParserTokenLimit:       5000,
 		MaxDepth:               12,
 		MaxAliases:             30,
+		MaxFields:              500,
+		MaxOutcomes:            5,
 		MaxPageSize:            hjx.MaxPageSize,
 		MaxUploadBytes:         256 << 20,
 		UploadMemory:           8 << 20,
 		QueryCacheSize:         1000,
 		APQCacheSize:           DefaultAPQCacheSize,
 		IntrospectionAnonymous: true,
+		Suggestions:            true,
 	}
 }
 
@@ -61,7 +74,7 @@ func DefaultHandlerConfig() HandlerConfig {
 // introspect cannot recover field names from error messages either.
 func NewHandler(r *Resolver, cfg HandlerConfig) http.Handler {
 	schema := generated.NewExecutableSchema(generated.Config{Resolvers: r, Complexity: complexity(cfg)})
-	explorer := newServer(r, cfg, schema, true)
+	explorer := newServer(r, cfg, schema, cfg.Suggestions)
 	stranger := newServer(r, cfg, schema, false)
 	h := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if mayExplore(req.Context(), cfg.IntrospectionAnonymous) {
@@ -80,13 +93,15 @@ func newServer(r *Resolver, cfg HandlerConfig, schema graphql.ExecutableSchema, 
 	// one JSON object: a batched array of operations is refused
 	// (TestBatchedOperationsRefused), so one request is one operation.
 	srv.AddTransport(overHTTP{})
-	srv.AddTransport(transport.MultipartForm{MaxUploadSize: cfg.MaxUploadBytes, MaxMemory: cfg.UploadMemory})
+	srv.AddTransport(multipartForm{maxUploadSize: cfg.MaxUploadBytes, maxMemory: cfg.UploadMemory, dir: cfg.UploadDir})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](cfg.QueryCacheSize))
 	srv.SetParserTokenLimit(cfg.ParserTokenLimit)
-	srv.SetDisableSuggestion(!suggestions)
+	setSuggestions(srv, suggestions)
+	// Persisted documents fill in the query text first, so that the limits below
+	// measure the document that will run.
 	srv.Use(newPersistedDocuments(r.Documents, cfg.APQCacheSize))
 	srv.Use(tracing{r.Tracer})
-	srv.Use(shapeLimits{maxDepth: cfg.MaxDepth, maxAliases: cfg.MaxAliases})
+	srv.Use(newDocumentLimits(cfg))
 	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
 	srv.Use(introspectionFor(cfg.IntrospectionAnonymous))
 	srv.Use(operationMetrics{r.Metrics})

@@ -1,13 +1,6 @@
 package graph
 
 import (
-	"context"
-	"strings"
-
-	"github.com/99designs/gqlgen/graphql"
-	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/gqlerror"
-
 	"github.com/hjx-exchange/hjx/graph/generated"
 	"github.com/hjx-exchange/hjx/graph/model"
 	"github.com/hjx-exchange/hjx/internal/hjx"
@@ -48,73 +41,4 @@ func complexity(cfg HandlerConfig) generated.ComplexityRoot {
 	c.Query.AuditLog = func(child int, first *int, _ *string) int { return page(child, first) }
 	c.Query.Outcomes = func(child int, _ string, _ model.OutcomeQuery) int { return child + outcomeQueryCost }
 	return c
-}
-
-// shapeLimits refuses operations nested deeper than maxDepth or with more than
-// maxAliases aliased fields, before anything is resolved. Depth counts fields,
-// not fragments; introspection fields (__schema, __type) are not descended:
-// their depth is the schema's, bounded, and GraphiQL's own query is deep.
-// Aliases are how one request asks for the same expensive field many times.
-type shapeLimits struct {
-	maxDepth   int
-	maxAliases int
-}
-
-var _ interface {
-	graphql.OperationContextMutator
-	graphql.HandlerExtension
-} = shapeLimits{}
-
-// maxShapeVisits bounds the walk itself: fragments spread inside fragments can
-// make a small document expand enormously.
-const maxShapeVisits = 100_000
-
-func (shapeLimits) ExtensionName() string                   { return "hjx-shape-limits" }
-func (shapeLimits) Validate(graphql.ExecutableSchema) error { return nil }
-
-func (l shapeLimits) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	w := shapeWalk{doc: oc.Doc}
-	w.walk(oc.Operation.SelectionSet, 1)
-	switch {
-	case w.visits > maxShapeVisits:
-		return gqlerror.Errorf("the operation expands to more than %d fields; simplify its fragments", maxShapeVisits)
-	case l.maxDepth > 0 && w.depth > l.maxDepth:
-		return gqlerror.Errorf("the operation is nested %d levels deep; the limit is %d", w.depth, l.maxDepth)
-	case l.maxAliases > 0 && w.aliases > l.maxAliases:
-		return gqlerror.Errorf("the operation has %d aliased fields; the limit is %d", w.aliases, l.maxAliases)
-	}
-	return nil
-}
-
-type shapeWalk struct {
-	doc     *ast.QueryDocument
-	depth   int
-	aliases int
-	visits  int
-}
-
-func (w *shapeWalk) walk(set ast.SelectionSet, depth int) {
-	for _, sel := range set {
-		w.visits++
-		if w.visits > maxShapeVisits {
-			return
-		}
-		switch s := sel.(type) {
-		case *ast.Field:
-			if s.Alias != "" && s.Alias != s.Name {
-				w.aliases++
-			}
-			if strings.HasPrefix(s.Name, "__") {
-				continue
-			}
-			w.depth = max(w.depth, depth)
-			w.walk(s.SelectionSet, depth+1)
-		case *ast.InlineFragment:
-			w.walk(s.SelectionSet, depth)
-		case *ast.FragmentSpread:
-			if f := w.doc.Fragments.ForName(s.Name); f != nil {
-				w.walk(f.SelectionSet, depth)
-			}
-		}
-	}
 }

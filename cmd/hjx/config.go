@@ -148,6 +148,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	boolean("HJX_PRODUCTION", &c.Production)
 	c.GraphQL.IntrospectionAnonymous = !c.Production
+	c.GraphQL.Suggestions = !c.Production
 	boolean("HJX_INTROSPECTION_ANONYMOUS", &c.GraphQL.IntrospectionAnonymous)
 	bytes("HJX_MAX_BODY_BYTES", &c.Server.MaxBodyBytes)
 	bytes("HJX_MAX_UPLOAD_BYTES", &c.Server.MaxUploadBytes)
@@ -158,10 +159,21 @@ func loadConfig(getenv func(string) string) (config, error) {
 	integer("HJX_PARSER_TOKEN_LIMIT", &c.GraphQL.ParserTokenLimit, 1)
 	integer("HJX_MAX_QUERY_DEPTH", &c.GraphQL.MaxDepth, 1)
 	integer("HJX_MAX_ALIASES", &c.GraphQL.MaxAliases, 0)
+	integer("HJX_MAX_FIELDS", &c.GraphQL.MaxFields, 1)
+	integer("HJX_MAX_OUTCOMES_PER_REQUEST", &c.GraphQL.MaxOutcomes, 1)
 	integer("HJX_MAX_PAGE_SIZE", &c.GraphQL.MaxPageSize, 1)
 	integer("HJX_APQ_CACHE_SIZE", &c.GraphQL.APQCacheSize, 0)
 	duration("HJX_REQUEST_TIMEOUT", &c.Server.RequestTimeout)
 	duration("HJX_UPLOAD_TIMEOUT", &c.Server.UploadTimeout)
+	duration("HJX_BODY_READ_TIMEOUT", &c.Server.BodyReadTimeout)
+	if v := getenv("HJX_UPLOAD_MIN_RATE"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			errs = append(errs, fmt.Errorf("HJX_UPLOAD_MIN_RATE=%q: want bytes a second >= 0 (0 turns it off)", v))
+		} else {
+			c.Server.UploadMinRate = n
+		}
+	}
 	duration("HJX_STATEMENT_TIMEOUT", &c.Pool.StatementTimeout)
 	duration("HJX_DB_CONNECT_TIMEOUT", &c.Pool.ConnectTimeout)
 	rate("HJX_RATE_LIMIT", &c.Server.Rate.PerToken)

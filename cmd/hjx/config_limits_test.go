@@ -24,12 +24,16 @@ func TestLimitsConfig(t *testing.T) {
 		{"HJX_PARSER_TOKEN_LIMIT", "900", func(c config) any { return c.GraphQL.ParserTokenLimit }, 900},
 		{"HJX_MAX_QUERY_DEPTH", "7", func(c config) any { return c.GraphQL.MaxDepth }, 7},
 		{"HJX_MAX_ALIASES", "4", func(c config) any { return c.GraphQL.MaxAliases }, 4},
+		{"HJX_MAX_FIELDS", "250", func(c config) any { return c.GraphQL.MaxFields }, 250},
+		{"HJX_MAX_OUTCOMES_PER_REQUEST", "2", func(c config) any { return c.GraphQL.MaxOutcomes }, 2},
 		{"HJX_MAX_PAGE_SIZE", "90", func(c config) any { return c.GraphQL.MaxPageSize }, 90},
 		{"HJX_DB_MAX_CONNS", "3", func(c config) any { return []int{c.Pool.MaxOpen, c.Pool.MaxIdle} }, []int{3, 3}},
 		{"HJX_DB_CONNECT_TIMEOUT", "2s", func(c config) any { return c.Pool.ConnectTimeout }, 2 * time.Second},
 		{"HJX_STATEMENT_TIMEOUT", "45s", func(c config) any { return c.Pool.StatementTimeout }, 45 * time.Second},
 		{"HJX_REQUEST_TIMEOUT", "12s", func(c config) any { return c.Server.RequestTimeout }, 12 * time.Second},
 		{"HJX_UPLOAD_TIMEOUT", "3m", func(c config) any { return c.Server.UploadTimeout }, 3 * time.Minute},
+		{"HJX_BODY_READ_TIMEOUT", "4s", func(c config) any { return c.Server.BodyReadTimeout }, 4 * time.Second},
+		{"HJX_UPLOAD_MIN_RATE", "2048", func(c config) any { return c.Server.UploadMinRate }, int64(2048)},
 		{"HJX_READ_HEADER_TIMEOUT", "1s", func(c config) any { return c.Server.ReadHeaderTimeout }, time.Second},
 		{"HJX_READ_TIMEOUT", "2m", func(c config) any { return c.Server.ReadTimeout }, 2 * time.Minute},
 		{"HJX_WRITE_TIMEOUT", "3m", func(c config) any { return c.Server.WriteTimeout }, 3 * time.Minute},
@@ -41,6 +45,8 @@ func TestLimitsConfig(t *testing.T) {
 		{"HJX_RATE_LIMIT_KEYS", "50", func(c config) any { return c.Server.Rate.MaxKeys }, 50},
 		{"HJX_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7", func(c config) any { return fmt.Sprint(c.Server.Rate.TrustedProxies) },
 			fmt.Sprint([]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.7/32")})},
+		{"HJX_PRODUCTION", "true", func(c config) any { return []bool{c.GraphQL.IntrospectionAnonymous, c.GraphQL.Suggestions} },
+			[]bool{false, false}},
 		{"HJX_METRICS_ADDR", "127.0.0.1:9464", func(c config) any { return c.MetricsAddr }, "127.0.0.1:9464"},
 		{"HJX_OUTCOME_CACHE_BYTES", "1048576", func(c config) any { return c.OutcomeCacheBytes }, int64(1 << 20)},
 	}
@@ -63,7 +69,7 @@ func TestLimitsConfig(t *testing.T) {
 	for _, bad := range []struct{ name, value string }{
 		{"HJX_MAX_QUERY_DEPTH", "0"}, {"HJX_MAX_PAGE_SIZE", "-1"}, {"HJX_MAX_ALIASES", "many"},
 		{"HJX_REQUEST_TIMEOUT", "30"}, {"HJX_STATEMENT_TIMEOUT", "-1s"}, {"HJX_RATE_LIMIT", "-2"},
-		{"HJX_RATE_LIMIT", "NaN"}, {"HJX_RATE_BURST", "0"}, {"HJX_TRUSTED_PROXIES", "10.0.0.0/33"},
+		{"HJX_RATE_LIMIT", "NaN"}, {"HJX_MAX_FIELDS", "0"}, {"HJX_BODY_READ_TIMEOUT", "0s"}, {"HJX_UPLOAD_MIN_RATE", "-1"}, {"HJX_MAX_OUTCOMES_PER_REQUEST", "0"}, {"HJX_RATE_BURST", "0"}, {"HJX_TRUSTED_PROXIES", "10.0.0.0/33"},
 	} {
 		t.Run("ErrInvalid/"+bad.name+"="+bad.value, func(t *testing.T) {
 			_, err := loadConfig(func(k string) string {
@@ -83,7 +89,9 @@ func TestLimitsConfig(t *testing.T) {
 			t.Fatal(err)
 		}
 		if c.Server.Rate.PerToken <= 0 || c.Server.Rate.PerIP <= 0 || c.GraphQL.MaxDepth <= 0 || c.GraphQL.MaxAliases <= 0 ||
-			c.Pool.StatementTimeout <= 0 || c.Pool.ConnectTimeout <= 0 || c.Server.RequestTimeout <= 0 || c.MetricsAddr != "" {
+			c.GraphQL.MaxFields <= 0 || c.GraphQL.MaxOutcomes <= 0 ||
+			c.Pool.StatementTimeout <= 0 || c.Pool.ConnectTimeout <= 0 || c.Server.RequestTimeout <= 0 || c.MetricsAddr != "" ||
+			c.Server.BodyReadTimeout <= 0 || c.Server.UploadMinRate <= 0 {
 			t.Fatalf("a limit is off by default: %+v", c)
 		}
 	})

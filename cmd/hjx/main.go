@@ -27,11 +27,14 @@ func main() {
 const usage = `hjx: the Health Justice Exchange
 
 Usage:
-  hjx serve                      migrate, then serve GraphQL on HJX_ADDR (default :8080)
+  hjx serve                      migrate, then serve GraphQL on HJX_ADDR (default :8080); in production
+                                 mode refuses to start while demo tokens are valid
   hjx migrate                    apply database migrations and reference data
   hjx seed --demo                load the deterministic demo world and print demo tokens
   hjx token create --role ROLE [--partner ID] [--project ID] [--name NAME] [--expires RFC3339]
                                  create a principal and print its token alone on stdout
+  hjx token revoke --demo        revoke every demo principal's token (needed before production mode serves
+                                 a database that was seeded with --demo)
   hjx audit verify               check the audit log's hash chain; fails naming the first bad entry
   hjx upload FILE --consent-basis BASIS [--dry-run]
                                  send a CSV file of figures (HJX_URL, HJX_TOKEN)

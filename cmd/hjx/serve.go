@@ -2,19 +2,23 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hjx-exchange/hjx/internal/app"
+	"github.com/hjx-exchange/hjx/internal/auth"
 	"github.com/hjx-exchange/hjx/internal/postgres"
 	"github.com/hjx-exchange/hjx/internal/server"
+	"github.com/hjx-exchange/hjx/internal/spool"
 	"github.com/hjx-exchange/hjx/internal/telemetry/export"
 )
 
@@ -73,6 +77,18 @@ func cmdServe(ctx context.Context, cfg config, getenv func(string) string, stder
 	if err := postgres.Migrate(ctx, db, log); err != nil {
 		return err
 	}
+	if cfg.Production {
+		if err := refuseDemoTokens(ctx, db, log); err != nil {
+			return err
+		}
+	}
+	spoolDir, stale, closeSpool, err := spool.Open(os.TempDir(), os.Getpid())
+	if err != nil {
+		return err
+	}
+	defer func() { _ = closeSpool() }()
+	log.Info("upload spool", "dir", spoolDir, "stale_removed", stale)
+	cfg.GraphQL.UploadDir = spoolDir
 	a := newTracedApp(db, cfg, log, tp)
 	srv := a.HTTPServer()
 	ln, err := net.Listen("tcp", cfg.Server.Addr)
@@ -93,6 +109,24 @@ func cmdServe(ctx context.Context, cfg config, getenv func(string) string, stder
 	log.Info("hjx serving", "addr", ln.Addr().String(), "version", version, "production", cfg.Production,
 		"tracing", tp.Enabled)
 	return server.Serve(ctx, srv, ln, cfg.Server.ShutdownTimeout, log)
+}
+
+// errDemoTokens stops `hjx serve` in production mode while demo principals
+// can still sign in: their secrets derive from the public default seed, so
+// anyone could act as the demo steward. The message names the fix.
+var errDemoTokens = errors.New("production mode (HJX_PRODUCTION=true) refuses to serve while demo tokens are valid: " +
+	"their secrets derive from a public seed; run `hjx token revoke --demo`, then start again")
+
+func refuseDemoTokens(ctx context.Context, db *sqlx.DB, log *slog.Logger) error {
+	n, err := auth.NewService(db).ValidDemoTokens(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		log.Error("demo tokens in production", "valid_demo_tokens", n, "fix", "hjx token revoke --demo")
+		return fmt.Errorf("%w (%d valid)", errDemoTokens, n)
+	}
+	return nil
 }
 
 func cmdMigrate(ctx context.Context, cfg config, stderr io.Writer) error {

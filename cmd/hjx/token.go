@@ -15,8 +15,12 @@ import (
 // steward's, above all). It prints the secret alone on stdout, so scripts can
 // capture it: TOKEN=$(hjx token create --role STEWARD --name ops).
 func cmdToken(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "revoke" {
+		return cmdTokenRevoke(ctx, cfg, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "create" {
-		return usageError("usage: hjx token create --role ROLE [--partner ID] [--project ID] [--name NAME] [--expires RFC3339]")
+		return usageError("usage: hjx token create --role ROLE [--partner ID] [--project ID] [--name NAME] [--expires RFC3339]\n" +
+			"       hjx token revoke --demo")
 	}
 	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -52,5 +56,31 @@ func cmdToken(ctx context.Context, cfg config, args []string, stdout, stderr io.
 		return err
 	}
 	fmt.Fprintln(stdout, issued.Secret)
+	return nil
+}
+
+// cmdTokenRevoke revokes the demo principals' tokens: the fix `hjx serve`
+// names when production mode finds a database seeded with --demo. It prints
+// how many it revoked.
+func cmdTokenRevoke(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("token revoke", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	isDemo := fs.Bool("demo", false, "revoke every token of the demo principals")
+	if err := fs.Parse(args); err != nil {
+		return usageError(err.Error())
+	}
+	if !*isDemo || fs.NArg() > 0 {
+		return usageError("usage: hjx token revoke --demo (other tokens are revoked with the revokeToken mutation)")
+	}
+	db, err := openMigrated(ctx, cfg, newLogger(cfg, stderr))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	n, err := auth.NewService(db).RevokeDemo(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "revoked %d demo tokens\n", n)
 	return nil
 }

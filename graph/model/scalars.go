@@ -1,13 +1,19 @@
 package model
 
 import (
-	"fmt"
 	"io"
 	"strconv"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 )
+
+// ValueError is a value a scalar cannot read: the client's mistake, never the
+// server's. The error presenter shows it as INVALID naming the argument it was
+// given for; Reason says what the scalar wants and never repeats the value.
+type ValueError struct{ Reason string }
+
+func (e *ValueError) Error() string { return e.Reason }
 
 // dateLayout is ISO 8601's calendar date; periods and project dates carry no time of day.
 const dateLayout = "2006-01-02"
@@ -25,11 +31,38 @@ func MarshalDate(t time.Time) graphql.Marshaler {
 func UnmarshalDate(v any) (time.Time, error) {
 	s, ok := v.(string)
 	if !ok {
-		return time.Time{}, fmt.Errorf("a Date must be a string YYYY-MM-DD")
+		return time.Time{}, &ValueError{"a Date must be a string YYYY-MM-DD"}
 	}
 	t, err := time.Parse(dateLayout, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("a Date must be YYYY-MM-DD, a real calendar date")
+		return time.Time{}, &ValueError{"a Date must be YYYY-MM-DD, a real calendar date"}
 	}
 	return t, nil
+}
+
+// MarshalDateTime is gqlgen's RFC 3339 time.
+func MarshalDateTime(t time.Time) graphql.Marshaler { return graphql.MarshalTime(t) }
+
+// UnmarshalDateTime reads what gqlgen's time scalar reads, with an error the
+// client can act on instead of gqlgen's plain one (shown as INTERNAL).
+func UnmarshalDateTime(v any) (time.Time, error) {
+	t, err := graphql.UnmarshalTime(v)
+	if err != nil {
+		return time.Time{}, &ValueError{"a DateTime must be a string in RFC 3339, e.g. 2027-01-31T00:00:00Z"}
+	}
+	return t, nil
+}
+
+// MarshalUpload is gqlgen's; an Upload is only ever an input.
+func MarshalUpload(u graphql.Upload) graphql.Marshaler { return graphql.MarshalUpload(u) }
+
+// UnmarshalUpload takes the file a multipart request maps to the variable; any
+// other value (a string in a JSON request, say) is the client's mistake.
+func UnmarshalUpload(v any) (graphql.Upload, error) {
+	u, err := graphql.UnmarshalUpload(v)
+	if err != nil {
+		return graphql.Upload{}, &ValueError{"an Upload must be a file sent in a multipart request " +
+			"(GraphQL multipart request spec; see docs/CLIENTS.md)"}
+	}
+	return u, nil
 }

@@ -120,6 +120,7 @@ func (a *App) deps() server.Deps {
 		Pages:        web.Handler(),
 		Metrics:      a.Metrics,
 		Now:          a.Config.Now,
+		UploadRoles:  graph.UploadRoles(),
 	}
 }
 

@@ -16,10 +16,10 @@ import (
 	"github.com/hjx-exchange/hjx/internal/metrics"
 )
 
-// RateConfig is the per-caller rate limit: a token bucket per bearer token and,
+// RateConfig is the per-caller rate limit: a token bucket per principal and,
 // for callers without a valid token, per client IP address.
 type RateConfig struct {
-	PerToken       float64 // requests per second per token (HJX_RATE_LIMIT); 0 turns the limit off
+	PerToken       float64 // requests per second per principal (HJX_RATE_LIMIT; DASHBOARD tokens: per project); 0 turns the limit off
 	TokenBurst     int     // requests a token may send at once (HJX_RATE_BURST)
 	PerIP          float64 // requests per second per IP without a token (HJX_RATE_LIMIT_ANONYMOUS); 0: off
 	IPBurst        int     // (HJX_RATE_BURST_ANONYMOUS)
@@ -83,21 +83,10 @@ func (l *limiter) allow(key string, perSecond float64, burst int) (bool, time.Du
 	return true, 0
 }
 
-// spent reports, without taking from it, whether the client address's bucket
-// of failed token checks is empty: a caller that used it up on bad tokens gets
-// no further lookups. It is a bucket of its own (same rate as anonymous
-// requests), so anonymous traffic from an address never locks out the valid
-// tokens used from it (an office behind one NAT address, say).
-func (l *limiter) spent(r *http.Request) bool {
-	if l.cfg.PerIP <= 0 {
-		return false
-	}
-	b, ok := l.buckets.Peek(failedAuthKey(r, l.cfg.TrustedProxies))
-	return ok && b.TokensAt(l.now()) < 1
-}
-
 // allowFailedAuth takes a failed token check from the address's bucket of
-// them, answering 429 itself when it is empty.
+// them, answering 429 itself when it is empty. It is a bucket of its own (same
+// rate as anonymous requests), so that anonymous traffic and failed checks
+// never count against each other, and only failed checks draw on it.
 func (l *limiter) allowFailedAuth(w http.ResponseWriter, r *http.Request) bool {
 	ok, wait := l.allow(failedAuthKey(r, l.cfg.TrustedProxies), l.cfg.PerIP, l.cfg.IPBurst)
 	if !ok {
@@ -110,16 +99,12 @@ func failedAuthKey(r *http.Request, trusted []netip.Prefix) string {
 	return "auth:" + clientIP(r, trusted).String()
 }
 
-// middleware applies the per-token limit to an authenticated request and the
-// per-IP limit to the rest. It runs after authentication.
+// middleware applies the per-principal limit (HJX_RATE_LIMIT) to an
+// authenticated request and the per-IP limit to the rest. It runs after authentication.
 func (l *limiter) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if p := hjx.PrincipalFrom(r.Context()); p != nil {
-			key := p.TokenID
-			if key == "" {
-				key = p.ID
-			}
-			if ok, wait := l.allow("t:"+key, l.cfg.PerToken, l.cfg.TokenBurst); !ok {
+			if ok, wait := l.allow(principalKey(p), l.cfg.PerToken, l.cfg.TokenBurst); !ok {
 				l.refuse(w, "token", wait)
 				return
 			}
@@ -128,6 +113,17 @@ func (l *limiter) middleware(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// principalKey is whose bucket an authenticated request draws on: the
+// principal's, whichever of its tokens it uses, and for DASHBOARD tokens (each
+// one a principal of its own, minted by project members) the project's, so
+// that minting more tokens never buys more rate.
+func principalKey(p *hjx.Principal) string {
+	if p.Role == hjx.RoleDashboard && p.ProjectID != "" {
+		return "project:" + p.ProjectID
+	}
+	return "principal:" + p.ID
 }
 
 // allowIP takes a request from the client address's bucket, answering 429

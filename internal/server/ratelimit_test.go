@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hjx-exchange/hjx/internal/access"
 	"github.com/hjx-exchange/hjx/internal/app"
 	"github.com/hjx-exchange/hjx/internal/hjx"
 	"github.com/hjx-exchange/hjx/internal/server"
@@ -47,6 +49,49 @@ func TestRateLimit(t *testing.T) {
 		env.Clock.Add(time.Second)
 		if r := env.Do(token, `{ metrics { code } }`, nil); r.Code() != "" {
 			t.Fatalf("refill after a second refused: %+v", r.Errors)
+		}
+	})
+	t.Run("ErrTokensOfOnePrincipalShareABucket", func(t *testing.T) {
+		env := rateLimited(t, server.RateConfig{PerToken: 1, TokenBurst: 3, PerIP: 100, IPBurst: 100})
+		first, p := env.Token(hjx.RoleResearcher, "", "")
+		second, err := env.App.Auth.AddToken(context.Background(), env.App.DB, p, "second", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 3 {
+			if r := env.Do(first, `{ metrics { code } }`, nil); r.Code() != "" {
+				t.Fatalf("request %d within the burst refused: %+v", i+1, r.Errors)
+			}
+		}
+		if r := env.Do(second.Secret, `{ metrics { code } }`, nil); r.Code() != "RATE_LIMITED" {
+			t.Fatalf("a second token of the same principal: code %q, want RATE_LIMITED", r.Code())
+		}
+	})
+	t.Run("ErrDashboardTokensOfOneProjectShareABucket", func(t *testing.T) {
+		env := rateLimited(t, server.RateConfig{PerToken: 1, TokenBurst: 3, PerIP: 100, IPBurst: 100})
+		_, researcher := env.Token(hjx.RoleResearcher, "", "")
+		project, err := env.App.Governance.ProposeProject(context.Background(), researcher, access.ProjectInput{
+			Title: "Rate limit project", Institution: "University of Leeds", InstitutionCountry: "GB",
+			Purpose: access.Purpose("GENERAL_RESEARCH"), EthicsApprovalRef: "REC 22/YH/0001", PublicationCommitted: true,
+			StartsOn: time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC), EndsOn: time.Date(2023, 12, 31, 0, 0, 0, 0, time.UTC)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var dashboards []string
+		for range 5 {
+			tok, _ := env.Token(hjx.RoleDashboard, "", project.ID)
+			dashboards = append(dashboards, tok)
+		}
+		for i := range 3 {
+			if r := env.Do(dashboards[i], `{ metrics { code } }`, nil); r.Code() != "" {
+				t.Fatalf("request %d within the burst refused: %+v", i+1, r.Errors)
+			}
+		}
+		// Five dashboard tokens of one project get one project's rate, not five.
+		for _, tok := range dashboards {
+			if r := env.Do(tok, `{ metrics { code } }`, nil); r.Code() != "RATE_LIMITED" {
+				t.Fatalf("another dashboard token of the project: code %q, want RATE_LIMITED", r.Code())
+			}
 		}
 	})
 	t.Run("ErrAnonymousPerIP", func(t *testing.T) {
@@ -101,6 +146,28 @@ func TestRateLimit(t *testing.T) {
 		r, rec := doRaw(env, bad, "192.0.2.50:1", nil)
 		if rec.Code != http.StatusTooManyRequests || r.Code() != "RATE_LIMITED" {
 			t.Fatalf("third guess: status %d code %q, want 429 RATE_LIMITED", rec.Code, r.Code())
+		}
+	})
+	t.Run("OKValidTokenAfterBadTokensFromTheSameAddress", func(t *testing.T) {
+		env := rateLimited(t, server.RateConfig{PerToken: 100, TokenBurst: 100, PerIP: 0.1, IPBurst: 2})
+		token, _ := env.Token(hjx.RoleResearcher, "", "")
+		bad := "hjx1_" + "b234567b234567b234567b234567b234567b234567b234567b2"
+		for range 5 {
+			doRaw(env, bad, "192.0.2.80:1", nil)
+		}
+		if r, _ := doRaw(env, bad, "192.0.2.80:1", nil); r.Code() != "RATE_LIMITED" {
+			t.Fatalf("bad token: code %q, want RATE_LIMITED", r.Code())
+		}
+		// A colleague behind the same address (one office NAT) with a valid token
+		// is served, however many bad checks came from there.
+		for i := range 3 {
+			if r, rec := doRaw(env, token, "192.0.2.80:2", nil); rec.Code != http.StatusOK || r.Code() != "" {
+				t.Fatalf("valid token %d from a throttled address: status %d %+v", i+1, rec.Code, r.Errors)
+			}
+		}
+		// Bad tokens from there stay throttled.
+		if r, _ := doRaw(env, bad, "192.0.2.80:1", nil); r.Code() != "RATE_LIMITED" {
+			t.Fatalf("bad token after the valid ones: code %q, want RATE_LIMITED", r.Code())
 		}
 	})
 	t.Run("OKTokensUnaffectedByAnonymousTrafficFromTheirAddress", func(t *testing.T) {

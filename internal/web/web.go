@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -72,8 +73,30 @@ func handler(files fs.FS) http.Handler {
 		mux.Handle("GET "+route+"/", http.RedirectHandler(route, http.StatusMovedPermanently))
 	}
 	mux.Handle("GET /assets/", serveAssets(files))
-	mux.Handle("GET /templates/", http.FileServerFS(files))
-	return securityHeaders(mux)
+	return securityHeaders(serveTemplates(files, mux))
+}
+
+// templateFiles are the downloads under /templates/, by name.
+var templateFiles = []string{"observations.csv"}
+
+// serveTemplates answers every path under /templates itself, before the mux
+// (which would clean or redirect it): the named files, and 404 for anything
+// else however it is spelled, so that no other part of the embedded tree is
+// reachable from there (a file server listed it through /templates/%2e%2e/).
+func serveTemplates(files fs.FS, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		escaped := r.URL.EscapedPath()
+		if !strings.HasPrefix(escaped, "/templates") && !strings.HasPrefix(r.URL.Path, "/templates") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		name, ok := strings.CutPrefix(escaped, "/templates/")
+		if !ok || !slices.Contains(templateFiles, name) || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+			http.NotFound(w, r)
+			return
+		}
+		http.ServeFileFS(w, r, files, "templates/"+name)
+	})
 }
 
 func servePage(files fs.FS, p page) http.Handler {

@@ -140,3 +140,29 @@ func TestPagesWithoutBuiltAssets(t *testing.T) {
 		})
 	}
 }
+
+// TestTemplatesServeNamedFilesOnly: /templates/ serves the named downloads and
+// nothing else of the embedded tree, however the path is spelled (the outside
+// review listed the whole tree through /templates/%2e%2e/).
+func TestTemplatesServeNamedFilesOnly(t *testing.T) {
+	h := Handler()
+	t.Run("OK", func(t *testing.T) {
+		rec := get(t, h, "/templates/observations.csv")
+		if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Body.String(), "metric,period_start") {
+			t.Fatalf("status %d body %.80q, want 200 and the CSV template", rec.Code, rec.Body.String())
+		}
+	})
+	for _, p := range []string{"/templates/", "/templates", "/templates/%2e%2e/", "/templates/%2e%2e/playground/index.html",
+		"/templates/%2E%2E/dist/README.txt", "/templates/./", "/templates/observations.csv/", "/templates/Observations.csv",
+		"/templates/nothing.csv", "/templates/%2fplayground/index.html", "/templates//"} {
+		t.Run("ErrNotFound"+p, func(t *testing.T) {
+			rec := get(t, h, p)
+			if rec.Code != http.StatusNotFound {
+				t.Fatalf("status %d, want 404: %.200s", rec.Code, rec.Body.String())
+			}
+			if strings.Contains(rec.Body.String(), "<a href") || strings.Contains(rec.Body.String(), "<html") {
+				t.Fatalf("body looks like a listing or a page: %.200s", rec.Body.String())
+			}
+		})
+	}
+}

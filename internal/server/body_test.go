@@ -1,0 +1,131 @@
+package server_test
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hjx-exchange/hjx/internal/hjx"
+	"github.com/hjx-exchange/hjx/internal/server"
+)
+
+// TestSlowBodies: a client that trickles its request body cannot hold a
+// connection for the server's whole ReadTimeout (10 minutes): a non-upload
+// body must arrive within BodyReadTimeout, an upload keep up UploadMinRate.
+// The server here has a 300 ms body timeout; the client gives up after 5 s,
+// so a server that waits for the body fails the test.
+func TestSlowBodies(t *testing.T) {
+	cfg := server.DefaultConfig()
+	cfg.BodyReadTimeout = 300 * time.Millisecond
+	cfg.UploadMinRate = 1000
+	slowWork := 3 * cfg.BodyReadTimeout
+	graphQL := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.ReadAll(r.Body); err != nil {
+			if server.BodyTooSlow(err) {
+				w.WriteHeader(http.StatusRequestTimeout)
+				return
+			}
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		if r.Header.Get("X-Work") == "slow" {
+			// Work past the body timeout: the request must not be cancelled.
+			select {
+			case <-r.Context().Done():
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			case <-time.After(slowWork):
+			}
+		}
+		_, _ = w.Write([]byte("ok"))
+	})
+	uploader := &hjx.Principal{ID: "p1", Role: hjx.RolePartnerUploader}
+	srv := server.New(cfg, server.Deps{Log: slog.New(slog.DiscardHandler), GraphQL: graphQL,
+		Ready:        func(context.Context) error { return nil },
+		Authenticate: func(context.Context, string) (*hjx.Principal, error) { return uploader, nil },
+		UploadRoles:  []hjx.Role{hjx.RolePartnerUploader}})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- server.Serve(ctx, srv, ln, time.Second, slog.New(slog.DiscardHandler)) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	// post sends the request head and the first bytes of a body of length n,
+	// then trickles the rest a byte per tick (no tick: it stalls), and returns
+	// the status line of the answer.
+	post := func(t *testing.T, contentType string, n int, first string, tick time.Duration, extra string) string {
+		t.Helper()
+		conn, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		head := "POST /graphql HTTP/1.1\r\nHost: hjx\r\nAuthorization: Bearer t\r\nApollo-Require-Preflight: true\r\n" +
+			"Content-Type: " + contentType + "\r\nContent-Length: " + strconv.Itoa(n) + "\r\n" + extra + "\r\n"
+		if _, err := conn.Write([]byte(head + first)); err != nil {
+			t.Fatal(err)
+		}
+		stop := make(chan struct{})
+		defer close(stop)
+		if tick > 0 {
+			go func() {
+				ticker := time.NewTicker(tick)
+				defer ticker.Stop()
+				for {
+					select {
+					case <-stop:
+						return
+					case <-ticker.C:
+						if _, err := conn.Write([]byte("x")); err != nil {
+							return
+						}
+					}
+				}
+			}()
+		}
+		_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		line, err := bufio.NewReader(conn).ReadString('\n')
+		if err != nil {
+			t.Fatalf("no answer while the body trickled (%v): the server held the connection", err)
+		}
+		return strings.TrimSpace(line)
+	}
+	t.Run("ErrJSONBodyStalls", func(t *testing.T) {
+		if line := post(t, "application/json", 100, `{"query":`, 0, ""); !strings.Contains(line, " 408 ") {
+			t.Fatalf("answer %q, want 408", line)
+		}
+	})
+	t.Run("ErrJSONBodyTrickles", func(t *testing.T) {
+		if line := post(t, "application/json", 10_000, `{"query":`, 20*time.Millisecond, ""); !strings.Contains(line, " 408 ") {
+			t.Fatalf("answer %q, want 408", line)
+		}
+	})
+	t.Run("ErrUploadBelowMinimumRate", func(t *testing.T) {
+		first := "--b\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n" + strings.Repeat(" ", 200)
+		if line := post(t, "multipart/form-data; boundary=b", 100_000, first, 20*time.Millisecond, ""); !strings.Contains(line, " 408 ") {
+			t.Fatalf("answer %q, want 408", line)
+		}
+	})
+	t.Run("OKPromptBodyThenSlowWork", func(t *testing.T) {
+		body := `{"query":"{ metrics { code } }"}`
+		if line := post(t, "application/json", len(body), body, 0, "X-Work: slow\r\n"); !strings.Contains(line, " 200 ") {
+			t.Fatalf("answer %q, want 200: work after the body arrived was cut short", line)
+		}
+	})
+	t.Run("OKPromptUploadThenSlowWork", func(t *testing.T) {
+		body := "--b\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{}\r\n--b--\r\n"
+		if line := post(t, "multipart/form-data; boundary=b", len(body), body, 0, "X-Work: slow\r\n"); !strings.Contains(line, " 200 ") {
+			t.Fatalf("answer %q, want 200: work after the upload arrived was cut short", line)
+		}
+	})
+}
