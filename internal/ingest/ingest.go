@@ -20,6 +20,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/hjx-exchange/hjx/internal/audit"
+	"github.com/hjx-exchange/hjx/internal/disclosure"
 	"github.com/hjx-exchange/hjx/internal/hjx"
 )
 
@@ -66,6 +67,9 @@ type Service struct {
 	Audit  *audit.Log
 	Now    func() time.Time
 	Config Config
+	// Secret keys every stored row (its record keys, the basis of the noise its
+	// cells get when published); a service without it stores nothing.
+	Secret disclosure.Secret
 }
 
 // Formats of a submission.
@@ -156,6 +160,9 @@ func (errExisting) Error() string { return "submission exists" }
 func (s *Service) Submit(ctx context.Context, p *hjx.Principal, req Request) (*Result, error) {
 	if p == nil || p.PartnerID == "" || (p.Role != hjx.RolePartnerUploader && p.Role != hjx.RolePartnerAdmin) {
 		return nil, hjx.Forbidden("only a partner's uploader or admin may submit figures")
+	}
+	if len(s.Secret) == 0 {
+		return nil, hjx.Internal(errors.New("ingest: no disclosure secret"), "submit")
 	}
 	if !hjx.In(hjx.ConsentBases, req.ConsentBasis) {
 		return nil, hjx.Invalid("consentBasis", "must be one of UK_GDPR_PUBLIC_TASK_RESEARCH, UK_GDPR_LEGITIMATE_INTERESTS_RESEARCH, EXPLICIT_CONSENT, HIPAA_SAFE_HARBOR, HIPAA_EXPERT_DETERMINATION")

@@ -19,6 +19,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/hjx-exchange/hjx/internal/audit"
+	"github.com/hjx-exchange/hjx/internal/disclosure"
 	"github.com/hjx-exchange/hjx/internal/hjx"
 	"github.com/hjx-exchange/hjx/internal/postgres"
 )
@@ -32,11 +33,21 @@ const partnerLock = 0x686a78 // "hjx"
 // copyColumns are the observation columns an upload writes, in COPY order.
 var copyColumns = []string{"submission_id", "partner_id", "source_row", "metric", "period_start", "period_end",
 	"welfare_domain", "ihelp_category", "health_setting", "age_band", "sex", "deprivation_scheme",
-	"deprivation_value", "value", "n", "sd", "currency"}
+	"deprivation_value", "value", "n", "sd", "currency", "key_value", "key_n"}
 
-// copyCells maps copyColumns[3:] to the row's cells.
+// copyCells maps copyColumns[3:] to the row's cells; the record keys follow them.
 var copyCells = []column{colMetric, colPeriodStart, colPeriodEnd, colWelfareDomain, colIhelpCategory,
 	colHealthSetting, colAgeBand, colSex, colDeprivationScheme, colDeprivationValue, colValue, colN, colSD, colCurrency}
+
+// recordIdentity is the cell a validated row belongs to, as disclosure keys it: the
+// cells are already in their stored text (dates YYYY-MM-DD, the decile a plain
+// number), so the identity is the same as migration 00071 reads back from a row.
+func recordIdentity(partnerID string, c *cells) disclosure.RecordIdentity {
+	return disclosure.RecordIdentity{PartnerID: partnerID, Metric: c[colMetric], PeriodStart: c[colPeriodStart],
+		PeriodEnd: c[colPeriodEnd], WelfareDomain: c[colWelfareDomain], IhelpCategory: c[colIhelpCategory],
+		HealthSetting: c[colHealthSetting], AgeBand: c[colAgeBand], Sex: c[colSex],
+		DeprivationScheme: c[colDeprivationScheme], DeprivationValue: c[colDeprivationValue]}
+}
 
 // store runs one submission's transaction. It returns errRejected, errDryRun or an
 // errExisting to roll back without error; done receives the stored submission.
@@ -85,6 +96,7 @@ func (s *Service) store(ctx context.Context, p *hjx.Principal, req Request, cfg 
 					args[3+i] = nil
 				}
 			}
+			args[3+len(copyCells)], args[4+len(copyCells)] = s.Secret.RecordKeys(recordIdentity(sub.PartnerID, &o.cells))
 			if _, err := stmt.ExecContext(ctx, args...); err != nil {
 				return hjx.Internal(err, "copy row")
 			}

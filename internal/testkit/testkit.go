@@ -21,6 +21,7 @@ import (
 	"github.com/hjx-exchange/hjx/internal/auth"
 	"github.com/hjx-exchange/hjx/internal/directory"
 	"github.com/hjx-exchange/hjx/internal/hjx"
+	"github.com/hjx-exchange/hjx/internal/postgres"
 	"github.com/hjx-exchange/hjx/internal/postgres/pgtest"
 	"github.com/hjx-exchange/hjx/internal/server"
 )
@@ -64,8 +65,12 @@ func New(t testing.TB, options ...func(*app.Config)) *Env {
 	clock := NewClock(Start)
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	secret, err := postgres.LoadDisclosureSecret(context.Background(), db)
+	if err != nil {
+		t.Fatalf("testkit: %v", err)
+	}
 	cfg := app.Config{Server: server.DefaultConfig(), GraphQL: graph.DefaultHandlerConfig(), Now: clock.Now,
-		OutcomeCacheSize: 100}
+		OutcomeCacheSize: 100, Secret: secret}
 	for _, o := range options {
 		o(&cfg)
 	}
