@@ -101,6 +101,17 @@ func (e *Env) Partner(id, country, region string) *directory.Partner {
 	return p
 }
 
+// RegisterPartner registers a partner as given (health settings and advice
+// domains decide which cells its uploads may fill).
+func (e *Env) RegisterPartner(p directory.Partner) *directory.Partner {
+	e.T.Helper()
+	out, err := e.App.Directory.Register(context.Background(), &hjx.Principal{ID: "", Role: hjx.RoleSteward}, p)
+	if err != nil {
+		e.T.Fatalf("register partner %s: %v", p.ID, err)
+	}
+	return out
+}
+
 // Token creates a principal with the role (bound to partner or project where the
 // role needs it) and returns its bearer secret and principal.
 func (e *Env) Token(role hjx.Role, partnerID, projectID string) (string, *hjx.Principal) {
