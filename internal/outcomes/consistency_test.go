@@ -233,3 +233,32 @@ func TestNoUnperturbedFigureLeaves(t *testing.T) {
 		}
 	}
 }
+
+// disclosure.k is the project's: the largest min cell of every partner the project
+// may read, whatever the query's filters, so a query narrowed to one partner does
+// not tell that partner's policy; a partner the project may not read does not count.
+func TestProjectK(t *testing.T) {
+	w := newWorld(t, sixPartners())
+	screened(w)
+	high := gru()
+	high.MinCell = new(int)
+	*high.MinCell = 15
+	w.setPolicy("gb-b", *high)
+	denied := gru()
+	denied.AllowedCountries = []string{"US"}
+	denied.MinCell = new(int)
+	*denied.MinCell = 40
+	w.setPolicy("gb-denied", *denied)
+	for name, q := range map[string]map[string]any{
+		"All":           {"metric": "PATIENTS_SCREENED"},
+		"OtherPartners": {"metric": "PATIENTS_SCREENED", "countries": []string{"US"}},
+		"OneSetting":    {"metric": "PATIENTS_SCREENED", "groupBy": []string{"PARTNER"}, "healthSettings": []string{"PRIMARY_CARE"}},
+		"NoCells":       {"metric": "PATIENTS_SCREENED", "from": "2030-01-01"},
+	} {
+		t.Run("OK"+name, func(t *testing.T) {
+			if k := w.outcomes(q).Disclosure.K; k != 15 {
+				t.Errorf("k = %d, want 15 (gb-b's min cell, the largest of the partners the project may read)", k)
+			}
+		})
+	}
+}
