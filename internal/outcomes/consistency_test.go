@@ -72,7 +72,7 @@ func TestSameCellSameValue(t *testing.T) {
 		own := value(t, byPartnerQuarter, "2021-Q1/gb-a")
 		perturbedAlone(t, "gb-a 2021-Q1", own, 1000)
 		for name, q := range map[string]map[string]any{
-			"DateRange": {"metric": "PATIENTS_SCREENED", "groupBy": []string{"PARTNER"}, "from": "2021-01-01", "to": "2021-03-31"},
+			"DateRange":      {"metric": "PATIENTS_SCREENED", "groupBy": []string{"PARTNER"}, "from": "2021-01-01", "to": "2021-03-31"},
 			"SettingsFilter": {"metric": "PATIENTS_SCREENED", "groupBy": []string{"PARTNER", "QUARTER"}, "healthSettings": all},
 			"Cached":         {"metric": "PATIENTS_SCREENED", "groupBy": []string{"PARTNER", "QUARTER"}},
 		} {
@@ -221,7 +221,9 @@ func TestNoUnperturbedFigureLeaves(t *testing.T) {
 		}
 	}
 	var schema struct {
-		Schema struct{ Types []struct{ Fields []struct{ Name string } } } `json:"__schema"`
+		Schema struct {
+			Types []struct{ Fields []struct{ Name string } }
+		} `json:"__schema"`
 	}
 	w.env.Do(w.resTok, `{ __schema { types { fields { name } } } }`, nil).Decode(t, &schema)
 	for _, ty := range schema.Schema.Types {
