@@ -265,7 +265,9 @@ func TestOutcomesIhelpRollup(t *testing.T) {
 	w.gqlSubmit("us-b", []map[string]any{issues("WELFARE_BENEFITS", 16), issues("DEBT", 10), issues("HOUSING", 13)})
 	w.gqlSubmit("us-a", []map[string]any{q1("ISSUES_BY_DOMAIN", 40, "ihelpCategory", "INCOME_INSURANCE"),
 		q1("ISSUES_BY_DOMAIN", 22, "ihelpCategory", "HOUSING_UTILITIES")})
-	in := func(domains string) string { return where(`o.period_start = '2021-01-01'`, `o.welfare_domain IN (`+domains+`)`) }
+	in := func(domains string) string {
+		return where(`o.period_start = '2021-01-01'`, `o.welfare_domain IN (`+domains+`)`)
+	}
 	fine := map[string][3]float64{"gb-a": {20, 15, 12}, "gb-b": {18, 11, 14}, "gb-c": {25, 9, 10}, "us-b": {16, 10, 13}}
 	// cell is the fine partners' figures of the domains (0 benefits, 1 debt, 2
 	// housing) plus, when given, us-a's I-HELP figure.
