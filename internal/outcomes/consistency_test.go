@@ -325,3 +325,30 @@ func TestProjectK(t *testing.T) {
 		})
 	}
 }
+
+// Only TOO_FEW_PARTNERS and DISCLOSURE_RISK are live reasons: the precise ones stay
+// in the schema for old clients, deprecated, and are never returned.
+func TestSuppressionReasonsInSchema(t *testing.T) {
+	w := newWorld(t, sixPartners())
+	var out struct {
+		Type struct {
+			EnumValues []struct {
+				Name              string
+				IsDeprecated      bool
+				DeprecationReason *string
+			}
+		} `json:"__type"`
+	}
+	w.env.Do(w.resTok, `{ __type(name: "SuppressionReason") { enumValues(includeDeprecated: true) { name isDeprecated deprecationReason } } }`, nil).Decode(t, &out)
+	got := map[string]bool{}
+	for _, v := range out.Type.EnumValues {
+		got[v.Name] = v.IsDeprecated
+		if v.IsDeprecated && (v.DeprecationReason == nil || !strings.Contains(*v.DeprecationReason, "Never returned")) {
+			t.Errorf("%s is deprecated without saying it is never returned", v.Name)
+		}
+	}
+	want := map[string]bool{"TOO_FEW_PARTNERS": false, "DISCLOSURE_RISK": false, "SMALL_CELL": true, "DOMINANCE": true, "SECONDARY": true}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("SuppressionReason values (deprecated?) %v, want %v", got, want)
+	}
+}
