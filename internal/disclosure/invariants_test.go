@@ -488,7 +488,7 @@ func genTable(src source) (Config, []Cell) {
 func TestProperties(t *testing.T) {
 	r := rand.New(rand.NewPCG(20240501, 7))
 	suppressed, cellsSeen, causes := 0, 0, map[Reason]int{}
-	for iter := range 5000 {
+	for iter := range 3000 {
 		cfg, cells := genTable(randSource{r})
 		out, sum, err := Protect(cfg, cells)
 		if err != nil {
@@ -538,7 +538,7 @@ func FuzzProtect(f *testing.F) {
 func TestNoPublishedSmallFigure(t *testing.T) {
 	r := rand.New(rand.NewPCG(42, 8))
 	published := 0
-	for iter := range 3000 {
+	for iter := range 2000 {
 		cfg, cells := genTable(randSource{r})
 		out, _, err := Protect(cfg, cells)
 		if err != nil {
