@@ -13,7 +13,7 @@ import (
 
 // generatorVersion changes whenever the generated data would; a database made by
 // another version is generated again.
-const generatorVersion = 4
+const generatorVersion = 5
 
 // benchProject is the approved project the dashboard token queries.
 const benchProject = "00000000-0000-4000-8000-00000000b002"
