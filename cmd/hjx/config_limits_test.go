@@ -47,6 +47,10 @@ func TestLimitsConfig(t *testing.T) {
 			fmt.Sprint([]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.7/32")})},
 		{"HJX_PRODUCTION", "true", func(c config) any { return []bool{c.GraphQL.IntrospectionAnonymous, c.GraphQL.Suggestions} },
 			[]bool{false, false}},
+		{"HJX_REVISION_LIMIT", "5", func(c config) any { return c.Ingest.RevisionLimit }, 5},
+		{"HJX_REVISION_WINDOW", "168h", func(c config) any { return c.Ingest.RevisionWindow }, 7 * 24 * time.Hour},
+		{"HJX_RETRACTION_LIMIT", "2", func(c config) any { return c.Ingest.RetractionLimit }, 2},
+		{"HJX_RETRACTION_WINDOW", "24h", func(c config) any { return c.Ingest.RetractionWindow }, 24 * time.Hour},
 		{"HJX_METRICS_ADDR", "127.0.0.1:9464", func(c config) any { return c.MetricsAddr }, "127.0.0.1:9464"},
 		{"HJX_OUTCOME_CACHE_BYTES", "1048576", func(c config) any { return c.OutcomeCacheBytes }, int64(1 << 20)},
 	}
@@ -70,6 +74,7 @@ func TestLimitsConfig(t *testing.T) {
 		{"HJX_MAX_QUERY_DEPTH", "0"}, {"HJX_MAX_PAGE_SIZE", "-1"}, {"HJX_MAX_ALIASES", "many"},
 		{"HJX_REQUEST_TIMEOUT", "30"}, {"HJX_STATEMENT_TIMEOUT", "-1s"}, {"HJX_RATE_LIMIT", "-2"},
 		{"HJX_RATE_LIMIT", "NaN"}, {"HJX_MAX_FIELDS", "0"}, {"HJX_BODY_READ_TIMEOUT", "0s"}, {"HJX_UPLOAD_MIN_RATE", "-1"}, {"HJX_MAX_OUTCOMES_PER_REQUEST", "0"}, {"HJX_RATE_BURST", "0"}, {"HJX_TRUSTED_PROXIES", "10.0.0.0/33"},
+		{"HJX_REVISION_LIMIT", "0"}, {"HJX_RETRACTION_WINDOW", "30d"},
 	} {
 		t.Run("ErrInvalid/"+bad.name+"="+bad.value, func(t *testing.T) {
 			_, err := loadConfig(func(k string) string {
@@ -91,7 +96,9 @@ func TestLimitsConfig(t *testing.T) {
 		if c.Server.Rate.PerToken <= 0 || c.Server.Rate.PerIP <= 0 || c.GraphQL.MaxDepth <= 0 || c.GraphQL.MaxAliases <= 0 ||
 			c.GraphQL.MaxFields <= 0 || c.GraphQL.MaxOutcomes <= 0 ||
 			c.Pool.StatementTimeout <= 0 || c.Pool.ConnectTimeout <= 0 || c.Server.RequestTimeout <= 0 || c.MetricsAddr != "" ||
-			c.Server.BodyReadTimeout <= 0 || c.Server.UploadMinRate <= 0 {
+			c.Server.BodyReadTimeout <= 0 || c.Server.UploadMinRate <= 0 ||
+			c.Ingest.RevisionLimit != 3 || c.Ingest.RetractionLimit != 3 || c.Ingest.RevisionWindow != 30*24*time.Hour ||
+			c.Ingest.RetractionWindow != 30*24*time.Hour {
 			t.Fatalf("a limit is off by default: %+v", c)
 		}
 	})

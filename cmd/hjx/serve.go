@@ -30,15 +30,20 @@ func openDB(ctx context.Context, cfg config) (*sqlx.DB, error) {
 	return postgres.Open(ctx, cfg.DatabaseURL, cfg.Pool)
 }
 
-func newApp(db *sqlx.DB, cfg config, log *slog.Logger) *app.App {
-	return newTracedApp(db, cfg, log, nil)
+// newApp wires the services on a migrated database, with its disclosure secret.
+func newApp(ctx context.Context, db *sqlx.DB, cfg config, log *slog.Logger) (*app.App, error) {
+	return newTracedApp(ctx, db, cfg, log, nil)
 }
 
 // newTracedApp is newApp with its spans sent to tp (hjx serve).
-func newTracedApp(db *sqlx.DB, cfg config, log *slog.Logger, tp trace.TracerProvider) *app.App {
+func newTracedApp(ctx context.Context, db *sqlx.DB, cfg config, log *slog.Logger, tp trace.TracerProvider) (*app.App, error) {
+	secret, err := postgres.LoadDisclosureSecret(ctx, db)
+	if err != nil {
+		return nil, err
+	}
 	return app.New(db, log, app.Config{Server: cfg.Server, GraphQL: cfg.GraphQL, MinCellFloor: cfg.MinCellFloor,
 		OutcomeCacheSize: cfg.OutcomeCacheSize, OutcomeCacheBytes: cfg.OutcomeCacheBytes, Ingest: cfg.Ingest,
-		TracerProvider: tp})
+		TracerProvider: tp, Secret: secret}), nil
 }
 
 // openMigrated connects and brings the schema and reference data up to date: every
@@ -89,7 +94,10 @@ func cmdServe(ctx context.Context, cfg config, getenv func(string) string, stder
 	defer func() { _ = closeSpool() }()
 	log.Info("upload spool", "dir", spoolDir, "stale_removed", stale)
 	cfg.GraphQL.UploadDir = spoolDir
-	a := newTracedApp(db, cfg, log, tp)
+	a, err := newTracedApp(ctx, db, cfg, log, tp)
+	if err != nil {
+		return err
+	}
 	srv := a.HTTPServer()
 	ln, err := net.Listen("tcp", cfg.Server.Addr)
 	if err != nil {

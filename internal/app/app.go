@@ -32,7 +32,8 @@ import (
 type Config struct {
 	Server  server.Config
 	GraphQL graph.HandlerConfig
-	// Ingest bounds uploads (rows, bytes, issues listed).
+	// Ingest bounds uploads (rows, bytes, issues listed) and how often the same
+	// cells may be revised or submissions retracted.
 	Ingest ingest.Config
 	// Now is the clock every service uses; tests inject a fixed one.
 	Now func() time.Time
@@ -48,6 +49,10 @@ type Config struct {
 	// OutcomeCacheBytes is the outcome cache's memory budget in estimated bytes
 	// (HJX_OUTCOME_CACHE_BYTES); 0 means outcomes.DefaultCacheBytes.
 	OutcomeCacheBytes int64
+	// Secret is the disclosure secret (postgres.LoadDisclosureSecret): ingest keys
+	// every stored row under it and outcomes perturbs every published figure with
+	// it. Without it both refuse to work rather than store or publish unkeyed data.
+	Secret disclosure.Secret
 }
 
 // App is one process's set of services.
@@ -86,10 +91,10 @@ func New(db *sqlx.DB, log *slog.Logger, cfg Config) *App {
 	a.Outcomes = &outcomes.Service{DB: db, Governance: a.Governance, Audit: a.Audit, Now: cfg.Now,
 		Disclosure: disclosure.Config{Floor: cfg.MinCellFloor},
 		Cache:      outcomes.NewCache(outcomes.CacheConfig{Entries: cfg.OutcomeCacheSize, Bytes: cfg.OutcomeCacheBytes}),
-		Tracer:     a.Tracer}
+		Tracer:     a.Tracer, Secret: cfg.Secret}
 	a.Rates = &rates.Service{DB: db, Audit: a.Audit, Now: cfg.Now}
 	a.Documents = &documents.Service{DB: db, Audit: a.Audit, Now: cfg.Now}
-	a.Ingest = &ingest.Service{DB: db, Audit: a.Audit, Now: cfg.Now, Config: cfg.Ingest}
+	a.Ingest = &ingest.Service{DB: db, Audit: a.Audit, Now: cfg.Now, Config: cfg.Ingest, Secret: cfg.Secret}
 	a.Metrics = metrics.New(db.DB)
 	return a
 }

@@ -482,6 +482,7 @@ type atkQuery struct {
 }
 
 func TestDifferencingAttack(t *testing.T) {
+	t.Skip("replaced by the LP attack suite on branch dc-attack")
 	data := newAtkData()
 	var specs []partnerSpec
 	for _, p := range data.partners {
