@@ -39,11 +39,16 @@ func TestFreeTextChecked(t *testing.T) {
 		}
 		return pr.ID
 	}
+	// Each submission is a figure of its own month: the revision limit allows only
+	// three versions of one cell.
+	submissions := 0
 	submission := func(t *testing.T) string {
 		t.Helper()
+		submissions++
+		start := time.Date(2023, time.Month(1+submissions%12), 1, 0, 0, 0, 0, time.UTC).AddDate(-submissions/12, 0, 0)
 		res, err := env.App.Ingest.Submit(ctx, uploaderP, ingest.Request{Format: ingest.FormatJSON, ConsentBasis: "EXPLICIT_CONSENT",
-			Rows: []ingest.Row{{Metric: "PATIENTS_SCREENED", PeriodStart: time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC),
-				PeriodEnd: time.Date(2023, 1, 31, 0, 0, 0, 0, time.UTC), Value: float64(time.Now().UnixNano() % 1000)}}})
+			Rows: []ingest.Row{{Metric: "PATIENTS_SCREENED", PeriodStart: start,
+				PeriodEnd: start.AddDate(0, 1, -1), Value: float64(time.Now().UnixNano() % 1000)}}})
 		if err != nil || !res.Accepted {
 			t.Fatalf("submit: %v %+v", err, res)
 		}

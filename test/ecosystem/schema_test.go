@@ -28,10 +28,11 @@ func TestSchemaCheck(t *testing.T) {
 		{"OKAdditionAndDeprecation", func(t *testing.T, dir string) {
 			replace(t, filepath.Join(dir, "directory.graphqls"), "  region: String!\n",
 				"  region: String! @deprecated(reason: \"use subdivision\")\n  subdivision: String!\n")
-			// As other work does to the outcome enums: a new value, an old one deprecated.
-			replace(t, filepath.Join(dir, "outcomes.graphqls"), "enum SuppressionReason { SMALL_CELL TOO_FEW_PARTNERS DOMINANCE SECONDARY }",
-				"enum SuppressionReason { SMALL_CELL TOO_FEW_PARTNERS DOMINANCE @deprecated(reason: \"see DISCLOSURE_RISK\") SECONDARY DISCLOSURE_RISK }")
-		}, false, "DISCLOSURE_RISK"},
+			// An enum gains a value and deprecates another, as SuppressionReason did
+			// (DISCLOSURE_RISK).
+			replace(t, filepath.Join(dir, "access.graphqls"), "enum Decision { ALLOW DENY PENDING_APPROVAL }",
+				"enum Decision { ALLOW DENY @deprecated(reason: \"see REFUSED\") PENDING_APPROVAL REFUSED }")
+		}, false, "REFUSED"},
 		{"ErrFieldRemoved", func(t *testing.T, dir string) {
 			replace(t, filepath.Join(dir, "directory.graphqls"), partnerRegion, "")
 		}, true, "Field region was removed from object type Partner (path Partner.region"},
