@@ -283,7 +283,7 @@ func checkPublished(t *testing.T, i int, c Cell, o Protected, k int) {
 				countLike("n", n, int64(c.N), scaledSum(c, nF, nUnit))
 			}
 			if num != int(least) && num != n-int(least) {
-				countLike("numerator", num, int64(c.Value), scaledSum(c, valueF, valueUnit, nUnit))
+				countLike("numerator", num, int64(c.Value), scaledSum(c, valueF, valueUnit))
 			}
 			if num%5 != 0 || num < int(least) || n-num < int(least) {
 				t.Errorf("cell %d: %v of %d published as %d of %d: numerator or complement below k %d",

@@ -124,11 +124,13 @@ func publish(p *Protected, c Cell, k int) {
 	valueKey, nKey := cellKeys(c.Contributions)
 	values := func() []term { return terms(c.Contributions, valueOf, valueUnit) }
 	ns := func() []term { return terms(c.Contributions, nOf, nUnit) }
-	// A proportion's numerator and a mean's sum carry the n-role factor as well as
-	// their own: one partner's rate or mean isolated by differencing is then off by
-	// its value-role factor (12% at least), not by the ratio of two factors that
-	// may nearly cancel; and as both factors of a partner share its sign, the
-	// numerator itself is off by 25% at least.
+	// A mean's sum carries the n-role factor as well as its own: one partner's mean
+	// isolated by differencing is then off by its value-role factor (12% at least),
+	// not by the ratio of two factors of the same sign, which may nearly cancel.
+	// A proportion's numerator is not chained: an isolated rate would then read
+	// rate x (1 + a), and a rate near 1 read above 1 would give the partner's sign
+	// away, and with it every figure of the partner to within 7%
+	// (TestSignLeak in internal/outcomes). A mean has no such bound in reach.
 	chained := func(x func(Contribution) decimal.Decimal) []term {
 		return terms(c.Contributions, x, valueUnit, nUnit)
 	}
@@ -136,7 +138,7 @@ func publish(p *Protected, c Cell, k int) {
 	case Count:
 		p.Value = ptr(float64(perturbCount(int64(c.Value), values(), valueKey, k)))
 	case Proportion:
-		num, n := publishProportion(int64(c.Value), int64(c.N), chained(valueOf), ns(), valueKey, nKey, k)
+		num, n := publishProportion(int64(c.Value), int64(c.N), values(), ns(), valueKey, nKey, k)
 		p.Value, p.N = ptr(float64(num)), ptr(n)
 		if n > 0 {
 			p.Rate = ptr(roundTo(float64(num)/float64(n), RateDecimals))

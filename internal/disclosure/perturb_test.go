@@ -456,11 +456,13 @@ func TestInsiderProbe(t *testing.T) {
 	}
 }
 
-// TestIsolatedRateAndMean: a partner's rate or mean, isolated by differencing or
+// TestIsolatedRateAndMean: a partner's mean, isolated by differencing or
 // published alone (an identifiable partner), is off by its value-role factor, at
-// least 12%, whatever the signs and sizes of its two multipliers: the n-role
-// factor scales both sides of the ratio and cancels. Without chaining, a partner
-// whose two factors were close would be shown nearly as it is.
+// least 12%, whatever its two multipliers: the n-role factor scales both sides of
+// the ratio and cancels. Without chaining, a partner whose two factors were close
+// would be shown nearly as it is. A rate is not chained (a rate read above 1 would
+// give the sign away): its numerator and denominator are each 12% off at least,
+// and the rate within the ratio of two factors of one sign.
 func TestIsolatedRateAndMean(t *testing.T) {
 	for i := range 200 {
 		partner := fmt.Sprint("isolated-", i)
@@ -476,8 +478,14 @@ func TestIsolatedRateAndMean(t *testing.T) {
 			t.Errorf("%s: mean 50 published as %s (%.3f off)", partner, show(mean), off)
 		}
 		rate := protectOne(t, Config{}, Cell{Kind: Proportion, Value: 40000, N: 100000, Contributions: []Contribution{alone(40000, 100000)}})
-		if off := math.Abs(*rate.Rate/0.4 - 1); rate.Suppressed || off < MultiplierMin-0.002 {
-			t.Errorf("%s: rate 0.4 published as %s (%.3f off)", partner, show(rate), off)
+		if off := math.Abs(*rate.Value/40000 - 1); rate.Suppressed || off < MultiplierMin-0.001 {
+			t.Errorf("%s: numerator 40000 published as %s (%.3f off)", partner, show(rate), off)
+		}
+		if off := math.Abs(float64(*rate.N)/100000 - 1); off < MultiplierMin-0.001 {
+			t.Errorf("%s: denominator 100000 published as %s (%.3f off)", partner, show(rate), off)
+		}
+		if r := *rate.Rate / 0.4; r < (1-MultiplierMax)/(1-MultiplierMin)-0.01 || r > (1-MultiplierMin)/(1-MultiplierMax)+0.01 {
+			t.Errorf("%s: rate 0.4 published as %s: further off than two factors of one sign allow", partner, show(rate))
 		}
 	}
 }
