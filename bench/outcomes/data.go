@@ -222,10 +222,12 @@ UNION ALL SELECT 'US', NULL, unnest(ARRAY['INCOME_INSURANCE', 'HOUSING_UTILITIES
 UNION ALL SELECT NULL, NULL, NULL, unnest(ARRAY['PRIMARY_CARE', 'HOSPITAL']), NULL, NULL, NULL`
 
 // observationsSQL writes every partner's cube. Figures are random within plausible
-// ranges (a subquery keeps random() per row).
+// ranges (a subquery keeps random() per row). The record keys are a deterministic
+// hash of the row's cell in SQL, not ingest's HMAC under the disclosure secret: the
+// bench measures cost, and any key in 0..255 that is fixed per cell costs the same.
 const observationsSQL = `INSERT INTO observations (submission_id, partner_id, metric, period_start, period_end,
 	welfare_domain, ihelp_category, health_setting, age_band, sex, deprivation_scheme, deprivation_value,
-	value, n, sd, currency)
+	value, n, sd, currency, key_value, key_n)
 SELECT sub, partner, code, month, (month + interval '1 month - 1 day')::date, wd, ihelp, hs, age, sex,
 	CASE WHEN dec IS NOT NULL THEN CASE country WHEN 'GB' THEN 'IMD_DECILE' ELSE 'ADI_DECILE' END END, dec,
 	CASE kind WHEN 'COUNT' THEN floor(r * 400)
@@ -234,7 +236,9 @@ SELECT sub, partner, code, month, (month + interval '1 month - 1 day')::date, wd
 		ELSE round((r * 20 - 5)::numeric, 1) END,
 	CASE WHEN kind = 'COUNT' THEN NULL ELSE d END,
 	CASE WHEN kind = 'MEAN' THEN round((r * 6)::numeric, 2) END,
-	CASE WHEN kind = 'AMOUNT' THEN CASE country WHEN 'GB' THEN 'GBP' ELSE 'USD' END END
+	CASE WHEN kind = 'AMOUNT' THEN CASE country WHEN 'GB' THEN 'GBP' ELSE 'USD' END END,
+	(hashtext(concat_ws('|', 'value', partner, code, month, wd, ihelp, hs, age, sex, dec)) & 255)::smallint,
+	(hashtext(concat_ws('|', 'n', partner, code, month, wd, ihelp, hs, age, sex, dec)) & 255)::smallint
 FROM (SELECT s.id AS sub, p.id AS partner, p.country, m.code, m.kind, mo::date AS month, b.wd, b.ihelp, b.hs, b.age,
 		b.sex, b.dec, random() AS r, 20 + floor(random() * 400)::int AS d
 	FROM partners p

@@ -69,7 +69,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		DemoSeed:         getenv("HJX_DEMO_TOKEN_SEED"),
 		MinCellFloor:     access.DefaultMinCellFloor,
 		OutcomeCacheSize: 1000,
-		Ingest:           ingest.Config{MaxRows: ingest.DefaultMaxRows},
+		Ingest: ingest.Config{MaxRows: ingest.DefaultMaxRows, RevisionLimit: ingest.DefaultRevisionLimit,
+			RevisionWindow: ingest.DefaultRevisionWindow, RetractionLimit: ingest.DefaultRetractions,
+			RetractionWindow: ingest.DefaultRetractWindow},
 	}
 	c.Server.Rate = server.DefaultRateConfig()
 	if c.DatabaseURL == "" {
@@ -150,6 +152,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c.GraphQL.MaxUploadBytes = c.Server.MaxUploadBytes
 	c.Ingest.MaxBytes = c.Server.MaxUploadBytes
 	integer("HJX_MAX_UPLOAD_ROWS", &c.Ingest.MaxRows, 1)
+	integer("HJX_REVISION_LIMIT", &c.Ingest.RevisionLimit, 1)
+	duration("HJX_REVISION_WINDOW", &c.Ingest.RevisionWindow)
+	integer("HJX_RETRACTION_LIMIT", &c.Ingest.RetractionLimit, 1)
+	duration("HJX_RETRACTION_WINDOW", &c.Ingest.RetractionWindow)
 	integer("HJX_COMPLEXITY_LIMIT", &c.GraphQL.ComplexityLimit, 1)
 	integer("HJX_PARSER_TOKEN_LIMIT", &c.GraphQL.ParserTokenLimit, 1)
 	integer("HJX_MAX_QUERY_DEPTH", &c.GraphQL.MaxDepth, 1)

@@ -41,6 +41,10 @@ func TestLimitsConfig(t *testing.T) {
 		{"HJX_RATE_LIMIT_KEYS", "50", func(c config) any { return c.Server.Rate.MaxKeys }, 50},
 		{"HJX_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7", func(c config) any { return fmt.Sprint(c.Server.Rate.TrustedProxies) },
 			fmt.Sprint([]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.7/32")})},
+		{"HJX_REVISION_LIMIT", "5", func(c config) any { return c.Ingest.RevisionLimit }, 5},
+		{"HJX_REVISION_WINDOW", "168h", func(c config) any { return c.Ingest.RevisionWindow }, 7 * 24 * time.Hour},
+		{"HJX_RETRACTION_LIMIT", "2", func(c config) any { return c.Ingest.RetractionLimit }, 2},
+		{"HJX_RETRACTION_WINDOW", "24h", func(c config) any { return c.Ingest.RetractionWindow }, 24 * time.Hour},
 		{"HJX_METRICS_ADDR", "127.0.0.1:9464", func(c config) any { return c.MetricsAddr }, "127.0.0.1:9464"},
 	}
 	for _, tc := range tests {
@@ -63,6 +67,7 @@ func TestLimitsConfig(t *testing.T) {
 		{"HJX_MAX_QUERY_DEPTH", "0"}, {"HJX_MAX_PAGE_SIZE", "-1"}, {"HJX_MAX_ALIASES", "many"},
 		{"HJX_REQUEST_TIMEOUT", "30"}, {"HJX_STATEMENT_TIMEOUT", "-1s"}, {"HJX_RATE_LIMIT", "-2"},
 		{"HJX_RATE_LIMIT", "NaN"}, {"HJX_RATE_BURST", "0"}, {"HJX_TRUSTED_PROXIES", "10.0.0.0/33"},
+		{"HJX_REVISION_LIMIT", "0"}, {"HJX_RETRACTION_WINDOW", "30d"},
 	} {
 		t.Run("ErrInvalid/"+bad.name+"="+bad.value, func(t *testing.T) {
 			_, err := loadConfig(func(k string) string {
@@ -82,7 +87,9 @@ func TestLimitsConfig(t *testing.T) {
 			t.Fatal(err)
 		}
 		if c.Server.Rate.PerToken <= 0 || c.Server.Rate.PerIP <= 0 || c.GraphQL.MaxDepth <= 0 || c.GraphQL.MaxAliases <= 0 ||
-			c.Pool.StatementTimeout <= 0 || c.Pool.ConnectTimeout <= 0 || c.Server.RequestTimeout <= 0 || c.MetricsAddr != "" {
+			c.Pool.StatementTimeout <= 0 || c.Pool.ConnectTimeout <= 0 || c.Server.RequestTimeout <= 0 || c.MetricsAddr != "" ||
+			c.Ingest.RevisionLimit != 3 || c.Ingest.RetractionLimit != 3 || c.Ingest.RevisionWindow != 30*24*time.Hour ||
+			c.Ingest.RetractionWindow != 30*24*time.Hour {
 			t.Fatalf("a limit is off by default: %+v", c)
 		}
 	})

@@ -148,9 +148,15 @@ func TestCrashDuringUpload(t *testing.T) {
 	t.Cleanup(func() { _ = db.Close() })
 
 	// Earlier data, stored through the services: a partner, its uploader, one submission.
-	a := app.New(db, slog.New(slog.DiscardHandler), app.Config{Server: server.DefaultConfig(), GraphQL: graph.DefaultHandlerConfig()})
+	secret, err := postgres.LoadDisclosureSecret(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := app.New(db, slog.New(slog.DiscardHandler), app.Config{Server: server.DefaultConfig(), GraphQL: graph.DefaultHandlerConfig(),
+		Secret: secret})
 	if _, err := a.Directory.Register(ctx, &hjx.Principal{Role: hjx.RoleSteward}, directory.Partner{ID: "leeds", Name: "Leeds",
-		Country: "GB", Region: "GB-ENG", Model: "HJP", HealthSettings: []string{"PRIMARY_CARE"}, AdviceDomains: []string{"WELFARE_BENEFITS"}}); err != nil {
+		Country: "GB", Region: "GB-ENG", Model: "HJP", HealthSettings: hjx.HealthSettings, // largeCSV uses every setting
+		AdviceDomains: []string{"WELFARE_BENEFITS"}}); err != nil {
 		t.Fatal(err)
 	}
 	uploader, err := a.Auth.Create(ctx, auth.NewPrincipal{Name: "uploader", Role: hjx.RolePartnerUploader, PartnerID: "leeds"})

@@ -41,7 +41,11 @@ func cmdRates(ctx context.Context, cfg config, args []string, stdout, stderr io.
 		return err
 	}
 	defer db.Close()
-	res, err := newApp(db, cfg, log).Rates.Load(ctx, nil, b, *source, *correct)
+	a, err := newApp(ctx, db, cfg, log)
+	if err != nil {
+		return err
+	}
+	res, err := a.Rates.Load(ctx, nil, b, *source, *correct)
 	if err != nil {
 		return err
 	}

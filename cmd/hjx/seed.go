@@ -32,7 +32,11 @@ func cmdSeed(ctx context.Context, cfg config, args []string, stdout, stderr io.W
 		return err
 	}
 	defer db.Close()
-	res, err := demo.Seed(ctx, newApp(db, cfg, log), cfg.DemoSeed, func(line string) { fmt.Fprintln(stderr, "seed:", line) })
+	a, err := newApp(ctx, db, cfg, log)
+	if err != nil {
+		return err
+	}
+	res, err := demo.Seed(ctx, a, cfg.DemoSeed, func(line string) { fmt.Fprintln(stderr, "seed:", line) })
 	if err != nil {
 		return err
 	}

@@ -24,9 +24,14 @@ func openDB(ctx context.Context, cfg config) (*sqlx.DB, error) {
 	return postgres.Open(ctx, cfg.DatabaseURL, cfg.Pool)
 }
 
-func newApp(db *sqlx.DB, cfg config, log *slog.Logger) *app.App {
+// newApp wires the services on a migrated database, with its disclosure secret.
+func newApp(ctx context.Context, db *sqlx.DB, cfg config, log *slog.Logger) (*app.App, error) {
+	secret, err := postgres.LoadDisclosureSecret(ctx, db)
+	if err != nil {
+		return nil, err
+	}
 	return app.New(db, log, app.Config{Server: cfg.Server, GraphQL: cfg.GraphQL, MinCellFloor: cfg.MinCellFloor,
-		OutcomeCacheSize: cfg.OutcomeCacheSize, Ingest: cfg.Ingest})
+		OutcomeCacheSize: cfg.OutcomeCacheSize, Ingest: cfg.Ingest, Secret: secret}), nil
 }
 
 // openMigrated connects and brings the schema and reference data up to date: every
@@ -53,7 +58,10 @@ func cmdServe(ctx context.Context, cfg config, stderr io.Writer) error {
 	if err := postgres.Migrate(ctx, db, log); err != nil {
 		return err
 	}
-	a := newApp(db, cfg, log)
+	a, err := newApp(ctx, db, cfg, log)
+	if err != nil {
+		return err
+	}
 	srv := a.HTTPServer()
 	ln, err := net.Listen("tcp", cfg.Server.Addr)
 	if err != nil {

@@ -2125,7 +2125,22 @@ type MetricDefinition {
 	{Name: "../../schema/outcomes.graphqls", Input: `# Pooled, harmonised, disclosure-controlled outcome queries.
 
 enum Dimension { COUNTRY REGION PARTNER HEALTH_SETTING WELFARE_DOMAIN IHELP_CATEGORY AGE_BAND SEX DEPRIVATION_QUINTILE QUARTER YEAR }
-enum SuppressionReason { SMALL_CELL TOO_FEW_PARTNERS DOMINANCE SECONDARY }
+"""
+Why a cell is suppressed. Only TOO_FEW_PARTNERS (which the cell's partner count shows anyway) and
+DISCLOSURE_RISK are returned: a more precise reason would narrow what the hidden value can be (docs/DISCLOSURE.md).
+"""
+enum SuppressionReason {
+  SMALL_CELL @deprecated(reason: "Never returned: it would say the hidden count is between 1 and k-1. Suppressed cells report DISCLOSURE_RISK.")
+  "The cell pools fewer partners than disclosure control requires; its partner count is shown."
+  TOO_FEW_PARTNERS
+  DOMINANCE @deprecated(reason: "Never returned: it would say one contributor dominates the hidden amount. Suppressed cells report DISCLOSURE_RISK.")
+  SECONDARY @deprecated(reason: "Never returned: it would say the hidden value passes the primary rules. Suppressed cells report DISCLOSURE_RISK.")
+  """
+  The cell's value could disclose a small number of persons, one contributor's figure, or (combined with cells
+  published beside it) another suppressed cell; which of these is not said, as that would narrow the hidden value.
+  """
+  DISCLOSURE_RISK
+}
 
 extend type Query {
   outcomes(projectId: ID!, query: OutcomeQuery!): OutcomeTable!

@@ -1358,13 +1358,19 @@ func (e SubmissionStatus) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Why a cell is suppressed. Only TOO_FEW_PARTNERS (which the cell's partner count shows anyway) and
+// DISCLOSURE_RISK are returned: a more precise reason would narrow what the hidden value can be (docs/DISCLOSURE.md).
 type SuppressionReason string
 
 const (
-	SuppressionReasonSmallCell      SuppressionReason = "SMALL_CELL"
+	SuppressionReasonSmallCell SuppressionReason = "SMALL_CELL"
+	// The cell pools fewer partners than disclosure control requires; its partner count is shown.
 	SuppressionReasonTooFewPartners SuppressionReason = "TOO_FEW_PARTNERS"
 	SuppressionReasonDominance      SuppressionReason = "DOMINANCE"
 	SuppressionReasonSecondary      SuppressionReason = "SECONDARY"
+	// The cell's value could disclose a small number of persons, one contributor's figure, or (combined with cells
+	// published beside it) another suppressed cell; which of these is not said, as that would narrow the hidden value.
+	SuppressionReasonDisclosureRisk SuppressionReason = "DISCLOSURE_RISK"
 )
 
 var AllSuppressionReason = []SuppressionReason{
@@ -1372,11 +1378,12 @@ var AllSuppressionReason = []SuppressionReason{
 	SuppressionReasonTooFewPartners,
 	SuppressionReasonDominance,
 	SuppressionReasonSecondary,
+	SuppressionReasonDisclosureRisk,
 }
 
 func (e SuppressionReason) IsValid() bool {
 	switch e {
-	case SuppressionReasonSmallCell, SuppressionReasonTooFewPartners, SuppressionReasonDominance, SuppressionReasonSecondary:
+	case SuppressionReasonSmallCell, SuppressionReasonTooFewPartners, SuppressionReasonDominance, SuppressionReasonSecondary, SuppressionReasonDisclosureRisk:
 		return true
 	}
 	return false

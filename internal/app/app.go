@@ -29,7 +29,8 @@ import (
 type Config struct {
 	Server  server.Config
 	GraphQL graph.HandlerConfig
-	// Ingest bounds uploads (rows, bytes, issues listed).
+	// Ingest bounds uploads (rows, bytes, issues listed) and how often the same
+	// cells may be revised or submissions retracted.
 	Ingest ingest.Config
 	// Now is the clock every service uses; tests inject a fixed one.
 	Now func() time.Time
@@ -39,6 +40,10 @@ type Config struct {
 	// OutcomeCacheSize is how many protected outcome tables are kept for repeat
 	// queries (HJX_OUTCOME_CACHE_SIZE); 0 turns the cache off.
 	OutcomeCacheSize int
+	// Secret is the disclosure secret (postgres.LoadDisclosureSecret): ingest keys
+	// every stored row under it and outcomes perturbs every published figure with
+	// it. Without it both refuse to work rather than store or publish unkeyed data.
+	Secret disclosure.Secret
 }
 
 // App is one process's set of services.
@@ -71,9 +76,10 @@ func New(db *sqlx.DB, log *slog.Logger, cfg Config) *App {
 	a.Directory = &directory.Service{DB: db, Audit: a.Audit, Now: cfg.Now}
 	a.Governance = &governance.Service{DB: db, Audit: a.Audit, Auth: a.Auth, Now: cfg.Now, MinCellFloor: cfg.MinCellFloor}
 	a.Outcomes = &outcomes.Service{DB: db, Governance: a.Governance, Audit: a.Audit, Now: cfg.Now,
-		Disclosure: disclosure.Config{Floor: cfg.MinCellFloor}, Cache: outcomes.NewCache(cfg.OutcomeCacheSize)}
+		Disclosure: disclosure.Config{Floor: cfg.MinCellFloor}, Cache: outcomes.NewCache(cfg.OutcomeCacheSize),
+		Secret: cfg.Secret}
 	a.Rates = &rates.Service{DB: db, Audit: a.Audit, Now: cfg.Now}
-	a.Ingest = &ingest.Service{DB: db, Audit: a.Audit, Now: cfg.Now, Config: cfg.Ingest}
+	a.Ingest = &ingest.Service{DB: db, Audit: a.Audit, Now: cfg.Now, Config: cfg.Ingest, Secret: cfg.Secret}
 	a.Metrics = metrics.New(db.DB)
 	return a
 }

@@ -114,7 +114,11 @@ func TestDatabaseOutage(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = db.Close() })
 	var logs bytes.Buffer
-	cfg := app.Config{Server: server.DefaultConfig(), GraphQL: graph.DefaultHandlerConfig()}
+	secret, err := postgres.LoadDisclosureSecret(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := app.Config{Server: server.DefaultConfig(), GraphQL: graph.DefaultHandlerConfig(), Secret: secret}
 	cfg.Server.RequestTimeout = 10 * time.Second
 	a := app.New(db, slog.New(slog.NewJSONHandler(&logs, nil)), cfg)
 	issued, err := a.Auth.Create(ctx, auth.NewPrincipal{Name: "steward", Role: hjx.RoleSteward})

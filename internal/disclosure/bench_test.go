@@ -7,7 +7,7 @@ import (
 )
 
 // benchTable is a dense cube of counts with side values per dimension, figures
-// drawn so that about one cell in ten is small.
+// drawn so that about one cell in ten is small, pooled by four partners.
 func benchTable(dims, side int) []Cell {
 	r := rand.New(rand.NewPCG(1, 2))
 	size := 1
@@ -22,12 +22,16 @@ func benchTable(dims, side int) []Cell {
 			key[d] = fmt.Sprint(rest % side)
 			rest /= side
 		}
-		v := float64(8 + r.IntN(200))
+		v := 8 + r.IntN(200)
 		if r.IntN(10) == 0 {
-			v = float64(1 + r.IntN(7))
+			v = 1 + r.IntN(7)
 		}
-		cells[i] = Cell{Key: key, Kind: Count, Value: v, Contributions: []Contribution{
-			gb("a", v/3), gb("b", v/3), us("c", v/3)}}
+		cs := []Contribution{gb("a", 0), gb("b", 0), gb("c", 0), us("d", 0)}
+		for p := range cs {
+			cs[p].Value = float64(spread(v, p, len(cs)))
+			cs[p].ValueKey = int64(r.IntN(KeyRange))
+		}
+		cells[i] = Cell{Key: key, Kind: Count, Value: float64(v), Contributions: cs}
 	}
 	return cells
 }

@@ -1,34 +1,40 @@
 // Package disclosure applies hjx's statistical disclosure control to every output
-// cell of a pooled outcome query (DESIGN.md section 4, "Disclosure control", steps
-// 1-6; the rules, their sources and the choices made here are set out in
-// docs/DISCLOSURE.md).
+// cell of a pooled outcome query. The rules, their sources, the parameters and the
+// choices made here are set out in docs/DISCLOSURE.md.
 //
 // The caller pools the partners' figures into cells and hands each cell over with
-// its per-partner contributions; Protect returns the cells that may be published,
-// in the same order, suppressed or rounded:
+// its per-partner contributions (and their record and unit keys, see Secret);
+// Protect returns the cells that may be published, in the same order, suppressed or
+// perturbed and rounded:
 //
 //  1. k for a cell is the largest min_cell among the partners contributing to it,
 //     never below the platform floor (default 8: OpenSAFELY and NHS Digital
 //     suppress 1-7; a US partner's policy of 11 follows CMS and PCORnet, 1-10).
-//  2. Primary suppression (SMALL_CELL): a count, numerator, denominator or
-//     complement (denominator - numerator) in 1..k-1; a mean or money amount over
-//     fewer than k persons. Zero counts are shown.
-//  3. Partner rules: the figures of partners that are not identifiable must be
-//     pooled with at least two other such partners (TOO_FEW_PARTNERS, DataSHIELD's
-//     3); a money amount where the two largest of those partners' contributions
-//     exceed 85% of their total is suppressed (DOMINANCE, the (2, 85) rule of
-//     sdcTable).
-//  4. Secondary suppression (SECONDARY): a set of sibling cells (cells that differ
-//     in exactly one grouped dimension) never has exactly one suppressed cell, and
-//     the suppressed cells of a set taken together must themselves pass rules 2 and
-//     3, because a researcher who queries the margin recovers them by subtraction.
-//     This is iterated until no set needs more.
-//  5. Rounding after suppression: counts, numerators and n to the nearest 5 (never
-//     below k: see RoundCountAtLeast), money
-//     to the nearest 10 units, means and SDs to 1 decimal (half away from zero).
-//  6. Suppressed cells carry their reason and no number.
+//  2. Primary suppression, decided on the true figures. Small cells: a count,
+//     numerator, denominator or complement in 1..k-1, a mean or money amount over
+//     fewer than k persons, or any of these left in 1..k-1 once one contributor
+//     subtracts its own figure (and the identifiable partners' public ones). Partner
+//     rules: non-identifiable partners must number 0 or at least 3, also after any
+//     one contributor takes itself out (DataSHIELD's 3); money and means must pass
+//     the p% rule (no contributor can estimate another's figure within 10%) and the
+//     (2, 85) dominance rule (Hundepool et al.; sdcTable).
+//  3. Secondary suppression: a set of sibling cells (cells that differ in exactly
+//     one grouped dimension) never has exactly one suppressed cell, and the
+//     suppressed cells of a set taken together must themselves pass rule 2, because
+//     a researcher who queries the margin recovers them by subtraction. This is
+//     iterated until no set needs more.
+//  4. Perturbation of every published figure, attached to the contributors and not
+//     to the query, so that it is the same wherever they appear: each partner's
+//     figure is multiplied by 1 + m, m a key-derived 12-20% of either sign
+//     (Multiplier); counts also get the ptable's noise for the cell's key (the cell
+//     key method of the ONS 2021 Census and ABS TableBuilder; PTableNoise).
+//  5. Rounding: counts, numerators and n to 5 never below k (RoundCountAtLeast),
+//     money to 10 units, means and SDs to 1 decimal.
+//  6. Suppressed cells carry a public reason (TOO_FEW_PARTNERS or DISCLOSURE_RISK)
+//     and no number.
 //
-// The package is pure: no SQL, no HTTP, no clock, no package-level state.
+// The package is pure: no SQL, no HTTP, no clock, no mutable package state (the
+// embedded ptable is parsed once and never written).
 package disclosure
 
 import (
@@ -46,7 +52,7 @@ import (
 // they are rounded. The values are the codebook's kinds.
 type Kind string
 
-// The metric kinds of DESIGN.md section 3.
+// The metric kinds of the codebook.
 const (
 	Count      Kind = "COUNT"      // Value is a count of persons or issues.
 	Proportion Kind = "PROPORTION" // Value is the numerator, N the denominator.
@@ -54,27 +60,45 @@ const (
 	Mean       Kind = "MEAN"       // Value is a mean, N the persons measured, SD optional.
 )
 
-// Reason says why a cell was suppressed. The values are the GraphQL enum
+// Reason says why a cell was suppressed. The values are those of the GraphQL enum
 // SuppressionReason.
 type Reason string
 
-// Suppression reasons. A cell failing several primary rules reports the first
-// of TOO_FEW_PARTNERS, SMALL_CELL, DOMINANCE (see Config.primary for why the
-// partner rule comes first); Reasons lists them in the GraphQL enum's order.
+// Public reasons, the only ones that leave the service (Protected.Reason). A precise
+// reason is a constraint on the figure: SMALL_CELL says 1..k-1, DOMINANCE and
+// SECONDARY say "not small", and an analyst combining many tables narrows hidden
+// figures with them. TOO_FEW_PARTNERS is derivable anyway from the published
+// partner count and coverage; everything else is DISCLOSURE_RISK.
 const (
-	SmallCell      Reason = "SMALL_CELL"
 	TooFewPartners Reason = "TOO_FEW_PARTNERS"
-	Dominance      Reason = "DOMINANCE"
-	Secondary      Reason = "SECONDARY"
+	DisclosureRisk Reason = "DISCLOSURE_RISK"
 )
 
-// Reasons lists every suppression reason in a stable order, so that callers can
-// report counts by reason deterministically (zero counts included if they wish).
+// Causes: the precise reason a cell was suppressed (Protected.Cause), for tests and
+// logs. A cell failing several primary rules has the first of TOO_FEW_PARTNERS,
+// SMALL_CELL, DOMINANCE as its cause (see Config.primary for why the partner rule
+// comes first).
+const (
+	SmallCell Reason = "SMALL_CELL"
+	Dominance Reason = "DOMINANCE"
+	Secondary Reason = "SECONDARY"
+)
+
+// Reasons lists the reasons that may be published, in a stable order, so that
+// callers can report counts by reason deterministically.
 func Reasons() []Reason {
-	return []Reason{SmallCell, TooFewPartners, Dominance, Secondary}
+	return []Reason{TooFewPartners, DisclosureRisk}
 }
 
-// Output precision of published figures (DESIGN.md section 4, step 5).
+// public is what may be said of a cause.
+func public(cause Reason) Reason {
+	if cause == TooFewPartners {
+		return TooFewPartners
+	}
+	return DisclosureRisk
+}
+
+// Output precision of published figures (docs/DISCLOSURE.md, "Rounding").
 const (
 	// RoundingBase is the base counts, numerators and n are rounded to.
 	RoundingBase = 5
@@ -103,20 +127,25 @@ type Config struct {
 	// total. Default (2, 0.85).
 	DominanceN int
 	DominanceK float64
+	// P is the p% rule for money and means: no contributor may be able to estimate
+	// another's figure within P (a fraction) from the published total and its own
+	// figure. Default 0.10.
+	P float64
 }
 
-// Platform defaults (DESIGN.md section 4; reference/SOURCES.md).
+// Platform defaults (docs/DISCLOSURE.md; reference/SOURCES.md).
 const (
 	DefaultFloor       = 8
 	DefaultMinPartners = 3
 	DefaultDominanceN  = 2
 	DefaultDominanceK  = 0.85
+	DefaultP           = 0.10
 )
 
 // DefaultConfig returns the platform defaults spelled out.
 func DefaultConfig() Config {
 	return Config{Floor: DefaultFloor, MinPartners: DefaultMinPartners,
-		DominanceN: DefaultDominanceN, DominanceK: DefaultDominanceK}
+		DominanceN: DefaultDominanceN, DominanceK: DefaultDominanceK, P: DefaultP}
 }
 
 // resolved fills the zero fields with the defaults and rejects settings that would
@@ -134,6 +163,9 @@ func (c Config) resolved() (Config, error) {
 	if c.DominanceK == 0 {
 		c.DominanceK = DefaultDominanceK
 	}
+	if c.P == 0 {
+		c.P = DefaultP
+	}
 	switch {
 	case c.Floor < 2:
 		return c, fmt.Errorf("disclosure: floor %d: must be at least 2", c.Floor)
@@ -143,6 +175,8 @@ func (c Config) resolved() (Config, error) {
 		return c, fmt.Errorf("disclosure: dominance n %d: must be at least 1", c.DominanceN)
 	case !(c.DominanceK > 0 && c.DominanceK <= 1):
 		return c, fmt.Errorf("disclosure: dominance k %v: must be in (0, 1]", c.DominanceK)
+	case !(c.P > 0 && c.P <= 1):
+		return c, fmt.Errorf("disclosure: p %v: must be in (0, 1]", c.P)
 	}
 	return c, nil
 }
@@ -159,10 +193,13 @@ type Contribution struct {
 	// Identifiable is the partner's policy: it accepts outputs showing its own
 	// figures on their own.
 	Identifiable bool
-	// Value is the partner's count, numerator or money total (in the reporting
-	// currency) in this cell; only money is used, for the dominance rule.
+	// Value is the partner's count, numerator, money total (in the reporting
+	// currency) or mean in this cell. The contributions must add up to the cell:
+	// the rules judge every partner's share and the published figure is made of
+	// them.
 	Value float64
-	// N is the partner's n in this cell (informational).
+	// N is the partner's denominator, clients or persons in this cell (ignored for
+	// a Count).
 	N int
 	// ValueKey and NKey are the sums of the record keys (Secret.RecordKeys) of the
 	// partner's rows in this cell, for the value and n roles; reduced modulo
@@ -192,24 +229,29 @@ type Cell struct {
 }
 
 // Protected is a cell as it may be published. A suppressed cell has Suppressed
-// set, its Reason, and no number: Value, N, SD and Rate are nil.
+// set, its public Reason and its Cause, and no number: Value, N, SD and Rate are
+// nil.
 type Protected struct {
 	Key []string
-	// Value is the rounded count, numerator, money total or mean.
+	// Value is the perturbed, rounded count, numerator, money total or mean.
 	Value *float64
-	// N is the rounded n (nil for a Count).
+	// N is the perturbed, rounded n (nil for a Count).
 	N *int
-	// SD is the rounded SD of a Mean, nil when unknown or not a Mean.
+	// SD is the perturbed, rounded SD of a Mean, nil when unknown or not a Mean.
 	SD *float64
-	// Rate is a Proportion's rounded numerator over its rounded denominator, nil
-	// when the rounded denominator is zero or the cell is not a Proportion.
+	// Rate is a Proportion's published numerator over its published denominator,
+	// nil when that denominator is zero or the cell is not a Proportion.
 	Rate *float64
 	// Partners is the number of distinct partners contributing. It is shown for
 	// suppressed cells too: it counts organisations, not persons, and explains
 	// TOO_FEW_PARTNERS.
 	Partners   int
 	Suppressed bool
-	Reason     Reason
+	// Reason is what may be published: TooFewPartners or DisclosureRisk.
+	Reason Reason
+	// Cause is the precise reason (SmallCell, TooFewPartners, Dominance,
+	// Secondary), for tests and logs only: published, it would bound the figure.
+	Cause Reason
 }
 
 // Summary reports what protection did, for the result's DisclosureSummary.
@@ -220,7 +262,8 @@ type Summary struct {
 	K            int
 	RoundingBase int
 	Suppressed   int
-	ByReason     map[Reason]int
+	// ByReason counts suppressed cells by public reason.
+	ByReason map[Reason]int
 }
 
 // ErrInvalidCell reports cells that cannot be protected as given: the caller's
@@ -232,7 +275,10 @@ type share struct {
 	partner      string
 	minCell      int
 	identifiable bool
-	value        decimal.Decimal
+	// value is the partner's count, numerator, money, or a mean's sum n*mean.
+	value decimal.Decimal
+	// n is its denominator, clients or persons (0 for a Count).
+	n int64
 }
 
 // figure is what a researcher can learn about one set of persons: a cell itself or,
@@ -240,7 +286,7 @@ type share struct {
 // primary rules apply to both.
 type figure struct {
 	kind   Kind
-	value  float64 // count or numerator (whole), or money total
+	value  float64 // count or numerator (whole), money total, or mean
 	n      int
 	shares []share // one per partner, in first-seen order
 }
@@ -260,6 +306,7 @@ func (f *figure) addShare(s share) {
 			f.shares[i].minCell = max(f.shares[i].minCell, s.minCell)
 			f.shares[i].identifiable = f.shares[i].identifiable && s.identifiable
 			f.shares[i].value = f.shares[i].value.Add(s.value)
+			f.shares[i].n += s.n
 			return
 		}
 	}
@@ -275,59 +322,115 @@ func (c Config) k(shares []share) int {
 	return k
 }
 
-// primary applies rules 2 and 3 to a figure and returns the reason it fails, ""
-// if it may be published. The partner rule is checked first: a reason must not
-// tell more than "suppressed". Were SMALL_CELL reported first, TOO_FEW_PARTNERS
-// would say "this figure is 0 or at least k", and a researcher who bounds the cell
-// from above by subtraction (a margin whose k is larger, say) would learn it
-// exactly (the differencing-attack test in internal/outcomes found such cells).
-// SMALL_CELL thus also says "enough partners", which is no secret: coverage and the
-// published partner counts show who contributed.
+// primary applies the primary rules to a figure's true values and returns the
+// cause it fails, "" if it may be published. The partner rule is checked first,
+// because TOO_FEW_PARTNERS is published: were SMALL_CELL checked first,
+// TOO_FEW_PARTNERS would say "this figure is 0 or at least k", and a researcher who
+// bounds the cell from above by subtraction would narrow it (the differencing
+// attack in internal/outcomes found such cells).
+//
+// Identifiable partners' figures may be published on their own, and a partner's
+// multiplier is the same in every cell, so anyone can subtract them from a pooled
+// cell exactly: every rule below treats them as known, and asks what is left
+// after also one contributor (an insider, who knows its own figure) subtracts
+// itself.
 func (c Config) primary(f figure) Reason {
-	var pooled []decimal.Decimal // non-identifiable partners' magnitudes
+	if len(f.shares) == 0 {
+		return TooFewPartners // a cell of nobody is no pooled figure
+	}
+	var pooled []share // non-identifiable partners
 	for _, s := range f.shares {
 		if !s.identifiable {
-			pooled = append(pooled, s.value.Abs())
+			pooled = append(pooled, s)
 		}
 	}
-	// Identifiable partners' figures may be published on their own, so they can be
-	// subtracted from the cell: what remains must still pool MinPartners partners.
-	// A cell of identifiable partners only is exempt; a cell of nobody is not
-	// publishable as a pooled figure.
-	if len(f.shares) == 0 || (len(pooled) > 0 && len(pooled) < c.MinPartners) {
+	// Non-identifiable partners number 0 or at least MinPartners, also once any one
+	// of them subtracts itself (an identifiable contributor leaves them all). A cell
+	// of identifiable partners only is exempt.
+	enough := func(n int) bool { return n == 0 || n >= c.MinPartners }
+	if !enough(len(pooled)) || (len(pooled) > 0 && !enough(len(pooled)-1)) {
 		return TooFewPartners
 	}
-	k := c.k(f.shares)
-	small := func(x int) bool { return x >= 1 && x < k }
-	switch f.kind {
-	case Count:
-		if small(int(f.value)) {
-			return SmallCell
-		}
-	case Proportion:
-		num := int(f.value)
-		if small(num) || small(f.n) || small(f.n-num) {
-			return SmallCell
-		}
-	case Amount, Mean:
-		// Fewer than k persons, zero included: a mean of nobody is undefined and a
-		// money figure is only shown over k clients.
-		if f.n < k {
-			return SmallCell
-		}
+	if c.smallCell(f, pooled) {
+		return SmallCell
 	}
-	if f.kind == Amount && len(pooled) > 0 && c.dominated(pooled) {
-		return Dominance
+	if f.kind == Amount || f.kind == Mean {
+		magnitudes := make([]decimal.Decimal, len(pooled))
+		for i, s := range pooled {
+			magnitudes[i] = s.value.Abs()
+		}
+		slices.SortFunc(magnitudes, func(a, b decimal.Decimal) int { return b.Cmp(a) })
+		if c.pPercent(magnitudes) || (f.kind == Amount && c.dominated(magnitudes)) {
+			return Dominance
+		}
 	}
 	return ""
 }
 
-// dominated reports whether the DominanceN largest magnitudes exceed DominanceK of
-// their total. Exact decimal arithmetic keeps "exactly 85%" published.
-func (c Config) dominated(magnitudes []decimal.Decimal) bool {
-	slices.SortFunc(magnitudes, func(a, b decimal.Decimal) int { return b.Cmp(a) })
+// smallCell reports whether a count-like figure of f (a count; a numerator,
+// denominator or complement; the n of money and means) is in 1..k-1, or is left
+// there once the identifiable partners' figures and any one contributor's own are
+// subtracted. Money and means also need at least k persons, zero included: a mean
+// of nobody is undefined and money is only shown over k clients.
+func (c Config) smallCell(f figure, pooled []share) bool {
+	k := int64(c.k(f.shares))
+	small := func(x int64) bool { return x >= 1 && x < k }
+	var parts []func(s share) int64 // the count-like figures of a share
+	switch f.kind {
+	case Count:
+		parts = append(parts, func(s share) int64 { return s.value.IntPart() })
+	case Proportion:
+		parts = append(parts, func(s share) int64 { return s.value.IntPart() },
+			func(s share) int64 { return s.n }, func(s share) int64 { return s.n - s.value.IntPart() })
+	case Amount, Mean:
+		if int64(f.n) < k {
+			return true
+		}
+		parts = append(parts, func(s share) int64 { return s.n })
+	}
+	for _, part := range parts {
+		var total, public int64
+		for _, s := range f.shares {
+			total += part(s)
+			if s.identifiable {
+				public += part(s)
+			}
+		}
+		if small(total) || small(total-public) {
+			return true
+		}
+		for _, s := range pooled {
+			if small(total - public - part(s)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// pPercent is the p% rule on the non-identifiable partners' magnitudes, sorted
+// largest first: the second largest contributor, knowing its own figure, must not
+// be able to estimate the largest within P, i.e. what is left, T - x1 - x2, must be
+// at least P * x1. The largest and second largest are the worst case of any target
+// and any single intruder (Hundepool et al., "Statistical Disclosure Control",
+// 4.2.2).
+func (c Config) pPercent(sorted []decimal.Decimal) bool {
+	if len(sorted) == 0 || !sorted[0].IsPositive() {
+		return false
+	}
+	rest := decimal.Zero
+	for _, m := range sorted[min(2, len(sorted)):] {
+		rest = rest.Add(m)
+	}
+	return rest.LessThan(decimal.NewFromFloat(c.P).Mul(sorted[0]))
+}
+
+// dominated reports whether the DominanceN largest magnitudes (sorted largest
+// first) exceed DominanceK of their total. Exact decimal arithmetic keeps "exactly
+// 85%" published.
+func (c Config) dominated(sorted []decimal.Decimal) bool {
 	total, top := decimal.Zero, decimal.Zero
-	for i, m := range magnitudes {
+	for i, m := range sorted {
 		total = total.Add(m)
 		if i < c.DominanceN {
 			top = top.Add(m)
@@ -358,8 +461,12 @@ func (s *cellState) measure() (zero bool, size float64) {
 }
 
 // Protect applies the disclosure rules to cells and returns them in input order,
-// with a summary. It fails, publishing nothing, when the configuration or a cell is
-// invalid (an error wrapping ErrInvalidCell for cells).
+// with a summary: suppression decided on the true figures, then perturbation and
+// rounding of the published cells. A published figure depends only on the cell's
+// contributions (figures, keys, policies) and the configuration, so the same cell
+// publishes the same value in every table, grouping and order it appears in. It
+// fails, publishing nothing, when the configuration or a cell is invalid (an error
+// wrapping ErrInvalidCell for cells).
 func Protect(cfg Config, cells []Cell) ([]Protected, Summary, error) {
 	cfg, err := cfg.resolved()
 	if err != nil {
@@ -381,9 +488,9 @@ func Protect(cfg Config, cells []Cell) ([]Protected, Summary, error) {
 		sum.K = max(sum.K, st.k)
 		out[i] = Protected{Key: slices.Clone(c.Key), Partners: len(st.fig.shares)}
 		if st.reason != "" {
-			out[i].Suppressed, out[i].Reason = true, st.reason
+			out[i].Suppressed, out[i].Reason, out[i].Cause = true, public(st.reason), st.reason
 			sum.Suppressed++
-			sum.ByReason[st.reason]++
+			sum.ByReason[out[i].Reason]++
 			continue
 		}
 		publish(&out[i], c, st.k)
@@ -436,19 +543,68 @@ func build(cfg Config, cells []Cell) ([]cellState, error) {
 			return nil, bad("unknown kind %q", c.Kind)
 		}
 		fig := figure{kind: c.Kind, value: c.Value, n: n}
+		var count, persons int64
+		var money, magnitude float64
 		for _, p := range c.Contributions {
-			if p.PartnerID == "" || p.MinCell < 0 || !finite(p.Value) || (c.Kind == Amount && p.Value < 0) {
-				return nil, bad("contribution of partner %q: needs an id, min cell >= 0 and a finite value (>= 0 for money)", p.PartnerID)
+			if p.PartnerID == "" || p.MinCell < 0 || !finite(p.Value) {
+				return nil, bad("contribution of partner %q: needs an id, min cell >= 0 and a finite value", p.PartnerID)
 			}
-			fig.addShare(share{partner: p.PartnerID, minCell: p.MinCell, identifiable: p.Identifiable,
-				value: decimal.NewFromFloat(p.Value)})
+			s := share{partner: p.PartnerID, minCell: p.MinCell, identifiable: p.Identifiable,
+				value: decimal.NewFromFloat(p.Value), n: int64(p.N)}
+			switch c.Kind {
+			case Count:
+				s.n = 0
+				if !whole(p.Value) || p.Value < 0 {
+					return nil, bad("partner %q: count %v is not a whole number >= 0", p.PartnerID, p.Value)
+				}
+				count += int64(p.Value)
+			case Proportion:
+				if !whole(p.Value) || p.Value < 0 || p.Value > float64(p.N) {
+					return nil, bad("partner %q: numerator %v is not a whole number in 0..n (n = %d)", p.PartnerID, p.Value, p.N)
+				}
+				count += int64(p.Value)
+			case Amount:
+				if p.Value < 0 || p.N < 0 {
+					return nil, bad("partner %q: money %v and n %d must be >= 0", p.PartnerID, p.Value, p.N)
+				}
+				money += p.Value
+				magnitude += p.Value
+			case Mean:
+				if p.N < 0 {
+					return nil, bad("partner %q: n %d must be >= 0", p.PartnerID, p.N)
+				}
+				s.value = s.value.Mul(decimal.NewFromInt(int64(p.N))) // the partner's sum n*mean
+				money += p.Value * float64(p.N)
+				magnitude += math.Abs(p.Value * float64(p.N))
+			}
+			persons += s.n
+			fig.addShare(s)
+		}
+		// The published figure is made of the contributions and the rules judge
+		// them: they must add up to the cell (money and means up to float error).
+		switch c.Kind {
+		case Count, Proportion:
+			if count != int64(c.Value) {
+				return nil, bad("contributions add up to %d, the cell says %v", count, c.Value)
+			}
+		case Amount, Mean:
+			total := c.Value
+			if c.Kind == Mean {
+				total *= float64(c.N)
+			}
+			if math.Abs(money-total) > 1e-9*(1+magnitude) {
+				return nil, bad("contributions add up to %v, the cell says %v", money, total)
+			}
+		}
+		if c.Kind != Count && persons != int64(c.N) {
+			return nil, bad("contributions' n add up to %d, the cell says %d", persons, c.N)
 		}
 		states[i] = cellState{fig: fig, k: cfg.k(fig.shares)}
 	}
 	return states, nil
 }
 
-// secondary applies rule 4 until no sibling set needs more suppression. A set is
+// secondary applies rule 3 until no sibling set needs more suppression. A set is
 // revisited whenever one of its cells is newly suppressed, so the work is bounded
 // by the number of suppressions times the sets each cell belongs to; sets are
 // visited in a fixed order (dimension, then first appearance), so the outcome
@@ -593,29 +749,6 @@ func (t siblings) cheapest(states []cellState, s int) (int, bool) {
 		}
 	}
 	return best, best >= 0
-}
-
-// publish fills the rounded figures of a cell that passed every rule; k is the
-// cell's threshold, below which no shown count may fall.
-func publish(p *Protected, c Cell, k int) {
-	round := func(x int) int { return RoundCountAtLeast(x, k) }
-	switch c.Kind {
-	case Count:
-		p.Value = ptr(float64(round(int(c.Value))))
-	case Proportion:
-		num, n := round(int(c.Value)), round(c.N)
-		p.Value, p.N = ptr(float64(num)), ptr(n)
-		if n > 0 {
-			p.Rate = ptr(roundTo(float64(num)/float64(n), RateDecimals))
-		}
-	case Amount:
-		p.Value, p.N = ptr(RoundMoney(c.Value)), ptr(round(c.N))
-	case Mean:
-		p.Value, p.N = ptr(RoundMean(c.Value)), ptr(round(c.N))
-		if c.SD != nil {
-			p.SD = ptr(RoundMean(*c.SD))
-		}
-	}
 }
 
 // RoundCountAtLeast rounds a published count (0 or at least k) to the nearest

@@ -1,30 +1,34 @@
 package disclosure
 
 import (
+	"cmp"
+	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
 
 // The invariants below are checked on random and fuzzed tables with code written
-// apart from the implementation: they restate DESIGN.md section 4 directly on the
+// apart from the implementation: they restate docs/DISCLOSURE.md directly on the
 // unrounded input, so a bug in Protect's bookkeeping cannot hide itself.
 
 // pooled is what the checker knows about a set of persons: its figures and the
-// distinct partners in it.
+// distinct partners in it, with each partner's figures.
 type pooled struct {
 	kind       Kind
-	value, n   int64   // count or numerator, and n
-	money      []int64 // per partner, money cells only
+	value, n   int64 // count or numerator, and n
+	order      []string
 	minCell    map[string]int
 	identified map[string]bool
+	num, den   map[string]int64   // per partner: count or numerator, and n
+	magnitude  map[string]float64 // per partner: money, or a mean's sum n*mean
 }
 
 func pool(cells ...Cell) pooled {
-	p := pooled{minCell: map[string]int{}, identified: map[string]bool{}}
-	money := map[string]int64{}
-	var order []string
+	p := pooled{minCell: map[string]int{}, identified: map[string]bool{}, num: map[string]int64{},
+		den: map[string]int64{}, magnitude: map[string]float64{}}
 	for _, c := range cells {
 		p.kind = c.Kind
 		if c.Kind == Count || c.Kind == Proportion {
@@ -35,17 +39,22 @@ func pool(cells ...Cell) pooled {
 		}
 		for _, s := range c.Contributions {
 			if _, ok := p.minCell[s.PartnerID]; !ok {
-				order = append(order, s.PartnerID)
+				p.order = append(p.order, s.PartnerID)
 				p.identified[s.PartnerID] = true
 			}
 			p.minCell[s.PartnerID] = max(p.minCell[s.PartnerID], s.MinCell)
 			p.identified[s.PartnerID] = p.identified[s.PartnerID] && s.Identifiable
-			money[s.PartnerID] += int64(s.Value) // the generators use whole money
-		}
-	}
-	for _, id := range order {
-		if !p.identified[id] {
-			p.money = append(p.money, money[id])
+			switch c.Kind {
+			case Count, Proportion:
+				p.num[s.PartnerID] += int64(s.Value)
+			case Amount:
+				p.magnitude[s.PartnerID] += s.Value // the generators use whole money
+			case Mean:
+				p.magnitude[s.PartnerID] += s.Value * float64(s.N)
+			}
+			if c.Kind != Count {
+				p.den[s.PartnerID] += int64(s.N)
+			}
 		}
 	}
 	return p
@@ -59,42 +68,84 @@ func (p pooled) k(floor int) int {
 	return k
 }
 
-// failures lists the primary rules a pooled figure breaks, as reasons.
+// failures lists the primary rules a pooled figure breaks, as causes.
 func (p pooled) failures(cfg Config) map[Reason]bool {
 	cfg, _ = cfg.resolved()
 	k := int64(p.k(cfg.Floor))
 	small := func(x int64) bool { return x >= 1 && x < k }
 	r := map[Reason]bool{}
+
+	// Partners: non-identifiable ones number 0 or >= MinPartners, also when any
+	// one contributor is taken out.
+	var nonIdent []string
+	for _, id := range p.order {
+		if !p.identified[id] {
+			nonIdent = append(nonIdent, id)
+		}
+	}
+	ok := func(n int) bool { return n == 0 || n >= cfg.MinPartners }
+	r[TooFewPartners] = len(p.order) == 0
+	for _, id := range p.order {
+		left := len(nonIdent)
+		if !p.identified[id] {
+			left--
+		}
+		r[TooFewPartners] = r[TooFewPartners] || !ok(left)
+	}
+	r[TooFewPartners] = r[TooFewPartners] || !ok(len(nonIdent))
+
+	// Small cells: every count-like figure, also after the identifiable partners'
+	// figures and any one contributor's are subtracted.
+	var parts []func(id string) int64
 	switch p.kind {
 	case Count:
-		r[SmallCell] = small(p.value)
+		parts = append(parts, func(id string) int64 { return p.num[id] })
 	case Proportion:
-		r[SmallCell] = small(p.value) || small(p.n) || small(p.n-p.value)
+		parts = append(parts, func(id string) int64 { return p.num[id] }, func(id string) int64 { return p.den[id] },
+			func(id string) int64 { return p.den[id] - p.num[id] })
 	case Amount, Mean:
 		r[SmallCell] = p.n < k
+		parts = append(parts, func(id string) int64 { return p.den[id] })
 	}
-	nonIdent := len(p.money)
-	r[TooFewPartners] = len(p.minCell) == 0 || (nonIdent > 0 && nonIdent < cfg.MinPartners)
-	if p.kind == Amount {
-		// Largest DominanceN shares over DominanceK of the total, in whole numbers:
-		// top * 100 > K% * total, with K given in whole percent by the generators.
-		var top, total int64
-		sorted := append([]int64(nil), p.money...)
-		for i := range sorted {
-			for j := i + 1; j < len(sorted); j++ {
-				if sorted[j] > sorted[i] {
-					sorted[i], sorted[j] = sorted[j], sorted[i]
-				}
+	for _, part := range parts {
+		var total, public int64
+		for _, id := range p.order {
+			total += part(id)
+			if p.identified[id] {
+				public += part(id)
 			}
 		}
-		for i, m := range sorted {
+		for _, id := range p.order {
+			insider := part(id)
+			if p.identified[id] {
+				insider = 0
+			}
+			r[SmallCell] = r[SmallCell] || small(total) || small(total-public-insider)
+		}
+	}
+
+	// Dominance: money and means, among the non-identifiable partners (the
+	// identifiable ones' figures are public): p% for both, (n, k) for money.
+	if p.kind == Amount || p.kind == Mean {
+		var mags []float64
+		for _, id := range nonIdent {
+			mags = append(mags, math.Abs(p.magnitude[id]))
+		}
+		slices.SortFunc(mags, func(a, b float64) int { return cmp.Compare(b, a) })
+		var total, top, rest float64
+		for i, m := range mags {
 			total += m
 			if i < cfg.DominanceN {
 				top += m
 			}
+			if i >= 2 {
+				rest += m
+			}
 		}
-		pct := int64(cfg.DominanceK*100 + 0.5)
-		r[Dominance] = total > 0 && top*100 > pct*total
+		// Whole money in the generators; means are n*mean with mean in eighths.
+		pPercent := len(mags) > 0 && rest < cfg.P*mags[0]-1e-9
+		nk := p.kind == Amount && total > 0 && top > cfg.DominanceK*total+1e-9
+		r[Dominance] = pPercent || nk
 	}
 	return r
 }
@@ -131,29 +182,33 @@ func checkInvariants(t *testing.T, cfg Config, cells []Cell, out []Protected, su
 			if o.Value != nil || o.N != nil || o.SD != nil || o.Rate != nil {
 				t.Errorf("cell %d: suppressed but carries a number", i)
 			}
+			if want := map[Reason]Reason{TooFewPartners: TooFewPartners}[o.Cause]; o.Reason != want &&
+				!(want == "" && o.Reason == DisclosureRisk) {
+				t.Errorf("cell %d: cause %s published as %s", i, o.Cause, o.Reason)
+			}
 			fails := p.failures(cfg)
-			switch o.Reason {
+			switch o.Cause {
 			case SmallCell, TooFewPartners, Dominance:
-				if !fails[o.Reason] {
-					t.Errorf("cell %d %+v: suppressed %s but does not break that rule", i, c, o.Reason)
+				if !fails[o.Cause] {
+					t.Errorf("cell %d %+v: suppressed %s but does not break that rule", i, c, o.Cause)
 				}
 			case Secondary:
 				if !p.publishable(cfg) {
 					t.Errorf("cell %d: breaks a primary rule yet is reported SECONDARY", i)
 				}
 			default:
-				t.Errorf("cell %d: suppressed with reason %q", i, o.Reason)
+				t.Errorf("cell %d: suppressed with cause %q", i, o.Cause)
 			}
 			continue
 		}
-		if o.Reason != "" || o.Value == nil {
-			t.Errorf("cell %d: published with reason %q value %v", i, o.Reason, o.Value)
+		if o.Reason != "" || o.Cause != "" || o.Value == nil {
+			t.Errorf("cell %d: published with reason %q cause %q value %v", i, o.Reason, o.Cause, o.Value)
 			continue
 		}
 		if !p.publishable(cfg) {
 			t.Errorf("cell %d %+v: published but breaks %v (k %d)", i, c, p.failures(cfg), p.k(rcfg.Floor))
 		}
-		checkRounded(t, i, c, o, p.k(rcfg.Floor))
+		checkPublished(t, i, c, o, p.k(rcfg.Floor))
 	}
 	if sum.K != maxK || sum.RoundingBase != 5 {
 		t.Errorf("summary k %d base %d, want %d 5", sum.K, sum.RoundingBase, maxK)
@@ -168,37 +223,87 @@ func checkInvariants(t *testing.T, cfg Config, cells []Cell, out []Protected, su
 	checkSiblings(t, cfg, cells, out)
 }
 
-// checkRounded: published figures are the rounded true ones, within half a base,
-// except that a count is never shown below k: then it is the first multiple of 5
-// at or above k.
-func checkRounded(t *testing.T, i int, c Cell, o Protected, k int) {
+// scaledSum is sum (1 + m_i) x_i over the contributions, x_i picked by x and m_i
+// by the unit key picked by unit (docs/DISCLOSURE.md, "Perturbation").
+func scaledSum(c Cell, x func(Contribution) float64, unit func(Contribution) uint64) float64 {
+	var s float64
+	for _, p := range c.Contributions {
+		s += (1 + Multiplier(unit(p))) * x(p)
+	}
+	return s
+}
+
+func valueF(p Contribution) float64 { return p.Value }
+func nF(p Contribution) float64     { return float64(p.N) }
+func sumF(p Contribution) float64   { return p.Value * float64(p.N) }
+
+// checkPublished: a published figure is the documented perturbation of the true
+// one. A count-like figure is 0 exactly when it truly is; otherwise a multiple of 5,
+// never below k, within D + 2.5 (noise and rounding) of the scaled sum, or the first
+// multiple of 5 at or above k when that sum is close to k. Money is the scaled sum
+// rounded to 10; a mean the ratio of the scaled sums to 1 decimal; an SD within
+// SDSpread of the true one.
+func checkPublished(t *testing.T, i int, c Cell, o Protected, k int) {
 	t.Helper()
-	near5 := func(pub, truth int64) bool {
-		if floor := int64((k + 4) / 5 * 5); truth > 0 && truth+2 < floor {
-			return pub == floor
+	least := float64((k + 4) / 5 * 5)
+	countLike := func(what string, pub int, truth int64, scaled float64) {
+		t.Helper()
+		if truth == 0 {
+			if pub != 0 {
+				t.Errorf("cell %d: %s 0 published as %d", i, what, pub)
+			}
+			return
 		}
-		d := pub - truth
-		return pub%5 == 0 && d >= -2 && d <= 2
+		y := max(scaled, float64(k))
+		far := math.Abs(float64(pub)-y) > NoiseD+2.5+1e-9
+		if pub%5 != 0 || float64(pub) < least || (far && !(float64(pub) == least && y < least+NoiseD+3)) {
+			t.Errorf("cell %d: %s %d (scaled %v, k %d) published as %d", i, what, truth, scaled, k, pub)
+		}
 	}
 	switch c.Kind {
 	case Count:
-		if !near5(int64(*o.Value), int64(c.Value)) || o.N != nil {
-			t.Errorf("cell %d: count %v published as %v", i, c.Value, *o.Value)
+		countLike("count", int(*o.Value), int64(c.Value), scaledSum(c, valueF, valueUnit))
+		if o.N != nil || o.Rate != nil || o.SD != nil {
+			t.Errorf("cell %d: a count published with n, rate or sd", i)
 		}
 	case Proportion:
-		if !near5(int64(*o.Value), int64(c.Value)) || !near5(int64(*o.N), int64(c.N)) {
-			t.Errorf("cell %d: %v/%d published as %v/%d", i, c.Value, c.N, *o.Value, *o.N)
+		num, n := int(*o.Value), *o.N
+		switch {
+		case c.Value == 0 || c.Value == float64(c.N):
+			countLike("n", n, int64(c.N), scaledSum(c, nF, nUnit))
+			if want := map[bool]int{true: 0, false: n}[c.Value == 0]; num != want {
+				t.Errorf("cell %d: %v of %d published as %d of %d", i, c.Value, c.N, num, n)
+			}
+		default:
+			if n != 2*int(least) {
+				countLike("n", n, int64(c.N), scaledSum(c, nF, nUnit))
+			}
+			if num != int(least) && num != n-int(least) {
+				countLike("numerator", num, int64(c.Value), scaledSum(c, valueF, valueUnit))
+			}
+			if num%5 != 0 || num < int(least) || n-num < int(least) {
+				t.Errorf("cell %d: %v of %d published as %d of %d: numerator or complement below k %d",
+					i, c.Value, c.N, num, n, k)
+			}
 		}
-		if *o.Value > float64(*o.N) {
-			t.Errorf("cell %d: rounded numerator above rounded n", i)
+		if (n == 0) != (o.Rate == nil) || (n > 0 && *o.Rate != roundTo(float64(num)/float64(n), 3)) {
+			t.Errorf("cell %d: rate %v for %d of %d", i, o.Rate, num, n)
 		}
 	case Amount:
-		if d := *o.Value - c.Value; d < -5 || d > 5 || int64(*o.Value)%10 != 0 || !near5(int64(*o.N), int64(c.N)) {
-			t.Errorf("cell %d: money %v n %d published as %v n %d", i, c.Value, c.N, *o.Value, *o.N)
+		scaled := scaledSum(c, valueF, valueUnit)
+		if d := *o.Value - scaled; d < -5-1e-6 || d > 5+1e-6 || math.Mod(*o.Value, 10) != 0 {
+			t.Errorf("cell %d: money %v (scaled %v) published as %v", i, c.Value, scaled, *o.Value)
 		}
+		countLike("n", *o.N, int64(c.N), scaledSum(c, nF, nUnit))
 	case Mean:
-		if d := *o.Value - c.Value; d < -0.05-1e-9 || d > 0.05+1e-9 || !near5(int64(*o.N), int64(c.N)) {
-			t.Errorf("cell %d: mean %v published as %v", i, c.Value, *o.Value)
+		want := scaledSum(c, sumF, valueUnit) / scaledSum(c, nF, nUnit)
+		if d := *o.Value - want; d < -0.05-1e-9 || d > 0.05+1e-9 {
+			t.Errorf("cell %d: mean %v (perturbed %v) published as %v", i, c.Value, want, *o.Value)
+		}
+		countLike("n", *o.N, int64(c.N), scaledSum(c, nF, nUnit))
+		if (c.SD == nil) != (o.SD == nil) ||
+			(c.SD != nil && (*o.SD < *c.SD*(1-SDSpread)-0.05-1e-9 || *o.SD > *c.SD*(1+SDSpread)+0.05+1e-9)) {
+			t.Errorf("cell %d: sd %v published as %v", i, c.SD, o.SD)
 		}
 	}
 }
@@ -284,8 +389,9 @@ func (s *byteSource) next(n int) int {
 }
 
 // genTable builds a table of up to three dimensions of up to four values each,
-// with some cells missing, from a pool of five partners with GB, US, low and high
-// policies, some identifiable. Figures hover around the thresholds.
+// with some cells missing, from a pool of six partners with GB, US, low and high
+// policies, some identifiable, each with its unit keys and record keys. Figures
+// hover around the thresholds.
 func genTable(src source) (Config, []Cell) {
 	cfg := Config{
 		Floor:       []int{0, 5, 8, 10}[src.next(4)],
@@ -294,16 +400,21 @@ func genTable(src source) (Config, []Cell) {
 	if src.next(4) == 0 {
 		cfg.DominanceN, cfg.DominanceK = 1, 0.6
 	}
+	if src.next(4) == 0 {
+		cfg.P = 0.25
+	}
 	kind := []Kind{Count, Proportion, Amount, Mean}[src.next(4)]
 	type partner struct {
-		id           string
-		minCell      int
-		identifiable bool
+		id               string
+		minCell          int
+		identifiable     bool
+		valueUnit, nUnit uint64
 	}
-	partners := make([]partner, 5)
+	unit := func() uint64 { return uint64(src.next(1<<16))<<48 | uint64(src.next(1<<16))<<11 | uint64(src.next(2)) }
+	partners := make([]partner, 6)
 	for p := range partners {
 		partners[p] = partner{id: string(rune('a' + p)), minCell: []int{0, 5, 8, 8, 11, 11, 20}[src.next(7)],
-			identifiable: src.next(15) == 0}
+			identifiable: src.next(15) == 0, valueUnit: unit(), nUnit: unit()}
 	}
 	dims := src.next(4)
 	sizes := make([]int, dims)
@@ -324,10 +435,10 @@ func genTable(src source) (Config, []Cell) {
 			rest /= sizes[d]
 		}
 		c := Cell{Key: key, Kind: kind}
-		// Mostly three to five partners, some cells of one or two.
-		contributors := 3 + src.next(3)
+		// Mostly four to six partners, some cells of one to three.
+		contributors := 4 + src.next(3)
 		if src.next(8) == 0 {
-			contributors = 1 + src.next(2)
+			contributors = 1 + src.next(3)
 		}
 		// Mostly figures well above k, some near or under it.
 		big := []int{1, 6, 12, 12}[src.next(4)]
@@ -337,7 +448,8 @@ func genTable(src source) (Config, []Cell) {
 			if dup {
 				p = partners[(first+j/2)%len(partners)] // ...or some twice
 			}
-			share := Contribution{PartnerID: p.id, MinCell: p.minCell, Identifiable: p.identifiable}
+			share := Contribution{PartnerID: p.id, MinCell: p.minCell, Identifiable: p.identifiable,
+				ValueUnit: p.valueUnit, NUnit: p.nUnit, ValueKey: int64(src.next(256)), NKey: int64(src.next(256))}
 			switch kind {
 			case Count:
 				share.Value = float64(src.next(6 * big))
@@ -354,13 +466,19 @@ func genTable(src source) (Config, []Cell) {
 				c.N += share.N
 			case Mean:
 				share.N = src.next(6 * big)
+				share.Value = float64(src.next(200)-100) / 8
 				c.N += share.N
-				c.Value = float64(src.next(200)-100) / 8
-				if src.next(2) == 0 {
-					c.SD = f(float64(src.next(50)) / 4)
-				}
+				c.Value += share.Value * float64(share.N) // the sum, divided below
 			}
 			c.Contributions = append(c.Contributions, share)
+		}
+		if kind == Mean {
+			if c.N > 0 {
+				c.Value /= float64(c.N)
+			}
+			if src.next(2) == 0 {
+				c.SD = f(float64(src.next(50)) / 4)
+			}
 		}
 		cells = append(cells, c)
 	}
@@ -369,7 +487,7 @@ func genTable(src source) (Config, []Cell) {
 
 func TestProperties(t *testing.T) {
 	r := rand.New(rand.NewPCG(20240501, 7))
-	suppressed, secondary, cellsSeen := 0, 0, 0
+	suppressed, cellsSeen, causes := 0, 0, map[Reason]int{}
 	for iter := range 5000 {
 		cfg, cells := genTable(randSource{r})
 		out, sum, err := Protect(cfg, cells)
@@ -386,13 +504,16 @@ func TestProperties(t *testing.T) {
 		}
 		cellsSeen += len(cells)
 		suppressed += sum.Suppressed
-		secondary += sum.ByReason[Secondary]
+		for _, o := range out {
+			causes[o.Cause]++
+		}
 	}
+	secondary := causes[Secondary]
 	// The generator must exercise the rules, or the test proves nothing.
 	if suppressed == 0 || secondary == 0 || 10*(cellsSeen-suppressed) < cellsSeen {
 		t.Errorf("generator too tame: %d cells, %d suppressed, %d secondary", cellsSeen, suppressed, secondary)
 	}
-	t.Logf("%d cells, %d suppressed, %d of them secondary", cellsSeen, suppressed, secondary)
+	t.Logf("%d cells, %d suppressed, by cause %v", cellsSeen, suppressed, causes)
 }
 
 // FuzzProtect checks the same invariants on tables decoded from fuzz input. The

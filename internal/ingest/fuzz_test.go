@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/hjx-exchange/hjx/internal/hjx"
 )
 
 // The fuzz targets run their committed seed corpora (testdata/fuzz/...) as ordinary
@@ -47,7 +49,8 @@ func fuzzValidator() *validator {
 	lo, hi := decimal.NewFromInt(-56), decimal.NewFromInt(56)
 	metrics := map[string]metricDef{"PATIENTS_SCREENED": {Kind: "COUNT"}, "STAFF_TRAINED": {Kind: "PROPORTION"},
 		"FINANCIAL_GAIN": {Kind: "AMOUNT"}, "WEMWBS_CHANGE": {Kind: "MEAN", Min: &lo, Max: &hi}}
-	return newValidator(metrics, time.Date(2022, 6, 15, 0, 0, 0, 0, time.UTC), &issueList{max: 50})
+	reg := registration{HealthSettings: hjx.HealthSettings, AdviceDomains: hjx.WelfareDomains, Categories: hjx.IhelpCategories}
+	return newValidator(metrics, reg, time.Date(2022, 6, 15, 0, 0, 0, 0, time.UTC), &issueList{max: 50})
 }
 
 func FuzzReadCSV(f *testing.F) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hjx-exchange/hjx/internal/server"
 
+	"github.com/hjx-exchange/hjx/internal/directory"
 	"github.com/hjx-exchange/hjx/internal/hjx"
 	"github.com/hjx-exchange/hjx/internal/testkit"
 )
@@ -31,7 +32,10 @@ type world struct {
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	env := testkit.New(t)
-	env.Partner("leeds-gp", "GB", "GB-ENG")
+	// leeds-gp works in primary care on three advice domains (those of the
+	// published example); boston-mlp as testkit registers partners.
+	env.RegisterPartner(directory.Partner{ID: "leeds-gp", Name: "Leeds GP", Country: "GB", Region: "GB-ENG", Model: "HJP",
+		HealthSettings: []string{"PRIMARY_CARE"}, AdviceDomains: []string{"WELFARE_BENEFITS", "DEBT", "HOUSING"}})
 	env.Partner("boston-mlp", "US", "US-MA")
 	w := &world{env: env}
 	w.uploaderA, w.principalA = env.Token(hjx.RolePartnerUploader, "leeds-gp", "")

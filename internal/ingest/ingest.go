@@ -20,6 +20,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/hjx-exchange/hjx/internal/audit"
+	"github.com/hjx-exchange/hjx/internal/disclosure"
 	"github.com/hjx-exchange/hjx/internal/hjx"
 )
 
@@ -34,6 +35,20 @@ type Config struct {
 	MaxIssues int
 	// MaxRecordBytes bounds one CSV record.
 	MaxRecordBytes int64
+	// RevisionLimit is how many versions of one cell (partner, metric, period and
+	// breakdown) may be stored within RevisionWindow, counting every version kept:
+	// current, superseded and retracted (HJX_REVISION_LIMIT, HJX_REVISION_WINDOW).
+	// The default 3 is a first upload and two corrections. Re-uploading one's own
+	// cell again and again is how an insider would probe the noise of the pools it
+	// is in; the record keys keep that noise fixed, and this keeps the probing slow
+	// and visible in the audit log.
+	RevisionLimit  int
+	RevisionWindow time.Duration
+	// RetractionLimit is how many submissions one partner may retract within
+	// RetractionWindow (HJX_RETRACTION_LIMIT, HJX_RETRACTION_WINDOW): upload and
+	// retract is the other way to difference a pool.
+	RetractionLimit  int
+	RetractionWindow time.Duration
 }
 
 // Default limits.
@@ -42,6 +57,10 @@ const (
 	DefaultMaxBytes       = 256 << 20
 	DefaultMaxIssues      = 500
 	DefaultMaxRecordBytes = 64 << 10
+	DefaultRevisionLimit  = 3
+	DefaultRevisionWindow = 30 * 24 * time.Hour
+	DefaultRetractions    = 3
+	DefaultRetractWindow  = 30 * 24 * time.Hour
 )
 
 func (c Config) withDefaults() Config {
@@ -57,6 +76,18 @@ func (c Config) withDefaults() Config {
 	if c.MaxRecordBytes <= 0 {
 		c.MaxRecordBytes = DefaultMaxRecordBytes
 	}
+	if c.RevisionLimit <= 0 {
+		c.RevisionLimit = DefaultRevisionLimit
+	}
+	if c.RevisionWindow <= 0 {
+		c.RevisionWindow = DefaultRevisionWindow
+	}
+	if c.RetractionLimit <= 0 {
+		c.RetractionLimit = DefaultRetractions
+	}
+	if c.RetractionWindow <= 0 {
+		c.RetractionWindow = DefaultRetractWindow
+	}
 	return c
 }
 
@@ -66,6 +97,9 @@ type Service struct {
 	Audit  *audit.Log
 	Now    func() time.Time
 	Config Config
+	// Secret keys every stored row (its record keys, the basis of the noise its
+	// cells get when published); a service without it stores nothing.
+	Secret disclosure.Secret
 }
 
 // Formats of a submission.
@@ -157,6 +191,9 @@ func (s *Service) Submit(ctx context.Context, p *hjx.Principal, req Request) (*R
 	if p == nil || p.PartnerID == "" || (p.Role != hjx.RolePartnerUploader && p.Role != hjx.RolePartnerAdmin) {
 		return nil, hjx.Forbidden("only a partner's uploader or admin may submit figures")
 	}
+	if len(s.Secret) == 0 {
+		return nil, hjx.Internal(errors.New("ingest: no disclosure secret"), "submit")
+	}
 	if !hjx.In(hjx.ConsentBases, req.ConsentBasis) {
 		return nil, hjx.Invalid("consentBasis", "must be one of UK_GDPR_PUBLIC_TASK_RESEARCH, UK_GDPR_LEGITIMATE_INTERESTS_RESEARCH, EXPLICIT_CONSENT, HIPAA_SAFE_HARBOR, HIPAA_EXPERT_DETERMINATION")
 	}
@@ -200,8 +237,12 @@ func (s *Service) Submit(ctx context.Context, p *hjx.Principal, req Request) (*R
 	if err != nil {
 		return nil, err
 	}
+	reg, err := s.registration(ctx, p.PartnerID)
+	if err != nil {
+		return nil, err
+	}
 	issues := &issueList{max: cfg.MaxIssues}
-	val := newValidator(metrics, s.Now(), issues)
+	val := newValidator(metrics, reg, s.Now(), issues)
 	var stored *Submission
 	err = s.store(ctx, p, req, cfg, val, preHash, func(sub *Submission) { stored = sub })
 	var ex errExisting
@@ -209,6 +250,11 @@ func (s *Service) Submit(ctx context.Context, p *hjx.Principal, req Request) (*R
 	case errors.As(err, &ex):
 		return existingResult(ex.sub, req.ConsentBasis)
 	case errors.Is(err, errRejected):
+		if issues.revisions > 0 {
+			if err := s.auditRevisionLimit(ctx, p, req, issues.revisions, cfg); err != nil {
+				return nil, err
+			}
+		}
 		return &Result{Issues: issues.items, IssueCount: issues.total}, nil
 	case errors.Is(err, errDryRun):
 		return &Result{Accepted: true, Issues: []Issue{}}, nil

@@ -57,6 +57,11 @@ const (
 	CodeDeprivationIncomplete  = "DEPRIVATION_INCOMPLETE"
 	CodeDomainAndCategory      = "DOMAIN_AND_CATEGORY"
 
+	// The partner's registration.
+	CodeHealthSettingNotRegistered = "HEALTH_SETTING_NOT_REGISTERED"
+	CodeDomainNotRegistered        = "DOMAIN_NOT_REGISTERED"
+	CodeCategoryNotRegistered      = "CATEGORY_NOT_REGISTERED"
+
 	// Periods.
 	CodePeriodNotWholeMonths = "PERIOD_NOT_WHOLE_MONTHS"
 	CodePeriodTooLong        = "PERIOD_TOO_LONG"
@@ -67,6 +72,7 @@ const (
 	CodeDuplicateRow        = "DUPLICATE_ROW"
 	CodePeriodOverlapInFile = "PERIOD_OVERLAP_IN_FILE"
 	CodePeriodOverlapStored = "PERIOD_OVERLAP_STORED"
+	CodeRevisionLimit       = "REVISION_LIMIT"
 )
 
 // issueList keeps the first max issues and counts them all, so a file with a
@@ -75,6 +81,8 @@ type issueList struct {
 	max   int
 	items []Issue
 	total int
+	// revisions counts the rows refused by the revision limit, which are audited.
+	revisions int
 }
 
 func (l *issueList) add(row int, column, code, format string, args ...any) {

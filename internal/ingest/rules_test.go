@@ -85,6 +85,13 @@ func TestValidationRules(t *testing.T) {
 			good: csvOf(row("sex", "MALE"), row(), row("sex", "FEMALE")), wantRow: 4},
 		{code: "PERIOD_OVERLAP_IN_FILE", bad: csvOf(row(), row("period_end", "2022-03-31")),
 			good: csvOf(row(), row("period_start", "2022-02-01", "period_end", "2022-03-31"), row("sex", "MALE", "period_end", "2022-03-31")), wantRow: 3},
+		// The partner's registration (leeds-gp: PRIMARY_CARE; WELFARE_BENEFITS, DEBT, HOUSING).
+		{code: "HEALTH_SETTING_NOT_REGISTERED", bad: csvOf(row("health_setting", "MENTAL_HEALTH")),
+			good: csvOf(row("health_setting", "PRIMARY_CARE")), wantRow: 2, wantCol: "health_setting"},
+		{code: "DOMAIN_NOT_REGISTERED", bad: csvOf(row("welfare_domain", "IMMIGRATION")),
+			good: csvOf(row("welfare_domain", "HOUSING")), wantRow: 2, wantCol: "welfare_domain"},
+		{code: "CATEGORY_NOT_REGISTERED", bad: csvOf(row("ihelp_category", "LEGAL_STATUS")),
+			good: csvOf(row("ihelp_category", "HOUSING_UTILITIES")), wantRow: 2, wantCol: "ihelp_category"},
 		// Identifiers: anywhere, named by row, column and kind, never repeated.
 		{code: "IDENTIFIER_NHS_NUMBER", bad: csvOf(row("value", nhsNumber)), good: csvOf(row("value", "9434765918")),
 			wantRow: 2, wantCol: "value", secret: nhsNumber},

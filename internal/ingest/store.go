@@ -19,6 +19,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/hjx-exchange/hjx/internal/audit"
+	"github.com/hjx-exchange/hjx/internal/disclosure"
 	"github.com/hjx-exchange/hjx/internal/hjx"
 	"github.com/hjx-exchange/hjx/internal/postgres"
 )
@@ -32,11 +33,21 @@ const partnerLock = 0x686a78 // "hjx"
 // copyColumns are the observation columns an upload writes, in COPY order.
 var copyColumns = []string{"submission_id", "partner_id", "source_row", "metric", "period_start", "period_end",
 	"welfare_domain", "ihelp_category", "health_setting", "age_band", "sex", "deprivation_scheme",
-	"deprivation_value", "value", "n", "sd", "currency"}
+	"deprivation_value", "value", "n", "sd", "currency", "key_value", "key_n"}
 
-// copyCells maps copyColumns[3:] to the row's cells.
+// copyCells maps copyColumns[3:] to the row's cells; the record keys follow them.
 var copyCells = []column{colMetric, colPeriodStart, colPeriodEnd, colWelfareDomain, colIhelpCategory,
 	colHealthSetting, colAgeBand, colSex, colDeprivationScheme, colDeprivationValue, colValue, colN, colSD, colCurrency}
+
+// recordIdentity is the cell a validated row belongs to, as disclosure keys it: the
+// cells are already in their stored text (dates YYYY-MM-DD, the decile a plain
+// number), so the identity is the same as migration 00071 reads back from a row.
+func recordIdentity(partnerID string, c *cells) disclosure.RecordIdentity {
+	return disclosure.RecordIdentity{PartnerID: partnerID, Metric: c[colMetric], PeriodStart: c[colPeriodStart],
+		PeriodEnd: c[colPeriodEnd], WelfareDomain: c[colWelfareDomain], IhelpCategory: c[colIhelpCategory],
+		HealthSetting: c[colHealthSetting], AgeBand: c[colAgeBand], Sex: c[colSex],
+		DeprivationScheme: c[colDeprivationScheme], DeprivationValue: c[colDeprivationValue]}
+}
 
 // store runs one submission's transaction. It returns errRejected, errDryRun or an
 // errExisting to roll back without error; done receives the stored submission.
@@ -85,6 +96,7 @@ func (s *Service) store(ctx context.Context, p *hjx.Principal, req Request, cfg 
 					args[3+i] = nil
 				}
 			}
+			args[3+len(copyCells)], args[4+len(copyCells)] = s.Secret.RecordKeys(recordIdentity(sub.PartnerID, &o.cells))
 			if _, err := stmt.ExecContext(ctx, args...); err != nil {
 				return hjx.Internal(err, "copy row")
 			}
@@ -123,6 +135,9 @@ func (s *Service) store(ctx context.Context, p *hjx.Principal, req Request, cfg 
 		}
 		if !f.fatal && f.stored > 0 {
 			if err := crossRowChecks(ctx, tx, sub, val.issues); err != nil {
+				return err
+			}
+			if err := revisionCheck(ctx, tx, sub, cfg, val.issues); err != nil {
 				return err
 			}
 		}
@@ -435,6 +450,51 @@ func crossRowChecks(ctx context.Context, tx *sqlx.Tx, sub *Submission, issues *i
 	return nil
 }
 
+// revisionCheck counts, for every row of the new submission, the versions of its
+// cell the partner stored in submissions received within the revision window (any
+// status: superseded and retracted versions count, or retracting would reset the
+// count), and reports the rows that would exceed the limit. Only submissions of
+// the window are read, through their index, so a partner's first upload in a
+// window costs one lookup.
+func revisionCheck(ctx context.Context, tx *sqlx.Tx, sub *Submission, cfg Config, issues *issueList) error {
+	since := sub.ReceivedAt.Add(-cfg.RevisionWindow)
+	var recent bool
+	if err := sqlx.GetContext(ctx, tx, &recent, `SELECT EXISTS (SELECT 1 FROM submissions
+		WHERE partner_id = $1 AND id <> $2 AND received_at > $3)`, sub.PartnerID, sub.ID, since); err != nil {
+		return hjx.Internal(err, "check recent submissions")
+	}
+	if !recent {
+		return nil
+	}
+	var over []struct {
+		Row      int `db:"source_row"`
+		Versions int `db:"versions"`
+		Total    int `db:"total"`
+	}
+	err := sqlx.SelectContext(ctx, tx, &over, `
+		SELECT n.source_row, count(*) + 1 AS versions, count(*) OVER () AS total
+		FROM submissions s
+		JOIN observations o ON o.submission_id = s.id
+		JOIN observations n ON n.submission_id = $1 AND `+sameBreakdown("o", "n")+`
+			AND o.period_start = n.period_start AND o.period_end = n.period_end
+		WHERE s.partner_id = $2 AND s.id <> $1 AND s.received_at > $3
+		GROUP BY n.source_row HAVING count(*) + 1 > $4
+		ORDER BY n.source_row LIMIT $5`, sub.ID, sub.PartnerID, since, cfg.RevisionLimit, issues.room()+1)
+	if err != nil {
+		return hjx.Internal(err, "check revisions")
+	}
+	days := int(cfg.RevisionWindow.Hours() / 24)
+	for i, r := range over {
+		issues.add(r.Row, "", CodeRevisionLimit, "this would be version %d of the same figure (metric, period and breakdown) within %d days; at most %d are accepted (the first upload and its corrections), counting superseded and retracted ones: upload it again after the window, or ask the steward",
+			r.Versions, days, cfg.RevisionLimit)
+		if i == len(over)-1 {
+			issues.total += r.Total - len(over)
+			issues.revisions += r.Total
+		}
+	}
+	return nil
+}
+
 // hasOtherCurrent tells whether the partner has current figures from another
 // submission, so a partner's first upload skips the checks against stored figures
 // and the supersession join, each a pass over the new rows. Current figures belong
@@ -487,6 +547,42 @@ func supersede(ctx context.Context, tx *sqlx.Tx, sub *Submission) ([]string, err
 		return nil, hjx.Internal(err, "mark superseded submissions")
 	}
 	return ids, nil
+}
+
+// registration loads the partner's registered health settings and advice
+// domains, and the I-HELP categories of those domains.
+func (s *Service) registration(ctx context.Context, partnerID string) (registration, error) {
+	var r struct {
+		Settings   pq.StringArray `db:"health_settings"`
+		Domains    pq.StringArray `db:"advice_domains"`
+		Categories pq.StringArray `db:"categories"`
+	}
+	err := sqlx.GetContext(ctx, s.DB, &r, `
+		SELECT p.health_settings, p.advice_domains,
+			ARRAY(SELECT DISTINCT w.ihelp_category FROM welfare_domains w WHERE w.code = ANY (p.advice_domains)
+				ORDER BY 1) AS categories
+		FROM partners p WHERE p.id = $1`, partnerID)
+	if postgres.IsNoRows(err) {
+		return registration{}, hjx.Forbidden("the token's partner is not registered")
+	}
+	if err != nil {
+		return registration{}, hjx.Internal(err, "load partner registration")
+	}
+	return registration{HealthSettings: r.Settings, AdviceDomains: r.Domains, Categories: r.Categories}, nil
+}
+
+// auditRevisionLimit records a submission refused by the revision limit, in a
+// transaction of its own (the submission's was rolled back): repeated revisions
+// are how an insider would probe, so the steward sees each attempt.
+func (s *Service) auditRevisionLimit(ctx context.Context, p *hjx.Principal, req Request, rows int, cfg Config) error {
+	return postgres.WithTx(ctx, s.DB, func(tx *sqlx.Tx) error {
+		_, err := s.Audit.Append(ctx, tx, p, audit.Entry{Action: "submission.reject", Subject: "partner:" + p.PartnerID,
+			PartnersIncluded: []string{p.PartnerID},
+			Detail: map[string]string{"code": CodeRevisionLimit, "rows": strconv.Itoa(rows), "format": req.Format,
+				"dryRun": strconv.FormatBool(req.DryRun), "limit": strconv.Itoa(cfg.RevisionLimit),
+				"windowDays": strconv.Itoa(int(cfg.RevisionWindow.Hours() / 24))}})
+		return err
+	})
 }
 
 // codebook loads the metric definitions validation needs (a few dozen rows).

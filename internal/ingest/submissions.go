@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -178,6 +179,7 @@ func (s *Service) Retract(ctx context.Context, p *hjx.Principal, id, reason stri
 	if _, err := uuid.Parse(id); err != nil {
 		return nil, hjx.NotFound("submission")
 	}
+	cfg := s.Config.withDefaults()
 	var out *Submission
 	err := postgres.WithTx(ctx, s.DB, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, partnerLock, p.PartnerID); err != nil {
@@ -194,6 +196,15 @@ func (s *Service) Retract(ctx context.Context, p *hjx.Principal, id, reason stri
 		}
 		if status == StatusRetracted {
 			return &hjx.Error{Code: hjx.CodeConflict, Message: "the submission is already retracted"}
+		}
+		var recent int
+		if err := sqlx.GetContext(ctx, tx, &recent, `SELECT count(*) FROM submissions
+			WHERE partner_id = $1 AND status = 'RETRACTED' AND retracted_at > $2`,
+			p.PartnerID, s.Now().UTC().Add(-cfg.RetractionWindow)); err != nil {
+			return hjx.Internal(err, "count retractions")
+		}
+		if recent >= cfg.RetractionLimit {
+			return errRetractionLimit
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE observations SET current = false WHERE submission_id = $1 AND current`, id)
 		if err != nil {
@@ -215,8 +226,35 @@ func (s *Service) Retract(ctx context.Context, p *hjx.Principal, id, reason stri
 				"figuresWithdrawn": strconv.FormatInt(withdrawn, 10)}})
 		return err
 	})
+	if errors.Is(err, errRetractionLimit) {
+		return nil, s.refuseRetraction(ctx, p, id, cfg)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// errRetractionLimit ends a retraction's transaction when the partner has used up
+// its retractions for the window.
+var errRetractionLimit = errors.New("retraction limit")
+
+// refuseRetraction audits a retraction refused by the limit (in a transaction of
+// its own: the retraction's was rolled back, nothing changed) and returns the
+// error the partner sees.
+func (s *Service) refuseRetraction(ctx context.Context, p *hjx.Principal, id string, cfg Config) error {
+	days := strconv.Itoa(int(cfg.RetractionWindow.Hours() / 24))
+	err := postgres.WithTx(ctx, s.DB, func(tx *sqlx.Tx) error {
+		_, err := s.Audit.Append(ctx, tx, p, audit.Entry{Action: "submission.retract.refused", Subject: "submission:" + id,
+			PartnersIncluded: []string{p.PartnerID},
+			Detail: map[string]string{"code": string(hjx.CodeRateLimited), "limit": strconv.Itoa(cfg.RetractionLimit),
+				"windowDays": days}})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return hjx.Errorf(hjx.CodeRateLimited, "the partner has retracted %d submissions in the last %s days, the most allowed; "+
+		"nothing was changed. Upload corrected figures instead (they replace the same cells), or retract once the window has passed",
+		cfg.RetractionLimit, days)
 }

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -58,17 +59,29 @@ type observation struct {
 	cells cells
 }
 
-// validator checks rows against the codebook, the vocabularies and the clock.
+// registration is what the directory holds of the uploading partner that its rows
+// must agree with: a row may only fall in cells the partner works in, so that an
+// upload cannot land figures in another setting's or domain's pool to probe it.
+type registration struct {
+	HealthSettings []string
+	AdviceDomains  []string
+	// Categories are the I-HELP categories of the advice domains (the crosswalk).
+	Categories []string
+}
+
+// validator checks rows against the codebook, the vocabularies, the partner's
+// registration and the clock.
 type validator struct {
 	metrics map[string]metricDef
 	today   int // yyyymmdd, UTC
 	issues  *issueList
 	vocab   [numColumns]map[string]bool
+	reg     registration
 }
 
-func newValidator(metrics map[string]metricDef, now time.Time, issues *issueList) *validator {
+func newValidator(metrics map[string]metricDef, reg registration, now time.Time, issues *issueList) *validator {
 	y, m, d := now.UTC().Date()
-	v := &validator{metrics: metrics, today: y*10000 + int(m)*100 + d, issues: issues}
+	v := &validator{metrics: metrics, reg: reg, today: y*10000 + int(m)*100 + d, issues: issues}
 	set := func(c column, xs []string) {
 		v.vocab[c] = make(map[string]bool, len(xs))
 		for _, x := range xs {
@@ -200,6 +213,20 @@ func (v *validator) validate(row int, c *cells) (observation, bool) {
 			tainted[col] = true
 		}
 	}
+	// The partner's registration. Only vocabulary words reach these messages (an
+	// unknown word was reported, and tainted, above).
+	if usable(colHealthSetting) && !slices.Contains(v.reg.HealthSettings, c[colHealthSetting]) {
+		bad(colHealthSetting, CodeHealthSettingNotRegistered, "health_setting %s is not one of the partner's registered health settings (%s); leave it blank, or ask the steward to register the setting first",
+			c[colHealthSetting], listOrNone(v.reg.HealthSettings))
+	}
+	if usable(colWelfareDomain) && !slices.Contains(v.reg.AdviceDomains, c[colWelfareDomain]) {
+		bad(colWelfareDomain, CodeDomainNotRegistered, "welfare_domain %s is not one of the partner's registered advice domains (%s); leave it blank, or ask the steward to register the domain first",
+			c[colWelfareDomain], listOrNone(v.reg.AdviceDomains))
+	}
+	if usable(colIhelpCategory) && !slices.Contains(v.reg.Categories, c[colIhelpCategory]) {
+		bad(colIhelpCategory, CodeCategoryNotRegistered, "ihelp_category %s is not the I-HELP category of any of the partner's registered advice domains (categories: %s); leave it blank, or ask the steward to register a domain of that category first",
+			c[colIhelpCategory], listOrNone(v.reg.Categories))
+	}
 	if c[colWelfareDomain] != "" && c[colIhelpCategory] != "" {
 		bad(colIhelpCategory, CodeDomainAndCategory, "give welfare_domain or ihelp_category, not both: the category follows from the domain")
 	}
@@ -314,6 +341,13 @@ func (v *validator) number(row int, col column, s string) (decimal.Decimal, bool
 		return decimal.Decimal{}, false
 	}
 	return d, true
+}
+
+func listOrNone(xs []string) string {
+	if len(xs) == 0 {
+		return "none"
+	}
+	return strings.Join(xs, ", ")
 }
 
 func nMeaning(kind string) string {

@@ -20,6 +20,10 @@ type Contribution struct {
 	N          int64   // PROPORTION: denominators; AMOUNT and MEAN: persons
 	SumSquares float64 // MEAN: sum of (n-1)*sd^2 + n*mean^2, for the pooled SD
 	SDs        int     // MEAN: rows that carried an sd
+	// ValueKey and NKey are the sums of the partner's rows' record keys (value and n
+	// roles) in the cell: disclosure reduces the cell's sums modulo its key range,
+	// so the same rows give the same noise in every query.
+	ValueKey, NKey int64
 }
 
 // RawCell is one cell before disclosure control: its key (one value per grouped
@@ -233,7 +237,7 @@ func buildSQL(in aggregateInput) string {
 		shapeCounts = `
 UNION ALL
 SELECT 'excluded', CASE WHEN c.shape = $11::smallint THEN '` + CoarserThanGrouping + `' ELSE '` + NotAtThisBreakdown + `' END` +
-			strings.Repeat(", NULL::text", len(q.GroupBy)) + `, c.partner_id, sum(c.rows)::bigint, 0, 0, 0, 0
+			strings.Repeat(", NULL::text", len(q.GroupBy)) + `, c.partner_id, sum(c.rows)::bigint, 0, 0, 0, 0, 0, 0
 FROM observation_shape_counts c
 JOIN partners p ON p.id = c.partner_id
 WHERE c.metric = $1 AND c.shape <> $10::smallint AND c.partner_id = ANY($2)
@@ -258,7 +262,7 @@ HAVING sum(c.rows) > 0`
 	}
 	factor := factorExpr(in.Kind, in.Currency)
 	return `WITH b AS (
-	SELECT o.partner_id, p.country, p.region, o.value, o.n, o.sd, o.period_start, o.period_end,
+	SELECT o.partner_id, p.country, p.region, o.value, o.n, o.sd, o.key_value, o.key_n, o.period_start, o.period_end,
 		o.welfare_domain, o.age_band, o.sex, o.deprivation_scheme, o.deprivation_value,
 		` + effectiveSetting + ` AS hs,
 		COALESCE(o.ihelp_category, wd.ihelp_category) AS ihelp,
@@ -286,11 +290,12 @@ SELECT 'cell' AS kind, NULL::text AS reason` + keys.String() + `, b.partner_id, 
 	COALESCE(sum(CASE WHEN $9 = 'MEAN' THEN b.n * b.value ELSE b.amount END), 0)::float8 AS value,
 	COALESCE(sum(b.n), 0)::bigint AS n,
 	COALESCE(sum((b.n - 1) * b.sd * b.sd + b.n * b.value * b.value), 0)::float8 AS sum_squares,
-	count(b.sd) AS sds
+	count(b.sd) AS sds,
+	sum(b.key_value)::bigint AS key_value, sum(b.key_n)::bigint AS key_n
 FROM b WHERE b.excluded IS NULL
 GROUP BY ` + group.String() + `b.partner_id
 UNION ALL
-SELECT 'excluded', b.excluded` + nulls.String() + `, b.partner_id, count(*), 0, 0, 0, 0
+SELECT 'excluded', b.excluded` + nulls.String() + `, b.partner_id, count(*), 0, 0, 0, 0, 0, 0
 FROM b WHERE b.excluded IS NOT NULL
 GROUP BY b.excluded, b.partner_id` + shapeCounts
 }
@@ -344,7 +349,7 @@ func aggregate(ctx context.Context, db sqlx.QueryerContext, in aggregateInput) (
 		for i := range keys {
 			dest = append(dest, &keys[i])
 		}
-		dest = append(dest, &partner, &c.Rows, &c.Value, &c.N, &c.SumSquares, &c.SDs)
+		dest = append(dest, &partner, &c.Rows, &c.Value, &c.N, &c.SumSquares, &c.SDs, &c.ValueKey, &c.NKey)
 		if err := rows.Scan(dest...); err != nil {
 			return nil, hjx.Internal(err, "scan outcome cell")
 		}

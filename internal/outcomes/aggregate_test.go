@@ -47,10 +47,15 @@ func (f *fixture) obs(partner, metric, start, end, value string, cols ...string)
 	}
 	names := []string{"submission_id", "partner_id", "metric", "period_start", "period_end", "value"}
 	vals := []any{sub, partner, metric, start, end, value}
+	keyed := false
 	for _, c := range cols {
 		k, v, _ := strings.Cut(c, "=")
 		names = append(names, k)
 		vals = append(vals, v)
+		keyed = keyed || k == "key_value"
+	}
+	if !keyed {
+		names, vals = append(names, "key_value", "key_n"), append(vals, 0, 0)
 	}
 	ph := make([]string, len(vals))
 	for i := range ph {
@@ -200,5 +205,44 @@ func TestNewestRateVersionAndRateYear(t *testing.T) {
 	// 800 / 0.800 (2020, version 2) and 727 / 0.727 (2021).
 	if got, want := render(agg), "GB-ENG: gb-a=1000/10; GB-WLS: gb-b=1000/10"; got != want {
 		t.Fatalf("cells %q, want %q", got, want)
+	}
+}
+
+// Each partner's contribution to a cell carries the sums of its rows' record keys
+// (value and n roles), whichever grouping pools the rows: disclosure reduces them
+// modulo the key range into the cell's key.
+func TestRecordKeySums(t *testing.T) {
+	f := newFixture(t)
+	f.obs("gb-a", "PATIENTS_SCREENED", "2020-01-01", "2020-01-31", "10", "key_value=200", "key_n=7")
+	f.obs("gb-a", "PATIENTS_SCREENED", "2020-02-01", "2020-02-29", "11", "key_value=100", "key_n=9")
+	f.obs("gb-b", "PATIENTS_SCREENED", "2020-01-01", "2020-01-31", "12", "key_value=5", "key_n=255")
+	f.obs("gb-b", "PATIENTS_SCREENED", "2020-01-01", "2020-01-31", "3", "sex=MALE", "key_value=77", "key_n=77")
+	keys := func(agg *Aggregation) string {
+		var out []string
+		for _, c := range agg.Cells {
+			for _, x := range c.Contributions {
+				out = append(out, fmt.Sprintf("%s:%s=%d/%d", strings.Join(c.Key, "/"), x.PartnerID, x.ValueKey, x.NKey))
+			}
+		}
+		sort.Strings(out)
+		return strings.Join(out, " ")
+	}
+	jan31 := time.Date(2020, 1, 31, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		q    Query
+		want string
+	}{
+		{"OKTotal", Query{Metric: "PATIENTS_SCREENED"}, ":gb-a=300/16 :gb-b=5/255"},
+		{"OKByQuarter", Query{Metric: "PATIENTS_SCREENED", GroupBy: []Dimension{DimQuarter}}, "2020-Q1:gb-a=300/16 2020-Q1:gb-b=5/255"},
+		{"OKByMonthRange", Query{Metric: "PATIENTS_SCREENED", To: &jan31}, ":gb-a=200/7 :gb-b=5/255"},
+		{"OKBySex", Query{Metric: "PATIENTS_SCREENED", GroupBy: []Dimension{DimSex}}, "MALE:gb-b=77/77"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := keys(f.run(tc.q, "COUNT", "")); got != tc.want {
+				t.Errorf("key sums %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

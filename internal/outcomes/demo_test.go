@@ -26,6 +26,23 @@ func TestOutcomesDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Run("SeedAgainChangesNothing", func(t *testing.T) {
+		// The demo's rows keep to its partners' registrations and its files are
+		// the same bytes, so a second seed stores nothing and meets no limit.
+		count := func() (n int) {
+			if err := env.App.DB.Get(&n, `SELECT (SELECT count(*) FROM submissions) + (SELECT count(*) FROM observations)`); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		before := count()
+		if _, err := demo.Seed(ctx, env.App, "test-seed", nil); err != nil {
+			t.Fatalf("second seed: %v", err)
+		}
+		if after := count(); after != before {
+			t.Errorf("a second seed changed the data: %d submissions and rows before, %d after", before, after)
+		}
+	})
 	tokens := map[string]string{}
 	for _, tok := range res.Tokens {
 		tokens[tok.Role] = tok.Secret

@@ -118,12 +118,14 @@ func (w *rollupWorld) submit(n int) string {
 			}
 			return "'" + s + "'"
 		}
-		values = append(values, fmt.Sprintf("('%s', '%s', '%s', '%s', '%s', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+		values = append(values, fmt.Sprintf("('%s', '%s', '%s', '%s', '%s', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %d, %d)",
 			sub, partner, m.code, start.Format(time.DateOnly), end.Format(time.DateOnly), q(wd), q(ihelp), q(hs), q(age), q(sex),
-			q(scheme), map[bool]string{true: "NULL", false: decile}[decile == ""], value, nn, sd, cur))
+			q(scheme), map[bool]string{true: "NULL", false: decile}[decile == ""], value, nn, sd, cur,
+			w.rng.IntN(256), w.rng.IntN(256)))
 	}
 	w.exec(`INSERT INTO observations (submission_id, partner_id, metric, period_start, period_end, welfare_domain,
-		ihelp_category, health_setting, age_band, sex, deprivation_scheme, deprivation_value, value, n, sd, currency)
+		ihelp_category, health_setting, age_band, sex, deprivation_scheme, deprivation_value, value, n, sd, currency,
+		key_value, key_n)
 		VALUES ` + strings.Join(values, ",\n"))
 	w.subs = append(w.subs, sub)
 	return sub

@@ -3,6 +3,7 @@ package outcomes
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"sort"
 	"strings"
@@ -34,6 +35,9 @@ type Service struct {
 	Disclosure disclosure.Config
 	Cache      *Cache
 	Now        func() time.Time
+	// Secret gives each partner its unit keys (its multipliers) for a metric; the
+	// record keys are summed in SQL. A service without it publishes nothing.
+	Secret disclosure.Secret
 }
 
 // Row is one published cell of an outcome table.
@@ -57,13 +61,16 @@ type Excluded struct {
 
 // Table is a protected outcome table with its coverage and disclosure summary.
 type Table struct {
-	Metric             string
-	Kind               string
-	Currency           string // AMOUNT only
-	Rows               []Row
-	Included           []string // partners contributing to at least one cell
-	PartnersExcluded   []Excluded
-	ObservationsExcl   []ExclusionCount
+	Metric           string
+	Kind             string
+	Currency         string // AMOUNT only
+	Rows             []Row
+	Included         []string // partners contributing to at least one cell
+	PartnersExcluded []Excluded
+	ObservationsExcl []ExclusionCount
+	// K is the largest min cell of any partner the project may read (never below
+	// the floor), the same for every query of the project: a k that followed the
+	// query's filters would tell a one-partner query that partner's policy.
 	K, RoundingBase    int
 	SuppressedCells    int
 	SuppressedByReason []ReasonCount
@@ -88,6 +95,9 @@ func (s *Service) Query(ctx context.Context, p *hjx.Principal, projectID string,
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
+	if len(s.Secret) == 0 {
+		return nil, hjx.Internal(errors.New("outcomes: no disclosure secret"), "query outcomes")
+	}
 	if err := s.Governance.RequireOutcomeAccess(ctx, p, projectID); err != nil {
 		return nil, err
 	}
@@ -104,12 +114,14 @@ func (s *Service) Query(ctx context.Context, p *hjx.Principal, projectID string,
 		excluded              []Excluded
 		byPartner             = map[string]governance.PartnerDecision{}
 		countries             []string
+		k                     = s.floor()
 	)
 	for _, d := range decisions {
 		if d.Decision.Outcome != access.Allow {
 			excluded = append(excluded, Excluded{PartnerID: d.PartnerID, Reasons: d.Decision.Reasons})
 			continue
 		}
+		k = max(k, d.MinCell)
 		if len(q.Countries) > 0 && !slices.Contains(q.Countries, d.PartnerCountry) {
 			continue
 		}
@@ -152,8 +164,16 @@ func (s *Service) Query(ctx context.Context, p *hjx.Principal, projectID string,
 	if err := s.audit(ctx, p, projectID, q, currency, table); err != nil {
 		return nil, err
 	}
-	return table, nil
+	// k is the project's, not the table's: the largest min cell of any partner the
+	// project may read, whatever the filters, so that a query narrowed to one
+	// partner does not reveal that partner's policy.
+	out := *table
+	out.K = k
+	return &out, nil
 }
+
+// floor is the platform's smallest k.
+func (s *Service) floor() int { return max(s.Disclosure.Floor, disclosure.DefaultFloor) }
 
 // thresholds lists each allowed partner with its min cell, for the cache key: the
 // same partners under other thresholds are another table.
@@ -186,8 +206,15 @@ func (s *Service) compute(ctx context.Context, q Query, kind, currency string, a
 	}
 	cells := make([]disclosure.Cell, len(agg.Cells))
 	contributing := map[string]bool{}
+	units := map[string][2]uint64{}
 	for i, rc := range agg.Cells {
-		cells[i] = toDisclosureCell(rc, disclosure.Kind(kind), byPartner)
+		for _, c := range rc.Contributions {
+			if _, ok := units[c.PartnerID]; !ok {
+				units[c.PartnerID] = [2]uint64{s.Secret.UnitKey(c.PartnerID, q.Metric, disclosure.RoleValue),
+					s.Secret.UnitKey(c.PartnerID, q.Metric, disclosure.RoleN)}
+			}
+		}
+		cells[i] = toDisclosureCell(rc, disclosure.Kind(kind), byPartner, units)
 		for _, c := range rc.Contributions {
 			contributing[c.PartnerID] = true
 		}
@@ -197,10 +224,7 @@ func (s *Service) compute(ctx context.Context, q Query, kind, currency string, a
 		return nil, hjx.Internal(err, "protect outcome cells")
 	}
 	t := &Table{Metric: q.Metric, Kind: kind, Currency: currency, Included: sortedKeys(contributing),
-		K: summary.K, RoundingBase: summary.RoundingBase, SuppressedCells: summary.Suppressed}
-	if t.K == 0 {
-		t.K = max(s.Disclosure.Floor, disclosure.DefaultFloor)
-	}
+		RoundingBase: summary.RoundingBase, SuppressedCells: summary.Suppressed}
 	if t.RoundingBase == 0 {
 		t.RoundingBase = disclosure.RoundingBase
 	}
@@ -248,14 +272,18 @@ var coverageMessage = map[string]string{
 	NoExchangeRate:      "no exchange rate is loaded for the years of the partner's figures",
 }
 
-func toDisclosureCell(rc RawCell, kind disclosure.Kind, byPartner map[string]governance.PartnerDecision) disclosure.Cell {
+// toDisclosureCell pools a cell's contributions; units holds each partner's unit
+// keys for the metric (value role, n role).
+func toDisclosureCell(rc RawCell, kind disclosure.Kind, byPartner map[string]governance.PartnerDecision,
+	units map[string][2]uint64) disclosure.Cell {
 	c := disclosure.Cell{Key: rc.Key, Kind: kind}
 	var total, sumN, sumSquares float64
 	sds, rows := 0, 0
 	for _, x := range rc.Contributions {
 		d := byPartner[x.PartnerID]
 		contrib := disclosure.Contribution{PartnerID: x.PartnerID, MinCell: d.MinCell, Identifiable: d.Identifiable,
-			Value: x.Value, N: int(x.N)}
+			Value: x.Value, N: int(x.N), ValueKey: x.ValueKey, NKey: x.NKey,
+			ValueUnit: units[x.PartnerID][0], NUnit: units[x.PartnerID][1]}
 		if kind == disclosure.Mean && x.N > 0 {
 			contrib.Value = x.Value / float64(x.N)
 		}

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
+	"github.com/hjx-exchange/hjx/internal/disclosure"
 	"github.com/hjx-exchange/hjx/internal/reference"
 	"github.com/hjx-exchange/hjx/migrations"
 )
@@ -26,7 +28,8 @@ func Migrate(ctx context.Context, db *sqlx.DB, log *slog.Logger) error {
 		return fmt.Errorf("migration locker: %w", err)
 	}
 	provider, err := goose.NewProvider(goose.DialectPostgres, db.DB, migrations.FS,
-		goose.WithSessionLocker(locker), goose.WithLogger(goose.NopLogger()))
+		goose.WithSessionLocker(locker), goose.WithLogger(goose.NopLogger()),
+		goose.WithGoMigrations(migrations.GoMigrations()...))
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
@@ -100,6 +103,22 @@ func nullFloat(f *float64) sql.NullFloat64 {
 		return sql.NullFloat64{}
 	}
 	return sql.NullFloat64{Float64: *f, Valid: true}
+}
+
+// LoadDisclosureSecret reads the server's disclosure secret, created by migration
+// 00071. Services get it from the app's wiring, once per process: every replica
+// and every restart must draw the same noise for the same cell, so it lives in the
+// database, not in the process.
+func LoadDisclosureSecret(ctx context.Context, db sqlx.QueryerContext) (disclosure.Secret, error) {
+	var secret []byte
+	err := sqlx.GetContext(ctx, db, &secret, `SELECT secret FROM disclosure_secret`)
+	if IsNoRows(err) {
+		return nil, errors.New("no disclosure secret in the database: run hjx migrate")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read disclosure secret: %w", err)
+	}
+	return disclosure.Secret(secret), nil
 }
 
 // ReferenceDigest identifies the embedded reference data, so that test templates

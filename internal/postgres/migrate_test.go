@@ -7,9 +7,12 @@ import (
 	"testing"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/pressly/goose/v3"
 
+	"github.com/hjx-exchange/hjx/internal/disclosure"
 	"github.com/hjx-exchange/hjx/internal/postgres"
 	"github.com/hjx-exchange/hjx/internal/postgres/pgtest"
+	"github.com/hjx-exchange/hjx/migrations"
 )
 
 // emptyDB returns a database with nothing in it: pgtest's databases are already
@@ -117,5 +120,97 @@ func TestWithTxRollsBack(t *testing.T) {
 	}
 	if n != 0 {
 		t.Fatalf("%d partners stored after a failed transaction, want 0", n)
+	}
+}
+
+// Migration 00071 gives every observation stored before it its record keys under
+// the secret it creates (keeping one that exists), exactly as ingest keys new rows,
+// and then makes the keys NOT NULL.
+func TestDisclosureKeysMigration(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.NewDB(t)
+	before, err := postgres.LoadDisclosureSecret(ctx, db)
+	if err != nil || len(before) != 32 {
+		t.Fatalf("secret after migrating: %x, %v; want 32 bytes", before, err)
+	}
+	provider, err := goose.NewProvider(goose.DialectPostgres, db.DB, migrations.FS,
+		goose.WithGoMigrations(migrations.GoMigrations()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := provider.DownTo(ctx, 70); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`
+		INSERT INTO partners (id, name, country, region, model) VALUES ('gb-a', 'A', 'GB', 'GB-ENG', 'HJP');
+		INSERT INTO principals (id, name, role) VALUES ('00000000-0000-4000-8000-000000000001', 'x', 'STEWARD');
+		INSERT INTO submissions (id, partner_id, uploader_id, format, sha256, consent_basis, status, row_count)
+		VALUES ('00000000-0000-4000-8000-0000000000a1', 'gb-a', '00000000-0000-4000-8000-000000000001', 'CSV',
+			repeat('a', 64), 'EXPLICIT_CONSENT', 'ACCEPTED', 1);
+		INSERT INTO observations (submission_id, partner_id, metric, period_start, period_end, welfare_domain,
+			deprivation_scheme, deprivation_value, value)
+		SELECT '00000000-0000-4000-8000-0000000000a1', 'gb-a', 'PATIENTS_SCREENED',
+			make_date(2000 + i / 12, 1 + i % 12, 1), (make_date(2000 + i / 12, 1 + i % 12, 1) + interval '1 month - 1 day')::date,
+			CASE WHEN i % 2 = 0 THEN 'DEBT' END, CASE WHEN i % 3 = 0 THEN 'IMD_DECILE' END,
+			CASE WHEN i % 3 = 0 THEN 1 + i % 10 END, i
+		FROM generate_series(0, 239) i`); err != nil {
+		t.Fatal(err)
+	}
+	if err := postgres.Migrate(ctx, db, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	after, err := postgres.LoadDisclosureSecret(ctx, db)
+	if err != nil || string(after) != string(before) {
+		t.Fatalf("secret changed by migrating again: %x -> %x (%v)", before, after, err)
+	}
+	var rows []struct {
+		Start, End, Domain, Scheme, Decile string
+		Value, N                           int16
+	}
+	if err := db.Select(&rows, `SELECT to_char(period_start, 'YYYY-MM-DD') AS start, to_char(period_end, 'YYYY-MM-DD') AS "end",
+		coalesce(welfare_domain, '') AS domain, coalesce(deprivation_scheme, '') AS scheme,
+		coalesce(deprivation_value::text, '') AS decile, key_value AS value, key_n AS n FROM observations`); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 240 {
+		t.Fatalf("%d observations, want 240", len(rows))
+	}
+	distinct := map[int16]bool{}
+	for _, r := range rows {
+		v, n := after.RecordKeys(disclosure.RecordIdentity{PartnerID: "gb-a", Metric: "PATIENTS_SCREENED",
+			PeriodStart: r.Start, PeriodEnd: r.End, WelfareDomain: r.Domain, DeprivationScheme: r.Scheme, DeprivationValue: r.Decile})
+		if r.Value != v || r.N != n {
+			t.Fatalf("row %+v: keys (%d, %d), want (%d, %d)", r, r.Value, r.N, v, n)
+		}
+		distinct[r.Value] = true
+	}
+	if len(distinct) < 100 {
+		t.Fatalf("240 cells got only %d distinct value keys", len(distinct))
+	}
+	_, err = db.Exec(`INSERT INTO observations (submission_id, partner_id, metric, period_start, period_end, value)
+		VALUES ('00000000-0000-4000-8000-0000000000a1', 'gb-a', 'PATIENTS_SCREENED', '2030-01-01', '2030-01-31', 1)`)
+	if err == nil {
+		t.Fatal("an observation without record keys was stored; want NOT NULL to refuse it")
+	}
+}
+
+// Every database gets a secret of its own: a fresh migration never reuses one.
+func TestDisclosureSecretPerDatabase(t *testing.T) {
+	ctx := context.Background()
+	a := pgtest.NewDB(t)
+	secretA, err := postgres.LoadDisclosureSecret(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := emptyDB(t)
+	if _, err := postgres.LoadDisclosureSecret(ctx, b); err == nil {
+		t.Fatal("an empty database has a secret")
+	}
+	if err := postgres.Migrate(ctx, b, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	secretB, err := postgres.LoadDisclosureSecret(ctx, b)
+	if err != nil || len(secretB) != 32 || string(secretB) == string(secretA) {
+		t.Fatalf("fresh database's secret %x (%v), other database's %x: want 32 new bytes", secretB, err, secretA)
 	}
 }

@@ -21,15 +21,15 @@ func TestOneCurrentFigure(t *testing.T) {
 			INSERT INTO submissions (id, partner_id, uploader_id, format, sha256, consent_basis, status, row_count)
 			VALUES ('00000000-0000-4000-8000-0000000000a1', 'gb-a', '00000000-0000-4000-8000-000000000001', 'CSV',
 				repeat('a', 64), 'EXPLICIT_CONSENT', 'ACCEPTED', 1);
-			INSERT INTO observations (submission_id, partner_id, metric, period_start, period_end, age_band, value)
-			VALUES ('00000000-0000-4000-8000-0000000000a1', 'gb-a', 'PATIENTS_SCREENED', '2021-01-01', '2021-01-31', NULL, 5)`); err != nil {
+			INSERT INTO observations (submission_id, partner_id, metric, period_start, period_end, age_band, value, key_value, key_n)
+			VALUES ('00000000-0000-4000-8000-0000000000a1', 'gb-a', 'PATIENTS_SCREENED', '2021-01-01', '2021-01-31', NULL, 5, 0, 0)`); err != nil {
 			t.Fatal(err)
 		}
 		return db
 	}
 	insert := func(db sqlx.Execer, ageBand any) error {
-		_, err := db.Exec(`INSERT INTO observations (submission_id, partner_id, metric, period_start, period_end, age_band, value)
-			VALUES ('00000000-0000-4000-8000-0000000000a1', 'gb-a', 'PATIENTS_SCREENED', '2021-01-01', '2021-01-31', $1, 7)`, ageBand)
+		_, err := db.Exec(`INSERT INTO observations (submission_id, partner_id, metric, period_start, period_end, age_band, value, key_value, key_n)
+			VALUES ('00000000-0000-4000-8000-0000000000a1', 'gb-a', 'PATIENTS_SCREENED', '2021-01-01', '2021-01-31', $1, 7, 0, 0)`, ageBand)
 		return err
 	}
 	isUnique := func(err error) bool {

@@ -21,6 +21,7 @@ import (
 	"github.com/hjx-exchange/hjx/internal/auth"
 	"github.com/hjx-exchange/hjx/internal/directory"
 	"github.com/hjx-exchange/hjx/internal/hjx"
+	"github.com/hjx-exchange/hjx/internal/postgres"
 	"github.com/hjx-exchange/hjx/internal/postgres/pgtest"
 	"github.com/hjx-exchange/hjx/internal/server"
 )
@@ -64,8 +65,12 @@ func New(t testing.TB, options ...func(*app.Config)) *Env {
 	clock := NewClock(Start)
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	secret, err := postgres.LoadDisclosureSecret(context.Background(), db)
+	if err != nil {
+		t.Fatalf("testkit: %v", err)
+	}
 	cfg := app.Config{Server: server.DefaultConfig(), GraphQL: graph.DefaultHandlerConfig(), Now: clock.Now,
-		OutcomeCacheSize: 100}
+		OutcomeCacheSize: 100, Secret: secret}
 	for _, o := range options {
 		o(&cfg)
 	}
@@ -94,6 +99,17 @@ func (e *Env) Partner(id, country, region string) *directory.Partner {
 		e.T.Fatalf("register partner %s: %v", id, err)
 	}
 	return p
+}
+
+// RegisterPartner registers a partner as given (health settings and advice
+// domains decide which cells its uploads may fill).
+func (e *Env) RegisterPartner(p directory.Partner) *directory.Partner {
+	e.T.Helper()
+	out, err := e.App.Directory.Register(context.Background(), &hjx.Principal{ID: "", Role: hjx.RoleSteward}, p)
+	if err != nil {
+		e.T.Fatalf("register partner %s: %v", p.ID, err)
+	}
+	return out
 }
 
 // Token creates a principal with the role (bound to partner or project where the

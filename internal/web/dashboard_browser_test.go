@@ -49,13 +49,13 @@ const fixtureByYear = `{"data": {"outcomes": {
 	"rows": [
 		{"country": "US", "period": "2019", "value": 200, "n": null, "sd": null, "rate": null, "partners": 5, "suppressed": false, "suppression": null},
 		{"country": "GB", "period": "2019", "value": 120, "n": null, "sd": null, "rate": null, "partners": 4, "suppressed": false, "suppression": null},
-		{"country": "GB", "period": "2020", "value": null, "n": null, "sd": null, "rate": null, "partners": 3, "suppressed": true, "suppression": "SMALL_CELL"},
+		{"country": "GB", "period": "2020", "value": null, "n": null, "sd": null, "rate": null, "partners": 3, "suppressed": true, "suppression": "DISCLOSURE_RISK"},
 		{"country": "GB", "period": "2021", "value": 140, "n": null, "sd": null, "rate": null, "partners": 4, "suppressed": false, "suppression": null},
 		{"country": "US", "period": "2020", "value": 210, "n": null, "sd": null, "rate": null, "partners": 5, "suppressed": false, "suppression": null},
-		{"country": "US", "period": "2021", "value": null, "n": null, "sd": null, "rate": null, "partners": 4, "suppressed": true, "suppression": "SECONDARY"}
+		{"country": "US", "period": "2021", "value": null, "n": null, "sd": null, "rate": null, "partners": 4, "suppressed": true, "suppression": "DISCLOSURE_RISK"}
 	],
 	` + fixtureCoverage + `,
-	"disclosure": {"k": 11, "roundingBase": 5, "suppressedCells": 2, "byReason": [{"reason": "SMALL_CELL", "count": 1}, {"reason": "SECONDARY", "count": 1}]}
+	"disclosure": {"k": 11, "roundingBase": 5, "suppressedCells": 2, "byReason": [{"reason": "DISCLOSURE_RISK", "count": 2}]}
 }}}`
 
 // fixtureByCategory is the same metric by country and I-HELP category.
@@ -183,7 +183,7 @@ func TestDashboardDrawsFixture(t *testing.T) {
 			const tip = document.querySelector("#chart-GB .gap-tip");
 			return !tip.hidden && tip.textContent;
 		})()`)
-		for _, want := range []string{"United Kingdom", "2020", "suppressed", "SMALL_CELL"} {
+		for _, want := range []string{"United Kingdom", "2020", "suppressed", "could disclose a few people", "DISCLOSURE_RISK"} {
 			if !strings.Contains(tip, want) {
 				t.Errorf("tooltip %q lacks %q", tip, want)
 			}
@@ -204,7 +204,7 @@ func TestDashboardDrawsFixture(t *testing.T) {
 			"k":            "11",
 			"rounding":     "5",
 			"suppressed":   "2",
-			"by-reason":    "SECONDARY",
+			"by-reason":    "2 · publishing it could disclose a few people or one organisation's figures (DISCLOSURE_RISK)",
 		}
 		for id, w := range want {
 			if !strings.Contains(got[id], w) {
@@ -219,11 +219,11 @@ func TestDashboardDrawsFixture(t *testing.T) {
 		want := [][]string{
 			{"Country", "Year", "Count", "Partners", "Suppressed"},
 			{"GB", "2019", "120", "4", ""},
-			{"GB", "2020", "", "3", "SMALL_CELL"},
+			{"GB", "2020", "", "3", "DISCLOSURE_RISK"},
 			{"GB", "2021", "140", "4", ""},
 			{"US", "2019", "200", "5", ""},
 			{"US", "2020", "210", "5", ""},
-			{"US", "2021", "", "4", "SECONDARY"},
+			{"US", "2021", "", "4", "DISCLOSURE_RISK"},
 		}
 		if !reflect.DeepEqual(table, want) {
 			t.Fatalf("table shows %q,\nwant %q", table, want)

@@ -40,10 +40,12 @@ const COUNTRIES = [
   { code: "US", name: "United States" },
 ];
 
-// Why a cell has no number (DESIGN.md section 4, disclosure control).
+// Why a cell has no number (docs/DISCLOSURE.md). The API returns TOO_FEW_PARTNERS or
+// DISCLOSURE_RISK only; the other, deprecated reasons are kept for older servers.
 const SUPPRESSION = {
+  TOO_FEW_PARTNERS: "fewer partners contribute to this cell than disclosure control requires",
+  DISCLOSURE_RISK: "publishing it could disclose a few people or one organisation's figures",
   SMALL_CELL: "too few people in this cell",
-  TOO_FEW_PARTNERS: "fewer than 3 partners contribute to this cell",
   DOMINANCE: "one or two partners would dominate this total",
   SECONDARY: "hidden so that another suppressed cell cannot be worked out",
 };
