@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hjx-exchange/hjx/internal/access"
+	"github.com/hjx-exchange/hjx/internal/disclosure"
 	"github.com/hjx-exchange/hjx/internal/ingest"
 )
 
@@ -61,8 +62,11 @@ type attackNoise struct {
 
 // documentedNoise returns the published bounds of the perturbation.
 func documentedNoise() attackNoise {
-	return attackNoise{d: 0, multMax: 0} // no perturbation yet: rounding to 5 and suppression only
+	return attackNoise{d: disclosure.NoiseD, multMax: disclosure.MultiplierMax}
 }
+
+// perturbed reports whether the bounds allow any perturbation at all.
+func (n attackNoise) perturbed() bool { return n.d > 0 || n.multMax > 0 }
 
 // Atom coordinates.
 var (
@@ -386,6 +390,10 @@ func (f *atkFigure) bound(lo, hi float64) {
 }
 
 // published reads a published count-like figure P of a cell with threshold k.
+// Perturbed, a count is y = max(round(sum (1+m)x), k) plus noise within +-d,
+// rounded to 5 never below k: P within d + 2.5 of the perturbed sum, unless y may
+// have been raised to k (P - d - 2 <= k), when only "the true figure is at least k"
+// bounds it from below.
 func (kn *atkKnowledge) published(f *atkFigure, p float64, k int) {
 	f.published = true
 	if p == 0 {
@@ -394,15 +402,41 @@ func (kn *atkKnowledge) published(f *atkFigure, p float64, k int) {
 		return
 	}
 	slack := kn.noise.d + 2
-	if kn.noise.multMax > 0 || kn.noise.d > 0 {
+	if kn.noise.perturbed() {
 		slack += 0.5 // the perturbed sum is rounded to a whole number first
 	}
 	atLeastK := float64(k) * (1 - kn.noise.multMax) // shown at all: the true figure is >= k
 	lo := max(p-slack, atLeastK)
-	if floor := float64((k + 4) / 5 * 5); p == floor {
+	if floor := float64((k + 4) / 5 * 5); p == floor || (kn.noise.perturbed() && p-kn.noise.d-2 <= float64(k)) {
 		lo = atLeastK // counts from k up are shown as the first multiple of 5 at or above k
 	}
 	f.bound(lo, p+slack)
+}
+
+// publishedProportion reads a published numerator and n. Perturbed, the pair is
+// kept within the rules the true pair passed: "all" is shown as num = n, and
+// otherwise num and n - num are each at least the smallest count shown, by raising n
+// to twice that and clamping num: a num shown at n minus that smallest count may
+// have been clamped down, so it is bounded from below only.
+func (kn *atkKnowledge) publishedProportion(num, n *atkFigure, pNum, pN float64, k int) {
+	if !kn.noise.perturbed() {
+		kn.published(num, pNum, k)
+		kn.published(n, pN, k)
+		return
+	}
+	least := float64((k + 4) / 5 * 5)
+	kn.published(n, pN, k)
+	switch {
+	case pNum == 0:
+		kn.published(num, 0, k)
+	case pNum == pN:
+		num.published = true // every person: no bound that holds with numerator and n multipliers apart
+	case pNum == pN-least:
+		num.published = true
+		num.bound(float64(k)*(1-kn.noise.multMax), math.Inf(1))
+	default:
+		kn.published(num, pNum, k)
+	}
 }
 
 func TestDifferencingAttack(t *testing.T) {
@@ -498,8 +532,8 @@ func (kn *atkKnowledge) collect(t *testing.T, w *world) (issued, published, supp
 					if metric == atkCountMetric {
 						kn.published(kn.figure(figCount, atoms), *row.Value, k)
 					} else {
-						kn.published(kn.figure(figNum, atoms), *row.Value, k)
-						kn.published(kn.figure(figN, atoms), float64(*row.N), k)
+						kn.publishedProportion(kn.figure(figNum, atoms), kn.figure(figN, atoms), *row.Value,
+							float64(*row.N), k)
 					}
 				}
 			}
@@ -586,7 +620,7 @@ func (kn *atkKnowledge) families() []*atkFamily {
 	}
 	specs := []spec{{name: "counts", nvar: A, varsOf: map[int]func(int) []int{figCount: atomVars(0)},
 		zeroOf: map[int]func(int) []int{figCount: atomVars(0)}, targets: []int{figCount}}}
-	if kn.noise.multMax == 0 && kn.noise.d == 0 {
+	if !kn.noise.perturbed() {
 		specs = append(specs, spec{name: "proportions", nvar: 2 * A,
 			varsOf:  map[int]func(int) []int{figNum: atomVars(0), figComp: atomVars(A), figN: atomVars(0, A)},
 			zeroOf:  map[int]func(int) []int{figNum: atomVars(0), figN: atomVars(0, A)},
@@ -663,7 +697,7 @@ func (kn *atkKnowledge) solve(t *testing.T, fam *atkFamily, sample int) ([]atkRe
 	if err != nil {
 		t.Fatalf("%s: %v: the attack's model of what was published is wrong (the truth satisfies it)", fam.name, err)
 	}
-	if kn.noise.multMax == 0 && kn.noise.d == 0 {
+	if !kn.noise.perturbed() {
 		// Without perturbation the true atoms are the perturbed ones: they must
 		// satisfy everything the attacker read.
 		y := make([]float64, fam.nvar)
@@ -759,16 +793,16 @@ func width(lo, hi float64) float64 {
 	return math.Floor(hi+1e-6) - math.Ceil(lo-1e-6)
 }
 
-// success reports whether the attacker has what it wanted of the target: a
-// suppressed count within +-2 (an interval at most 4 wide), or a partner's figure
-// within 10%.
+// success reports whether the attacker has what it wanted of the target: any
+// count within +-2 (an interval at most 4 whole numbers wide: persons), or a
+// partner's figure within 10% (the partner).
 func (kn *atkKnowledge) success(r atkResult) bool {
 	if r.known {
 		return false
 	}
-	if r.f.partner != "" {
-		t := float64(r.f.truth)
-		return t > 0 && r.lo >= 0.9*t-1e-9 && r.hi <= 1.1*t+1e-9
+	t := float64(r.f.truth)
+	if r.f.partner != "" && t > 0 && r.lo >= 0.9*t-1e-9 && r.hi <= 1.1*t+1e-9 {
+		return true
 	}
 	return width(r.lo, r.hi) <= 4
 }
@@ -810,31 +844,30 @@ func (kn *atkKnowledge) referee(t *testing.T, results []atkResult) {
 			continue
 		}
 		w := width(r.lo, r.hi)
-		bucket := ""
+		bucket := ">20"
 		switch {
 		case math.IsInf(r.hi, 1):
 			bucket = "unbounded"
-		case r.f.partner != "" && r.f.truth > 0:
-			// the attacker's worst error in percent of the true figure
-			off := 100 * max(float64(r.f.truth)-r.lo, r.hi-float64(r.f.truth)) / float64(r.f.truth)
-			switch {
-			case off <= 10:
-				bucket = "<=10%"
-			case off <= 20:
-				bucket = "10-20%"
-			case off <= 50:
-				bucket = "20-50%"
-			default:
-				bucket = ">50%"
-			}
 		case w <= 4:
 			bucket = fmt.Sprint(w)
 		case w <= 10:
 			bucket = "5-10"
 		case w <= 20:
 			bucket = "11-20"
-		default:
-			bucket = ">20"
+		}
+		if r.f.partner != "" && r.f.truth > 0 {
+			// the attacker's worst error in percent of the true figure
+			off := 100 * max(float64(r.f.truth)-r.lo, r.hi-float64(r.f.truth)) / float64(r.f.truth)
+			switch {
+			case off <= 10:
+				bucket += " <=10%"
+			case off <= 20:
+				bucket += " 10-20%"
+			case off <= 50:
+				bucket += " 20-50%"
+			default:
+				bucket += " >50%"
+			}
 		}
 		widths[class][bucket]++
 		if w == 0 {

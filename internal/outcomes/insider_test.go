@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hjx-exchange/hjx/internal/disclosure"
 	"github.com/hjx-exchange/hjx/internal/ingest"
 )
 
@@ -108,7 +109,7 @@ func insiderInterval(t *testing.T, noise attackNoise, slack float64, aRange [2]f
 // countSlack is half a published count's rounding step, plus the half unit of
 // rounding the perturbed sum to a whole number when there is perturbation.
 func countSlack(noise attackNoise) float64 {
-	if noise.multMax > 0 || noise.d > 0 {
+	if noise.perturbed() {
 		return 2.5
 	}
 	return 2
@@ -218,8 +219,8 @@ func TestInsiderInflateAndProbe(t *testing.T) {
 // itself to not identifiable, which on the (2, 85) rule alone changes whether the
 // pooled total is dominated; the three others (600, 150, 100) are never shown
 // alone. The insider reads the pooled money and the by-partner table before and
-// after, subtracts its own 500 (its multiplier bounded by its own published figure
-// while it is identifiable) and must not learn the others' total within 10%.
+// after, subtracts its own 500 times its own multiplier (which it is credited with
+// knowing exactly) and must not learn the others' total within 10%.
 func TestInsiderPolicySwitch(t *testing.T) {
 	w := newWorld(t, []partnerSpec{
 		{"gb-insider", "GB", "GB-ENG", "PRIMARY_CARE", identifiableGRU()},
@@ -274,6 +275,15 @@ func TestInsiderPolicySwitch(t *testing.T) {
 	w.setPolicy("gb-insider", *notIdentifiable)
 	look("not identifiable")
 
+	// The strongest insider: it has learnt its own multiplier exactly (by probing
+	// with uploads of its own figure, say). The test reads it from the server's
+	// secret; the insider is credited with it.
+	var secret []byte
+	if err := w.env.App.DB.Get(&secret, `SELECT secret FROM disclosure_secret`); err != nil {
+		t.Fatal(err)
+	}
+	a := 1 + disclosure.Multiplier(disclosure.Secret(secret).UnitKey("gb-insider", metric, disclosure.RoleValue))
+	aRange = [2]float64{max(aRange[0], a), min(aRange[1], a)}
 	noise := documentedNoise()
 	noise.d = 0 // money carries no cell-key noise: multipliers and rounding to 10
 	lo, hi, bounded := insiderInterval(t, noise, 5, aRange, probes)
