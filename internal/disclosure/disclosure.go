@@ -412,8 +412,11 @@ func (c Config) smallCell(f figure, pooled []share) bool {
 // largest first: the second largest contributor, knowing its own figure, must not
 // be able to estimate the largest within P, i.e. what is left, T - x1 - x2, must be
 // at least P * x1. The largest and second largest are the worst case of any target
-// and any single intruder (Hundepool et al., "Statistical Disclosure Control",
-// 4.2.2).
+// and any single intruder (Hundepool et al., Statistical Disclosure Control, 2012,
+// chapter 4; sdcTable's "p" rule). Identifiable partners are left out as known,
+// not as absent: a remainder without them is smaller, so the rule is stricter than
+// one counting them in T, whatever flag any partner sets, and none of them needs
+// protecting, having agreed to be shown alone.
 func (c Config) pPercent(sorted []decimal.Decimal) bool {
 	if len(sorted) == 0 || !sorted[0].IsPositive() {
 		return false

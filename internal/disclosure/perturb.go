@@ -34,18 +34,22 @@ func multiplierNanos(unit uint64) int64 {
 	return m
 }
 
-// term is one contribution to a perturbed figure: x and the unit key of its
-// multiplier.
+// term is one contribution to a perturbed figure: x and the unit keys of its
+// multipliers: one for most figures, two (chained, the product of both factors)
+// for a proportion's numerator and a mean's sum.
 type term struct {
-	x    decimal.Decimal
-	unit uint64
+	x     decimal.Decimal
+	units []uint64
 }
 
-// terms picks a figure and its unit key from every contribution.
-func terms(cs []Contribution, x func(Contribution) decimal.Decimal, unit func(Contribution) uint64) []term {
+// terms picks a figure and its unit keys from every contribution.
+func terms(cs []Contribution, x func(Contribution) decimal.Decimal, units ...func(Contribution) uint64) []term {
 	ts := make([]term, len(cs))
 	for i, c := range cs {
-		ts[i] = term{x: x(c), unit: unit(c)}
+		ts[i] = term{x: x(c)}
+		for _, u := range units {
+			ts[i].units = append(ts[i].units, u(c))
+		}
 	}
 	return ts
 }
@@ -72,7 +76,11 @@ func number(x float64) decimal.Decimal {
 func scaled(terms []term) decimal.Decimal {
 	sum := decimal.Zero
 	for _, t := range terms {
-		sum = sum.Add(t.x.Mul(decimal.New(1e9+multiplierNanos(t.unit), -9)))
+		x := t.x
+		for _, u := range t.units {
+			x = x.Mul(decimal.New(1e9+multiplierNanos(u), -9))
+		}
+		sum = sum.Add(x)
 	}
 	return sum
 }
@@ -116,11 +124,19 @@ func publish(p *Protected, c Cell, k int) {
 	valueKey, nKey := cellKeys(c.Contributions)
 	values := func() []term { return terms(c.Contributions, valueOf, valueUnit) }
 	ns := func() []term { return terms(c.Contributions, nOf, nUnit) }
+	// A proportion's numerator and a mean's sum carry the n-role factor as well as
+	// their own: one partner's rate or mean isolated by differencing is then off by
+	// its value-role factor (12% at least), not by the ratio of two factors that
+	// may nearly cancel; and as both factors of a partner share its sign, the
+	// numerator itself is off by 25% at least.
+	chained := func(x func(Contribution) decimal.Decimal) []term {
+		return terms(c.Contributions, x, valueUnit, nUnit)
+	}
 	switch c.Kind {
 	case Count:
 		p.Value = ptr(float64(perturbCount(int64(c.Value), values(), valueKey, k)))
 	case Proportion:
-		num, n := publishProportion(int64(c.Value), int64(c.N), values(), ns(), valueKey, nKey, k)
+		num, n := publishProportion(int64(c.Value), int64(c.N), chained(valueOf), ns(), valueKey, nKey, k)
 		p.Value, p.N = ptr(float64(num)), ptr(n)
 		if n > 0 {
 			p.Rate = ptr(roundTo(float64(num)/float64(n), RateDecimals))
@@ -132,7 +148,7 @@ func publish(p *Protected, c Cell, k int) {
 		n := ns()
 		p.N = ptr(perturbCount(int64(c.N), n, nKey, k))
 		// A published Mean has n >= k >= 2 persons, so the divisor is at least 1.6.
-		sums := terms(c.Contributions, sumOf, valueUnit)
+		sums := chained(sumOf)
 		p.Value = ptr(scaled(sums).Div(scaled(n)).Round(MeanDecimals).InexactFloat64())
 		if c.SD != nil {
 			s := SDSpread * float64(2*nKey-(KeyRange-1)) / float64(KeyRange-1)

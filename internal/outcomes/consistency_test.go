@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -29,10 +30,35 @@ func consistencyWorld(t *testing.T) *world {
 			q1("FINANCIAL_GAIN", 10*v, "n", int(v/10), "currency", map[bool]string{true: "GBP", false: "USD"}[id[:2] == "gb"])}
 		if id == "gb-a" {
 			rows = append(rows, q1("PATIENTS_SCREENED", 600, "sex", "FEMALE"))
+			rows = append(rows, ageRows()...)
 		}
 		w.gqlSubmit(id, rows)
 	}
 	return w
+}
+
+// ageRows are gb-a's 18 cells by age band in 2021-Q1 and 2021-Q2: many cells of its
+// own, so that noise drawn afresh could not hide behind the rounding in all of them.
+func ageRows() []map[string]any {
+	var rows []map[string]any
+	for i, band := range []string{"AGE_0_17", "AGE_18_24", "AGE_25_34", "AGE_35_44", "AGE_45_54", "AGE_55_64", "AGE_65_74", "AGE_75_89", "AGE_90_PLUS"} {
+		rows = append(rows, q1("PATIENTS_SCREENED", float64(50+7*i), "ageBand", band),
+			obs("PATIENTS_SCREENED", "2021-04-01", "2021-06-30", float64(61+5*i), "ageBand", band))
+	}
+	return rows
+}
+
+// byKey is a table's published cells by key, the key's parts sorted so that the
+// same cell asked for with the dimensions in another order has the same key.
+func byKey(tab outcomeTable) map[string]string {
+	out := map[string]string{}
+	for _, c := range cells(tab) {
+		k, v, _ := strings.Cut(c, "=")
+		parts := strings.Split(k, "/")
+		slices.Sort(parts)
+		out[strings.Join(parts, "/")] = v
+	}
+	return out
 }
 
 // value returns the published value of the row whose key (as cells renders it) is
@@ -97,6 +123,28 @@ func TestSameCellSameValue(t *testing.T) {
 			}
 		}
 	})
+	t.Run("OKManyCellsAcrossQueries", func(t *testing.T) {
+		// gb-a's 18 cells by age band and quarter, asked for four ways.
+		ref := byKey(w.outcomes(map[string]any{"metric": "PATIENTS_SCREENED", "groupBy": []string{"PARTNER", "AGE_BAND", "QUARTER"}}))
+		if len(ref) != 18 {
+			t.Fatalf("%d cells, want gb-a's 18: %v", len(ref), ref)
+		}
+		got := byKey(w.outcomes(map[string]any{"metric": "PATIENTS_SCREENED", "groupBy": []string{"QUARTER", "AGE_BAND", "PARTNER"}}))
+		for _, quarter := range [][3]string{{"2021-Q1", "2021-01-01", "2021-03-31"}, {"2021-Q2", "2021-04-01", "2021-06-30"}} {
+			for k, v := range byKey(w.outcomes(map[string]any{"metric": "PATIENTS_SCREENED", "groupBy": []string{"AGE_BAND", "PARTNER"},
+				"from": quarter[1], "to": quarter[2], "countries": []string{"GB"}, "healthSettings": all})) {
+				parts := append(strings.Split(k, "/"), quarter[0])
+				slices.Sort(parts)
+				got["range "+strings.Join(parts, "/")] = v
+			}
+		}
+		for k, v := range ref {
+			if got[k] != v || got["range "+k] != v {
+				t.Errorf("%s: published %s by partner, age band and quarter; %s with the dimensions reordered; %s by date range and filters",
+					k, v, got[k], got["range "+k])
+			}
+		}
+	})
 	t.Run("OKRestartWithoutCache", func(t *testing.T) {
 		want := w.outcomes(map[string]any{"metric": "PATIENTS_SCREENED", "groupBy": []string{"PARTNER", "QUARTER"}})
 		ctx := context.Background()
@@ -154,30 +202,43 @@ func TestSameCellSameValue(t *testing.T) {
 
 // An upload that changes nothing in a cell, another file with the same figures in
 // another order and an unrelated row added, leaves the cell's published value as it
-// was: the new rows of the cell carry the same record keys.
+// was: the new rows of the cell carry the same record keys. Eighteen of gb-a's own
+// cells (by age band and quarter) are compared, so that fresh noise could not hide
+// behind the rounding in all of them.
 func TestUnchangedUploadKeepsPublishedValue(t *testing.T) {
 	w := consistencyWorld(t)
-	q := map[string]any{"metric": "PATIENTS_SCREENED", "groupBy": []string{"PARTNER", "QUARTER"}}
-	before := w.outcomes(q)
-	own, pooled := value(t, before, "2021-Q1/gb-a"), value(t, before, "2021-Q1")
-	w.gqlSubmit("gb-a", []map[string]any{
-		q1("PATIENTS_SCREENED", 600, "sex", "MALE"), // unrelated: another cell
-		q1("PATIENTS_SCREENED", 600, "sex", "FEMALE"),
-		q1("PATIENTS_SCREENED", 1000),
-	})
-	after := w.outcomes(q)
-	if got := value(t, after, "2021-Q1/gb-a"); got != own {
+	byAge := ageRows()
+	totals := map[string]any{"metric": "PATIENTS_SCREENED", "groupBy": []string{"PARTNER", "QUARTER"}}
+	ages := map[string]any{"metric": "PATIENTS_SCREENED", "groupBy": []string{"PARTNER", "AGE_BAND", "QUARTER"}}
+	beforeTotals, beforeAges := w.outcomes(totals), w.outcomes(ages)
+	own, pooled := value(t, beforeTotals, "2021-Q1/gb-a"), value(t, beforeTotals, "2021-Q1")
+	if n := len(beforeAges.Rows); n != 18 {
+		t.Fatalf("%d cells by age band and quarter, want gb-a's 18", n)
+	}
+
+	// The same figures again: the total and the age rows in reverse order, and an
+	// unrelated row (another cell).
+	again := []map[string]any{q1("PATIENTS_SCREENED", 600, "sex", "MALE"), q1("PATIENTS_SCREENED", 1000)}
+	for i := len(byAge) - 1; i >= 0; i-- {
+		again = append(again, byAge[i])
+	}
+	w.gqlSubmit("gb-a", again)
+	afterTotals, afterAges := w.outcomes(totals), w.outcomes(ages)
+	if got := value(t, afterTotals, "2021-Q1/gb-a"); got != own {
 		t.Errorf("gb-a's unchanged 2021-Q1 total was published as %g, after re-uploading it as %g", own, got)
 	}
-	if got := value(t, after, "2021-Q1"); got != pooled {
+	if got := value(t, afterTotals, "2021-Q1"); got != pooled {
 		t.Errorf("the pool's 2021-Q1 total was published as %g, after gb-a re-uploaded its figure as %g", pooled, got)
+	}
+	if b, a := cells(beforeAges), cells(afterAges); fmt.Sprint(b) != fmt.Sprint(a) {
+		t.Errorf("gb-a's unchanged cells by age band changed when re-uploaded:\nbefore %v\nafter  %v", b, a)
 	}
 	var superseded int
 	if err := w.env.App.DB.Get(&superseded, `SELECT count(*) FROM observations WHERE partner_id = 'gb-a' AND NOT current`); err != nil {
 		t.Fatal(err)
 	}
-	if superseded != 2 {
-		t.Fatalf("%d of gb-a's rows superseded, want 2 (the re-upload must have replaced them)", superseded)
+	if superseded != 19 {
+		t.Fatalf("%d of gb-a's rows superseded, want 19 (the re-upload must have replaced them)", superseded)
 	}
 }
 
@@ -262,5 +323,32 @@ func TestProjectK(t *testing.T) {
 				t.Errorf("k = %d, want 15 (gb-b's min cell, the largest of the partners the project may read)", k)
 			}
 		})
+	}
+}
+
+// Only TOO_FEW_PARTNERS and DISCLOSURE_RISK are live reasons: the precise ones stay
+// in the schema for old clients, deprecated, and are never returned.
+func TestSuppressionReasonsInSchema(t *testing.T) {
+	w := newWorld(t, sixPartners())
+	var out struct {
+		Type struct {
+			EnumValues []struct {
+				Name              string
+				IsDeprecated      bool
+				DeprecationReason *string
+			}
+		} `json:"__type"`
+	}
+	w.env.Do(w.resTok, `{ __type(name: "SuppressionReason") { enumValues(includeDeprecated: true) { name isDeprecated deprecationReason } } }`, nil).Decode(t, &out)
+	got := map[string]bool{}
+	for _, v := range out.Type.EnumValues {
+		got[v.Name] = v.IsDeprecated
+		if v.IsDeprecated && (v.DeprecationReason == nil || !strings.Contains(*v.DeprecationReason, "Never returned")) {
+			t.Errorf("%s is deprecated without saying it is never returned", v.Name)
+		}
+	}
+	want := map[string]bool{"TOO_FEW_PARTNERS": false, "DISCLOSURE_RISK": false, "SMALL_CELL": true, "DOMINANCE": true, "SECONDARY": true}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("SuppressionReason values (deprecated?) %v, want %v", got, want)
 	}
 }

@@ -2,7 +2,6 @@ package outcomes_test
 
 import (
 	"context"
-	"math"
 	"slices"
 	"testing"
 
@@ -11,7 +10,10 @@ import (
 
 	"github.com/hjx-exchange/hjx/internal/access"
 	"github.com/hjx-exchange/hjx/internal/demo"
+	"github.com/hjx-exchange/hjx/internal/disclosure"
+	"github.com/hjx-exchange/hjx/internal/governance"
 	"github.com/hjx-exchange/hjx/internal/hjx"
+	"github.com/hjx-exchange/hjx/internal/postgres"
 	"github.com/hjx-exchange/hjx/internal/testkit"
 )
 
@@ -61,10 +63,16 @@ func TestOutcomesDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	byPartner := map[string]governance.PartnerDecision{}
 	for _, d := range decisions {
 		if d.Decision.Outcome == access.Allow {
 			allowed = append(allowed, d.PartnerID)
+			byPartner[d.PartnerID] = d
 		}
+	}
+	secret, err := postgres.LoadDisclosureSecret(ctx, env.App.DB)
+	if err != nil {
+		t.Fatal(err)
 	}
 
 	for _, tt := range []struct{ name, currency, gbpFactor, usdFactor string }{
@@ -73,26 +81,46 @@ func TestOutcomesDemo(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			// Each partner's quarterly totals (no breakdown), converted one by one at
-			// their year's rate, summed, rounded to 10 (numeric round: half away from 0).
-			var want []struct {
-				Country string  `db:"country"`
-				Period  string  `db:"period"`
-				Value   float64 `db:"value"`
-				N       int     `db:"n"`
+			// their year's rate and summed per partner, with the sums of their record
+			// keys: disclosure control of that cell on its own must publish exactly
+			// what the table does.
+			var shares []struct {
+				Country  string  `db:"country"`
+				Period   string  `db:"period"`
+				Partner  string  `db:"partner_id"`
+				Value    float64 `db:"value"`
+				N        int     `db:"n"`
+				ValueKey int64   `db:"key_value"`
+				NKey     int64   `db:"key_n"`
 			}
-			err := sqlx.SelectContext(ctx, env.App.DB, &want, `
+			err := sqlx.SelectContext(ctx, env.App.DB, &shares, `
 				SELECT p.country, to_char(o.period_start, 'YYYY') || '-Q' || extract(quarter FROM o.period_start) AS period,
-					round(sum(o.value * CASE o.currency WHEN 'GBP' THEN `+tt.gbpFactor+` ELSE `+tt.usdFactor+` END), -1)::float8 AS value,
-					sum(o.n)::int AS n
+					o.partner_id, sum(o.value * CASE o.currency WHEN 'GBP' THEN `+tt.gbpFactor+` ELSE `+tt.usdFactor+` END)::float8 AS value,
+					sum(o.n)::int AS n, sum(o.key_value) AS key_value, sum(o.key_n) AS key_n
 				FROM observations o JOIN partners p ON p.id = o.partner_id
 				JOIN (SELECT DISTINCT ON (year) * FROM exchange_rates ORDER BY year, version DESC) r
 					ON r.year = extract(year FROM o.period_start)
 				WHERE o.current AND o.metric = 'FINANCIAL_GAIN' AND o.partner_id = ANY($1)
 					AND o.welfare_domain IS NULL AND o.ihelp_category IS NULL AND o.health_setting IS NULL
 					AND o.age_band IS NULL AND o.sex IS NULL AND o.deprivation_scheme IS NULL
-				GROUP BY 1, 2`, pq.Array(allowed))
+				GROUP BY 1, 2, 3`, pq.Array(allowed))
 			if err != nil {
 				t.Fatal(err)
+			}
+			want := map[string]*disclosure.Cell{}
+			for _, x := range shares {
+				key := x.Country + " " + x.Period
+				if want[key] == nil {
+					want[key] = &disclosure.Cell{Key: []string{}, Kind: disclosure.Amount}
+				}
+				c := want[key]
+				d := byPartner[x.Partner]
+				c.Contributions = append(c.Contributions, disclosure.Contribution{PartnerID: x.Partner, MinCell: d.MinCell,
+					Identifiable: d.Identifiable, Value: x.Value, N: x.N, ValueKey: x.ValueKey, NKey: x.NKey,
+					ValueUnit: secret.UnitKey(x.Partner, "FINANCIAL_GAIN", disclosure.RoleValue),
+					NUnit:     secret.UnitKey(x.Partner, "FINANCIAL_GAIN", disclosure.RoleN)})
+				c.Value += x.Value
+				c.N += x.N
 			}
 			got := ask(researcher, map[string]any{"metric": "FINANCIAL_GAIN", "groupBy": []string{"COUNTRY", "QUARTER"},
 				"currency": tt.currency})
@@ -101,18 +129,25 @@ func TestOutcomesDemo(t *testing.T) {
 			}
 			checked := map[string]int{}
 			for _, r := range got.Rows {
-				for _, x := range want {
-					if x.Country != str(r.Country) || x.Period != str(r.Period) {
-						continue
-					}
-					if r.Suppressed {
-						continue
-					}
-					if *r.Value != x.Value || math.Abs(float64(*r.N-x.N)) > 2 {
-						t.Errorf("%s %s: %v / n %d, want %v / n %d (rounded)", x.Country, x.Period, *r.Value, *r.N, x.Value, x.N)
-					}
-					checked[x.Country]++
+				key := str(r.Country) + " " + str(r.Period)
+				c := want[key]
+				if c == nil {
+					t.Fatalf("unexpected cell %s", key)
 				}
+				if r.Suppressed {
+					continue
+				}
+				out, _, err := disclosure.Protect(env.App.Outcomes.Disclosure, []disclosure.Cell{*c})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if out[0].Suppressed || *r.Value != *out[0].Value || *r.N != *out[0].N {
+					t.Errorf("%s: %v / n %d, want %+v", key, *r.Value, *r.N, out[0])
+				}
+				if *r.Value == disclosure.RoundMoney(c.Value) {
+					t.Errorf("%s: published %v, the unperturbed total", key, *r.Value)
+				}
+				checked[str(r.Country)]++
 			}
 			if checked["GB"] == 0 || checked["US"] == 0 {
 				t.Errorf("published cells checked by country: %v; want both", checked)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hjx-exchange/hjx/internal/access"
+	"github.com/hjx-exchange/hjx/internal/disclosure"
 	"github.com/hjx-exchange/hjx/internal/hjx"
 )
 
@@ -110,16 +111,25 @@ func TestOutcomesCubeRule(t *testing.T) {
 	w.gqlSubmit("gb-a", []map[string]any{q1("CLIENTS_ADVISED", 42), q1("CLIENTS_ADVISED", 25, "sex", "FEMALE")})
 	w.gqlSubmit("gb-b", []map[string]any{q1("CLIENTS_ADVISED", 30)})
 	w.gqlSubmit("gb-c", []map[string]any{q1("CLIENTS_ADVISED", 28)})
+	w.gqlSubmit("us-a", []map[string]any{q1("CLIENTS_ADVISED", 35)})
 
 	t.Run("OK", func(t *testing.T) {
-		// 42 + 30 + 28 = 100 (with the FEMALE row added it would be 125).
+		// 42 + 30 + 28 + 35 = 135, perturbed (with the FEMALE row added, gb-a's
+		// share would be 67, at least 25 x 0.8 more than any perturbation of 42).
 		got := w.outcomes(map[string]any{"metric": "CLIENTS_ADVISED"})
-		wantCells(t, got, "=100")
-		if p := got.Rows[0].Partners; p == nil || *p != 3 {
-			t.Errorf("partners = %v, want 3", p)
+		pool := func(a float64) string {
+			return w.protect("CLIENTS_ADVISED", disclosure.Count, part{"gb-a", a, 0, total2021Q1}, part{"gb-b", 30, 0, total2021Q1},
+				part{"gb-c", 28, 0, total2021Q1}, part{"us-a", 35, 0, total2021Q1})
 		}
-		if got.Coverage.PartnersIncluded != 3 {
-			t.Errorf("partnersIncluded = %d, want 3", got.Coverage.PartnersIncluded)
+		wantCells(t, got, "="+pool(42))
+		if pool(42) == pool(67) {
+			t.Fatalf("the test cannot tell the cube rule: 42 and 67 publish alike")
+		}
+		if p := got.Rows[0].Partners; p == nil || *p != 4 {
+			t.Errorf("partners = %v, want 4", p)
+		}
+		if got.Coverage.PartnersIncluded != 4 {
+			t.Errorf("partnersIncluded = %d, want 4", got.Coverage.PartnersIncluded)
 		}
 		if n := observationsExcluded(got)["NOT_AT_THIS_BREAKDOWN"]; n != 1 {
 			t.Errorf("NOT_AT_THIS_BREAKDOWN = %d, want 1 (the FEMALE row)", n)
@@ -131,7 +141,7 @@ func TestOutcomesCubeRule(t *testing.T) {
 		got := w.outcomes(map[string]any{"metric": "CLIENTS_ADVISED", "groupBy": []string{"SEX"}})
 		wantCells(t, got, "FEMALE=TOO_FEW_PARTNERS")
 		ex := excludedReasons(got)
-		for _, id := range []string{"gb-b", "gb-c"} {
+		for _, id := range []string{"gb-b", "gb-c", "us-a"} {
 			if !slices.Equal(ex[id], []string{"NOT_AT_THIS_BREAKDOWN"}) {
 				t.Errorf("%s excluded for %v, want NOT_AT_THIS_BREAKDOWN", id, ex[id])
 			}
@@ -142,50 +152,78 @@ func TestOutcomesCubeRule(t *testing.T) {
 	})
 	t.Run("IdentifiablePartnerAlone", func(t *testing.T) {
 		w.setPolicy("gb-a", *identifiableGRU())
-		// gb-a alone would be 42 -> 40, but the pool of gb-b and gb-c is two
-		// partners, and total minus gb-a would give it: gb-a goes too.
+		// gb-a alone could be shown, but the pool of gb-b, gb-c and us-a is three
+		// partners (two once any one of them subtracts itself), and total minus
+		// gb-a would give it: gb-a goes too, for a reason that does not say why.
 		got := w.outcomes(map[string]any{"metric": "CLIENTS_ADVISED", "groupBy": []string{"PARTNER"}})
-		wantCells(t, got, "=TOO_FEW_PARTNERS", "gb-a=SECONDARY")
+		wantCells(t, got, "=TOO_FEW_PARTNERS", "gb-a=DISCLOSURE_RISK")
 	})
 }
 
 // TestOutcomesMoneySideBySide: GB and US figures by quarter in US dollars and in
 // PPP international dollars, converted per observation at its year's reference rate
 // (internal/reference/exchange_rates.csv: 2020 gbp_per_usd 0.780, PPP 0.689; 2021
-// 0.727, 0.668; the US PPP factor is 1).
+// 0.727, 0.668; the US PPP factor is 1), each partner's converted amount then
+// perturbed by its own multiplier. Four partners per country, so that a country's
+// pool survives any one of them subtracting itself.
 func TestOutcomesMoneySideBySide(t *testing.T) {
 	w := newWorld(t, sixPartners())
+	w.setPolicy("gb-denied", *gru())
+	w.setPolicy("us-nopolicy", *gru())
 	gain := func(start, end string, v float64, n int, cur string) map[string]any {
 		return obs("FINANCIAL_GAIN", start, end, v, "n", n, "currency", cur)
 	}
 	q2020 := [2]string{"2020-01-01", "2020-03-31"}
 	q2021 := [2]string{"2021-01-01", "2021-03-31"}
-	for _, p := range []struct {
+	type figures struct {
 		id       string
 		cur      string
 		v20, v21 float64
 		n        int
-	}{
-		{"gb-a", "GBP", 1000, 900, 10}, {"gb-b", "GBP", 1200, 800, 12}, {"gb-c", "GBP", 1100, 1000, 11},
-		{"us-a", "USD", 2000, 2100, 12}, {"us-b", "USD", 1500, 1900, 13}, {"us-c", "USD", 1700, 1600, 14},
-	} {
+	}
+	all := []figures{
+		{"gb-a", "GBP", 1000, 900, 10}, {"gb-b", "GBP", 1200, 800, 12}, {"gb-c", "GBP", 1100, 1000, 11}, {"gb-denied", "GBP", 1050, 950, 9},
+		{"us-a", "USD", 2000, 2100, 12}, {"us-b", "USD", 1500, 1900, 13}, {"us-c", "USD", 1700, 1600, 14}, {"us-nopolicy", "USD", 1600, 1800, 11},
+	}
+	for _, p := range all {
 		w.gqlSubmit(p.id, []map[string]any{gain(q2020[0], q2020[1], p.v20, p.n, p.cur), gain(q2021[0], q2021[1], p.v21, p.n, p.cur)})
 	}
-	// By hand, GB n 10+12+11 = 33 -> 35, US n 12+13+14 = 39 -> 40:
-	//   GB 2020-Q1: 1000+1200+1100 = 3300 GBP; / 0.780 = 4230.77 USD -> 4230; / 0.689 = 4789.55 PPP$ -> 4790
-	//   GB 2021-Q1:  900+ 800+1000 = 2700 GBP; / 0.727 = 3713.89 USD -> 3710; / 0.668 = 4041.92 PPP$ -> 4040
-	//   US 2020-Q1: 2000+1500+1700 = 5200 USD = 5200 PPP$; * 0.780 = 4056.0 GBP -> 4060
-	//   US 2021-Q1: 2100+1900+1600 = 5600 USD = 5600 PPP$; * 0.727 = 4071.2 GBP -> 4070
+	// Units of the reporting currency per unit of the stored one, by year.
+	factor := map[string]map[string]map[int]float64{
+		"USD":             {"GBP": {2020: 1 / 0.780, 2021: 1 / 0.727}, "USD": {2020: 1, 2021: 1}},
+		"PPP_INTL_DOLLAR": {"GBP": {2020: 1 / 0.689, 2021: 1 / 0.668}, "USD": {2020: 1, 2021: 1}},
+		"GBP":             {"GBP": {2020: 1, 2021: 1}, "USD": {2020: 0.780, 2021: 0.727}},
+	}
+	// cell is what a country's quarter publishes in a currency: each partner's
+	// amount converted, then protected.
+	cell := func(country string, year int, currency string) string {
+		var parts []part
+		for _, p := range all {
+			if strings.ToUpper(p.id[:2]) != country {
+				continue
+			}
+			v := p.v20
+			if year == 2021 {
+				v = p.v21
+			}
+			parts = append(parts, part{p.id, v * factor[currency][p.cur][year], p.n, fmt.Sprintf("o.period_start = '%d-01-01'", year)})
+		}
+		return w.protect("FINANCIAL_GAIN", disclosure.Amount, parts...)
+	}
+	table := func(currency string) []string {
+		return []string{"GB/2020-Q1=" + cell("GB", 2020, currency), "GB/2021-Q1=" + cell("GB", 2021, currency),
+			"US/2020-Q1=" + cell("US", 2020, currency), "US/2021-Q1=" + cell("US", 2021, currency)}
+	}
 	tests := []struct {
 		name     string
 		currency any
 		want     []string
 	}{
-		{"USD", "USD", []string{"GB/2020-Q1=4230/35", "GB/2021-Q1=3710/35", "US/2020-Q1=5200/40", "US/2021-Q1=5600/40"}},
-		{"PPP", "PPP_INTL_DOLLAR", []string{"GB/2020-Q1=4790/35", "GB/2021-Q1=4040/35", "US/2020-Q1=5200/40", "US/2021-Q1=5600/40"}},
-		{"GBP", "GBP", []string{"GB/2020-Q1=3300/35", "GB/2021-Q1=2700/35", "US/2020-Q1=4060/40", "US/2021-Q1=4070/40"}},
+		{"USD", "USD", table("USD")},
+		{"PPP", "PPP_INTL_DOLLAR", table("PPP_INTL_DOLLAR")},
+		{"GBP", "GBP", table("GBP")},
 		// No currency: the countries mix, so US dollars.
-		{"DefaultMixedUSD", nil, []string{"GB/2020-Q1=4230/35", "GB/2021-Q1=3710/35", "US/2020-Q1=5200/40", "US/2021-Q1=5600/40"}},
+		{"DefaultMixedUSD", nil, table("USD")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -206,7 +244,7 @@ func TestOutcomesMoneySideBySide(t *testing.T) {
 	}
 	t.Run("DefaultOwnCurrency", func(t *testing.T) {
 		got := w.outcomes(map[string]any{"metric": "FINANCIAL_GAIN", "groupBy": []string{"YEAR"}, "countries": []string{"GB"}})
-		wantCells(t, got, "2020=3300/35", "2021=2700/35")
+		wantCells(t, got, "2020="+cell("GB", 2020, "GBP"), "2021="+cell("GB", 2021, "GBP"))
 		if str(got.Currency) != "GBP" {
 			t.Errorf("currency %q, want GBP for GB partners alone", str(got.Currency))
 		}
@@ -224,23 +262,48 @@ func TestOutcomesIhelpRollup(t *testing.T) {
 	w.gqlSubmit("gb-a", []map[string]any{issues("WELFARE_BENEFITS", 20), issues("DEBT", 15), issues("HOUSING", 12)})
 	w.gqlSubmit("gb-b", []map[string]any{issues("WELFARE_BENEFITS", 18), issues("DEBT", 11), issues("HOUSING", 14)})
 	w.gqlSubmit("gb-c", []map[string]any{issues("WELFARE_BENEFITS", 25), issues("DEBT", 9), issues("HOUSING", 10)})
+	w.gqlSubmit("us-b", []map[string]any{issues("WELFARE_BENEFITS", 16), issues("DEBT", 10), issues("HOUSING", 13)})
 	w.gqlSubmit("us-a", []map[string]any{q1("ISSUES_BY_DOMAIN", 40, "ihelpCategory", "INCOME_INSURANCE"),
 		q1("ISSUES_BY_DOMAIN", 22, "ihelpCategory", "HOUSING_UTILITIES")})
+	in := func(domains string) string {
+		return where(`o.period_start = '2021-01-01'`, `o.welfare_domain IN (`+domains+`)`)
+	}
+	fine := map[string][3]float64{"gb-a": {20, 15, 12}, "gb-b": {18, 11, 14}, "gb-c": {25, 9, 10}, "us-b": {16, 10, 13}}
+	// cell is the fine partners' figures of the domains (0 benefits, 1 debt, 2
+	// housing) plus, when given, us-a's I-HELP figure.
+	cell := func(domains []int, ihelp string, ihelpValue float64) string {
+		names := []string{"'WELFARE_BENEFITS'", "'DEBT'", "'HOUSING'"}
+		var parts []part
+		for _, id := range []string{"gb-a", "gb-b", "gb-c", "us-b"} {
+			var v float64
+			var sel []string
+			for _, d := range domains {
+				v += fine[id][d]
+				sel = append(sel, names[d])
+			}
+			parts = append(parts, part{id, v, 0, in(strings.Join(sel, ","))})
+		}
+		if ihelp != "" {
+			parts = append(parts, part{"us-a", ihelpValue, 0, where(`o.period_start = '2021-01-01'`, `o.ihelp_category = '`+ihelp+`'`)})
+		}
+		return w.protect("ISSUES_BY_DOMAIN", disclosure.Count, parts...)
+	}
 
 	t.Run("ByIhelp", func(t *testing.T) {
-		// INCOME_INSURANCE = benefits + debt: 20+15+18+11+25+9 = 98, + us-a 40 = 138 -> 140.
-		// HOUSING_UTILITIES = housing: 12+14+10 = 36, + us-a 22 = 58 -> 60.
+		// INCOME_INSURANCE = benefits + debt of the fine partners, + us-a's 40;
+		// HOUSING_UTILITIES = their housing, + us-a's 22.
 		got := w.outcomes(map[string]any{"metric": "ISSUES_BY_DOMAIN", "groupBy": []string{"IHELP_CATEGORY"}})
-		wantCells(t, got, "HOUSING_UTILITIES=60", "INCOME_INSURANCE=140")
-		if got.Coverage.PartnersIncluded != 4 {
-			t.Errorf("partnersIncluded %d, want 4", got.Coverage.PartnersIncluded)
+		wantCells(t, got, "HOUSING_UTILITIES="+cell([]int{2}, "HOUSING_UTILITIES", 22),
+			"INCOME_INSURANCE="+cell([]int{0, 1}, "INCOME_INSURANCE", 40))
+		if got.Coverage.PartnersIncluded != 5 {
+			t.Errorf("partnersIncluded %d, want 5", got.Coverage.PartnersIncluded)
 		}
 	})
 	t.Run("ByDomainLeavesOutCoarse", func(t *testing.T) {
-		// Benefits 63 -> 65, debt 35, housing 36 -> 35; us-a's two I-HELP rows are
-		// coarser than the grouping.
+		// The fine partners' figures by domain; us-a's two I-HELP rows are coarser
+		// than the grouping.
 		got := w.outcomes(map[string]any{"metric": "ISSUES_BY_DOMAIN", "groupBy": []string{"WELFARE_DOMAIN"}})
-		wantCells(t, got, "DEBT=35", "HOUSING=35", "WELFARE_BENEFITS=65")
+		wantCells(t, got, "DEBT="+cell([]int{1}, "", 0), "HOUSING="+cell([]int{2}, "", 0), "WELFARE_BENEFITS="+cell([]int{0}, "", 0))
 		if n := observationsExcluded(got)["COARSER_THAN_GROUPING"]; n != 2 {
 			t.Errorf("COARSER_THAN_GROUPING = %d, want 2", n)
 		}
@@ -249,17 +312,21 @@ func TestOutcomesIhelpRollup(t *testing.T) {
 		}
 	})
 	t.Run("IhelpFilteredByDomain", func(t *testing.T) {
-		// A welfareDomains filter needs fine rows: benefits 63 -> 65 under INCOME_INSURANCE.
+		// A welfareDomains filter needs fine rows: benefits alone under INCOME_INSURANCE.
 		got := w.outcomes(map[string]any{"metric": "ISSUES_BY_DOMAIN", "groupBy": []string{"IHELP_CATEGORY"},
 			"welfareDomains": []string{"WELFARE_BENEFITS"}})
-		wantCells(t, got, "INCOME_INSURANCE=65")
+		wantCells(t, got, "INCOME_INSURANCE="+cell([]int{0}, "", 0))
 	})
 }
 
 // TestOutcomesDeprivationQuintiles: IMD decile 1 (most deprived) and ADI decile 10
 // (most disadvantaged) both land in quintile 1: IMD q = ceil(d/2), ADI q = 6 - ceil(d/2).
+// Four partners per country, so that a country's quintile survives any one of them
+// subtracting itself.
 func TestOutcomesDeprivationQuintiles(t *testing.T) {
 	w := newWorld(t, sixPartners())
+	w.setPolicy("gb-denied", *gru())
+	w.setPolicy("us-nopolicy", *gru())
 	dep := func(scheme string, d int, v float64) map[string]any {
 		return q1("PATIENTS_SCREENED", v, "deprivationScheme", scheme, "deprivationValue", d)
 	}
@@ -268,22 +335,41 @@ func TestOutcomesDeprivationQuintiles(t *testing.T) {
 	w.gqlSubmit("gb-a", []map[string]any{imd(1, 12), imd(2, 10), imd(10, 9)})
 	w.gqlSubmit("gb-b", []map[string]any{imd(1, 8), imd(2, 7), imd(9, 11)})
 	w.gqlSubmit("gb-c", []map[string]any{imd(2, 15), imd(10, 13)})
+	w.gqlSubmit("gb-denied", []map[string]any{imd(1, 9), imd(10, 7)})
 	w.gqlSubmit("us-a", []map[string]any{adi(10, 20), adi(9, 5), adi(1, 14)})
 	w.gqlSubmit("us-b", []map[string]any{adi(9, 16), adi(2, 9)})
 	w.gqlSubmit("us-c", []map[string]any{adi(10, 6), adi(1, 12)})
-	// GB Q1 (IMD 1-2): 12+10+8+7+15 = 52 -> 50; GB Q5 (IMD 9-10): 9+11+13 = 33 -> 35.
-	// US Q1 (ADI 9-10): 20+5+16+6 = 47 -> 45; US Q5 (ADI 1-2): 14+9+12 = 35.
-	// Without the ADI reversal US Q1 would be 35 and Q5 45.
+	w.gqlSubmit("us-nopolicy", []map[string]any{adi(10, 8), adi(2, 11)})
+	// Each partner's figures by quintile (IMD 1-2 and ADI 9-10 are quintile 1; IMD
+	// 9-10 and ADI 1-2 quintile 5); without the ADI reversal the US quintiles
+	// would swap.
+	byQuintile := map[string]map[int]float64{
+		"gb-a": {1: 22, 5: 9}, "gb-b": {1: 15, 5: 11}, "gb-c": {1: 15, 5: 13}, "gb-denied": {1: 9, 5: 7},
+		"us-a": {1: 25, 5: 14}, "us-b": {1: 16, 5: 9}, "us-c": {1: 6, 5: 12}, "us-nopolicy": {1: 8, 5: 11},
+	}
+	deciles := map[string]map[int]string{
+		"GB": {1: "o.deprivation_scheme = 'IMD_DECILE' AND o.deprivation_value IN (1, 2)", 5: "o.deprivation_scheme = 'IMD_DECILE' AND o.deprivation_value IN (9, 10)"},
+		"US": {1: "o.deprivation_scheme = 'ADI_DECILE' AND o.deprivation_value IN (9, 10)", 5: "o.deprivation_scheme = 'ADI_DECILE' AND o.deprivation_value IN (1, 2)"},
+	}
+	cell := func(quintile int, countries ...string) string {
+		var parts []part
+		for _, id := range []string{"gb-a", "gb-b", "gb-c", "gb-denied", "us-a", "us-b", "us-c", "us-nopolicy"} {
+			country := strings.ToUpper(id[:2])
+			if slices.Contains(countries, country) {
+				parts = append(parts, part{id, byQuintile[id][quintile], 0, deciles[country][quintile]})
+			}
+		}
+		return w.protect("PATIENTS_SCREENED", disclosure.Count, parts...)
+	}
 	t.Run("ByCountry", func(t *testing.T) {
 		got := w.outcomes(map[string]any{"metric": "PATIENTS_SCREENED", "groupBy": []string{"COUNTRY", "DEPRIVATION_QUINTILE"}})
-		wantCells(t, got, "GB/Q1=50", "GB/Q5=35", "US/Q1=45", "US/Q5=35")
+		wantCells(t, got, "GB/Q1="+cell(1, "GB"), "GB/Q5="+cell(5, "GB"), "US/Q1="+cell(1, "US"), "US/Q5="+cell(5, "US"))
 	})
 	t.Run("Pooled", func(t *testing.T) {
-		// Q1 52+47 = 99 -> 100; Q5 33+35 = 68 -> 70.
 		got := w.outcomes(map[string]any{"metric": "PATIENTS_SCREENED", "groupBy": []string{"DEPRIVATION_QUINTILE"}})
-		wantCells(t, got, "Q1=100", "Q5=70")
+		wantCells(t, got, "Q1="+cell(1, "GB", "US"), "Q5="+cell(5, "GB", "US"))
 		if got.Disclosure.K != 11 {
-			t.Errorf("k = %d, want 11 (US partners in every cell)", got.Disclosure.K)
+			t.Errorf("k = %d, want 11 (the project reads US partners)", got.Disclosure.K)
 		}
 	})
 }
@@ -302,6 +388,23 @@ func screened(w *world) map[string]string {
 	return ids
 }
 
+// screenedFigures are screened's 2021-Q1 totals.
+var screenedFigures = map[string]float64{"gb-a": 42, "gb-b": 30, "gb-c": 28, "us-a": 50, "us-b": 40, "us-c": 35}
+
+// screenedTotal is what the total of screened's figures publishes for the named
+// partners, each with every current row it has at no breakdown (extra adds to a
+// partner's figure what later uploads gave it).
+func screenedTotal(w *world, extra map[string]float64, ids ...string) string {
+	w.t.Helper()
+	var parts []part
+	for _, id := range ids {
+		parts = append(parts, part{id, screenedFigures[id] + extra[id], 0, atTotal})
+	}
+	return w.protect("PATIENTS_SCREENED", disclosure.Count, parts...)
+}
+
+var sixSharing = []string{"gb-a", "gb-b", "gb-c", "us-a", "us-b", "us-c"}
+
 // TestOutcomesByPartner: a grouping by PARTNER shows a partner on its own only if
 // its policy says identifiable; the others are pooled in one row with partner null.
 func TestOutcomesByPartner(t *testing.T) {
@@ -310,20 +413,21 @@ func TestOutcomesByPartner(t *testing.T) {
 	screened(w)
 	q := map[string]any{"metric": "PATIENTS_SCREENED", "groupBy": []string{"PARTNER"}}
 
-	// gb-a 42 -> 40 alone; the pool 30+28+50+40+35 = 183 -> 185 over 5 partners.
+	// gb-a's 42 alone; the pool of the other five.
 	got := w.outcomes(q)
-	wantCells(t, got, "=185", "gb-a=40")
+	wantCells(t, got, "="+screenedTotal(w, nil, "gb-b", "gb-c", "us-a", "us-b", "us-c"), "gb-a="+screenedTotal(w, nil, "gb-a"))
 	if p := got.Rows[0].Partners; p == nil || *p != 5 {
 		t.Errorf("pooled row partners %v, want 5", p)
 	}
 	// gb-b becomes identifiable: the very next query shows it alone (cache on).
 	w.setPolicy("gb-b", *identifiableGRU())
 	got = w.outcomes(q)
-	wantCells(t, got, "=155", "gb-a=40", "gb-b=30")
+	wantCells(t, got, "="+screenedTotal(w, nil, "gb-c", "us-a", "us-b", "us-c"), "gb-a="+screenedTotal(w, nil, "gb-a"),
+		"gb-b="+screenedTotal(w, nil, "gb-b"))
 	// gb-a withdraws identifiability: pooled again.
 	w.setPolicy("gb-a", *gru())
 	got = w.outcomes(q)
-	wantCells(t, got, "=195", "gb-b=30")
+	wantCells(t, got, "="+screenedTotal(w, nil, "gb-a", "gb-c", "us-a", "us-b", "us-c"), "gb-b="+screenedTotal(w, nil, "gb-b"))
 }
 
 // TestOutcomesCoverage: partners excluded by policy are listed with their DUO
@@ -338,8 +442,8 @@ func TestOutcomesCoverage(t *testing.T) {
 	w.gqlSubmit("us-nopolicy", []map[string]any{q1("PATIENTS_SCREENED", 700)})
 
 	got := w.outcomes(map[string]any{"metric": "PATIENTS_SCREENED"})
-	// gb-a 42 + gb-b 30 + us 50+40+35: 197 -> 195 (gb-c awaits its COL decision).
-	wantCells(t, got, "=195")
+	// gb-a, gb-b and the three US partners (gb-c awaits its COL decision).
+	wantCells(t, got, "="+screenedTotal(w, nil, "gb-a", "gb-b", "us-a", "us-b", "us-c"))
 	want := map[string][]string{"gb-c": {"COL"}, "gb-denied": {"GS"}, "us-nopolicy": {"POLICY_MISSING"}}
 	if ex := excludedReasons(got); !mapsEqual(ex, want) {
 		t.Errorf("excluded %v, want %v", ex, want)
@@ -357,7 +461,7 @@ func TestOutcomesCoverage(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = w.outcomes(map[string]any{"metric": "PATIENTS_SCREENED"})
-	wantCells(t, got, "=225") // 197 + 28
+	wantCells(t, got, "="+screenedTotal(w, nil, sixSharing...)) // gb-c's 28 too
 }
 
 func mapsEqual(a, b map[string][]string) bool {
@@ -378,42 +482,42 @@ func TestOutcomesFreshness(t *testing.T) {
 	w := newWorld(t, sixPartners())
 	screened(w)
 	q := map[string]any{"metric": "PATIENTS_SCREENED"}
-	// 42+30+28 + 50+40+35 = 225.
-	wantCells(t, w.outcomes(q), "=225")
-	wantCells(t, w.outcomes(q), "=225") // served again (from the cache)
+	all := screenedTotal(w, nil, sixSharing...)
+	wantCells(t, w.outcomes(q), "="+all)
+	wantCells(t, w.outcomes(q), "="+all) // served again (from the cache)
 
 	last := "" // the submission a step stored, for the next step
 	steps := []struct {
 		name   string
 		change func() string
-		want   []string
+		want   func() string
 	}{
 		{"NewData", func() string {
 			return w.gqlSubmit("us-a", []map[string]any{obs("PATIENTS_SCREENED", "2021-04-01", "2021-06-30", 60)})
-		}, []string{"=285"}},
+		}, func() string { return screenedTotal(w, map[string]float64{"us-a": 60}, sixSharing...) }},
 		{"Retraction", func() string {
 			var out struct{ RetractSubmission struct{ Status string } }
 			w.env.Do(w.adminTok["us-a"], `mutation($id: ID!) { retractSubmission(id: $id, reason: "wrong quarter") { status } }`,
 				map[string]any{"id": last}).Decode(t, &out)
 			return out.RetractSubmission.Status
-		}, []string{"=225"}},
+		}, func() string { return all }},
 		{"PolicyChange", func() string {
 			usOnly := gru()
 			usOnly.AllowedCountries = []string{"US"}
 			w.setPolicy("gb-b", *usOnly)
 			return ""
-		}, []string{"=195"}}, // without gb-b's 30
+		}, func() string { return screenedTotal(w, nil, "gb-a", "gb-c", "us-a", "us-b", "us-c") }}, // without gb-b
 	}
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
 			last = s.change()
-			wantCells(t, w.outcomes(q), s.want...)
+			wantCells(t, w.outcomes(q), "="+s.want())
 		})
 	}
 	// Back to three GB partners, with a new quarter of gb-a: both seen at once.
 	w.gqlSubmit("gb-a", []map[string]any{obs("PATIENTS_SCREENED", "2020-10-01", "2020-12-31", 5)})
 	w.setPolicy("gb-b", *gru())
-	wantCells(t, w.outcomes(q), "=230") // 225 + gb-a's 5
+	wantCells(t, w.outcomes(q), "="+screenedTotal(w, map[string]float64{"gb-a": 5}, sixSharing...))
 }
 
 // TestOutcomesAccess: outcomes for members of an approved, unexpired project and
@@ -467,7 +571,7 @@ func TestOutcomesAccess(t *testing.T) {
 			if tt.code == "" {
 				var out struct{ Outcomes outcomeTable }
 				resp.Decode(t, &out)
-				wantCells(t, out.Outcomes, "=225") // 42+30+28+50+40+35 = 225
+				wantCells(t, out.Outcomes, "="+screenedTotal(w, nil, sixSharing...))
 			} else if strings.Contains(string(resp.Data), "rows") {
 				t.Errorf("refused query returned data: %s", resp.Data)
 			}

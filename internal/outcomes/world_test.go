@@ -3,13 +3,17 @@ package outcomes_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/hjx-exchange/hjx/internal/access"
 	"github.com/hjx-exchange/hjx/internal/directory"
+	"github.com/hjx-exchange/hjx/internal/disclosure"
 	"github.com/hjx-exchange/hjx/internal/hjx"
 	"github.com/hjx-exchange/hjx/internal/ingest"
+	"github.com/hjx-exchange/hjx/internal/postgres"
 	"github.com/hjx-exchange/hjx/internal/testkit"
 )
 
@@ -199,4 +203,90 @@ func str(s *string) string {
 func jsonString(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// part is one partner's share of an expected cell: its true figure (a count, a
+// numerator, money already in the reporting currency, or a mean), its n, and the
+// condition on its current rows of the metric that make up the cell, which gives
+// the record keys.
+type part struct {
+	partner string
+	value   float64
+	n       int
+	rows    string
+}
+
+// atTotal selects rows without any breakdown.
+const atTotal = `o.welfare_domain IS NULL AND o.ihelp_category IS NULL AND o.health_setting IS NULL
+	AND o.age_band IS NULL AND o.sex IS NULL AND o.deprivation_scheme IS NULL`
+
+// where joins conditions on rows.
+func where(conds ...string) string { return strings.Join(conds, " AND ") }
+
+// total2021Q1 selects the 2021-Q1 rows without breakdown.
+var total2021Q1 = where(atTotal, `o.period_start = '2021-01-01'`)
+
+// protect returns what disclosure control publishes for one cell made of parts,
+// rendered as cells renders a row ("value", "value/n" or the suppression reason):
+// the partners' min cells and identifiability come from the project's decisions,
+// their record keys from the test database and their unit keys from its secret, so
+// expected values stay exact under the perturbation. A cell on its own has no
+// siblings: a value the table suppresses only secondarily is still given here.
+func (w *world) protect(metric string, kind disclosure.Kind, parts ...part) string {
+	w.t.Helper()
+	ctx := context.Background()
+	secret, err := postgres.LoadDisclosureSecret(ctx, w.env.App.DB)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	decisions, err := w.env.App.Governance.DecisionsForProject(ctx, w.steward, w.projectID)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	cell := disclosure.Cell{Key: []string{}, Kind: kind}
+	var sum float64
+	for _, p := range parts {
+		var keys struct {
+			Value, N int64
+			Rows     int
+		}
+		if err := w.env.App.DB.GetContext(ctx, &keys, `SELECT coalesce(sum(key_value), 0) AS value,
+			coalesce(sum(key_n), 0) AS n, count(*) AS rows FROM observations o
+			WHERE o.current AND o.partner_id = $1 AND o.metric = $2 AND `+p.rows, p.partner, metric); err != nil {
+			w.t.Fatal(err)
+		}
+		if keys.Rows == 0 {
+			w.t.Fatalf("protect: no current %s rows of %s where %s", metric, p.partner, p.rows)
+		}
+		c := disclosure.Contribution{PartnerID: p.partner, Value: p.value, N: p.n, ValueKey: keys.Value, NKey: keys.N,
+			ValueUnit: secret.UnitKey(p.partner, metric, disclosure.RoleValue), NUnit: secret.UnitKey(p.partner, metric, disclosure.RoleN)}
+		for _, d := range decisions {
+			if d.PartnerID == p.partner {
+				c.MinCell, c.Identifiable = d.MinCell, d.Identifiable
+			}
+		}
+		cell.Contributions = append(cell.Contributions, c)
+		cell.N += p.n
+		if kind == disclosure.Mean {
+			sum += p.value * float64(p.n)
+		} else {
+			sum += p.value
+		}
+	}
+	cell.Value = sum
+	if kind == disclosure.Mean && cell.N > 0 {
+		cell.Value = sum / float64(cell.N)
+	}
+	out, _, err := disclosure.Protect(w.env.App.Outcomes.Disclosure, []disclosure.Cell{cell})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	switch pc := out[0]; {
+	case pc.Suppressed:
+		return string(pc.Reason)
+	case pc.N != nil && kind != disclosure.Count:
+		return fmt.Sprintf("%g/%d", *pc.Value, *pc.N)
+	default:
+		return fmt.Sprintf("%g", *pc.Value)
+	}
 }

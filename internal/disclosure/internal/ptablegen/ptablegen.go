@@ -3,7 +3,7 @@
 // that the generator and the test that regenerates the committed table run the very
 // same code; the method is set out in docs/DISCLOSURE.md ("The ptable").
 //
-// Each row of the table is a noise distribution over D..D, discretised to the key
+// Each row of the table is a noise distribution over -D..D, discretised to the key
 // range: the number of keys given each noise value. Following the sdcTools ptable
 // package (Enderle, Giessing, Tent), a row's distribution is the maximum-entropy
 // distribution on its support with mean zero and the target variance,
