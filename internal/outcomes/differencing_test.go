@@ -68,6 +68,17 @@ func documentedNoise() attackNoise {
 // perturbed reports whether the bounds allow any perturbation at all.
 func (n attackNoise) perturbed() bool { return n.d > 0 || n.multMax > 0 }
 
+// factors are the smallest and largest factor a partner's figure can be scaled by:
+// 1 -+ |m| for counts and n; a proportion's numerator carries the n-role factor as
+// well as its own (docs/DISCLOSURE.md), so (1 -+ |m|)^2.
+func (n attackNoise) factors(fig int) (down, up float64) {
+	down, up = 1-n.multMax, 1+n.multMax
+	if fig == figNum || fig == figComp {
+		down, up = down*down, up*up
+	}
+	return down, up
+}
+
 // Atom coordinates.
 var (
 	atkQuarters = []struct{ label, year, start, end string }{
@@ -405,7 +416,8 @@ func (kn *atkKnowledge) published(f *atkFigure, p float64, k int) {
 	if kn.noise.perturbed() {
 		slack += 0.5 // the perturbed sum is rounded to a whole number first
 	}
-	atLeastK := float64(k) * (1 - kn.noise.multMax) // shown at all: the true figure is >= k
+	down, _ := kn.noise.factors(f.fig)
+	atLeastK := float64(k) * down // shown at all: the true figure is >= k
 	lo := max(p-slack, atLeastK)
 	if floor := float64((k + 4) / 5 * 5); p == floor || (kn.noise.perturbed() && p-kn.noise.d-2 <= float64(k)) {
 		lo = atLeastK // counts from k up are shown as the first multiple of 5 at or above k
@@ -433,14 +445,14 @@ func (kn *atkKnowledge) publishedProportion(num, n *atkFigure, pNum, pN float64,
 		num.published = true // every person: no bound that holds with numerator and n multipliers apart
 	case pNum == pN-least:
 		num.published = true
-		num.bound(float64(k)*(1-kn.noise.multMax), math.Inf(1))
+		down, _ := kn.noise.factors(figNum)
+		num.bound(float64(k)*down, math.Inf(1))
 	default:
 		kn.published(num, pNum, k)
 	}
 }
 
 func TestDifferencingAttack(t *testing.T) {
-	t.Skip("replaced by the LP attack suite on branch dc-attack")
 	data := newAtkData()
 	var specs []partnerSpec
 	for _, p := range data.partners {
@@ -716,7 +728,6 @@ func (kn *atkKnowledge) solve(t *testing.T, fam *atkFamily, sample int) ([]atkRe
 			}
 		}
 	}
-	up, down := 1+kn.noise.multMax, 1-kn.noise.multMax
 	var pool [][]float64
 	var out []atkResult
 	for i, f := range fam.targets {
@@ -725,6 +736,7 @@ func (kn *atkKnowledge) solve(t *testing.T, fam *atkFamily, sample int) ([]atkRe
 		}
 		cols := fam.colsOf(f)
 		r := atkResult{f: f, family: fam.name}
+		down, up := kn.noise.factors(f.fig)
 		if len(cols) == 0 {
 			if f.truth != 0 {
 				t.Fatalf("%s: %s has no free atom but is %d", fam.name, kn.describe(f), f.truth)
