@@ -56,8 +56,8 @@ test: db-up web chromium
 	DATABASE_URL='$(DB_URL)' $(GO) test -count=1 -timeout 20m ./...
 
 ## utility: what disclosure control costs researchers: error of every published cell of a standard set of
-## queries against the true pooled value, per metric kind, on the demo world and a generated dataset (about a
-## minute; creates the databases hjx_utility_demo and hjx_utility_generated); docs/DISCLOSURE.md, "Utility (measured)"
+## queries against the true pooled value, per metric kind, on the demo world and a generated dataset (about two
+## minutes; creates the databases hjx_utility_demo and hjx_utility_generated); docs/DISCLOSURE.md, "Utility (measured)"
 utility: db-up
 	DATABASE_URL='$(DB_URL)' $(GO) run ./bench/utility
 
