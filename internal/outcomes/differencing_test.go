@@ -437,7 +437,15 @@ func (kn *atkKnowledge) publishedProportion(num, n *atkFigure, pNum, pN float64,
 		return
 	}
 	least := float64((k + 4) / 5 * 5)
-	kn.published(n, pN, k)
+	if pN == 2*least && pNum > 0 && pNum < pN {
+		// n may have been raised to twice the smallest count shown; truly, n holds at
+		// least k in the numerator and k in the complement.
+		down, _ := kn.noise.factors(figN)
+		n.published = true
+		n.bound(2*float64(k)*down, pN+kn.noise.d+2.5)
+	} else {
+		kn.published(n, pN, k)
+	}
 	switch {
 	case pNum == 0:
 		kn.published(num, 0, k)
