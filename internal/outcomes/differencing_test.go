@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,7 +74,7 @@ func (n attackNoise) perturbed() bool { return n.d > 0 || n.multMax > 0 }
 // well as its own (docs/DISCLOSURE.md), so (1 -+ |m|)^2.
 func (n attackNoise) factors(fig int) (down, up float64) {
 	down, up = 1-n.multMax, 1+n.multMax
-	if fig == figNum || fig == figComp {
+	if fig == figNum || fig == figComp { // (a mean's sum too; no mean here)
 		down, up = down*down, up*up
 	}
 	return down, up
@@ -129,11 +130,14 @@ const (
 	figNum         = 1 // a PROPORTION's numerator
 	figComp        = 2 // its complement (n - numerator)
 	figN           = 3 // its denominator
+	figMoney       = 4 // an AMOUNT's money, in US dollars
+	figMoneyN      = 5 // its n, the clients with a gain
 	atkCountMetric = "PATIENTS_SCREENED"
 	atkPropMetric  = "FINANCIAL_STRAIN"
+	atkMoneyMetric = "FINANCIAL_GAIN"
 )
 
-var figNames = []string{"count", "numerator", "complement", "n"}
+var figNames = []string{"count", "numerator", "complement", "n", "money", "money n"}
 
 type atomCoord struct{ partner, quarter, sex, domain int }
 
@@ -155,6 +159,11 @@ type atkData struct {
 	partners []atkPartner
 	persons  []int
 	yes      []int
+	// Money gained: clients with a gain and their gains in cents of the partner's
+	// currency, per atom; gainUSD is the same converted at its year's rate.
+	gainN   []int
+	gain    []int64
+	gainUSD []float64
 }
 
 func pick(r *rand.Rand, p []float64) int {
@@ -172,7 +181,9 @@ func newAtkData() *atkData {
 	d := &atkData{partners: atkPartners()}
 	n := len(d.partners) * atkPerPartner
 	d.persons, d.yes = make([]int, n), make([]int, n)
+	d.gainN, d.gain, d.gainUSD = make([]int, n), make([]int64, n), make([]float64, n)
 	r := rand.New(rand.NewPCG(2022, 615))
+	money := rand.New(rand.NewPCG(2022, 616)) // its own stream: the persons stay as they were
 	for p, ps := range d.partners {
 		for q := range atkQuarters {
 			people := ps.size*4/5 + r.IntN(ps.size*2/5+1)
@@ -182,6 +193,10 @@ func newAtkData() *atkData {
 				if r.IntN(100) < 45 {
 					d.yes[i]++
 				}
+				if money.IntN(100) < 40 {
+					d.gainN[i]++
+					d.gain[i] += int64(math.Exp(money.NormFloat64()*0.8) * 2000 * 100) // cents
+				}
 			}
 		}
 	}
@@ -190,17 +205,33 @@ func newAtkData() *atkData {
 
 func (d *atkData) atoms() int { return len(d.partners) * atkPerPartner }
 
-// truth is a figure's true value over a set of atoms.
-func (d *atkData) truth(fig int, atoms []int) int {
-	s := 0
+// convert sets the atoms' money in US dollars, at the rate of each quarter's year
+// (pounds per dollar), as the outcomes service converts each row.
+func (d *atkData) convert(gbpPerUSD map[string]float64) {
+	for a := range d.atoms() {
+		usd := float64(d.gain[a]) / 100
+		if c := atomOf(a); d.partners[c.partner].country == "GB" {
+			usd /= gbpPerUSD[atkQuarters[c.quarter].year]
+		}
+		d.gainUSD[a] = usd
+	}
+}
+
+// truth is a figure's true value over a set of atoms (money in US dollars).
+func (d *atkData) truth(fig int, atoms []int) float64 {
+	s := 0.0
 	for _, a := range atoms {
 		switch fig {
 		case figCount, figN:
-			s += d.persons[a]
+			s += float64(d.persons[a])
 		case figNum:
-			s += d.yes[a]
+			s += float64(d.yes[a])
 		case figComp:
-			s += d.persons[a] - d.yes[a]
+			s += float64(d.persons[a] - d.yes[a])
+		case figMoney:
+			s += d.gainUSD[a]
+		case figMoneyN:
+			s += float64(d.gainN[a])
 		}
 	}
 	return s
@@ -230,11 +261,19 @@ func (d *atkData) rows(p int) []ingest.Row {
 					base.WelfareDomain = atkDomains[dm]
 				}
 				count := base
-				count.Metric, count.Value = atkCountMetric, float64(d.truth(figCount, atoms))
+				count.Metric, count.Value = atkCountMetric, d.truth(figCount, atoms)
 				prop := base
-				n := d.truth(figN, atoms)
-				prop.Metric, prop.Value, prop.N = atkPropMetric, float64(d.truth(figNum, atoms)), &n
-				out = append(out, count, prop)
+				n := int(d.truth(figN, atoms))
+				prop.Metric, prop.Value, prop.N = atkPropMetric, d.truth(figNum, atoms), &n
+				gain := base
+				var cents int64
+				for _, a := range atoms {
+					cents += d.gain[a]
+				}
+				clients := int(d.truth(figMoneyN, atoms))
+				gain.Metric, gain.Value, gain.N = atkMoneyMetric, float64(cents)/100, &clients
+				gain.Currency = map[string]string{"GB": "GBP", "US": "USD"}[d.partners[p].country]
+				out = append(out, count, prop, gain)
 			}
 		}
 	}
@@ -362,7 +401,7 @@ func rowKey(dim string, r outcomeRow) string {
 type atkFigure struct {
 	fig          int
 	atoms        []int
-	truth        int
+	truth        float64
 	lo, hi       float64 // bounds on the sum of the perturbed atoms; hi may be +Inf
 	bounded      bool    // some result bounded it
 	published    bool    // some result showed it
@@ -425,6 +464,13 @@ func (kn *atkKnowledge) published(f *atkFigure, p float64, k int) {
 	f.bound(lo, p+slack)
 }
 
+// publishedMoney reads a published money total: the perturbed sum rounded to 10
+// (and converted per row to dollars, to a cent or so). A 0 may be a sum below 5.
+func (kn *atkKnowledge) publishedMoney(f *atkFigure, p float64) {
+	f.published = true
+	f.bound(max(0, p-5.01), p+5.01)
+}
+
 // publishedProportion reads a published numerator and n. Perturbed, the pair is
 // kept within the rules the true pair passed: "all" is shown as num = n, and
 // otherwise num and n - num are each at least the smallest count shown, by raising n
@@ -467,6 +513,19 @@ func TestDifferencingAttack(t *testing.T) {
 		specs = append(specs, p.partnerSpec)
 	}
 	w := newWorld(t, specs)
+	var rates []struct {
+		Year      string  `db:"year"`
+		GBPPerUSD float64 `db:"gbp_per_usd"`
+	}
+	if err := w.env.App.DB.Select(&rates, `SELECT DISTINCT ON (year) year::text AS year, gbp_per_usd::float8 AS gbp_per_usd
+		FROM exchange_rates ORDER BY year, version DESC`); err != nil {
+		t.Fatal(err)
+	}
+	gbpPerUSD := map[string]float64{}
+	for _, r := range rates {
+		gbpPerUSD[r.Year] = r.GBPPerUSD
+	}
+	data.convert(gbpPerUSD)
 	for p := range data.partners {
 		w.submit(data.partners[p].id, data.rows(p))
 	}
@@ -498,10 +557,13 @@ func TestDifferencingAttack(t *testing.T) {
 // collect issues every query of the attack and records what each cell tells.
 func (kn *atkKnowledge) collect(t *testing.T, w *world) (issued, published, suppressed int) {
 	d := kn.data
-	for _, metric := range []string{atkCountMetric, atkPropMetric} {
+	for _, metric := range []string{atkCountMetric, atkPropMetric, atkMoneyMetric} {
 		for _, group := range atkGroupings() {
 			for _, f := range atkFilters() {
 				q := map[string]any{"metric": metric, "groupBy": group}
+				if metric == atkMoneyMetric {
+					q["currency"] = "USD"
+				}
 				for k, v := range f.vars {
 					q[k] = v
 				}
@@ -532,10 +594,8 @@ func (kn *atkKnowledge) collect(t *testing.T, w *world) (issued, published, supp
 						t.Fatalf("%s by %v filter %s: row %v matches no atom", metric, group, f.name, key)
 					}
 					label := fmt.Sprintf("%s by %v filter %s %v", metric, group, f.name, key)
-					figs := []int{figCount}
-					if metric == atkPropMetric {
-						figs = []int{figNum, figN, figComp}
-					}
+					figs := map[string][]int{atkCountMetric: {figCount}, atkPropMetric: {figNum, figN, figComp},
+						atkMoneyMetric: {figMoney, figMoneyN}}[metric]
 					if row.Suppressed {
 						suppressed++
 						for _, fig := range figs {
@@ -550,9 +610,13 @@ func (kn *atkKnowledge) collect(t *testing.T, w *world) (issued, published, supp
 						continue
 					}
 					published++
-					if metric == atkCountMetric {
+					switch metric {
+					case atkCountMetric:
 						kn.published(kn.figure(figCount, atoms), *row.Value, k)
-					} else {
+					case atkMoneyMetric:
+						kn.publishedMoney(kn.figure(figMoney, atoms), *row.Value)
+						kn.published(kn.figure(figMoneyN, atoms), float64(*row.N), k)
+					default:
 						kn.publishedProportion(kn.figure(figNum, atoms), kn.figure(figN, atoms), *row.Value,
 							float64(*row.N), k)
 					}
@@ -597,7 +661,7 @@ func (kn *atkKnowledge) partnerTargets() {
 				groups[k] = append(groups[k], a)
 			}
 			for _, k := range keys {
-				for _, fig := range []int{figCount, figNum, figN} {
+				for _, fig := range []int{figCount, figNum, figN, figMoney, figMoneyN} {
 					f := kn.figure(fig, groups[k])
 					f.partner = fmt.Sprintf("%s %s %s", ps.id, pt.name, k)
 				}
@@ -653,6 +717,11 @@ func (kn *atkKnowledge) families() []*atkFamily {
 			spec{name: "denominators", nvar: A, varsOf: map[int]func(int) []int{figN: atomVars(0)},
 				zeroOf: map[int]func(int) []int{figN: atomVars(0)}, targets: []int{figN}})
 	}
+	specs = append(specs,
+		spec{name: "money", nvar: A, varsOf: map[int]func(int) []int{figMoney: atomVars(0)},
+			zeroOf: map[int]func(int) []int{figMoneyN: atomVars(0)}, targets: []int{figMoney}},
+		spec{name: "money n", nvar: A, varsOf: map[int]func(int) []int{figMoneyN: atomVars(0)},
+			zeroOf: map[int]func(int) []int{figMoneyN: atomVars(0)}, targets: []int{figMoneyN}})
 	var out []*atkFamily
 	for _, s := range specs {
 		fam := &atkFamily{name: s.name, nvar: s.nvar, hi: make([]float64, s.nvar)}
@@ -723,10 +792,10 @@ func (kn *atkKnowledge) solve(t *testing.T, fam *atkFamily, sample int) ([]atkRe
 		// satisfy everything the attacker read.
 		y := make([]float64, fam.nvar)
 		for a := range kn.data.atoms() {
-			for _, fig := range []int{figCount, figNum, figComp} {
+			for _, fig := range []int{figCount, figNum, figComp, figMoney, figMoneyN} {
 				f := &atkFigure{fig: fig, atoms: []int{a}}
 				if cols := fam.colsOf(f); len(cols) == 1 {
-					y[cols[0]] = float64(kn.data.truth(fig, f.atoms))
+					y[cols[0]] = kn.data.truth(fig, f.atoms)
 				}
 			}
 		}
@@ -747,7 +816,7 @@ func (kn *atkKnowledge) solve(t *testing.T, fam *atkFamily, sample int) ([]atkRe
 		down, up := kn.noise.factors(f.fig)
 		if len(cols) == 0 {
 			if f.truth != 0 {
-				t.Fatalf("%s: %s has no free atom but is %d", fam.name, kn.describe(f), f.truth)
+				t.Fatalf("%s: %s has no free atom but is %v", fam.name, kn.describe(f), f.truth)
 			}
 			r.known = true
 			out = append(out, r)
@@ -800,8 +869,8 @@ func (kn *atkKnowledge) solve(t *testing.T, fam *atkFamily, sample int) ([]atkRe
 			}
 		}
 		r.lo, r.hi, r.solved = lo/up, hi/down, true
-		if r.lo > float64(f.truth)+1e-6 || r.hi < float64(f.truth)-1e-6 {
-			t.Fatalf("%s: %s is %d, outside the attacker's [%v, %v]: the model is wrong", fam.name,
+		if r.lo > f.truth+1e-6 || r.hi < f.truth-1e-6 {
+			t.Fatalf("%s: %s is %v, outside the attacker's [%v, %v]: the model is wrong", fam.name,
 				kn.describe(f), f.truth, r.lo, r.hi)
 		}
 		out = append(out, r)
@@ -814,25 +883,26 @@ func width(lo, hi float64) float64 {
 	return math.Floor(hi+1e-6) - math.Ceil(lo-1e-6)
 }
 
-// success reports whether the attacker has what it wanted of the target: any
-// count within +-2 (an interval at most 4 whole numbers wide: persons), or a
-// partner's figure within 10% (the partner).
+// success reports whether the attacker has what it wanted of the target: a count
+// within +-2 (an interval at most 4 whole numbers wide: persons), or a partner's
+// figure or a suppressed money total within 10% (the partner, and the amounts the
+// p% rule protects).
 func (kn *atkKnowledge) success(r atkResult) bool {
 	if r.known {
 		return false
 	}
-	t := float64(r.f.truth)
-	if r.f.partner != "" && t > 0 && r.lo >= 0.9*t-1e-9 && r.hi <= 1.1*t+1e-9 {
+	t := r.f.truth
+	if (r.f.partner != "" || r.f.fig == figMoney) && t > 0 && r.lo >= 0.9*t-1e-9 && r.hi <= 1.1*t+1e-9 {
 		return true
 	}
-	return width(r.lo, r.hi) <= 4
+	return r.f.fig != figMoney && width(r.lo, r.hi) <= 4
 }
 
 func (kn *atkKnowledge) describe(f *atkFigure) string {
 	if f.partner != "" {
-		return fmt.Sprintf("partner figure %s %s = %d", f.partner, figNames[f.fig], f.truth)
+		return fmt.Sprintf("partner figure %s %s = %v", f.partner, figNames[f.fig], f.truth)
 	}
-	return fmt.Sprintf("%s = %d (k %d), suppressed in %d results, e.g. %s", figNames[f.fig], f.truth, f.k,
+	return fmt.Sprintf("%s = %v (k %d), suppressed in %d results, e.g. %s", figNames[f.fig], f.truth, f.k,
 		len(f.suppressedIn), f.suppressedIn[0])
 }
 
@@ -847,7 +917,7 @@ func (kn *atkKnowledge) referee(t *testing.T, results []atkResult) {
 		class := "suppressed " + figNames[r.f.fig]
 		if r.f.partner != "" {
 			class = "partner " + figNames[r.f.fig]
-		} else if r.f.truth >= 1 && r.f.truth < r.f.k {
+		} else if r.f.fig != figMoney && r.f.truth >= 1 && r.f.truth < float64(r.f.k) {
 			class += " (small)"
 		}
 		tl := tallies[class]
@@ -876,9 +946,15 @@ func (kn *atkKnowledge) referee(t *testing.T, results []atkResult) {
 		case w <= 20:
 			bucket = "11-20"
 		}
-		if r.f.partner != "" && r.f.truth > 0 {
+		if r.f.fig == figMoney {
+			bucket = ""
+			if r.f.truth == 0 {
+				bucket = "true 0"
+			}
+		}
+		if (r.f.partner != "" || r.f.fig == figMoney) && r.f.truth > 0 {
 			// the attacker's worst error in percent of the true figure
-			off := 100 * max(float64(r.f.truth)-r.lo, r.hi-float64(r.f.truth)) / float64(r.f.truth)
+			off := 100 * max(r.f.truth-r.lo, r.hi-r.f.truth) / r.f.truth
 			switch {
 			case off <= 10:
 				bucket += " <=10%"
@@ -890,8 +966,8 @@ func (kn *atkKnowledge) referee(t *testing.T, results []atkResult) {
 				bucket += " >50%"
 			}
 		}
-		widths[class][bucket]++
-		if w == 0 {
+		widths[class][strings.TrimSpace(bucket)]++
+		if w == 0 && r.f.fig != figMoney {
 			tl.exact++
 		}
 		if kn.success(r) {
