@@ -24,14 +24,17 @@ import (
 // combinations that reach small partner sets) and keeps every published value. Each
 // value becomes linear constraints on the unknowns, using only the noise bounds
 // docs/DISCLOSURE.md publishes; then, for every target, the attacker minimises and
-// maximises it over everything at once. The attack succeeds on a suppressed count
-// if its interval is at most 4 wide (the count within +-2, or exact), and on a
-// single partner's figure that is never published if its interval lies within 10%
-// of the true figure. The test asserts it succeeds nowhere.
+// maximises it over everything at once. The attack succeeds on a count (suppressed,
+// or one partner's) if its interval is at most 4 wide (the count within +-2, or
+// exact), and on a single partner's figure that is never published, or a suppressed
+// money total, if its interval lies within 10% of the true figure. The test asserts
+// it succeeds nowhere. Three metrics: a count, a proportion and money (in dollars,
+// GB partners' pounds converted at each year's rate).
 //
-// The world: every partner's figures are the counts of a synthetic population of
-// persons per (quarter, sex, welfare domain), the "atoms", and each partner uploads
-// the full cube (every subset of {sex, domain} as a breakdown, zero cells included).
+// The world: every partner's figures are those of a synthetic population of persons
+// per (quarter, sex, welfare domain), the "atoms" (persons, "yes" persons, clients
+// with a money gain and their gains), and each partner uploads the full cube (every
+// subset of {sex, domain} as a breakdown, zero cells included).
 // So every published cell is a known set of atoms and the attacker's model is exact:
 // the unknowns are the atoms.
 //
@@ -47,7 +50,8 @@ import (
 // [min sum_S y / (1+MultiplierMax), max sum_S y / (1-MultiplierMax)], rounded inwards
 // to whole numbers for counts. With no perturbation (MultiplierMax = NoiseD = 0) it
 // is the exact LP attack on rounding and suppression alone, and the reasons count:
-// SMALL_CELL on a count says 1..k-1.
+// SMALL_CELL on a count says 1..k-1. Money is the same without cell-key noise: a
+// published amount is within 5 of the perturbed sum (rounding to 10).
 //
 // What the model leaves out, in the attacker's disfavour: integrality beyond
 // rounding the final interval, |m| >= MultiplierMin (a two-piece set, not convex),
