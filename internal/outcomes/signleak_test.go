@@ -4,12 +4,17 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
+	"sort"
 	"testing"
 
+	"github.com/hjx-exchange/hjx/internal/access"
+	"github.com/hjx-exchange/hjx/internal/demo"
 	"github.com/hjx-exchange/hjx/internal/directory"
 	"github.com/hjx-exchange/hjx/internal/disclosure"
 	"github.com/hjx-exchange/hjx/internal/hjx"
 	"github.com/hjx-exchange/hjx/internal/ingest"
+	"github.com/hjx-exchange/hjx/internal/testkit"
 )
 
 // TestSignLeak: the multipliers of one partner share its sign across every metric
@@ -132,4 +137,147 @@ func TestSignLeak(t *testing.T) {
 	if math.IsNaN(rateLo) {
 		t.Fatal("no rate")
 	}
+}
+
+// TestSignLeakDemo measures the leak of TestSignLeak on the demo world: for every
+// partner alone in its country and health setting, two researcher queries per
+// figure (the country, and the country without that setting) isolate its figures
+// over 2019-2021; where its isolated intake rate (REFERRALS_WITH_INTAKE) reads above
+// 1 - MultiplierMin its sign is known, and its clients advised and money gained are
+// read within [Y/(1+max), Y/(1+min)]. It logs, per partner, whether the sign leaked
+// and how close the figures come; a partner's figure within 10% is the finding.
+func TestSignLeakDemo(t *testing.T) {
+	env := testkit.New(t)
+	ctx := context.Background()
+	res, err := demo.Seed(ctx, env.App, "test-seed", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	researcher := ""
+	for _, tok := range res.Tokens {
+		if tok.Role == "RESEARCHER" {
+			researcher = tok.Secret
+		}
+	}
+	_, steward := env.Token(hjx.RoleSteward, "", "")
+	decisions, err := env.App.Governance.DecisionsForProject(ctx, steward, res.ProjectID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	allowed := map[string]bool{}
+	for _, d := range decisions {
+		if d.Decision.Outcome == access.Allow && !d.Identifiable {
+			allowed[d.PartnerID] = true
+		}
+	}
+	setting := map[string]string{}
+	country := map[string]string{}
+	for _, p := range demo.Partners() {
+		if allowed[p.ID] {
+			setting[p.ID], country[p.ID] = p.HealthSettings[0], p.Country
+		}
+	}
+	read := func(q map[string]any, n bool) (float64, bool) {
+		var out struct{ Outcomes outcomeTable }
+		env.Do(researcher, outcomesQuery, map[string]any{"p": res.ProjectID, "q": q}).Decode(t, &out)
+		if len(out.Outcomes.Rows) != 1 || out.Outcomes.Rows[0].Suppressed {
+			return 0, false
+		}
+		if n {
+			return float64(*out.Outcomes.Rows[0].N), true
+		}
+		return *out.Outcomes.Rows[0].Value, true
+	}
+	truth := func(partner, metric string) float64 {
+		var v float64
+		if err := env.App.DB.Get(&v, `SELECT coalesce(sum(value), 0)::float8 FROM observations WHERE current
+			AND partner_id = $1 AND metric = $2 AND welfare_domain IS NULL AND ihelp_category IS NULL
+			AND health_setting IS NULL AND age_band IS NULL AND sex IS NULL AND deprivation_scheme IS NULL`,
+			partner, metric); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	countSlack := 2 * (disclosure.NoiseD + 2.5)
+	isolated, leaked := 0, 0
+	var findings []string
+	ids := make([]string, 0, len(setting))
+	for id := range setting {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		var others []string
+		alone := true
+		for other := range setting {
+			if other == id || country[other] != country[id] {
+				continue
+			}
+			if setting[other] == setting[id] {
+				alone = false
+			}
+			if !slices.Contains(others, setting[other]) {
+				others = append(others, setting[other])
+			}
+		}
+		if !alone {
+			continue
+		}
+		currency := map[string]string{"GB": "GBP", "US": "USD"}[country[id]]
+		diff := func(metric string, n bool) (float64, bool) {
+			whole := map[string]any{"metric": metric, "countries": []string{country[id]}, "currency": currency}
+			rest := map[string]any{"metric": metric, "countries": []string{country[id]}, "currency": currency,
+				"healthSettings": others}
+			a, okA := read(whole, n)
+			b, okB := read(rest, n)
+			return a - b, okA && okB
+		}
+		yNum, ok1 := diff("REFERRALS_WITH_INTAKE", false)
+		yN, ok2 := diff("REFERRALS_WITH_INTAKE", true)
+		if !ok1 || !ok2 {
+			t.Logf("%s: a pool is suppressed, not isolated", id)
+			continue
+		}
+		isolated++
+		rateLo := (yNum - countSlack) / (yN + countSlack)
+		m := disclosure.Multiplier(disclosure.Secret(secretOf(t, env.App.DB)).UnitKey(id, "CLIENTS_ADVISED", disclosure.RoleValue))
+		if rateLo <= 1-disclosure.MultiplierMin {
+			t.Logf("%s (sign %+.0f): isolated rate reads at least %.3f: the sign stays hidden", id, math.Copysign(1, m), rateLo)
+			continue
+		}
+		leaked++
+		for _, f := range []struct{ metric, name string }{{"CLIENTS_ADVISED", "clients advised"},
+			{"FINANCIAL_GAIN", "money gained (" + currency + ")"}} {
+			y, ok := diff(f.metric, false)
+			if !ok {
+				continue
+			}
+			slack := countSlack
+			if f.metric == "FINANCIAL_GAIN" {
+				slack = 10
+			}
+			x := truth(id, f.metric)
+			lo, hi := (y-slack)/(1+disclosure.MultiplierMax), (y+slack)/(1+disclosure.MultiplierMin)
+			t.Logf("%s (sign %+.0f): isolated rate reads at least %.3f, so the sign is +; %s %v read in [%.0f, %.0f] (%.1f%% to %.1f%%)",
+				id, math.Copysign(1, m), rateLo, f.name, x, lo, hi, 100*lo/x, 100*hi/x)
+			if lo >= 0.9*x && hi <= 1.1*x {
+				findings = append(findings, id+" "+f.name)
+			}
+		}
+	}
+	t.Logf("demo world: %d partners isolated by a country and setting filter, %d of them gave their sign away", isolated, leaked)
+	if len(findings) > 0 {
+		t.Skipf("FINDING (issue 11): on the demo world a researcher recovers within 10%% %v (see TestSignLeak)", findings)
+	}
+}
+
+func secretOf(t *testing.T, db interface {
+	Get(dest any, query string, args ...any) error
+}) []byte {
+	t.Helper()
+	var secret []byte
+	if err := db.Get(&secret, `SELECT secret FROM disclosure_secret`); err != nil {
+		t.Fatal(err)
+	}
+	return secret
 }
