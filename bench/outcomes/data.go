@@ -13,7 +13,7 @@ import (
 
 // generatorVersion changes whenever the generated data would; a database made by
 // another version is generated again.
-const generatorVersion = 4
+const generatorVersion = 5
 
 // benchProject is the approved project the dashboard token queries.
 const benchProject = "00000000-0000-4000-8000-00000000b002"
@@ -37,11 +37,12 @@ type dataset struct {
 	Reused   bool
 }
 
-// partnersFor is how many partners (an even number, half GB, half US, at least 6
-// so that cells have the 3 partners disclosure control requires) make about rows.
+// partnersFor is how many partners (an even number, half GB, half US, at least 8
+// so that a country's cells have the 4 partners disclosure control's remainder
+// rule requires: 3 left when any one subtracts itself) make about rows.
 func partnersFor(rows int64) int {
 	p := int(math.Round(float64(rows)/rowsPerPartner/2)) * 2
-	return max(p, 6)
+	return max(p, 8)
 }
 
 // ensureData returns the database for target observations, generating it unless

@@ -2205,6 +2205,7 @@ type ExclusionCount {
 }
 
 type DisclosureSummary {
+  "The project's threshold: the largest min cell of every partner the project may read (never below the platform floor), whatever the query's filters. No published count is between 1 and k-1."
   k: Int!
   roundingBase: Int!
   suppressedCells: Int!

@@ -54,6 +54,7 @@ type DecisionReason struct {
 }
 
 type DisclosureSummary struct {
+	// The project's threshold: the largest min cell of every partner the project may read (never below the platform floor), whatever the query's filters. No published count is between 1 and k-1.
 	K               int            `json:"k"`
 	RoundingBase    int            `json:"roundingBase"`
 	SuppressedCells int            `json:"suppressedCells"`

@@ -15,7 +15,10 @@ import (
 )
 
 // End-to-end tests of the outcomes query through the real GraphQL handler, on
-// small datasets whose expected figures are worked out by hand in the comments.
+// small datasets. Which rows make up each expected cell, and their true figures,
+// are worked out by hand in the tests; what such a cell publishes is then exactly
+// what disclosure.Protect gives for it with the partners' keys (world.protect), so
+// pooling, harmonisation and coverage stay checked to the unit under perturbation.
 
 // sixPartners is three GB and three US partners sharing under GRU (GB k 8, US k
 // 11), plus one GB partner that shares with US institutions only (DENY GS for the

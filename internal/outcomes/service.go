@@ -172,8 +172,14 @@ func (s *Service) Query(ctx context.Context, p *hjx.Principal, projectID string,
 	return &out, nil
 }
 
-// floor is the platform's smallest k.
-func (s *Service) floor() int { return max(s.Disclosure.Floor, disclosure.DefaultFloor) }
+// floor is the platform's smallest k, as disclosure resolves it (a zero Floor is
+// the default).
+func (s *Service) floor() int {
+	if s.Disclosure.Floor > 0 {
+		return s.Disclosure.Floor
+	}
+	return disclosure.DefaultFloor
+}
 
 // thresholds lists each allowed partner with its min cell, for the cache key: the
 // same partners under other thresholds are another table.
