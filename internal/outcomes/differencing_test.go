@@ -561,8 +561,15 @@ func TestDifferencingAttack(t *testing.T) {
 // collect issues every query of the attack and records what each cell tells.
 func (kn *atkKnowledge) collect(t *testing.T, w *world) (issued, published, suppressed int) {
 	d := kn.data
-	for _, metric := range []string{atkCountMetric, atkPropMetric, atkMoneyMetric} {
+	metrics := []string{atkCountMetric, atkPropMetric, atkMoneyMetric}
+	if testing.Short() {
+		metrics = metrics[:2] // a third fewer queries: money is left out
+	}
+	for _, metric := range metrics {
 		for _, group := range atkGroupings() {
+			if metric == atkMoneyMetric && len(group) == 2 && group[1] != "QUARTER" && group[1] != "YEAR" {
+				continue // money: every single dimension, and each by quarter and by year (the issue's attack)
+			}
 			for _, f := range atkFilters() {
 				q := map[string]any{"metric": metric, "groupBy": group}
 				if metric == atkMoneyMetric {
