@@ -5,7 +5,7 @@ HJX := bin/hjx
 export DATABASE_URL ?=
 DB_URL = $(if $(DATABASE_URL),$(DATABASE_URL),postgres://postgres@127.0.0.1:5432/hjx?sslmode=disable)
 
-.PHONY: run test build web chromium db-up vet generate check-generated bench bench-tools clean soak utility
+.PHONY: run test build web chromium db-up vet generate check-generated bench bench-tools clean soak
 
 # The browser pages' bundles (GraphiQL, Chart.js), embedded in the binary: built
 # from the pinned npm project with `npm ci` (the npm registry only, no install
@@ -55,15 +55,16 @@ test: db-up web chromium
 	$(GO) vet ./...
 	DATABASE_URL='$(DB_URL)' $(GO) test -count=1 -timeout 20m ./...
 
+## soak: mixed load against a real server with the demo world for SOAK_DURATION (default 5m); not in CI
+soak: db-up build
+	HJX=$(HJX) ./.ci/soak
+
+.PHONY: utility
 ## utility: what disclosure control costs researchers: error of every published cell of a standard set of
 ## queries against the true pooled value, per metric kind, on the demo world and a generated dataset (about two
 ## minutes; creates the databases hjx_utility_demo and hjx_utility_generated); docs/DISCLOSURE.md, "Utility (measured)"
 utility: db-up
 	DATABASE_URL='$(DB_URL)' $(GO) run ./bench/utility
-
-## soak: mixed load against a real server with the demo world for SOAK_DURATION (default 5m); not in CI
-soak: db-up build
-	HJX=$(HJX) ./.ci/soak
 
 vet:
 	$(GO) vet ./...
