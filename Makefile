@@ -81,6 +81,13 @@ test: db-up web chromium check-schema
 soak: db-up build
 	HJX=$(HJX) ./.ci/soak
 
+.PHONY: utility
+## utility: what disclosure control costs researchers: error of every published cell of a standard set of
+## queries against the true pooled value, per metric kind, on the demo world and a generated dataset (about two
+## minutes; creates the databases hjx_utility_demo and hjx_utility_generated); docs/DISCLOSURE.md, "Utility (measured)"
+utility: db-up
+	DATABASE_URL='$(DB_URL)' $(GO) run ./bench/utility
+
 vet:
 	$(GO) vet ./...
 
