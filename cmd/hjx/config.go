@@ -150,6 +150,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c.GraphQL.IntrospectionAnonymous = !c.Production
 	c.GraphQL.Suggestions = !c.Production
 	boolean("HJX_INTROSPECTION_ANONYMOUS", &c.GraphQL.IntrospectionAnonymous)
+	c.Server.CookieSecure = c.Production
+	boolean("HJX_COOKIE_SECURE", &c.Server.CookieSecure)
 	bytes("HJX_MAX_BODY_BYTES", &c.Server.MaxBodyBytes)
 	bytes("HJX_MAX_UPLOAD_BYTES", &c.Server.MaxUploadBytes)
 	c.GraphQL.MaxUploadBytes = c.Server.MaxUploadBytes

@@ -121,6 +121,7 @@ func (a *App) deps() server.Deps {
 		Metrics:      a.Metrics,
 		Now:          a.Config.Now,
 		UploadRoles:  graph.UploadRoles(),
+		Sessions:     &auth.Sessions{Tokens: a.Auth},
 	}
 }
 
