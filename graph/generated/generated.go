@@ -306,11 +306,14 @@ type ComplexityRoot struct {
 		ConsentBasis    func(childComplexity int) int
 		ID              func(childComplexity int) int
 		Partner         func(childComplexity int) int
+		PeriodEnd       func(childComplexity int) int
+		PeriodStart     func(childComplexity int) int
 		ReceivedAt      func(childComplexity int) int
 		RetractedReason func(childComplexity int) int
 		RowCount        func(childComplexity int) int
 		Sha256          func(childComplexity int) int
 		Status          func(childComplexity int) int
+		SupersededBy    func(childComplexity int) int
 		Supersedes      func(childComplexity int) int
 	}
 
@@ -411,6 +414,7 @@ type SubmissionResolver interface {
 	Partner(ctx context.Context, obj *model.Submission) (*model.Partner, error)
 
 	Supersedes(ctx context.Context, obj *model.Submission) ([]*model.Submission, error)
+	SupersededBy(ctx context.Context, obj *model.Submission) ([]*model.Submission, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1657,6 +1661,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Submission.Partner(childComplexity), true
+	case "Submission.periodEnd":
+		if e.ComplexityRoot.Submission.PeriodEnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Submission.PeriodEnd(childComplexity), true
+	case "Submission.periodStart":
+		if e.ComplexityRoot.Submission.PeriodStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Submission.PeriodStart(childComplexity), true
 	case "Submission.receivedAt":
 		if e.ComplexityRoot.Submission.ReceivedAt == nil {
 			break
@@ -1687,6 +1703,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Submission.Status(childComplexity), true
+	case "Submission.supersededBy":
+		if e.ComplexityRoot.Submission.SupersededBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Submission.SupersededBy(childComplexity), true
 	case "Submission.supersedes":
 		if e.ComplexityRoot.Submission.Supersedes == nil {
 			break
@@ -2399,6 +2421,12 @@ type Submission {
   consentBasis: ConsentBasis!
   receivedAt: DateTime!
   supersedes: [Submission!]!
+  "The later submissions that replaced some of this one's figures."
+  supersededBy: [Submission!]!
+  "First day of the period its figures cover; null when it stored none (rejected)."
+  periodStart: Date
+  "Last day of the period its figures cover; null when it stored none."
+  periodEnd: Date
   retractedReason: String
 }
 
@@ -2920,6 +2948,12 @@ func (ec *executionContext) childFields_Submission(ctx context.Context, field gr
 		return ec.fieldContext_Submission_receivedAt(ctx, field)
 	case "supersedes":
 		return ec.fieldContext_Submission_supersedes(ctx, field)
+	case "supersededBy":
+		return ec.fieldContext_Submission_supersededBy(ctx, field)
+	case "periodStart":
+		return ec.fieldContext_Submission_periodStart(ctx, field)
+	case "periodEnd":
+		return ec.fieldContext_Submission_periodEnd(ctx, field)
 	case "retractedReason":
 		return ec.fieldContext_Submission_retractedReason(ctx, field)
 	}
@@ -8868,6 +8902,84 @@ func (ec *executionContext) fieldContext_Submission_supersedes(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Submission_supersededBy(ctx context.Context, field graphql.CollectedField, obj *model.Submission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Submission_supersededBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Submission().SupersededBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Submission) graphql.Marshaler {
+			return ec.marshalNSubmission2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐSubmissionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Submission_supersededBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Submission",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Submission(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Submission_periodStart(ctx context.Context, field graphql.CollectedField, obj *model.Submission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Submission_periodStart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeriodStart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Submission_periodStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Submission", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Submission_periodEnd(ctx context.Context, field graphql.CollectedField, obj *model.Submission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Submission_periodEnd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeriodEnd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Submission_periodEnd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Submission", field, false, false, "Date")
+}
+
 func (ec *executionContext) _Submission_retractedReason(ctx context.Context, field graphql.CollectedField, obj *model.Submission) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12957,6 +13069,22 @@ func (ec *executionContext) _Submission(ctx context.Context, sel ast.SelectionSe
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Submission_supersedes(ctx, field, obj)
 				})
+		case "supersededBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Submission_supersededBy(ctx, field, obj)
+				})
+		case "periodStart":
+			out.Values[i] = ec._Submission_periodStart(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "periodEnd":
+			out.Values[i] = ec._Submission_periodEnd(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "retractedReason":
 			out.Values[i] = ec._Submission_retractedReason(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
