@@ -34,9 +34,12 @@ type SessionStore interface {
 // sessionInfo is what the portal learns about its session: who it speaks for,
 // until when, and the CSRF value to send back.
 type sessionInfo struct {
-	CSRFToken string        `json:"csrfToken"`
-	ExpiresAt time.Time     `json:"expiresAt"`
-	Principal principalInfo `json:"principal"`
+	SignedIn  bool           `json:"signedIn"`
+	CSRFToken string         `json:"csrfToken,omitempty"`
+	ExpiresAt *time.Time     `json:"expiresAt,omitempty"`
+	Principal *principalInfo `json:"principal,omitempty"`
+	// Message says why there is no session (GET /session when signed out).
+	Message string `json:"message,omitempty"`
 }
 
 type principalInfo struct {
@@ -47,7 +50,8 @@ type principalInfo struct {
 }
 
 func infoOf(s *auth.Session) sessionInfo {
-	return sessionInfo{CSRFToken: s.CSRF, ExpiresAt: s.ExpiresAt.UTC(), Principal: principalInfo{
+	exp := s.ExpiresAt.UTC()
+	return sessionInfo{SignedIn: true, CSRFToken: s.CSRF, ExpiresAt: &exp, Principal: &principalInfo{
 		Name: s.Principal.Name, Role: string(s.Principal.Role), PartnerID: s.Principal.PartnerID, ProjectID: s.Principal.ProjectID}}
 }
 
@@ -93,9 +97,23 @@ func sessionRoutes(mux *http.ServeMux, cfg Config, d Deps, lim *limiter) {
 		setSessionCookie(w, r, cfg, sess.ID, int(sess.ExpiresAt.Sub(now()).Seconds()))
 		writeJSON(w, infoOf(sess))
 	})
+	// GET /session answers 200 either way: being signed out is the page's
+	// normal starting state, not an error.
 	mux.HandleFunc("GET /session", func(w http.ResponseWriter, r *http.Request) {
-		sess, ok := resumeSession(w, r, cfg, d)
-		if !ok {
+		c, err := r.Cookie(SessionCookie)
+		if err != nil {
+			writeJSON(w, sessionInfo{Message: "you are not signed in"})
+			return
+		}
+		sess, err := d.Sessions.Resume(r.Context(), c.Value)
+		if err != nil {
+			if hjx.ErrorCode(err) != hjx.CodeUnauthenticated {
+				d.Log.ErrorContext(r.Context(), "resume session", "error", err.Error())
+				writeError(w, http.StatusServiceUnavailable, hjx.CodeUnavailable, "the service cannot check your session right now; try again shortly")
+				return
+			}
+			setSessionCookie(w, r, cfg, "", -1)
+			writeJSON(w, sessionInfo{Message: err.(*hjx.Error).Message})
 			return
 		}
 		writeJSON(w, infoOf(sess))

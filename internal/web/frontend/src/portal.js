@@ -190,10 +190,9 @@ async function route() {
 
 async function startSession() {
   const r = await fetch("/session", { credentials: "same-origin" });
-  if (r.status === 401) return null;
   const body = await readBody(r);
   if (!r.ok) throw firstError(body);
-  return body;
+  return body.signedIn ? body : null;
 }
 
 function signedIn(info) {
