@@ -46,6 +46,10 @@ func fieldRules() map[string]fieldRule {
 		"Query.outcomes":        roles(researcher, dashboard),
 		"Query.dataUsage":       roles(steward, admin),
 		"Query.auditLog":        roles(steward),
+		// The portal's aggregates and previews, scoped further by the services.
+		"Query.dataUsageSummary":     roles(steward, admin),
+		"Query.auditChainStatus":     roles(steward),
+		"Query.previewSharingPolicy": roles(steward, admin),
 		"Query.exchangeRates":   public(),
 		// The service scopes further: members and dashboards of that project only.
 		"Query.trustedDocuments": roles(steward, researcher, dashboard),
