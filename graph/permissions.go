@@ -50,7 +50,7 @@ func fieldRules() map[string]fieldRule {
 		"Query.dataUsageSummary":     roles(steward, admin),
 		"Query.auditChainStatus":     roles(steward),
 		"Query.previewSharingPolicy": roles(steward, admin),
-		"Query.exchangeRates":   public(),
+		"Query.exchangeRates":        public(),
 		// The service scopes further: members and dashboards of that project only.
 		"Query.trustedDocuments": roles(steward, researcher, dashboard),
 
