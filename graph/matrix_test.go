@@ -132,6 +132,7 @@ func idVar(name string) func(*fixture, string) map[string]any {
 
 var calls = map[string]call{
 	"Query.me":              {query: `{ me { id role } }`, vars: noVars, mine: true},
+	"Query.tokens":          {query: `{ tokens(first: 5) { id name principal { role } } }`, vars: noVars, mine: true},
 	"Query.partners":        {query: `{ partners { totalCount } }`, vars: noVars, mine: true},
 	"Query.partner":         {query: `{ partner(id: "leeds") { id } }`, vars: noVars, mine: true},
 	"Query.metrics":         {query: `{ metrics { code } }`, vars: noVars, mine: true},
@@ -210,6 +211,7 @@ var matrix = []struct {
 }{
 	//                                          anon stew adm  upl  res  dash
 	{"Query.me" /*                         */, "U", "A", "A", "A", "A", "A"},
+	{"Query.tokens" /*                     */, "U", "A", "F", "F", "F", "F"},
 	{"Query.partners" /*                   */, "A", "A", "A", "A", "A", "A"},
 	{"Query.partner" /*                    */, "A", "A", "A", "A", "A", "A"},
 	{"Query.metrics" /*                    */, "A", "A", "A", "A", "A", "A"},

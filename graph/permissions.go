@@ -34,6 +34,7 @@ func fieldRules() map[string]fieldRule {
 	)
 	return map[string]fieldRule{
 		"Query.me":              authenticated(),
+		"Query.tokens":          roles(steward),
 		"Query.partners":        public(),
 		"Query.partner":         public(),
 		"Query.metrics":         public(),

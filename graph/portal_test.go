@@ -126,3 +126,34 @@ func TestAuditChainStatus(t *testing.T) {
 		}
 	})
 }
+
+// TestTokensList: the steward lists tokens without secrets; a revoked one says so.
+func TestTokensList(t *testing.T) {
+	f := newFixture(t)
+	var out struct {
+		Tokens []struct {
+			ID, Name  string
+			RevokedAt *string
+			Principal struct{ Role string }
+		}
+	}
+	f.must(t, steward, `{ tokens(first: 500) { id name revokedAt principal { role } } }`, nil, &out)
+	revoked := map[string]bool{}
+	for _, tok := range out.Tokens {
+		revoked[tok.ID] = tok.RevokedAt != nil
+	}
+	id := f.ids["stewardRevokes"]
+	if v, ok := revoked[id]; !ok || v {
+		t.Fatalf("token %s listed %v, revoked %v; want listed, not revoked", id, ok, v)
+	}
+	f.must(t, steward, `mutation($id: ID!) { revokeToken(id: $id) }`, map[string]any{"id": id}, &struct{}{})
+	f.must(t, steward, `{ tokens(first: 500) { id name revokedAt principal { role } } }`, nil, &out)
+	for _, tok := range out.Tokens {
+		if tok.ID == id && tok.RevokedAt == nil {
+			t.Fatal("a revoked token is listed as live")
+		}
+	}
+	if r := f.do(t, steward, `{ tokens(first: 0) { id } }`, nil); r.Code() != "INVALID" {
+		t.Fatalf("first: 0: code %q, want INVALID", r.Code())
+	}
+}

@@ -294,6 +294,7 @@ type ComplexityRoot struct {
 		SharingPolicy        func(childComplexity int, partnerID string) int
 		Submission           func(childComplexity int, id string) int
 		Submissions          func(childComplexity int, partnerID *string, first *int, after *string) int
+		Tokens               func(childComplexity int, first *int) int
 		TrustedDocuments     func(childComplexity int, projectID string) int
 	}
 
@@ -358,6 +359,15 @@ type ComplexityRoot struct {
 		IssueCount func(childComplexity int) int
 		Issues     func(childComplexity int) int
 		Submission func(childComplexity int) int
+	}
+
+	TokenInfo struct {
+		CreatedAt func(childComplexity int) int
+		ExpiresAt func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Principal func(childComplexity int) int
+		RevokedAt func(childComplexity int) int
 	}
 
 	TrustedDocument struct {
@@ -426,6 +436,7 @@ type QueryResolver interface {
 	DataUsageSummary(ctx context.Context, partnerID string) ([]*model.DataUsageMonth, error)
 	AuditChainStatus(ctx context.Context) (*model.AuditChainStatus, error)
 	Me(ctx context.Context) (*model.Principal, error)
+	Tokens(ctx context.Context, first *int) ([]*model.TokenInfo, error)
 	Partners(ctx context.Context, filter *model.PartnerFilter, first *int, after *string) (*model.PartnerConnection, error)
 	Partner(ctx context.Context, id string) (*model.Partner, error)
 	Metrics(ctx context.Context) ([]*model.MetricDefinition, error)
@@ -1639,6 +1650,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Submissions(childComplexity, args["partnerId"].(*string), args["first"].(*int), args["after"].(*string)), true
+	case "Query.tokens":
+		if e.ComplexityRoot.Query.Tokens == nil {
+			break
+		}
+
+		args, err := ec.field_Query_tokens_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Tokens(childComplexity, args["first"].(*int)), true
 	case "Query.trustedDocuments":
 		if e.ComplexityRoot.Query.TrustedDocuments == nil {
 			break
@@ -1909,6 +1931,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SubmissionResult.Submission(childComplexity), true
+
+	case "TokenInfo.createdAt":
+		if e.ComplexityRoot.TokenInfo.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TokenInfo.CreatedAt(childComplexity), true
+	case "TokenInfo.expiresAt":
+		if e.ComplexityRoot.TokenInfo.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TokenInfo.ExpiresAt(childComplexity), true
+	case "TokenInfo.id":
+		if e.ComplexityRoot.TokenInfo.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TokenInfo.ID(childComplexity), true
+	case "TokenInfo.name":
+		if e.ComplexityRoot.TokenInfo.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TokenInfo.Name(childComplexity), true
+	case "TokenInfo.principal":
+		if e.ComplexityRoot.TokenInfo.Principal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TokenInfo.Principal(childComplexity), true
+	case "TokenInfo.revokedAt":
+		if e.ComplexityRoot.TokenInfo.RevokedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TokenInfo.RevokedAt(childComplexity), true
 
 	case "TrustedDocument.document":
 		if e.ComplexityRoot.TrustedDocument.Document == nil {
@@ -2279,6 +2338,8 @@ enum Role { STEWARD PARTNER_ADMIN PARTNER_UPLOADER RESEARCHER DASHBOARD }
 extend type Query {
   "The principal behind the bearer token."
   me: Principal!
+  "Issued tokens, newest first, without their secrets (steward; first: 1 to 500)."
+  tokens(first: Int = 100): [TokenInfo!]!
 }
 
 extend type Mutation {
@@ -2311,6 +2372,16 @@ type IssuedToken {
   secret: String!
   principal: Principal!
   expiresAt: DateTime
+}
+
+"An issued token as the steward's list shows it: never its secret, which hjx does not keep."
+type TokenInfo {
+  id: ID!
+  name: String!
+  principal: Principal!
+  createdAt: DateTime!
+  expiresAt: DateTime
+  revokedAt: DateTime
 }
 `, BuiltIn: false},
 	{Name: "../../schema/common.graphqls", Input: `# Shared scalars, paging and vocabularies. The enum values are fixed by DESIGN.md
@@ -3220,6 +3291,24 @@ func (ec *executionContext) childFields_SubmissionResult(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type SubmissionResult", field.Name)
 }
 
+func (ec *executionContext) childFields_TokenInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TokenInfo_id(ctx, field)
+	case "name":
+		return ec.fieldContext_TokenInfo_name(ctx, field)
+	case "principal":
+		return ec.fieldContext_TokenInfo_principal(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_TokenInfo_createdAt(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_TokenInfo_expiresAt(ctx, field)
+	case "revokedAt":
+		return ec.fieldContext_TokenInfo_revokedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TokenInfo", field.Name)
+}
+
 func (ec *executionContext) childFields_TrustedDocument(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3945,6 +4034,20 @@ func (ec *executionContext) field_Query_submissions_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_tokens_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
 	return args, nil
 }
 
@@ -8501,6 +8604,50 @@ func (ec *executionContext) fieldContext_Query_me(_ context.Context, field graph
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_tokens(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_tokens(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Tokens(ctx, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TokenInfo) graphql.Marshaler {
+			return ec.marshalNTokenInfo2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐTokenInfoᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_tokens(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TokenInfo(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_tokens_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_partners(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9950,6 +10097,153 @@ func (ec *executionContext) _SubmissionResult_issueCount(ctx context.Context, fi
 }
 func (ec *executionContext) fieldContext_SubmissionResult_issueCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubmissionResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TokenInfo_id(ctx context.Context, field graphql.CollectedField, obj *model.TokenInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TokenInfo_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TokenInfo_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TokenInfo", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TokenInfo_name(ctx context.Context, field graphql.CollectedField, obj *model.TokenInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TokenInfo_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TokenInfo_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TokenInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _TokenInfo_principal(ctx context.Context, field graphql.CollectedField, obj *model.TokenInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TokenInfo_principal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Principal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Principal) graphql.Marshaler {
+			return ec.marshalNPrincipal2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐPrincipal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TokenInfo_principal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TokenInfo",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Principal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TokenInfo_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.TokenInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TokenInfo_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TokenInfo_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TokenInfo", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _TokenInfo_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.TokenInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TokenInfo_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TokenInfo_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TokenInfo", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _TokenInfo_revokedAt(ctx context.Context, field graphql.CollectedField, obj *model.TokenInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TokenInfo_revokedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevokedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TokenInfo_revokedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TokenInfo", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _TrustedDocument_id(ctx context.Context, field graphql.CollectedField, obj *model.TrustedDocument) (ret graphql.Marshaler) {
@@ -13611,6 +13905,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_me(ctx, field)
 				})
+		case "tokens":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_tokens(ctx, field)
+				})
 		case "partners":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -14081,6 +14381,64 @@ func (ec *executionContext) _SubmissionResult(ctx context.Context, sel ast.Selec
 		case "issueCount":
 			out.Values[i] = ec._SubmissionResult_issueCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tokenInfoImplementors = []string{"TokenInfo"}
+
+func (ec *executionContext) _TokenInfo(ctx context.Context, sel ast.SelectionSet, obj *model.TokenInfo) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tokenInfoImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TokenInfo")
+		case "id":
+			out.Values[i] = ec._TokenInfo_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._TokenInfo_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "principal":
+			out.Values[i] = ec._TokenInfo_principal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._TokenInfo_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._TokenInfo_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "revokedAt":
+			out.Values[i] = ec._TokenInfo_revokedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -15486,6 +15844,30 @@ func (ec *executionContext) unmarshalNSuppressionReason2githubᚗcomᚋhjxᚑexc
 
 func (ec *executionContext) marshalNSuppressionReason2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐSuppressionReason(ctx context.Context, sel ast.SelectionSet, v model.SuppressionReason) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNTokenInfo2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐTokenInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TokenInfo) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTokenInfo2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐTokenInfo(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTokenInfo2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐTokenInfo(ctx context.Context, sel ast.SelectionSet, v *model.TokenInfo) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TokenInfo!")
+		return graphql.Null
+	}
+	return ec._TokenInfo(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNTokenInput2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐTokenInput(ctx context.Context, v any) (model.TokenInput, error) {

@@ -307,6 +307,16 @@ type SubmissionResult struct {
 	IssueCount int `json:"issueCount"`
 }
 
+// An issued token as the steward's list shows it: never its secret, which hjx does not keep.
+type TokenInfo struct {
+	ID        string     `json:"id"`
+	Name      string     `json:"name"`
+	Principal *Principal `json:"principal"`
+	CreatedAt time.Time  `json:"createdAt"`
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	RevokedAt *time.Time `json:"revokedAt,omitempty"`
+}
+
 type TokenInput struct {
 	Role      Role       `json:"role"`
 	Name      string     `json:"name"`
