@@ -22,7 +22,8 @@ type demoPortal struct {
 	env       *testkit.Env
 	url       string
 	projectID string
-	token     map[string]demo.Token
+	token     map[string]demo.Token // the first of each role
+	tokens    []demo.Token
 }
 
 func newDemoPortal(t *testing.T) *demoPortal {
@@ -34,7 +35,7 @@ func newDemoPortal(t *testing.T) *demoPortal {
 	}
 	srv := httptest.NewServer(env.Handler)
 	t.Cleanup(srv.Close)
-	p := &demoPortal{env: env, url: srv.URL, projectID: res.ProjectID, token: map[string]demo.Token{}}
+	p := &demoPortal{env: env, url: srv.URL, projectID: res.ProjectID, token: map[string]demo.Token{}, tokens: res.Tokens}
 	for _, tok := range res.Tokens {
 		if _, ok := p.token[tok.Role]; !ok {
 			p.token[tok.Role] = tok
@@ -46,10 +47,15 @@ func newDemoPortal(t *testing.T) *demoPortal {
 // signIn opens the portal and signs in with the role's demo token.
 func (p *demoPortal) signIn(t *testing.T, b *browser, role string) {
 	t.Helper()
+	p.signInWith(t, b, p.token[role].Secret)
+}
+
+func (p *demoPortal) signInWith(t *testing.T, b *browser, secret string) {
+	t.Helper()
 	b.do(t,
 		chromedp.Navigate(p.url+"/portal"),
 		chromedp.WaitVisible(chromedp.ID("token")),
-		chromedp.SetValue(chromedp.ID("token"), p.token[role].Secret),
+		chromedp.SetValue(chromedp.ID("token"), secret),
 		chromedp.Click(chromedp.CSS(`#sign-in-form button`)),
 		chromedp.WaitVisible(chromedp.ID("who")),
 	)

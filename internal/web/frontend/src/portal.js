@@ -4,8 +4,11 @@
 // cannot read (HttpOnly); every request carries the session's CSRF value in the
 // X-CSRF-Token header. Every text from the server is set with textContent, never
 // parsed as HTML.
+import { Chart, BarController, BarElement, CategoryScale, Legend, LinearScale, Tooltip } from "chart.js";
 import "./portal.css";
 import { DUO, ERROR_HELP, ROLE_NAMES } from "./portal-text.js";
+
+Chart.register(BarController, BarElement, CategoryScale, Legend, LinearScale, Tooltip);
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -579,20 +582,35 @@ async function renderRequests(page) {
 
 async function renderUsage(page) {
   const pid = session.principal.partnerId;
-  const { dataUsage } = await gql(`query PortalUsage($p: ID!) { dataUsage(partnerId: $p, first: 500) { totalCount edges { node { at projectId action } } } }`, { p: pid });
-  const { projects } = await gql(`query PortalUsageProjects { projects(first: 100) { edges { node { id title } } } }`);
-  const titles = Object.fromEntries(projects.edges.map((e) => [e.node.id, e.node.title]));
-  const counts = new Map();
-  for (const { node } of dataUsage.edges) {
-    const key = `${node.projectId || ""}|${node.at.slice(0, 7)}`;
-    counts.set(key, (counts.get(key) || 0) + 1);
-  }
-  const rows = [...counts.entries()].sort().reverse().map(([k, n]) => {
-    const [project, month] = k.split("|");
-    return el("tr", {}, td(titles[project] || project || "no project"), td(month), td(n, "num"));
-  });
-  page.append(el("p", {}, `Every query whose answer included your figures (${dataUsage.totalCount} in all), by project and month.`),
+  const { dataUsageSummary: months } = await gql(`query PortalUsage($p: ID!) { dataUsageSummary(partnerId: $p) { projectId projectTitle month queries } }`, { p: pid });
+  const total = months.reduce((n, m) => n + m.queries, 0);
+  const rows = months.map((m) => el("tr", {}, td(m.projectTitle || "outside any project"), td(m.month), td(m.queries, "num")));
+  const canvas = el("canvas", { id: "usage-chart", role: "img", "aria-label": "Queries that included your figures, by month and project (the table below has the same figures)" });
+  page.append(el("p", {}, `Every outcome query whose answer included your figures: ${total} in all, by project and month (UTC).`),
+    el("div", { class: "chart-box" }, canvas),
     table(["Project", "Month", "Queries"], rows, { label: "Data usage", empty: "No query has used your figures yet." }));
+  if (months.length) drawUsage(canvas, months);
+}
+
+// drawUsage charts queries by month, one stacked bar series per project.
+function drawUsage(canvas, months) {
+  const labels = [...new Set(months.map((m) => m.month))].sort();
+  const projects = [...new Set(months.map((m) => m.projectTitle || "outside any project"))];
+  const colours = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"];
+  new Chart(canvas, {
+    type: "bar",
+    data: {
+      labels,
+      datasets: projects.map((title, i) => ({
+        label: title,
+        backgroundColor: colours[i % colours.length],
+        data: labels.map((month) => months.filter((m) => m.month === month && (m.projectTitle || "outside any project") === title)
+          .reduce((n, m) => n + m.queries, 0)),
+      })),
+    },
+    options: { responsive: true, maintainAspectRatio: false, animation: false,
+      scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: "queries" } } } },
+  });
 }
 
 // ---- steward ----
@@ -678,35 +696,57 @@ async function renderTokens(page) {
         el("p", {}, el("code", { id: "new-secret" }, t.secret)), el("p", {}, `Token id (to revoke it): ${t.id}`));
     });
   });
-  const revokeId = el("input", { id: "revoke-id", required: true });
-  const revokeBtn = el("button", { type: "submit" }, "Revoke");
-  const revokeForm = el("form", { id: "revoke-form" }, el("h3", {}, "Revoke a token"), field("Token id", revokeId), revokeBtn);
-  revokeForm.addEventListener("submit", (e) => {
-    e.preventDefault();
-    busy(revokeBtn, async () => {
-      await gql(`mutation PortalRevokeToken($id: ID!) { revokeToken(id: $id) }`, { id: revokeId.value.trim() });
-      show("Revoked: the token, and every session signed in with it, is refused from now on.", "ok");
-    });
+  const { tokens } = await gql(`query PortalTokens { tokens(first: 200) { id name createdAt expiresAt revokedAt principal { name role } } }`);
+  const rows = tokens.map((t) => {
+    const state = td(t.revokedAt ? `revoked ${when(t.revokedAt)}` : t.expiresAt ? `expires ${when(t.expiresAt)}` : "valid");
+    const act = el("td", { class: "buttons" });
+    if (!t.revokedAt) {
+      const b = el("button", { type: "button", class: "small secondary" }, "Revoke");
+      b.addEventListener("click", () => busy(b, async () => {
+        await gql(`mutation PortalRevokeToken($id: ID!) { revokeToken(id: $id) }`, { id: t.id });
+        state.textContent = "revoked just now";
+        b.remove();
+        show(`Revoked “${t.name}”: it, and every session signed in with it, is refused from now on.`, "ok");
+      }));
+      act.append(b);
+    }
+    return el("tr", { "data-id": t.id }, td(t.name), td(t.principal.name), td(ROLE_NAMES[t.principal.role]), td(when(t.createdAt)), state, act);
   });
-  page.append(form, secret, revokeForm);
+  page.append(form, secret, el("h3", {}, "Issued tokens"),
+    table(["Token", "Held by", "Role", "Issued", "State", ""], rows, { label: "Tokens" }));
 }
 
 async function renderAudit(page) {
-  const { auditLog } = await gql(`query PortalAudit { auditLog(first: 200) { totalCount edges { node { seq at principalName role action subject projectId partnersIncluded hash } } } }`);
+  const [{ auditChainStatus: chain }, { auditLog }] = await Promise.all([
+    gql(`query PortalChain { auditChainStatus { ok entries headHash firstBadSeq problem } }`),
+    gql(`query PortalAudit { auditLog(first: 500) { totalCount edges { node { seq at principalName role action subject projectId partnersIncluded } } } }`),
+  ]);
   const entries = auditLog.edges.map((e) => e.node);
-  const filter = el("input", { id: "audit-filter", type: "search", placeholder: "action, person, partner or project" });
+  const status = chain.ok
+    ? el("p", { class: "ok", id: "chain" }, `The hash chain is intact: ${chain.entries} entries verified. Head hash ${chain.headHash} (keep a copy elsewhere: it reveals deleted newest entries).`)
+    : el("p", { class: "error", id: "chain" }, `The hash chain is broken at entry ${chain.firstBadSeq}: ${chain.problem}. ` +
+      "The log has been tampered with or damaged: stop and follow your incident procedure (docs/SECURITY.md).");
+  const action = el("select", { id: "audit-action" }, el("option", { value: "" }, "every action"),
+    [...new Set(entries.map((x) => x.action))].sort().map((a) => el("option", { value: a }, a)));
+  const from = el("input", { id: "audit-from", type: "date" });
+  const to = el("input", { id: "audit-to", type: "date" });
+  const text = el("input", { id: "audit-filter", type: "search", placeholder: "person, partner, project or subject" });
   const body = el("tbody");
+  const count = el("p", { role: "status" });
   const draw = () => {
-    const q = filter.value.trim().toLowerCase();
-    body.replaceChildren(...entries.filter((x) => !q || [x.action, x.principalName, x.subject, x.projectId, ...x.partnersIncluded]
-      .some((v) => (v || "").toLowerCase().includes(q))).map((x) => el("tr", {}, td(x.seq, "num"), td(when(x.at)), td(x.principalName),
+    const q = text.value.trim().toLowerCase();
+    const shown = entries.filter((x) => (!action.value || x.action === action.value) &&
+      (!from.value || x.at.slice(0, 10) >= from.value) && (!to.value || x.at.slice(0, 10) <= to.value) &&
+      (!q || [x.principalName, x.subject, x.projectId, ...x.partnersIncluded].some((v) => (v || "").toLowerCase().includes(q))));
+    count.textContent = `${shown.length} of the latest ${entries.length} entries shown (${auditLog.totalCount} in the log).`;
+    body.replaceChildren(...shown.map((x) => el("tr", {}, td(x.seq, "num"), td(when(x.at)), td(x.principalName),
       td(x.role), td(x.action), td(x.subject), td(x.partnersIncluded.join(", ")))));
   };
-  filter.addEventListener("input", draw);
+  for (const c of [action, from, to, text]) c.addEventListener("input", draw);
   draw();
-  page.append(el("p", {}, `${auditLog.totalCount} entries, newest first (the latest 200 shown).`), field("Filter", filter),
+  page.append(status, el("div", { class: "actions" }, field("Action", action), field("From", from), field("To", to), field("Search", text)), count,
     el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Audit log" },
-      el("table", {}, el("thead", {}, el("tr", {}, ["Seq", "At", "Who", "Role", "Action", "Subject", "Partners included"].map((h) => el("th", { scope: "col" }, h)))), body)));
+      el("table", { id: "audit" }, el("thead", {}, el("tr", {}, ["Seq", "At", "Who", "Role", "Action", "Subject", "Partners included"].map((h) => el("th", { scope: "col" }, h)))), body)));
 }
 
 // ---- start ----
