@@ -11,6 +11,8 @@ export const DUO = {
   IRB: { name: "ethics approval required", plain: "A project must give an ethics approval reference before it can use your figures." },
   GS: { name: "geographical restriction", plain: "Only researchers at institutions in the countries you list (two-letter codes: GB, US)." },
   MOR: { name: "publication moratorium", plain: "Projects may use your figures but must not publish results that include them before this date." },
+  IS: { name: "institution specific restriction", plain: "Only researchers at the institutions you name, written as the projects give them." },
+  TS: { name: "time limit on use", plain: "Your figures stop being shared on this date unless you renew the policy." },
   PUB: { name: "publication required", plain: "Only projects that commit to publishing their results." },
   COL: { name: "collaboration required", plain: "Each project needs your own approval first: it waits in your collaboration requests until you approve or refuse it." },
 };

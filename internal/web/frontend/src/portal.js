@@ -143,9 +143,21 @@ function currentRoute() {
   return location.hash.replace(/^#\/?/, "");
 }
 
+// route draws the page the hash names; data-ready on #page says which page
+// has finished loading (tests and screen readers' live region wait for it).
 async function route() {
   clearMessage();
   if (!session) return;
+  const pageEl = $("#page");
+  pageEl.removeAttribute("data-ready");
+  try {
+    await draw();
+  } finally {
+    pageEl.setAttribute("data-ready", currentRoute() || "none");
+  }
+}
+
+async function draw() {
   const mine = pagesFor(session.principal.role);
   const nav = $("#nav ul");
   nav.replaceChildren(
@@ -501,6 +513,8 @@ async function renderPolicy(page) {
   };
   const countries = el("input", { id: "countries", value: (cur.allowedCountries || []).join(", "), placeholder: "GB, US" });
   const minCell = el("input", { id: "min-cell", type: "number", min: "1", value: String(cur.minCell ?? 10) });
+  const institutions = el("input", { id: "institutions", value: (cur.allowedInstitutions || []).join("; "), placeholder: "University of Leeds; University of York" });
+  const expires = el("input", { id: "expires", type: "date", value: date(cur.expiresAt) });
   const moratorium = el("input", { id: "moratorium", type: "date", value: date(cur.moratoriumUntil) });
   const input = () => ({
     permission: perm.value,
@@ -511,6 +525,10 @@ async function renderPolicy(page) {
     publicationRequired: checks.publicationRequired.checked,
     identifiable: checks.identifiable.checked,
     allowedCountries: countries.value.trim() ? countries.value.split(/[\s,]+/).filter(Boolean).map((c) => c.toUpperCase()) : null,
+    allowedInstitutions: institutions.value.trim() ? institutions.value.split(";").map((x) => x.trim()).filter(Boolean) : null,
+    // Project-specific grants (PS) are kept as they are: the steward sets them.
+    allowedProjects: cur.allowedProjects || null,
+    expiresAt: expires.value || null,
     minCell: Number(minCell.value),
     moratoriumUntil: moratorium.value || null,
   });
@@ -534,6 +552,8 @@ async function renderPolicy(page) {
       box("nonCommercialOnly", "NCU"), box("notForProfitOnly", "NPU"), box("ethicsApprovalRequired", "IRB"),
       box("collaborationRequired", "COL"), box("publicationRequired", "PUB")),
     field("Only researchers in these countries (GS); blank for anywhere", countries, DUO.GS.plain),
+    field("Only researchers at these institutions (IS), separated by semicolons; blank for any", institutions, DUO.IS.plain),
+    field("Sharing ends on (TS); blank for no end", expires, DUO.TS.plain),
     field("Publication moratorium until (MOR); blank for none", moratorium, DUO.MOR.plain),
     field("Smallest cell shown (min cell)", minCell, "Counts below this are suppressed in every output that includes your figures."),
     el("div", { class: "check" }, (() => { const c = el("input", { type: "checkbox", id: "pol-identifiable" }); c.checked = !!cur.identifiable; checks.identifiable = c; return c; })(),
