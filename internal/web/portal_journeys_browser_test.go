@@ -14,11 +14,15 @@ func (p *demoPortal) colPartner(t *testing.T) (partnerID, adminSecret string) {
 	t.Helper()
 	steward := p.token["STEWARD"].Secret
 	var list struct {
-		Partners struct{ Edges []struct{ Node struct{ ID string } } }
+		Partners struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
 	}
 	p.env.Do(steward, `{ partners(first: 100) { edges { node { id } } } }`, nil).Decode(t, &list)
 	for _, e := range list.Partners.Edges {
-		var out struct{ SharingPolicy *struct{ CollaborationRequired bool } }
+		var out struct {
+			SharingPolicy *struct{ CollaborationRequired bool }
+		}
 		p.env.Do(steward, `query($p: ID!) { sharingPolicy(partnerId: $p) { collaborationRequired } }`,
 			map[string]any{"p": e.Node.ID}).Decode(t, &out)
 		if out.SharingPolicy != nil && out.SharingPolicy.CollaborationRequired {
@@ -92,7 +96,9 @@ func TestPortalAdminJourney(t *testing.T) {
 			t.Errorf("preview rows %q: want a project going from PENDING_APPROVAL to ALLOW", rows)
 		}
 		b.screenshot(t, "portal-policy-preview")
-		var out struct{ SharingPolicy struct{ CollaborationRequired bool } }
+		var out struct {
+			SharingPolicy struct{ CollaborationRequired bool }
+		}
 		p.env.Do(p.token["STEWARD"].Secret, `query($p: ID!) { sharingPolicy(partnerId: $p) { collaborationRequired } }`,
 			map[string]any{"p": partnerID}).Decode(t, &out)
 		if !out.SharingPolicy.CollaborationRequired {
