@@ -36,10 +36,15 @@ func TestPortalAccessibility(t *testing.T) {
 	p := newDemoPortal(t)
 	p.excludedFor(t, "") // one outcome query, so that "who used our data" has a row
 	shots := os.Getenv("HJX_PORTAL_SCREENSHOTS")
-	check := func(t *testing.T, name string) {
+	// check checks the page as it is; scrollTo (a selector, or "") is what its
+	// screenshots show.
+	check := func(t *testing.T, name, scrollTo string) {
 		t.Helper()
 		for _, width := range []int64{1280, 360} {
 			b.do(t, chromedp.EmulateViewport(width, map[int64]int64{1280: 900, 360: 780}[width]))
+			if scrollTo != "" {
+				b.do(t, chromedp.Evaluate[chromedp.Void](`document.querySelector("`+scrollTo+`").scrollIntoView()`))
+			}
 			// Charts redraw for the new width on their own schedule: wait for it.
 			if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](`document.documentElement.scrollWidth <= innerWidth + 1`,
 				chromedp.WithPollingTimeout(3*time.Second))); err != nil {
@@ -69,7 +74,7 @@ func TestPortalAccessibility(t *testing.T) {
 		}
 	}
 	b.do(t, chromedp.Navigate(p.url+"/portal"), chromedp.WaitVisible(chromedp.ID("token")))
-	check(t, "sign-in")
+	check(t, "sign-in", "")
 	role := ""
 	for _, pg := range portalPages {
 		t.Run(pg.page, func(t *testing.T) {
@@ -84,7 +89,14 @@ func TestPortalAccessibility(t *testing.T) {
 			if msg := eval[string](t, b, `document.getElementById("message").textContent`); strings.TrimSpace(msg) != "" {
 				t.Errorf("the %s page reports: %s", pg.page, msg)
 			}
-			check(t, pg.page)
+			check(t, pg.page, "")
+			if pg.page == "upload" { // and the page listing a file's issues
+				bad := filepath.Join(t.TempDir(), "mistakes.csv")
+				writeFile(t, bad, "metric,period_start,period_end,value,n\nCLIENTS_ADVISED,2021-13-01,2021-03-31,5,\nNO_SUCH_METRIC,2021-01-01,2021-03-31,-4,\n")
+				b.do(t, chromedp.SetUploadFiles(chromedp.ID("file"), []string{bad}), chromedp.Click(chromedp.ID("dry-run")))
+				poll[bool](t, b, "the issues", `document.querySelectorAll("#issues tbody tr").length > 0`)
+				check(t, "upload-issues", ".issues")
+			}
 		})
 	}
 }

@@ -41,8 +41,10 @@ func BenchmarkUpload100kRows(b *testing.B) {
 	b.Cleanup(srv.Close)
 	file := filepath.Join(b.TempDir(), "observations-100k.csv")
 	size := generateRows(b, file, 100_000)
+	b.Logf("100,000 rows, %d bytes", size)
 
 	b.Run("cli", func(b *testing.B) {
+		b.SetBytes(size)
 		for b.Loop() {
 			f, err := os.Open(file)
 			if err != nil {
@@ -58,6 +60,7 @@ func BenchmarkUpload100kRows(b *testing.B) {
 	})
 
 	b.Run("browser", func(b *testing.B) {
+		b.SetBytes(size)
 		br := newBrowser(b)
 		err := chromedp.Do(br.ctx,
 			chromedp.Navigate(srv.URL+"/portal"),

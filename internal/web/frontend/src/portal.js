@@ -594,7 +594,10 @@ async function renderRequests(page) {
       el("td", { class: "buttons" }, el("button", { type: "button", class: "small", onclick: decide(true) }, "Approve"),
         el("button", { type: "button", class: "small secondary", onclick: decide(false) }, "Refuse"))));
   }
-  page.append(el("p", {}, "Your policy requires collaboration (COL): each project needs your approval before it can use your figures."),
+  const { sharingPolicy: pol } = await gql(`query PortalCOL($p: ID!) { sharingPolicy(partnerId: $p) { collaborationRequired } }`, { p: pid });
+  page.append(el("p", {}, pol && pol.collaborationRequired
+    ? "Your policy requires collaboration (COL): each project needs your approval before it can use your figures."
+    : "Your policy does not require collaboration (COL), so no project waits for your approval. To approve each project yourself, tick COL on the Sharing policy page."),
     table(["Project", "Institution", "Purpose", "Ethics reference", "State", ""], rows, { label: "Collaboration requests", empty: "No project is waiting for your answer." }));
 }
 
