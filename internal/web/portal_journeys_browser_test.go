@@ -154,6 +154,22 @@ func TestPortalStewardJourney(t *testing.T) {
 		poll[bool](t, b, "APPROVED", `document.querySelector('tr[data-id="`+id+`"]').cells[2].textContent === "APPROVED"`)
 	})
 
+	t.Run("RegisterPartner", func(t *testing.T) {
+		goTo(t, b, "partners", `!!document.getElementById("partner-form")`)
+		b.do(t, chromedp.SetValue(chromedp.ID("p-id"), "york-advice"),
+			chromedp.SetValue(chromedp.ID("p-name"), "York Advice"),
+			chromedp.SetValue(chromedp.ID("p-region"), "GB-ENG"),
+			chromedp.SetValue(chromedp.ID("p-settings"), "primary_care"),
+			chromedp.SetValue(chromedp.ID("p-domains"), "WELFARE_BENEFITS, DEBT"),
+			chromedp.Click(chromedp.CSS(`#partner-form button`)))
+		poll[bool](t, b, "the new partner in the list", `[...document.querySelectorAll("#page tbody tr")].some((tr) => tr.cells[0].textContent === "york-advice")`)
+		var out struct{ Partner struct{ HealthSettings, AdviceDomains []string } }
+		p.env.Do("", `{ partner(id: "york-advice") { healthSettings adviceDomains } }`, nil).Decode(t, &out)
+		if len(out.Partner.HealthSettings) != 1 || len(out.Partner.AdviceDomains) != 2 {
+			t.Fatalf("registered %+v", out.Partner)
+		}
+	})
+
 	t.Run("IssueDashboardToken", func(t *testing.T) {
 		goTo(t, b, "tokens", `!!document.getElementById("t-role")`)
 		b.do(t, chromedp.SetValue(chromedp.ID("t-role"), "DASHBOARD"),
