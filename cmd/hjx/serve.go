@@ -38,7 +38,7 @@ func newApp(db *sqlx.DB, cfg config, log *slog.Logger) *app.App {
 func newTracedApp(db *sqlx.DB, cfg config, log *slog.Logger, tp trace.TracerProvider) *app.App {
 	return app.New(db, log, app.Config{Server: cfg.Server, GraphQL: cfg.GraphQL, MinCellFloor: cfg.MinCellFloor,
 		OutcomeCacheSize: cfg.OutcomeCacheSize, OutcomeCacheBytes: cfg.OutcomeCacheBytes, Ingest: cfg.Ingest,
-		TracerProvider: tp})
+		TracerProvider: tp, SessionIdle: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge})
 }
 
 // openMigrated connects and brings the schema and reference data up to date: every

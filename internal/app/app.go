@@ -48,6 +48,9 @@ type Config struct {
 	// OutcomeCacheBytes is the outcome cache's memory budget in estimated bytes
 	// (HJX_OUTCOME_CACHE_BYTES); 0 means outcomes.DefaultCacheBytes.
 	OutcomeCacheBytes int64
+	// SessionIdle and SessionMaxAge bound the portal's browser sessions
+	// (HJX_SESSION_IDLE, HJX_SESSION_MAX_AGE); 0 means auth's defaults.
+	SessionIdle, SessionMaxAge time.Duration
 }
 
 // App is one process's set of services.
@@ -121,7 +124,7 @@ func (a *App) deps() server.Deps {
 		Metrics:      a.Metrics,
 		Now:          a.Config.Now,
 		UploadRoles:  graph.UploadRoles(),
-		Sessions:     &auth.Sessions{Tokens: a.Auth},
+		Sessions:     &auth.Sessions{Tokens: a.Auth, Idle: a.Config.SessionIdle, MaxAge: a.Config.SessionMaxAge},
 	}
 }
 
