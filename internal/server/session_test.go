@@ -240,6 +240,15 @@ func TestSessionEnds(t *testing.T) {
 			t.Fatalf("after %s idle: status %d", auth.DefaultSessionIdle, r.Status)
 		}
 	})
+	t.Run("ErrIdleConfigured", func(t *testing.T) {
+		env := testkit.New(t, func(c *app.Config) { c.SessionIdle = 5 * time.Minute })
+		secret, _ := env.Token(hjx.RoleSteward, "", "")
+		s := mustSignIn(t, env, secret)
+		env.Clock.Add(5 * time.Minute)
+		if r := s.me(env, s.csrf); r.Status != http.StatusUnauthorized {
+			t.Fatalf("after 5 minutes idle with HJX_SESSION_IDLE=5m: status %d", r.Status)
+		}
+	})
 	t.Run("ErrMaxAge", func(t *testing.T) {
 		env := testkit.New(t)
 		secret, _ := env.Token(hjx.RoleSteward, "", "")
