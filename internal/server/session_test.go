@@ -263,3 +263,48 @@ func TestSessionEnds(t *testing.T) {
 		}
 	})
 }
+
+// TestSessionStatus: GET /session says who is signed in (and the CSRF value a
+// reloaded page needs), or that no one is, without an error status.
+func TestSessionStatus(t *testing.T) {
+	env := testkit.New(t)
+	env.Partner("leeds", "GB", "GB-ENG")
+	admin, _ := env.Token(hjx.RolePartnerAdmin, "leeds", "")
+	get := func(c *http.Cookie) (int, map[string]any) {
+		req := httptest.NewRequest(http.MethodGet, "/session", nil)
+		if c != nil {
+			req.AddCookie(c)
+		}
+		rec := httptest.NewRecorder()
+		env.Handler.ServeHTTP(rec, req)
+		var body map[string]any
+		_ = json.Unmarshal(rec.Body.Bytes(), &body)
+		return rec.Code, body
+	}
+	t.Run("OKSignedOut", func(t *testing.T) {
+		code, body := get(nil)
+		if code != http.StatusOK || body["signedIn"] != false {
+			t.Fatalf("status %d body %v", code, body)
+		}
+	})
+	s := mustSignIn(t, env, admin)
+	t.Run("OKSignedIn", func(t *testing.T) {
+		code, body := get(&http.Cookie{Name: s.cookie.Name, Value: s.cookie.Value})
+		p, _ := body["principal"].(map[string]any)
+		if code != http.StatusOK || body["signedIn"] != true || body["csrfToken"] != s.csrf || p["role"] != "PARTNER_ADMIN" || p["partnerId"] != "leeds" {
+			t.Fatalf("status %d body %v", code, body)
+		}
+	})
+	t.Run("OKBearerWinsOverCookie", func(t *testing.T) {
+		steward, _ := env.Token(hjx.RoleSteward, "", "")
+		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(`{"query":"{ me { role } }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+steward)
+		req.AddCookie(&http.Cookie{Name: s.cookie.Name, Value: s.cookie.Value})
+		var out struct{ Me struct{ Role string } }
+		env.Send(req).Decode(t, &out)
+		if out.Me.Role != "STEWARD" {
+			t.Fatalf("me = %+v: the bearer token must decide", out.Me)
+		}
+	})
+}
