@@ -158,6 +158,19 @@ func TestPortalUploadJourney(t *testing.T) {
 		b.screenshot(t, "portal-upload-issues")
 	})
 
+	t.Run("DragAndDrop", func(t *testing.T) {
+		b.do(t, chromedp.Evaluate[chromedp.Void](`(() => {
+			const dt = new DataTransfer();
+			dt.items.add(new File(["metric,period_start,period_end,value,n\n"], "dropped.csv", {type: "text/csv"}));
+			document.getElementById("drop").dispatchEvent(new DragEvent("drop", {dataTransfer: dt, bubbles: true, cancelable: true}));
+		})()`))
+		if got := eval[string](t, b, `document.getElementById("chosen").textContent`); !strings.Contains(got, "dropped.csv") {
+			t.Fatalf("after dropping a file the page says %q", got)
+		}
+		b.do(t, chromedp.Click(chromedp.ID("dry-run")))
+		poll[bool](t, b, "the dropped file's issues", `document.getElementById("page").textContent.includes("NO_ROWS")`)
+	})
+
 	t.Run("ExampleIsAccepted", func(t *testing.T) {
 		eval[string](t, b, `(() => {
 			window.__blobs = [];
