@@ -102,6 +102,13 @@ func TestPortalSession(t *testing.T) {
 		}
 	})
 	b.checkClean(t) // before the forged request below, whose refusal the browser logs
+	t.Run("ErrBadTokenInWords", func(t *testing.T) {
+		b.do(t, chromedp.SetValue(chromedp.ID("token"), "hjx1_notatoken"), chromedp.Click(chromedp.CSS(`#sign-in-form button`)))
+		msg := poll[string](t, b, "the refusal", `document.getElementById("message").textContent`)
+		if !strings.Contains(msg, "not valid") || !strings.Contains(msg, "ask your data steward") {
+			t.Fatalf("a bad token is refused with %q: want what happened and what to do", msg)
+		}
+	})
 	p.signIn(t, b, "PARTNER_UPLOADER")
 	t.Run("ErrForgedWithoutCSRF", func(t *testing.T) {
 		// A script that has the cookie sent but not the CSRF value is refused.

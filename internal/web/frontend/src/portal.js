@@ -41,7 +41,8 @@ class ApiError extends Error {
 function explain(err) {
   if (err instanceof ApiError) {
     const help = ERROR_HELP[err.code] || ERROR_HELP.INTERNAL;
-    return `${err.message}. ${help}`.replace(/\.\. /, ". ");
+    const what = err.message.charAt(0).toUpperCase() + err.message.slice(1).replace(/\.$/, "");
+    return `${what}. ${help}`;
   }
   return `The page could not reach the server (${err.message}). Check your network connection and try again.`;
 }
@@ -246,6 +247,11 @@ async function signIn(e) {
   const body = await readBody(r).catch((err) => err);
   if (body instanceof Error) return show(explain(body));
   input.value = "";
+  if (r.status === 401) {
+    // The server's words already say what to do (check the token, or ask for a new one).
+    const m = firstError(body).message;
+    return show(m.charAt(0).toUpperCase() + m.slice(1) + ".");
+  }
   if (!r.ok) return show(explain(firstError(body)));
   signedIn(body);
 }
@@ -559,7 +565,9 @@ async function renderPolicy(page) {
     el("div", { class: "check" }, (() => { const c = el("input", { type: "checkbox", id: "pol-identifiable" }); c.checked = !!cur.identifiable; checks.identifiable = c; return c; })(),
       el("label", { for: "pol-identifiable" }, "Your service may be named in outputs (identifiable).")),
     el("div", { class: "actions" }, previewBtn, save));
-  perm.addEventListener("change", () => { perm.nextElementSibling && (perm.parentElement.querySelector(".hint").textContent = DUO[perm.value].plain); });
+  perm.addEventListener("change", () => {
+    perm.parentElement.querySelector(".hint").textContent = DUO[perm.value].plain;
+  });
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     busy(save, async () => {
