@@ -163,7 +163,9 @@ func TestPortalStewardJourney(t *testing.T) {
 			chromedp.SetValue(chromedp.ID("p-domains"), "WELFARE_BENEFITS, DEBT"),
 			chromedp.Click(chromedp.CSS(`#partner-form button`)))
 		poll[bool](t, b, "the new partner in the list", `[...document.querySelectorAll("#page tbody tr")].some((tr) => tr.cells[0].textContent === "york-advice")`)
-		var out struct{ Partner struct{ HealthSettings, AdviceDomains []string } }
+		var out struct {
+			Partner struct{ HealthSettings, AdviceDomains []string }
+		}
 		p.env.Do("", `{ partner(id: "york-advice") { healthSettings adviceDomains } }`, nil).Decode(t, &out)
 		if len(out.Partner.HealthSettings) != 1 || len(out.Partner.AdviceDomains) != 2 {
 			t.Fatalf("registered %+v", out.Partner)
