@@ -129,6 +129,18 @@ func (r *queryResolver) SharingPolicy(ctx context.Context, partnerID string) (*m
 	return toSharingPolicy(pol), nil
 }
 
+func (r *queryResolver) PreviewSharingPolicy(ctx context.Context, partnerID string, input model.SharingPolicyInput) ([]*model.AccessDecisionChange, error) {
+	changes, err := r.Governance.PreviewPolicy(ctx, hjx.PrincipalFrom(ctx), partnerID, toPolicyInput(input))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.AccessDecisionChange, len(changes))
+	for i, c := range changes {
+		out[i] = toDecisionChange(c)
+	}
+	return out, nil
+}
+
 func (r *sharingPolicyResolver) Partner(ctx context.Context, obj *model.SharingPolicy) (*model.Partner, error) {
 	p, err := loadPartner(ctx, obj.PartnerID)
 	if err != nil {

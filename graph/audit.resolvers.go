@@ -35,3 +35,29 @@ func (r *queryResolver) AuditLog(ctx context.Context, first *int, after *string)
 	}
 	return toAuditConnection(c), nil
 }
+
+func (r *queryResolver) DataUsageSummary(ctx context.Context, partnerID string) ([]*model.DataUsageMonth, error) {
+	months, err := r.Governance.DataUsageSummary(ctx, hjx.PrincipalFrom(ctx), partnerID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.DataUsageMonth, len(months))
+	for i, m := range months {
+		out[i] = &model.DataUsageMonth{ProjectID: optional(m.ProjectID), ProjectTitle: optional(m.ProjectTitle),
+			Month: m.Month, Queries: m.Queries}
+	}
+	return out, nil
+}
+
+func (r *queryResolver) AuditChainStatus(ctx context.Context) (*model.AuditChainStatus, error) {
+	st, err := r.Governance.AuditChainStatus(ctx, hjx.PrincipalFrom(ctx))
+	if err != nil {
+		return nil, err
+	}
+	out := &model.AuditChainStatus{Ok: st.OK, Entries: int(st.Entries), HeadHash: st.HeadHash}
+	if !st.OK {
+		seq := int(st.FirstBadSeq)
+		out.FirstBadSeq, out.Problem = &seq, &st.Problem
+	}
+	return out, nil
+}

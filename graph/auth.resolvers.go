@@ -62,6 +62,24 @@ func (r *queryResolver) Me(ctx context.Context) (*model.Principal, error) {
 	return toPrincipal(p), nil
 }
 
+func (r *queryResolver) Tokens(ctx context.Context, first *int) ([]*model.TokenInfo, error) {
+	limit := 100
+	if first != nil {
+		limit = *first
+	}
+	list, err := r.Auth.List(ctx, hjx.PrincipalFrom(ctx), limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.TokenInfo, len(list))
+	for i, t := range list {
+		out[i] = &model.TokenInfo{ID: t.ID, Name: t.Name, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, RevokedAt: t.RevokedAt,
+			Principal: &model.Principal{ID: t.PrincipalID, Name: t.PrincipalName, Role: model.Role(t.Role),
+				PartnerID: strOrEmpty(t.PartnerID), ProjectID: strOrEmpty(t.ProjectID)}}
+	}
+	return out, nil
+}
+
 func (r *Resolver) Principal() generated.PrincipalResolver { return &principalResolver{r} }
 
 type principalResolver struct{ *Resolver }

@@ -66,6 +66,15 @@ func toAccessDecision(d governance.PartnerDecision) *model.AccessDecision {
 	return out
 }
 
+func toDecisionChange(c governance.DecisionChange) *model.AccessDecisionChange {
+	out := &model.AccessDecisionChange{Project: toProject(c.Project), Before: model.Decision(c.Before.Outcome),
+		After: model.Decision(c.After.Outcome), Reasons: make([]*model.DecisionReason, len(c.After.Reasons))}
+	for i, r := range c.After.Reasons {
+		out.Reasons[i] = &model.DecisionReason{Code: r.Code, Message: r.Message}
+	}
+	return out
+}
+
 func optional(s string) *string {
 	if s == "" {
 		return nil

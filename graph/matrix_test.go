@@ -132,6 +132,7 @@ func idVar(name string) func(*fixture, string) map[string]any {
 
 var calls = map[string]call{
 	"Query.me":              {query: `{ me { id role } }`, vars: noVars, mine: true},
+	"Query.tokens":          {query: `{ tokens(first: 5) { id name principal { role } } }`, vars: noVars, mine: true},
 	"Query.partners":        {query: `{ partners { totalCount } }`, vars: noVars, mine: true},
 	"Query.partner":         {query: `{ partner(id: "leeds") { id } }`, vars: noVars, mine: true},
 	"Query.metrics":         {query: `{ metrics { code } }`, vars: noVars, mine: true},
@@ -143,8 +144,12 @@ var calls = map[string]call{
 	"Query.sharingPolicy":   {query: `{ sharingPolicy(partnerId: "leeds") { version } }`, vars: noVars, mine: true},
 	"Query.outcomes": {query: `query($id: ID!) { outcomes(projectId: $id, query: {metric: "PATIENTS_SCREENED"}) { rows { value } } }`,
 		vars: idVar("p1")},
-	"Query.dataUsage":     {query: `{ dataUsage(partnerId: "leeds") { totalCount } }`, vars: noVars, mine: true},
-	"Query.auditLog":      {query: `{ auditLog(first: 5) { totalCount } }`, vars: noVars, mine: true},
+	"Query.dataUsage":        {query: `{ dataUsage(partnerId: "leeds") { totalCount } }`, vars: noVars, mine: true},
+	"Query.auditLog":         {query: `{ auditLog(first: 5) { totalCount } }`, vars: noVars, mine: true},
+	"Query.dataUsageSummary": {query: `{ dataUsageSummary(partnerId: "leeds") { month queries } }`, vars: noVars, mine: true},
+	"Query.auditChainStatus": {query: `{ auditChainStatus { ok entries } }`, vars: noVars, mine: true},
+	"Query.previewSharingPolicy": {query: `{ previewSharingPolicy(partnerId: "leeds", input: {permission: HMB}) { before after } }`,
+		vars: noVars, mine: true},
 	"Query.exchangeRates": {query: `{ exchangeRates { year version gbpPerUsd source } }`, vars: noVars, mine: true},
 	"Mutation.loadExchangeRates": {query: `mutation { loadExchangeRates(csv: "year,gbp_per_usd,ppp_gbp_per_intl_dollar,ppp_usd_per_intl_dollar\n2020,0.780,0.689,1.0\n", source: "World Bank") { added unchanged } }`,
 		vars: noVars, mine: true},
@@ -206,6 +211,7 @@ var matrix = []struct {
 }{
 	//                                          anon stew adm  upl  res  dash
 	{"Query.me" /*                         */, "U", "A", "A", "A", "A", "A"},
+	{"Query.tokens" /*                     */, "U", "A", "F", "F", "F", "F"},
 	{"Query.partners" /*                   */, "A", "A", "A", "A", "A", "A"},
 	{"Query.partner" /*                    */, "A", "A", "A", "A", "A", "A"},
 	{"Query.metrics" /*                    */, "A", "A", "A", "A", "A", "A"},
@@ -218,6 +224,9 @@ var matrix = []struct {
 	{"Query.outcomes" /*                   */, "U", "F", "F", "F", "A", "A"},
 	{"Query.dataUsage" /*                  */, "U", "A", "A", "F", "F", "F"},
 	{"Query.auditLog" /*                   */, "U", "A", "F", "F", "F", "F"},
+	{"Query.dataUsageSummary" /*           */, "U", "A", "A", "F", "F", "F"},
+	{"Query.auditChainStatus" /*           */, "U", "A", "F", "F", "F", "F"},
+	{"Query.previewSharingPolicy" /*       */, "U", "A", "A", "F", "F", "F"},
 	{"Mutation.registerPartner" /*         */, "U", "A", "F", "F", "F", "F"},
 	{"Query.exchangeRates" /*              */, "A", "A", "A", "A", "A", "A"},
 	{"Mutation.loadExchangeRates" /*       */, "U", "A", "F", "F", "F", "F"},

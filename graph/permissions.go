@@ -34,6 +34,7 @@ func fieldRules() map[string]fieldRule {
 	)
 	return map[string]fieldRule{
 		"Query.me":              authenticated(),
+		"Query.tokens":          roles(steward),
 		"Query.partners":        public(),
 		"Query.partner":         public(),
 		"Query.metrics":         public(),
@@ -46,7 +47,11 @@ func fieldRules() map[string]fieldRule {
 		"Query.outcomes":        roles(researcher, dashboard),
 		"Query.dataUsage":       roles(steward, admin),
 		"Query.auditLog":        roles(steward),
-		"Query.exchangeRates":   public(),
+		// The portal's aggregates and previews, scoped further by the services.
+		"Query.dataUsageSummary":     roles(steward, admin),
+		"Query.auditChainStatus":     roles(steward),
+		"Query.previewSharingPolicy": roles(steward, admin),
+		"Query.exchangeRates":        public(),
 		// The service scopes further: members and dashboards of that project only.
 		"Query.trustedDocuments": roles(steward, researcher, dashboard),
 

@@ -89,6 +89,18 @@ func (r *submissionResolver) Supersedes(ctx context.Context, obj *model.Submissi
 	return out, nil
 }
 
+func (r *submissionResolver) SupersededBy(ctx context.Context, obj *model.Submission) ([]*model.Submission, error) {
+	subs, err := loadSubmissions(ctx, obj.SupersededByIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.Submission, len(subs))
+	for i, s := range subs {
+		out[i] = toSubmission(s)
+	}
+	return out, nil
+}
+
 func (r *Resolver) Submission() generated.SubmissionResolver { return &submissionResolver{r} }
 
 type submissionResolver struct{ *Resolver }

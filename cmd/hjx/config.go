@@ -42,6 +42,9 @@ type config struct {
 	// It is a listener of its own so that only who can reach that address (a
 	// loopback or an internal network) may scrape.
 	MetricsAddr string
+	// SessionIdle and SessionMaxAge bound the portal's sessions (HJX_SESSION_IDLE,
+	// HJX_SESSION_MAX_AGE); 0 keeps auth's defaults (30 minutes, 12 hours).
+	SessionIdle, SessionMaxAge time.Duration
 }
 
 // errUsage marks a command-line mistake (exit code 2).
@@ -152,6 +155,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c.GraphQL.IntrospectionAnonymous = !c.Production
 	c.GraphQL.Suggestions = !c.Production
 	boolean("HJX_INTROSPECTION_ANONYMOUS", &c.GraphQL.IntrospectionAnonymous)
+	c.Server.CookieSecure = c.Production
+	boolean("HJX_COOKIE_SECURE", &c.Server.CookieSecure)
 	bytes("HJX_MAX_BODY_BYTES", &c.Server.MaxBodyBytes)
 	bytes("HJX_MAX_UPLOAD_BYTES", &c.Server.MaxUploadBytes)
 	c.GraphQL.MaxUploadBytes = c.Server.MaxUploadBytes
@@ -170,6 +175,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 	integer("HJX_MAX_PAGE_SIZE", &c.GraphQL.MaxPageSize, 1)
 	integer("HJX_APQ_CACHE_SIZE", &c.GraphQL.APQCacheSize, 0)
 	duration("HJX_REQUEST_TIMEOUT", &c.Server.RequestTimeout)
+	duration("HJX_SESSION_IDLE", &c.SessionIdle)
+	duration("HJX_SESSION_MAX_AGE", &c.SessionMaxAge)
 	duration("HJX_UPLOAD_TIMEOUT", &c.Server.UploadTimeout)
 	duration("HJX_BODY_READ_TIMEOUT", &c.Server.BodyReadTimeout)
 	if v := getenv("HJX_UPLOAD_MIN_RATE"); v != "" {

@@ -16,6 +16,9 @@ func TestLimitsConfig(t *testing.T) {
 		want        any
 	}{
 		{"HJX_MAX_BODY_BYTES", "2048", func(c config) any { return c.Server.MaxBodyBytes }, int64(2048)},
+		{"HJX_SESSION_IDLE", "10m", func(c config) any { return c.SessionIdle }, 10 * time.Minute},
+		{"HJX_SESSION_MAX_AGE", "8h", func(c config) any { return c.SessionMaxAge }, 8 * time.Hour},
+		{"HJX_COOKIE_SECURE", "true", func(c config) any { return c.Server.CookieSecure }, true},
 		{"HJX_MAX_UPLOAD_BYTES", "4096", func(c config) any {
 			return []int64{c.Server.MaxUploadBytes, c.GraphQL.MaxUploadBytes, c.Ingest.MaxBytes}
 		}, []int64{4096, 4096, 4096}},

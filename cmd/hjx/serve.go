@@ -43,7 +43,7 @@ func newTracedApp(ctx context.Context, db *sqlx.DB, cfg config, log *slog.Logger
 	}
 	return app.New(db, log, app.Config{Server: cfg.Server, GraphQL: cfg.GraphQL, MinCellFloor: cfg.MinCellFloor,
 		OutcomeCacheSize: cfg.OutcomeCacheSize, OutcomeCacheBytes: cfg.OutcomeCacheBytes, Ingest: cfg.Ingest,
-		TracerProvider: tp, Secret: secret}), nil
+		TracerProvider: tp, Secret: secret, SessionIdle: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge}), nil
 }
 
 // openMigrated connects and brings the schema and reference data up to date: every

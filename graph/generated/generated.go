@@ -52,6 +52,21 @@ type ComplexityRoot struct {
 		Reasons         func(childComplexity int) int
 	}
 
+	AccessDecisionChange struct {
+		After   func(childComplexity int) int
+		Before  func(childComplexity int) int
+		Project func(childComplexity int) int
+		Reasons func(childComplexity int) int
+	}
+
+	AuditChainStatus struct {
+		Entries     func(childComplexity int) int
+		FirstBadSeq func(childComplexity int) int
+		HeadHash    func(childComplexity int) int
+		Ok          func(childComplexity int) int
+		Problem     func(childComplexity int) int
+	}
+
 	AuditEntry struct {
 		Action           func(childComplexity int) int
 		At               func(childComplexity int) int
@@ -85,6 +100,13 @@ type ComplexityRoot struct {
 		ObservationsExcluded func(childComplexity int) int
 		PartnersExcluded     func(childComplexity int) int
 		PartnersIncluded     func(childComplexity int) int
+	}
+
+	DataUsageMonth struct {
+		Month        func(childComplexity int) int
+		ProjectID    func(childComplexity int) int
+		ProjectTitle func(childComplexity int) int
+		Queries      func(childComplexity int) int
 	}
 
 	DecisionReason struct {
@@ -255,21 +277,25 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		AccessDecisions  func(childComplexity int, projectID string) int
-		AuditLog         func(childComplexity int, first *int, after *string) int
-		DataUsage        func(childComplexity int, partnerID string, first *int, after *string) int
-		ExchangeRates    func(childComplexity int) int
-		Me               func(childComplexity int) int
-		Metrics          func(childComplexity int) int
-		Outcomes         func(childComplexity int, projectID string, query model.OutcomeQuery) int
-		Partner          func(childComplexity int, id string) int
-		Partners         func(childComplexity int, filter *model.PartnerFilter, first *int, after *string) int
-		Project          func(childComplexity int, id string) int
-		Projects         func(childComplexity int, first *int, after *string) int
-		SharingPolicy    func(childComplexity int, partnerID string) int
-		Submission       func(childComplexity int, id string) int
-		Submissions      func(childComplexity int, partnerID *string, first *int, after *string) int
-		TrustedDocuments func(childComplexity int, projectID string) int
+		AccessDecisions      func(childComplexity int, projectID string) int
+		AuditChainStatus     func(childComplexity int) int
+		AuditLog             func(childComplexity int, first *int, after *string) int
+		DataUsage            func(childComplexity int, partnerID string, first *int, after *string) int
+		DataUsageSummary     func(childComplexity int, partnerID string) int
+		ExchangeRates        func(childComplexity int) int
+		Me                   func(childComplexity int) int
+		Metrics              func(childComplexity int) int
+		Outcomes             func(childComplexity int, projectID string, query model.OutcomeQuery) int
+		Partner              func(childComplexity int, id string) int
+		Partners             func(childComplexity int, filter *model.PartnerFilter, first *int, after *string) int
+		PreviewSharingPolicy func(childComplexity int, partnerID string, input model.SharingPolicyInput) int
+		Project              func(childComplexity int, id string) int
+		Projects             func(childComplexity int, first *int, after *string) int
+		SharingPolicy        func(childComplexity int, partnerID string) int
+		Submission           func(childComplexity int, id string) int
+		Submissions          func(childComplexity int, partnerID *string, first *int, after *string) int
+		Tokens               func(childComplexity int, first *int) int
+		TrustedDocuments     func(childComplexity int, projectID string) int
 	}
 
 	RateLoadResult struct {
@@ -306,11 +332,14 @@ type ComplexityRoot struct {
 		ConsentBasis    func(childComplexity int) int
 		ID              func(childComplexity int) int
 		Partner         func(childComplexity int) int
+		PeriodEnd       func(childComplexity int) int
+		PeriodStart     func(childComplexity int) int
 		ReceivedAt      func(childComplexity int) int
 		RetractedReason func(childComplexity int) int
 		RowCount        func(childComplexity int) int
 		Sha256          func(childComplexity int) int
 		Status          func(childComplexity int) int
+		SupersededBy    func(childComplexity int) int
 		Supersedes      func(childComplexity int) int
 	}
 
@@ -330,6 +359,15 @@ type ComplexityRoot struct {
 		IssueCount func(childComplexity int) int
 		Issues     func(childComplexity int) int
 		Submission func(childComplexity int) int
+	}
+
+	TokenInfo struct {
+		CreatedAt func(childComplexity int) int
+		ExpiresAt func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Principal func(childComplexity int) int
+		RevokedAt func(childComplexity int) int
 	}
 
 	TrustedDocument struct {
@@ -392,9 +430,13 @@ type QueryResolver interface {
 	Project(ctx context.Context, id string) (*model.Project, error)
 	AccessDecisions(ctx context.Context, projectID string) ([]*model.AccessDecision, error)
 	SharingPolicy(ctx context.Context, partnerID string) (*model.SharingPolicy, error)
+	PreviewSharingPolicy(ctx context.Context, partnerID string, input model.SharingPolicyInput) ([]*model.AccessDecisionChange, error)
 	DataUsage(ctx context.Context, partnerID string, first *int, after *string) (*model.AuditEntryConnection, error)
 	AuditLog(ctx context.Context, first *int, after *string) (*model.AuditEntryConnection, error)
+	DataUsageSummary(ctx context.Context, partnerID string) ([]*model.DataUsageMonth, error)
+	AuditChainStatus(ctx context.Context) (*model.AuditChainStatus, error)
 	Me(ctx context.Context) (*model.Principal, error)
+	Tokens(ctx context.Context, first *int) ([]*model.TokenInfo, error)
 	Partners(ctx context.Context, filter *model.PartnerFilter, first *int, after *string) (*model.PartnerConnection, error)
 	Partner(ctx context.Context, id string) (*model.Partner, error)
 	Metrics(ctx context.Context) ([]*model.MetricDefinition, error)
@@ -411,6 +453,7 @@ type SubmissionResolver interface {
 	Partner(ctx context.Context, obj *model.Submission) (*model.Partner, error)
 
 	Supersedes(ctx context.Context, obj *model.Submission) ([]*model.Submission, error)
+	SupersededBy(ctx context.Context, obj *model.Submission) ([]*model.Submission, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -461,6 +504,62 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AccessDecision.Reasons(childComplexity), true
+
+	case "AccessDecisionChange.after":
+		if e.ComplexityRoot.AccessDecisionChange.After == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessDecisionChange.After(childComplexity), true
+	case "AccessDecisionChange.before":
+		if e.ComplexityRoot.AccessDecisionChange.Before == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessDecisionChange.Before(childComplexity), true
+	case "AccessDecisionChange.project":
+		if e.ComplexityRoot.AccessDecisionChange.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessDecisionChange.Project(childComplexity), true
+	case "AccessDecisionChange.reasons":
+		if e.ComplexityRoot.AccessDecisionChange.Reasons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessDecisionChange.Reasons(childComplexity), true
+
+	case "AuditChainStatus.entries":
+		if e.ComplexityRoot.AuditChainStatus.Entries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditChainStatus.Entries(childComplexity), true
+	case "AuditChainStatus.firstBadSeq":
+		if e.ComplexityRoot.AuditChainStatus.FirstBadSeq == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditChainStatus.FirstBadSeq(childComplexity), true
+	case "AuditChainStatus.headHash":
+		if e.ComplexityRoot.AuditChainStatus.HeadHash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditChainStatus.HeadHash(childComplexity), true
+	case "AuditChainStatus.ok":
+		if e.ComplexityRoot.AuditChainStatus.Ok == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditChainStatus.Ok(childComplexity), true
+	case "AuditChainStatus.problem":
+		if e.ComplexityRoot.AuditChainStatus.Problem == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditChainStatus.Problem(childComplexity), true
 
 	case "AuditEntry.action":
 		if e.ComplexityRoot.AuditEntry.Action == nil {
@@ -603,6 +702,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Coverage.PartnersIncluded(childComplexity), true
+
+	case "DataUsageMonth.month":
+		if e.ComplexityRoot.DataUsageMonth.Month == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataUsageMonth.Month(childComplexity), true
+	case "DataUsageMonth.projectId":
+		if e.ComplexityRoot.DataUsageMonth.ProjectID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataUsageMonth.ProjectID(childComplexity), true
+	case "DataUsageMonth.projectTitle":
+		if e.ComplexityRoot.DataUsageMonth.ProjectTitle == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataUsageMonth.ProjectTitle(childComplexity), true
+	case "DataUsageMonth.queries":
+		if e.ComplexityRoot.DataUsageMonth.Queries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataUsageMonth.Queries(childComplexity), true
 
 	case "DecisionReason.code":
 		if e.ComplexityRoot.DecisionReason.Code == nil {
@@ -1369,6 +1493,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AccessDecisions(childComplexity, args["projectId"].(string)), true
+	case "Query.auditChainStatus":
+		if e.ComplexityRoot.Query.AuditChainStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.AuditChainStatus(childComplexity), true
 	case "Query.auditLog":
 		if e.ComplexityRoot.Query.AuditLog == nil {
 			break
@@ -1391,6 +1521,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.DataUsage(childComplexity, args["partnerId"].(string), args["first"].(*int), args["after"].(*string)), true
+	case "Query.dataUsageSummary":
+		if e.ComplexityRoot.Query.DataUsageSummary == nil {
+			break
+		}
+
+		args, err := ec.field_Query_dataUsageSummary_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DataUsageSummary(childComplexity, args["partnerId"].(string)), true
 	case "Query.exchangeRates":
 		if e.ComplexityRoot.Query.ExchangeRates == nil {
 			break
@@ -1443,6 +1584,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Partners(childComplexity, args["filter"].(*model.PartnerFilter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.previewSharingPolicy":
+		if e.ComplexityRoot.Query.PreviewSharingPolicy == nil {
+			break
+		}
+
+		args, err := ec.field_Query_previewSharingPolicy_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PreviewSharingPolicy(childComplexity, args["partnerId"].(string), args["input"].(model.SharingPolicyInput)), true
 	case "Query.project":
 		if e.ComplexityRoot.Query.Project == nil {
 			break
@@ -1498,6 +1650,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Submissions(childComplexity, args["partnerId"].(*string), args["first"].(*int), args["after"].(*string)), true
+	case "Query.tokens":
+		if e.ComplexityRoot.Query.Tokens == nil {
+			break
+		}
+
+		args, err := ec.field_Query_tokens_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Tokens(childComplexity, args["first"].(*int)), true
 	case "Query.trustedDocuments":
 		if e.ComplexityRoot.Query.TrustedDocuments == nil {
 			break
@@ -1657,6 +1820,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Submission.Partner(childComplexity), true
+	case "Submission.periodEnd":
+		if e.ComplexityRoot.Submission.PeriodEnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Submission.PeriodEnd(childComplexity), true
+	case "Submission.periodStart":
+		if e.ComplexityRoot.Submission.PeriodStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Submission.PeriodStart(childComplexity), true
 	case "Submission.receivedAt":
 		if e.ComplexityRoot.Submission.ReceivedAt == nil {
 			break
@@ -1687,6 +1862,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Submission.Status(childComplexity), true
+	case "Submission.supersededBy":
+		if e.ComplexityRoot.Submission.SupersededBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Submission.SupersededBy(childComplexity), true
 	case "Submission.supersedes":
 		if e.ComplexityRoot.Submission.Supersedes == nil {
 			break
@@ -1750,6 +1931,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SubmissionResult.Submission(childComplexity), true
+
+	case "TokenInfo.createdAt":
+		if e.ComplexityRoot.TokenInfo.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TokenInfo.CreatedAt(childComplexity), true
+	case "TokenInfo.expiresAt":
+		if e.ComplexityRoot.TokenInfo.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TokenInfo.ExpiresAt(childComplexity), true
+	case "TokenInfo.id":
+		if e.ComplexityRoot.TokenInfo.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TokenInfo.ID(childComplexity), true
+	case "TokenInfo.name":
+		if e.ComplexityRoot.TokenInfo.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TokenInfo.Name(childComplexity), true
+	case "TokenInfo.principal":
+		if e.ComplexityRoot.TokenInfo.Principal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TokenInfo.Principal(childComplexity), true
+	case "TokenInfo.revokedAt":
+		if e.ComplexityRoot.TokenInfo.RevokedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TokenInfo.RevokedAt(childComplexity), true
 
 	case "TrustedDocument.document":
 		if e.ComplexityRoot.TrustedDocument.Document == nil {
@@ -1915,6 +2133,11 @@ extend type Query {
   accessDecisions(projectId: ID!): [AccessDecision!]!
   "The current sharing policy of a partner (its admins and the steward)."
   sharingPolicy(partnerId: ID!): SharingPolicy
+  """
+  What saving this policy would change, without saving it: the current projects (proposed or approved) whose
+  decision for the partner's data would differ. Its admins and the steward; not audited (it changes nothing).
+  """
+  previewSharingPolicy(partnerId: ID!, input: SharingPolicyInput!): [AccessDecisionChange!]!
 }
 
 extend type Mutation {
@@ -2010,6 +2233,17 @@ type AccessDecision {
   moratoriumUntil: Date
 }
 
+"A project whose access decision would change under a proposed sharing policy."
+type AccessDecisionChange {
+  project: Project!
+  "The decision now."
+  before: Decision!
+  "The decision once the proposed policy is saved."
+  after: Decision!
+  "Why the decision after saving is not ALLOW (empty when it is)."
+  reasons: [DecisionReason!]!
+}
+
 """
 code: the DUO code of a failed policy condition (GS, NCU, COL, ...) or POLICY_MISSING; in an outcome table's
 coverage also NOT_AT_THIS_BREAKDOWN, COARSER_THAN_GROUPING, PERIOD_NOT_IN_BUCKET or NO_EXCHANGE_RATE for an allowed
@@ -2030,6 +2264,33 @@ extend type Query {
   dataUsage(partnerId: ID!, first: Int, after: String): AuditEntryConnection!
   "The whole audit log (steward)."
   auditLog(first: Int, after: String): AuditEntryConnection!
+  "How many outcome queries included a partner's figures, by project and month (that partner's admin, the steward)."
+  dataUsageSummary(partnerId: ID!): [DataUsageMonth!]!
+  "Verifies the audit log's hash chain from its first entry, as hjx audit verify does (steward)."
+  auditChainStatus: AuditChainStatus!
+}
+
+"Outcome queries of one project that included a partner's figures, in one calendar month (UTC)."
+type DataUsageMonth {
+  "Null for queries made outside a project."
+  projectId: ID
+  projectTitle: String
+  "YYYY-MM"
+  month: String!
+  queries: Int!
+}
+
+type AuditChainStatus {
+  "True when every entry links to the one before and matches its hash."
+  ok: Boolean!
+  "Entries verified (up to the first bad one)."
+  entries: Int!
+  "The hash of the last good entry: keep it elsewhere to detect the newest entries being deleted."
+  headHash: String!
+  "The first entry where the chain breaks; null when ok."
+  firstBadSeq: Int
+  "Why the chain breaks there; null when ok."
+  problem: String
 }
 
 type AuditEntry {
@@ -2077,6 +2338,8 @@ enum Role { STEWARD PARTNER_ADMIN PARTNER_UPLOADER RESEARCHER DASHBOARD }
 extend type Query {
   "The principal behind the bearer token."
   me: Principal!
+  "Issued tokens, newest first, without their secrets (steward; first: 1 to 500)."
+  tokens(first: Int = 100): [TokenInfo!]!
 }
 
 extend type Mutation {
@@ -2109,6 +2372,16 @@ type IssuedToken {
   secret: String!
   principal: Principal!
   expiresAt: DateTime
+}
+
+"An issued token as the steward's list shows it: never its secret, which hjx does not keep."
+type TokenInfo {
+  id: ID!
+  name: String!
+  principal: Principal!
+  createdAt: DateTime!
+  expiresAt: DateTime
+  revokedAt: DateTime
 }
 `, BuiltIn: false},
 	{Name: "../../schema/common.graphqls", Input: `# Shared scalars, paging and vocabularies. The enum values are fixed by DESIGN.md
@@ -2415,6 +2688,12 @@ type Submission {
   consentBasis: ConsentBasis!
   receivedAt: DateTime!
   supersedes: [Submission!]!
+  "The later submissions that replaced some of this one's figures."
+  supersededBy: [Submission!]!
+  "First day of the period its figures cover; null when it stored none (rejected)."
+  periodStart: Date
+  "Last day of the period its figures cover; null when it stored none."
+  periodEnd: Date
   retractedReason: String
 }
 
@@ -2490,6 +2769,36 @@ func (ec *executionContext) childFields_AccessDecision(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type AccessDecision", field.Name)
 }
 
+func (ec *executionContext) childFields_AccessDecisionChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "project":
+		return ec.fieldContext_AccessDecisionChange_project(ctx, field)
+	case "before":
+		return ec.fieldContext_AccessDecisionChange_before(ctx, field)
+	case "after":
+		return ec.fieldContext_AccessDecisionChange_after(ctx, field)
+	case "reasons":
+		return ec.fieldContext_AccessDecisionChange_reasons(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccessDecisionChange", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditChainStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ok":
+		return ec.fieldContext_AuditChainStatus_ok(ctx, field)
+	case "entries":
+		return ec.fieldContext_AuditChainStatus_entries(ctx, field)
+	case "headHash":
+		return ec.fieldContext_AuditChainStatus_headHash(ctx, field)
+	case "firstBadSeq":
+		return ec.fieldContext_AuditChainStatus_firstBadSeq(ctx, field)
+	case "problem":
+		return ec.fieldContext_AuditChainStatus_problem(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditChainStatus", field.Name)
+}
+
 func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2558,6 +2867,20 @@ func (ec *executionContext) childFields_Coverage(ctx context.Context, field grap
 		return ec.fieldContext_Coverage_observationsExcluded(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Coverage", field.Name)
+}
+
+func (ec *executionContext) childFields_DataUsageMonth(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "projectId":
+		return ec.fieldContext_DataUsageMonth_projectId(ctx, field)
+	case "projectTitle":
+		return ec.fieldContext_DataUsageMonth_projectTitle(ctx, field)
+	case "month":
+		return ec.fieldContext_DataUsageMonth_month(ctx, field)
+	case "queries":
+		return ec.fieldContext_DataUsageMonth_queries(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DataUsageMonth", field.Name)
 }
 
 func (ec *executionContext) childFields_DecisionReason(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2936,6 +3259,12 @@ func (ec *executionContext) childFields_Submission(ctx context.Context, field gr
 		return ec.fieldContext_Submission_receivedAt(ctx, field)
 	case "supersedes":
 		return ec.fieldContext_Submission_supersedes(ctx, field)
+	case "supersededBy":
+		return ec.fieldContext_Submission_supersededBy(ctx, field)
+	case "periodStart":
+		return ec.fieldContext_Submission_periodStart(ctx, field)
+	case "periodEnd":
+		return ec.fieldContext_Submission_periodEnd(ctx, field)
 	case "retractedReason":
 		return ec.fieldContext_Submission_retractedReason(ctx, field)
 	}
@@ -2976,6 +3305,24 @@ func (ec *executionContext) childFields_SubmissionResult(ctx context.Context, fi
 		return ec.fieldContext_SubmissionResult_issueCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SubmissionResult", field.Name)
+}
+
+func (ec *executionContext) childFields_TokenInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TokenInfo_id(ctx, field)
+	case "name":
+		return ec.fieldContext_TokenInfo_name(ctx, field)
+	case "principal":
+		return ec.fieldContext_TokenInfo_principal(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_TokenInfo_createdAt(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_TokenInfo_expiresAt(ctx, field)
+	case "revokedAt":
+		return ec.fieldContext_TokenInfo_revokedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TokenInfo", field.Name)
 }
 
 func (ec *executionContext) childFields_TrustedDocument(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3480,6 +3827,20 @@ func (ec *executionContext) field_Query_auditLog_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_dataUsageSummary_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "partnerId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["partnerId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_dataUsage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3576,6 +3937,28 @@ func (ec *executionContext) field_Query_partners_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_previewSharingPolicy_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "partnerId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["partnerId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SharingPolicyInput, error) {
+			return ec.unmarshalNSharingPolicyInput2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐSharingPolicyInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_project_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3667,6 +4050,20 @@ func (ec *executionContext) field_Query_submissions_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_tokens_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
 	return args, nil
 }
 
@@ -3898,6 +4295,231 @@ func (ec *executionContext) _AccessDecision_moratoriumUntil(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_AccessDecision_moratoriumUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessDecision", field, false, false, "Date")
+}
+
+func (ec *executionContext) _AccessDecisionChange_project(ctx context.Context, field graphql.CollectedField, obj *model.AccessDecisionChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessDecisionChange_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Project) graphql.Marshaler {
+			return ec.marshalNProject2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐProject(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessDecisionChange_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccessDecisionChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccessDecisionChange_before(ctx context.Context, field graphql.CollectedField, obj *model.AccessDecisionChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessDecisionChange_before(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Before, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Decision) graphql.Marshaler {
+			return ec.marshalNDecision2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDecision(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessDecisionChange_before(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessDecisionChange", field, false, false, "Decision")
+}
+
+func (ec *executionContext) _AccessDecisionChange_after(ctx context.Context, field graphql.CollectedField, obj *model.AccessDecisionChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessDecisionChange_after(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.After, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Decision) graphql.Marshaler {
+			return ec.marshalNDecision2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDecision(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessDecisionChange_after(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessDecisionChange", field, false, false, "Decision")
+}
+
+func (ec *executionContext) _AccessDecisionChange_reasons(ctx context.Context, field graphql.CollectedField, obj *model.AccessDecisionChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessDecisionChange_reasons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reasons, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DecisionReason) graphql.Marshaler {
+			return ec.marshalNDecisionReason2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDecisionReasonᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessDecisionChange_reasons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccessDecisionChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DecisionReason(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditChainStatus_ok(ctx context.Context, field graphql.CollectedField, obj *model.AuditChainStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditChainStatus_ok(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ok, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditChainStatus_ok(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditChainStatus", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AuditChainStatus_entries(ctx context.Context, field graphql.CollectedField, obj *model.AuditChainStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditChainStatus_entries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entries, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditChainStatus_entries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditChainStatus", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AuditChainStatus_headHash(ctx context.Context, field graphql.CollectedField, obj *model.AuditChainStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditChainStatus_headHash(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HeadHash, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditChainStatus_headHash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditChainStatus", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditChainStatus_firstBadSeq(ctx context.Context, field graphql.CollectedField, obj *model.AuditChainStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditChainStatus_firstBadSeq(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstBadSeq, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditChainStatus_firstBadSeq(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditChainStatus", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AuditChainStatus_problem(ctx context.Context, field graphql.CollectedField, obj *model.AuditChainStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditChainStatus_problem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Problem, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditChainStatus_problem(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditChainStatus", field, false, false, "String")
 }
 
 func (ec *executionContext) _AuditEntry_id(ctx context.Context, field graphql.CollectedField, obj *model.AuditEntry) (ret graphql.Marshaler) {
@@ -4481,6 +5103,98 @@ func (ec *executionContext) fieldContext_Coverage_observationsExcluded(_ context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _DataUsageMonth_projectId(ctx context.Context, field graphql.CollectedField, obj *model.DataUsageMonth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataUsageMonth_projectId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProjectID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataUsageMonth_projectId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataUsageMonth", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DataUsageMonth_projectTitle(ctx context.Context, field graphql.CollectedField, obj *model.DataUsageMonth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataUsageMonth_projectTitle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProjectTitle, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataUsageMonth_projectTitle(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataUsageMonth", field, false, false, "String")
+}
+
+func (ec *executionContext) _DataUsageMonth_month(ctx context.Context, field graphql.CollectedField, obj *model.DataUsageMonth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataUsageMonth_month(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Month, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataUsageMonth_month(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataUsageMonth", field, false, false, "String")
+}
+
+func (ec *executionContext) _DataUsageMonth_queries(ctx context.Context, field graphql.CollectedField, obj *model.DataUsageMonth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataUsageMonth_queries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Queries, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataUsageMonth_queries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataUsageMonth", field, false, false, "Int")
 }
 
 func (ec *executionContext) _DecisionReason_code(ctx context.Context, field graphql.CollectedField, obj *model.DecisionReason) (ret graphql.Marshaler) {
@@ -7666,6 +8380,50 @@ func (ec *executionContext) fieldContext_Query_sharingPolicy(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_previewSharingPolicy(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_previewSharingPolicy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PreviewSharingPolicy(ctx, fc.Args["partnerId"].(string), fc.Args["input"].(model.SharingPolicyInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AccessDecisionChange) graphql.Marshaler {
+			return ec.marshalNAccessDecisionChange2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐAccessDecisionChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_previewSharingPolicy(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccessDecisionChange(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_previewSharingPolicy_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_dataUsage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7754,6 +8512,82 @@ func (ec *executionContext) fieldContext_Query_auditLog(ctx context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_dataUsageSummary(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_dataUsageSummary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().DataUsageSummary(ctx, fc.Args["partnerId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DataUsageMonth) graphql.Marshaler {
+			return ec.marshalNDataUsageMonth2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDataUsageMonthᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_dataUsageSummary(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DataUsageMonth(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_dataUsageSummary_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_auditChainStatus(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_auditChainStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().AuditChainStatus(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AuditChainStatus) graphql.Marshaler {
+			return ec.marshalNAuditChainStatus2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐAuditChainStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_auditChainStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditChainStatus(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7782,6 +8616,50 @@ func (ec *executionContext) fieldContext_Query_me(_ context.Context, field graph
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Principal(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_tokens(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_tokens(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Tokens(ctx, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TokenInfo) graphql.Marshaler {
+			return ec.marshalNTokenInfo2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐTokenInfoᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_tokens(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TokenInfo(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_tokens_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -8884,6 +9762,84 @@ func (ec *executionContext) fieldContext_Submission_supersedes(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Submission_supersededBy(ctx context.Context, field graphql.CollectedField, obj *model.Submission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Submission_supersededBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Submission().SupersededBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Submission) graphql.Marshaler {
+			return ec.marshalNSubmission2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐSubmissionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Submission_supersededBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Submission",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Submission(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Submission_periodStart(ctx context.Context, field graphql.CollectedField, obj *model.Submission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Submission_periodStart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeriodStart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Submission_periodStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Submission", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Submission_periodEnd(ctx context.Context, field graphql.CollectedField, obj *model.Submission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Submission_periodEnd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeriodEnd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Submission_periodEnd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Submission", field, false, false, "Date")
+}
+
 func (ec *executionContext) _Submission_retractedReason(ctx context.Context, field graphql.CollectedField, obj *model.Submission) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9157,6 +10113,153 @@ func (ec *executionContext) _SubmissionResult_issueCount(ctx context.Context, fi
 }
 func (ec *executionContext) fieldContext_SubmissionResult_issueCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubmissionResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TokenInfo_id(ctx context.Context, field graphql.CollectedField, obj *model.TokenInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TokenInfo_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TokenInfo_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TokenInfo", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TokenInfo_name(ctx context.Context, field graphql.CollectedField, obj *model.TokenInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TokenInfo_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TokenInfo_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TokenInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _TokenInfo_principal(ctx context.Context, field graphql.CollectedField, obj *model.TokenInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TokenInfo_principal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Principal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Principal) graphql.Marshaler {
+			return ec.marshalNPrincipal2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐPrincipal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TokenInfo_principal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TokenInfo",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Principal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TokenInfo_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.TokenInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TokenInfo_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TokenInfo_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TokenInfo", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _TokenInfo_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.TokenInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TokenInfo_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TokenInfo_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TokenInfo", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _TokenInfo_revokedAt(ctx context.Context, field graphql.CollectedField, obj *model.TokenInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TokenInfo_revokedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevokedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TokenInfo_revokedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TokenInfo", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _TrustedDocument_id(ctx context.Context, field graphql.CollectedField, obj *model.TrustedDocument) (ret graphql.Marshaler) {
@@ -11237,6 +12340,107 @@ func (ec *executionContext) _AccessDecision(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var accessDecisionChangeImplementors = []string{"AccessDecisionChange"}
+
+func (ec *executionContext) _AccessDecisionChange(ctx context.Context, sel ast.SelectionSet, obj *model.AccessDecisionChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accessDecisionChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccessDecisionChange")
+		case "project":
+			out.Values[i] = ec._AccessDecisionChange_project(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "before":
+			out.Values[i] = ec._AccessDecisionChange_before(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "after":
+			out.Values[i] = ec._AccessDecisionChange_after(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reasons":
+			out.Values[i] = ec._AccessDecisionChange_reasons(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var auditChainStatusImplementors = []string{"AuditChainStatus"}
+
+func (ec *executionContext) _AuditChainStatus(ctx context.Context, sel ast.SelectionSet, obj *model.AuditChainStatus) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditChainStatusImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditChainStatus")
+		case "ok":
+			out.Values[i] = ec._AuditChainStatus_ok(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "entries":
+			out.Values[i] = ec._AuditChainStatus_entries(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "headHash":
+			out.Values[i] = ec._AuditChainStatus_headHash(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstBadSeq":
+			out.Values[i] = ec._AuditChainStatus_firstBadSeq(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "problem":
+			out.Values[i] = ec._AuditChainStatus_problem(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var auditEntryImplementors = []string{"AuditEntry"}
 
 func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSet, obj *model.AuditEntry) graphql.Marshaler {
@@ -11444,6 +12648,54 @@ func (ec *executionContext) _Coverage(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "observationsExcluded":
 			out.Values[i] = ec._Coverage_observationsExcluded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dataUsageMonthImplementors = []string{"DataUsageMonth"}
+
+func (ec *executionContext) _DataUsageMonth(ctx context.Context, sel ast.SelectionSet, obj *model.DataUsageMonth) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dataUsageMonthImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DataUsageMonth")
+		case "projectId":
+			out.Values[i] = ec._DataUsageMonth_projectId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "projectTitle":
+			out.Values[i] = ec._DataUsageMonth_projectTitle(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "month":
+			out.Values[i] = ec._DataUsageMonth_month(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "queries":
+			out.Values[i] = ec._DataUsageMonth_queries(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -12633,6 +13885,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_sharingPolicy(ctx, field)
 				})
+		case "previewSharingPolicy":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_previewSharingPolicy(ctx, field)
+				})
 		case "dataUsage":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -12645,11 +13903,29 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_auditLog(ctx, field)
 				})
+		case "dataUsageSummary":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_dataUsageSummary(ctx, field)
+				})
+		case "auditChainStatus":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_auditChainStatus(ctx, field)
+				})
 		case "me":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_me(ctx, field)
+				})
+		case "tokens":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_tokens(ctx, field)
 				})
 		case "partners":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -12973,6 +14249,22 @@ func (ec *executionContext) _Submission(ctx context.Context, sel ast.SelectionSe
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Submission_supersedes(ctx, field, obj)
 				})
+		case "supersededBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Submission_supersededBy(ctx, field, obj)
+				})
+		case "periodStart":
+			out.Values[i] = ec._Submission_periodStart(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "periodEnd":
+			out.Values[i] = ec._Submission_periodEnd(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "retractedReason":
 			out.Values[i] = ec._Submission_retractedReason(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -13105,6 +14397,64 @@ func (ec *executionContext) _SubmissionResult(ctx context.Context, sel ast.Selec
 		case "issueCount":
 			out.Values[i] = ec._SubmissionResult_issueCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tokenInfoImplementors = []string{"TokenInfo"}
+
+func (ec *executionContext) _TokenInfo(ctx context.Context, sel ast.SelectionSet, obj *model.TokenInfo) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tokenInfoImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TokenInfo")
+		case "id":
+			out.Values[i] = ec._TokenInfo_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._TokenInfo_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "principal":
+			out.Values[i] = ec._TokenInfo_principal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._TokenInfo_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._TokenInfo_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "revokedAt":
+			out.Values[i] = ec._TokenInfo_revokedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -13611,6 +14961,38 @@ func (ec *executionContext) marshalNAccessDecision2ᚖgithubᚗcomᚋhjxᚑexcha
 	return ec._AccessDecision(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNAccessDecisionChange2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐAccessDecisionChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AccessDecisionChange) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAccessDecisionChange2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐAccessDecisionChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAccessDecisionChange2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐAccessDecisionChange(ctx context.Context, sel ast.SelectionSet, v *model.AccessDecisionChange) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AccessDecisionChange!")
+		return graphql.Null
+	}
+	return ec._AccessDecisionChange(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAuditChainStatus2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐAuditChainStatus(ctx context.Context, sel ast.SelectionSet, v *model.AuditChainStatus) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AuditChainStatus!")
+		return graphql.Null
+	}
+	return ec._AuditChainStatus(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNAuditEntry2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐAuditEntry(ctx context.Context, sel ast.SelectionSet, v *model.AuditEntry) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AuditEntry!")
@@ -13691,6 +15073,30 @@ func (ec *executionContext) marshalNCoverage2ᚖgithubᚗcomᚋhjxᚑexchangeᚋ
 		return graphql.Null
 	}
 	return ec._Coverage(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDataUsageMonth2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDataUsageMonthᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DataUsageMonth) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDataUsageMonth2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDataUsageMonth(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDataUsageMonth2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDataUsageMonth(ctx context.Context, sel ast.SelectionSet, v *model.DataUsageMonth) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DataUsageMonth!")
+		return graphql.Null
+	}
+	return ec._DataUsageMonth(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNDataUsePermission2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDataUsePermission(ctx context.Context, v any) (model.DataUsePermission, error) {
@@ -14454,6 +15860,30 @@ func (ec *executionContext) unmarshalNSuppressionReason2githubᚗcomᚋhjxᚑexc
 
 func (ec *executionContext) marshalNSuppressionReason2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐSuppressionReason(ctx context.Context, sel ast.SelectionSet, v model.SuppressionReason) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNTokenInfo2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐTokenInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TokenInfo) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTokenInfo2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐTokenInfo(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTokenInfo2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐTokenInfo(ctx context.Context, sel ast.SelectionSet, v *model.TokenInfo) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TokenInfo!")
+		return graphql.Null
+	}
+	return ec._TokenInfo(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNTokenInput2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐTokenInput(ctx context.Context, v any) (model.TokenInput, error) {

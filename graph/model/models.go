@@ -26,6 +26,9 @@ type Submission struct {
 	ReceivedAt      time.Time        `json:"receivedAt"`
 	RetractedReason *string          `json:"retractedReason,omitempty"`
 	SupersedesIDs   []string         `json:"-"`
+	SupersededByIDs []string         `json:"-"`
+	PeriodStart     *time.Time       `json:"periodStart,omitempty"`
+	PeriodEnd       *time.Time       `json:"periodEnd,omitempty"`
 }
 
 // Project is a research project and its governance state.

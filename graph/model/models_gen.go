@@ -10,6 +10,30 @@ import (
 	"time"
 )
 
+// A project whose access decision would change under a proposed sharing policy.
+type AccessDecisionChange struct {
+	Project *Project `json:"project"`
+	// The decision now.
+	Before Decision `json:"before"`
+	// The decision once the proposed policy is saved.
+	After Decision `json:"after"`
+	// Why the decision after saving is not ALLOW (empty when it is).
+	Reasons []*DecisionReason `json:"reasons"`
+}
+
+type AuditChainStatus struct {
+	// True when every entry links to the one before and matches its hash.
+	Ok bool `json:"ok"`
+	// Entries verified (up to the first bad one).
+	Entries int `json:"entries"`
+	// The hash of the last good entry: keep it elsewhere to detect the newest entries being deleted.
+	HeadHash string `json:"headHash"`
+	// The first entry where the chain breaks; null when ok.
+	FirstBadSeq *int `json:"firstBadSeq,omitempty"`
+	// Why the chain breaks there; null when ok.
+	Problem *string `json:"problem,omitempty"`
+}
+
 type AuditEntry struct {
 	ID               string                `json:"id"`
 	Seq              int                   `json:"seq"`
@@ -45,6 +69,16 @@ type Coverage struct {
 	PartnersIncluded     int                `json:"partnersIncluded"`
 	PartnersExcluded     []*ExcludedPartner `json:"partnersExcluded"`
 	ObservationsExcluded []*ExclusionCount  `json:"observationsExcluded"`
+}
+
+// Outcome queries of one project that included a partner's figures, in one calendar month (UTC).
+type DataUsageMonth struct {
+	// Null for queries made outside a project.
+	ProjectID    *string `json:"projectId,omitempty"`
+	ProjectTitle *string `json:"projectTitle,omitempty"`
+	// YYYY-MM
+	Month   string `json:"month"`
+	Queries int    `json:"queries"`
 }
 
 // code: the DUO code of a failed policy condition (GS, NCU, COL, ...) or POLICY_MISSING; in an outcome table's
@@ -272,6 +306,16 @@ type SubmissionResult struct {
 	Issues     []*ValidationIssue `json:"issues"`
 	// All issues found, when more were found than are listed.
 	IssueCount int `json:"issueCount"`
+}
+
+// An issued token as the steward's list shows it: never its secret, which hjx does not keep.
+type TokenInfo struct {
+	ID        string     `json:"id"`
+	Name      string     `json:"name"`
+	Principal *Principal `json:"principal"`
+	CreatedAt time.Time  `json:"createdAt"`
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	RevokedAt *time.Time `json:"revokedAt,omitempty"`
 }
 
 type TokenInput struct {

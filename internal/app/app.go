@@ -53,6 +53,9 @@ type Config struct {
 	// every stored row under it and outcomes perturbs every published figure with
 	// it. Without it both refuse to work rather than store or publish unkeyed data.
 	Secret disclosure.Secret
+	// SessionIdle and SessionMaxAge bound the portal's browser sessions
+	// (HJX_SESSION_IDLE, HJX_SESSION_MAX_AGE); 0 means auth's defaults.
+	SessionIdle, SessionMaxAge time.Duration
 }
 
 // App is one process's set of services.
@@ -126,6 +129,7 @@ func (a *App) deps() server.Deps {
 		Metrics:      a.Metrics,
 		Now:          a.Config.Now,
 		UploadRoles:  graph.UploadRoles(),
+		Sessions:     &auth.Sessions{Tokens: a.Auth, Idle: a.Config.SessionIdle, MaxAge: a.Config.SessionMaxAge},
 	}
 }
 

@@ -161,6 +161,11 @@ type Submission struct {
 	RetractedReason *string
 	// SupersedesIDs are the earlier submissions some of whose figures this one replaced.
 	SupersedesIDs []string
+	// SupersededByIDs are the later submissions that replaced some of its figures.
+	SupersededByIDs []string
+	// PeriodStart and PeriodEnd are the period its figures cover (the first
+	// month's start, the last month's end); nil when it stored no figures.
+	PeriodStart, PeriodEnd *time.Time
 }
 
 // Result is the outcome of Submit. Accepted with a nil Submission is a dry run that

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
@@ -157,6 +158,15 @@ func (s *Service) store(ctx context.Context, p *hjx.Principal, req Request, cfg 
 			sub.ID, sub.Sha256, sub.RowCount); err != nil {
 			return hjx.Internal(err, "finish submission")
 		}
+		var period struct {
+			Start *time.Time `db:"period_start"`
+			End   *time.Time `db:"period_end"`
+		}
+		if err := sqlx.GetContext(ctx, tx, &period, `SELECT min(period_start)::timestamptz AS period_start,
+			max(period_end)::timestamptz AS period_end FROM observations WHERE submission_id = $1`, sub.ID); err != nil {
+			return hjx.Internal(err, "read submission period")
+		}
+		sub.PeriodStart, sub.PeriodEnd = period.Start, period.End
 		_, err = s.Audit.Append(ctx, tx, p, audit.Entry{ChangesData: true, Action: "submission.accept", Subject: "submission:" + sub.ID,
 			PartnersIncluded: []string{sub.PartnerID}, RequestHash: sub.Sha256,
 			Detail: map[string]string{"format": sub.Format, "rows": strconv.Itoa(sub.RowCount),

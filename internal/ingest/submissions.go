@@ -31,17 +31,24 @@ type submissionRow struct {
 	RetractedAt     *time.Time     `db:"retracted_at"`
 	RetractedReason *string        `db:"retracted_reason"`
 	Supersedes      pq.StringArray `db:"supersedes"`
+	SupersededBy    pq.StringArray `db:"superseded_by"`
+	PeriodStart     *time.Time     `db:"period_start"`
+	PeriodEnd       *time.Time     `db:"period_end"`
 }
 
 func (r submissionRow) submission() *Submission {
 	return &Submission{ID: r.ID, PartnerID: r.PartnerID, UploaderID: r.UploaderID, Format: r.Format, Status: r.Status,
 		RowCount: r.RowCount, Sha256: r.Sha256, ConsentBasis: r.ConsentBasis, ReceivedAt: r.ReceivedAt.UTC(),
-		RetractedAt: r.RetractedAt, RetractedReason: r.RetractedReason, SupersedesIDs: []string(r.Supersedes)}
+		RetractedAt: r.RetractedAt, RetractedReason: r.RetractedReason, SupersedesIDs: []string(r.Supersedes),
+		SupersededByIDs: []string(r.SupersededBy), PeriodStart: r.PeriodStart, PeriodEnd: r.PeriodEnd}
 }
 
 const submissionColumns = `s.id, s.partner_id, s.uploader_id, s.format, s.status, s.row_count, s.sha256,
 	s.consent_basis, s.received_at, s.retracted_at, s.retracted_reason,
-	ARRAY(SELECT l.superseded_id::text FROM submission_supersedes l WHERE l.submission_id = s.id ORDER BY 1) AS supersedes`
+	ARRAY(SELECT l.superseded_id::text FROM submission_supersedes l WHERE l.submission_id = s.id ORDER BY 1) AS supersedes,
+	ARRAY(SELECT l.submission_id::text FROM submission_supersedes l WHERE l.superseded_id = s.id ORDER BY 1) AS superseded_by,
+	(SELECT min(o.period_start) FROM observations o WHERE o.submission_id = s.id)::timestamptz AS period_start,
+	(SELECT max(o.period_end) FROM observations o WHERE o.submission_id = s.id)::timestamptz AS period_end`
 
 // scope returns the partner whose submissions p may see ("" for a steward: all), or
 // false when p may see none.

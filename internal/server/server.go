@@ -44,6 +44,9 @@ type Config struct {
 	UploadMinRate   int64
 	// Rate is the per-caller rate limit; the zero value turns it off (tests).
 	Rate RateConfig
+	// CookieSecure marks the session cookie Secure even on plain-HTTP requests:
+	// the server is behind a TLS-terminating proxy (HJX_COOKIE_SECURE, on in production).
+	CookieSecure bool
 }
 
 // DefaultConfig returns the values used when nothing is configured.
@@ -79,6 +82,8 @@ type Deps struct {
 	// UploadRoles may send multipart (file upload) requests; anyone else is
 	// refused before the body is read. None listed: no uploads at all.
 	UploadRoles []hjx.Role
+	// Sessions are the portal's browser sessions; nil serves no /session.
+	Sessions SessionStore
 }
 
 // Handler returns the server's routes with every middleware applied.
@@ -86,7 +91,8 @@ func Handler(cfg Config, d Deps) http.Handler {
 	mux := http.NewServeMux()
 	lim := newLimiter(cfg.Rate, d.Now, d.Metrics)
 	mux.Handle("/graphql", requirePreflight(limitBody(cfg, bodyDeadline(cfg, deadline(cfg,
-		authenticate(d, lim, lim.middleware(uploadGate(d.UploadRoles, newUploadSlots(), d.GraphQL))))))))
+		sessionAuth(cfg, d, authenticate(d, lim, lim.middleware(uploadGate(d.UploadRoles, newUploadSlots(), d.GraphQL)))))))))
+	sessionRoutes(mux, cfg, d, lim)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))

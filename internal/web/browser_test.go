@@ -48,7 +48,7 @@ type browser struct {
 	problems []string // uncaught exceptions, error log entries (CSP violations, failed loads)
 }
 
-func newBrowser(t *testing.T) *browser {
+func newBrowser(t testing.TB) *browser {
 	t.Helper()
 	exe := chromiumPath()
 	if exe == "" {

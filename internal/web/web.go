@@ -49,11 +49,14 @@ func pages() map[string]page {
 	return map[string]page{
 		"/playground": {file: "playground/index.html", bundle: "playground.js", csp: cspPlayground},
 		"/dashboard":  {file: "dashboard/index.html", bundle: "dashboard.js", csp: cspDashboard},
+		// The partner and steward portal: no inline style or script either.
+		"/portal": {file: "portal/index.html", bundle: "portal.js", csp: cspDashboard},
 	}
 }
 
 // Handler serves the pages: / redirects to the playground, /playground is
-// GraphiQL, /dashboard the international dashboard, /assets/ their bundles and
+// GraphiQL, /dashboard the international dashboard, /portal the partner and
+// steward portal, /assets/ their bundles and
 // /templates/ downloadable files such as the CSV template.
 func Handler() http.Handler {
 	sub, err := fs.Sub(static, "static")
