@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -15,11 +16,15 @@ import (
 type fieldRule struct {
 	public bool       // anyone, with or without a token
 	roles  []hjx.Role // otherwise: an authenticated principal with one of these roles
+	// schema: the field is schema information, readable by whoever may
+	// introspect this operation (introspectionFor), and otherwise by roles.
+	schema bool
 }
 
 func public() fieldRule              { return fieldRule{public: true} }
 func roles(rs ...hjx.Role) fieldRule { return fieldRule{roles: rs} }
 func authenticated() fieldRule       { return fieldRule{roles: hjx.Roles} }
+func schemaInformation() fieldRule   { return fieldRule{schema: true, roles: introspectionRoles} }
 
 // fieldRules is the single place that declares access to every Query and Mutation
 // field. A root field missing here is refused (default deny), and
@@ -50,6 +55,13 @@ func fieldRules() map[string]fieldRule {
 		// The service scopes further: members and dashboards of that project only.
 		"Query.trustedDocuments": roles(steward, researcher, dashboard),
 
+		// Apollo Federation (schema/federation.graphqls). The subgraph SDL is the
+		// schema, so it follows the introspection rule; _entities passes this
+		// gate and each representation then passes its entity's rule
+		// (entityRules).
+		"Query._service":  schemaInformation(),
+		"Query._entities": public(),
+
 		"Mutation.registerPartner":     roles(steward),
 		"Mutation.loadExchangeRates":   roles(steward),
 		"Mutation.uploadSubmission":    roles(admin, uploader),
@@ -69,6 +81,18 @@ func fieldRules() map[string]fieldRule {
 	}
 }
 
+// entityRules names, for each federation entity, the root field whose rule a
+// gateway's fetch of it (Query._entities) follows: an entity is never easier to
+// reach through a gateway than through hjx's own query. An entity missing here
+// is refused, and TestEveryEntityHasARule fails until it is declared.
+func entityRules() map[string]string {
+	return map[string]string{
+		"Partner":          "Query.partner",
+		"MetricDefinition": "Query.metrics",
+		"Project":          "Query.project",
+	}
+}
+
 // introspectionFields are answered by gqlgen itself; whether anonymous callers may
 // use them is the handler's introspection setting.
 var introspectionFields = []string{"__schema", "__type", "__typename"}
@@ -83,11 +107,52 @@ func gate(rules map[string]fieldRule) graphql.FieldMiddleware {
 		if slices.Contains(introspectionFields, fc.Field.Name) {
 			return next(ctx)
 		}
-		if err := allowed(ctx, rules, fc.Object+"."+fc.Field.Name); err != nil {
+		field := fc.Object + "." + fc.Field.Name
+		if err := allowed(ctx, rules, field); err != nil {
 			return nil, err
+		}
+		if field == "Query._entities" {
+			if err := entitiesAllowed(ctx, rules, fc.Args["representations"]); err != nil {
+				return nil, err
+			}
 		}
 		return next(ctx)
 	}
+}
+
+// entitiesAllowed applies each representation's entity rule before any is
+// fetched, so that one _entities call either passes as a whole or is refused
+// as a whole, like a root field. A representation of a type that is not an
+// entity is INVALID.
+func entitiesAllowed(ctx context.Context, rules map[string]fieldRule, arg any) error {
+	reps, _ := arg.([]map[string]any)
+	entities := entityRules()
+	checked := map[string]bool{}
+	for _, rep := range reps {
+		typename, _ := rep["__typename"].(string)
+		if checked[typename] {
+			continue
+		}
+		field, ok := entities[typename]
+		if !ok {
+			return hjx.Invalid("representations", "a representation must name an entity type in __typename")
+		}
+		if err := allowedEntity(ctx, rules, field, typename); err != nil {
+			return err
+		}
+		checked[typename] = true
+	}
+	return nil
+}
+
+// allowedEntity is allowed for one entity type, saying which in a refusal.
+func allowedEntity(ctx context.Context, rules map[string]fieldRule, field, typename string) error {
+	err := allowed(ctx, rules, field)
+	var e *hjx.Error
+	if errors.As(err, &e) && e.Code == hjx.CodeForbidden {
+		return hjx.Forbidden("%s, nor %s entities", e.Message, typename)
+	}
+	return err
 }
 
 func allowed(ctx context.Context, rules map[string]fieldRule, field string) error {
@@ -97,6 +162,11 @@ func allowed(ctx context.Context, rules map[string]fieldRule, field string) erro
 	}
 	if rule.public {
 		return nil
+	}
+	if rule.schema {
+		if graphql.HasOperationContext(ctx) && !graphql.GetOperationContext(ctx).DisableIntrospection {
+			return nil
+		}
 	}
 	p, err := hjx.RequirePrincipal(ctx)
 	if err != nil {
