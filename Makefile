@@ -51,13 +51,14 @@ run: db-up build
 	DATABASE_URL='$(DB_URL)' $(HJX) serve
 
 # Third-party GraphQL tools the tests run against hjx (the graphql-http audit,
-# Apollo Client with persisted queries, GraphQL Inspector), pinned by the
+# Apollo Client with persisted queries, GraphQL Inspector, an Apollo Federation
+# gateway; Node.js 20+ for Apollo Server 5), pinned by the
 # committed lockfile and installed like the web bundles' (no install scripts).
 ECO_DIR := test/ecosystem
 ECO_DEPS := $(ECO_DIR)/node_modules/.package-lock.json
 
 $(ECO_DEPS): $(ECO_DIR)/package.json $(ECO_DIR)/package-lock.json
-	@command -v npm >/dev/null || { echo "make test needs Node.js 18+ and npm (Debian: apt-get install nodejs npm)" >&2; exit 1; }
+	@command -v npm >/dev/null || { echo "make test needs Node.js 20+ and npm (Debian 13: apt-get install nodejs npm)" >&2; exit 1; }
 	cd $(ECO_DIR) && npm ci --ignore-scripts --no-audit --no-fund
 	@touch $@
 
