@@ -29,7 +29,7 @@ const typeDefs = parse(`
 `);
 
 const featured = ['leeds-gp-welfare-rights', 'boston-childrens-mlp'];
-const note = (id) => `featured on the dashboard: ${id}`;
+const note = (id) => `the dashboard team's note on ${id}`;
 
 const resolvers = {
   Query: {

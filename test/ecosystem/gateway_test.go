@@ -94,7 +94,7 @@ func TestGatewayComposesHJX(t *testing.T) {
 		ID, Name, Country string
 		DashboardNote     string `json:"dashboardNote"`
 	}
-	note := func(id string) string { return "featured on the dashboard: " + id }
+	note := func(id string) string { return "the dashboard team's note on " + id }
 
 	t.Run("JoinDashboardPartnersWithHJX", func(t *testing.T) {
 		// The dashboard subgraph names the partners; hjx answers their fields (_entities).
@@ -147,16 +147,28 @@ func demoToken(t *testing.T, world *demo.Result, role string) string {
 	return ""
 }
 
-// supergraphConfig writes gateway.mjs's supergraph config for hjx and the
-// dashboard subgraph (as docs/FEDERATION.md shows it) and returns its path.
+// supergraphConfig writes supergraph.json, the config docs/FEDERATION.md
+// shows, with the subgraphs' routing URLs replaced by the test's, and returns
+// its path.
 func supergraphConfig(t *testing.T, hjxURL, dashboardURL string) string {
 	t.Helper()
-	config := map[string]any{"subgraphs": map[string]any{
-		"hjx":       map[string]any{"routing_url": hjxURL, "forward_authorization": true},
-		"dashboard": map[string]any{"routing_url": dashboardURL},
-	}}
-	b, err := json.MarshalIndent(config, "", "  ")
+	b, err := os.ReadFile("supergraph.json")
 	if err != nil {
+		t.Fatal(err)
+	}
+	var config struct {
+		Subgraphs map[string]map[string]any `json:"subgraphs"`
+	}
+	if err := json.Unmarshal(b, &config); err != nil {
+		t.Fatal(err)
+	}
+	for name, url := range map[string]string{"hjx": hjxURL, "dashboard": dashboardURL} {
+		if config.Subgraphs[name] == nil {
+			t.Fatalf("supergraph.json has no subgraph %q", name)
+		}
+		config.Subgraphs[name]["routing_url"] = url
+	}
+	if b, err = json.Marshal(config); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "supergraph.json")
