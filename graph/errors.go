@@ -10,7 +10,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"github.com/hjx-exchange/hjx/graph/generated"
 	"github.com/hjx-exchange/hjx/internal/hjx"
 	"github.com/hjx-exchange/hjx/internal/postgres"
 )
@@ -21,10 +20,6 @@ import (
 // "internal error", so no SQL, path or stack ever reaches a client.
 func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
-		if errors.Is(err, generated.ErrTypeNotFound) || errors.Is(err, generated.ErrUnknownType) {
-			// A gateway's representation without its entity's key: the caller's to fix.
-			err = hjx.Invalid("representations", "a representation must carry its entity's key")
-		}
 		if ie := presentInputError(ctx, err); ie != nil {
 			return ie
 		}

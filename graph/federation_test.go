@@ -59,6 +59,7 @@ func TestEntities(t *testing.T) {
 		{"ErrUnauthenticated/ProjectForAnonymous", anon, func() []any { return []any{rep("Project", "id", f.ids["p1"])} }, "", hjx.CodeUnauthenticated},
 		{"ErrInvalid/NotAnEntity", steward, func() []any { return []any{rep("Submission", "id", f.ids["p1"])} }, "", hjx.CodeInvalid},
 		{"ErrInvalid/NoTypename", steward, func() []any { return []any{map[string]any{"id": "leeds"}} }, "", hjx.CodeInvalid},
+		{"ErrInvalid/KeyNotAString", steward, func() []any { return []any{map[string]any{"__typename": "Partner", "id": map[string]any{"x": 1}}} }, "", hjx.CodeInvalid},
 		{"ErrInvalid/NoKey", steward, func() []any { return []any{map[string]any{"__typename": "Partner"}} }, "", hjx.CodeInvalid},
 	}
 	for _, tc := range tests {

@@ -81,15 +81,22 @@ func fieldRules() map[string]fieldRule {
 	}
 }
 
-// entityRules names, for each federation entity, the root field whose rule a
-// gateway's fetch of it (Query._entities) follows: an entity is never easier to
-// reach through a gateway than through hjx's own query. An entity missing here
-// is refused, and TestEveryEntityHasARule fails until it is declared.
-func entityRules() map[string]string {
-	return map[string]string{
-		"Partner":          "Query.partner",
-		"MetricDefinition": "Query.metrics",
-		"Project":          "Query.project",
+// entityRule says how a gateway may fetch one federation entity by its key
+// (Query._entities): under the rule of the root field that reads it, so an
+// entity is never easier to reach through a gateway than through hjx's own
+// query.
+type entityRule struct {
+	field string // the root field whose rule applies
+	key   string // the key field (@key in schema/federation.graphqls); a string
+}
+
+// entityRules declares every entity. An entity missing here is refused, and
+// TestEveryEntityHasARule fails until it is declared.
+func entityRules() map[string]entityRule {
+	return map[string]entityRule{
+		"Partner":          {field: "Query.partner", key: "id"},
+		"MetricDefinition": {field: "Query.metrics", key: "code"},
+		"Project":          {field: "Query.project", key: "id"},
 	}
 }
 
@@ -123,21 +130,24 @@ func gate(rules map[string]fieldRule) graphql.FieldMiddleware {
 // entitiesAllowed applies each representation's entity rule before any is
 // fetched, so that one _entities call either passes as a whole or is refused
 // as a whole, like a root field. A representation of a type that is not an
-// entity is INVALID.
+// entity, or without its key, is INVALID.
 func entitiesAllowed(ctx context.Context, rules map[string]fieldRule, arg any) error {
 	reps, _ := arg.([]map[string]any)
 	entities := entityRules()
 	checked := map[string]bool{}
 	for _, rep := range reps {
 		typename, _ := rep["__typename"].(string)
-		if checked[typename] {
-			continue
-		}
-		field, ok := entities[typename]
+		entity, ok := entities[typename]
 		if !ok {
 			return hjx.Invalid("representations", "a representation must name an entity type in __typename")
 		}
-		if err := allowedEntity(ctx, rules, field, typename); err != nil {
+		if _, ok := rep[entity.key].(string); !ok {
+			return hjx.Invalid("representations", "a representation must carry its entity's key as a string")
+		}
+		if checked[typename] {
+			continue
+		}
+		if err := allowedEntity(ctx, rules, entity.field, typename); err != nil {
 			return err
 		}
 		checked[typename] = true

@@ -113,13 +113,17 @@ func TestEveryEntityHasARule(t *testing.T) {
 	}
 	entities, rules := entityRules(), fieldRules()
 	for _, typename := range union.Types {
-		field, ok := entities[typename]
+		entity, ok := entities[typename]
 		if !ok {
 			t.Errorf("entity %s has no rule in entityRules (graph/permissions.go)", typename)
 			continue
 		}
-		if _, ok := rules[field]; !ok {
-			t.Errorf("entity %s follows %s, which has no rule in fieldRules", typename, field)
+		if _, ok := rules[entity.field]; !ok {
+			t.Errorf("entity %s follows %s, which has no rule in fieldRules", typename, entity.field)
+		}
+		keys := schema.Types[typename].Directives.ForNames("key")
+		if len(keys) != 1 || keys[0].Arguments.ForName("fields").Value.Raw != entity.key {
+			t.Errorf("entity %s: entityRules says key %q, the schema's @key differs", typename, entity.key)
 		}
 	}
 	for typename := range entities {
