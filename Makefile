@@ -91,8 +91,8 @@ generate:
 ## check-generated: fail if `go generate ./...` would change committed files
 check-generated:
 	$(GO) generate ./...
-	@git diff --exit-code --stat -- graph || { echo "generated code is stale: run 'go generate ./...' and commit" >&2; exit 1; }
-	@test -z "$$(git status --porcelain --untracked-files=all -- graph)" || { git status --porcelain -- graph; echo "go generate created files that are not committed" >&2; exit 1; }
+	@git diff --exit-code --stat -- graph schema/generated || { echo "generated code is stale: run 'go generate ./...' and commit" >&2; exit 1; }
+	@test -z "$$(git status --porcelain --untracked-files=all -- graph schema/generated)" || { git status --porcelain -- graph schema/generated; echo "go generate created files that are not committed" >&2; exit 1; }
 
 ## bench: every benchmark in one go (15-30 minutes on 2 cores, depending on load; the first run generates the databases); rewrites docs/BENCHMARKS.md,
 ## docs/bench/*.json and docs/scaling.png. Ingest: uploads through a real `hjx serve` vs raw COPY;
