@@ -51,13 +51,14 @@ run: db-up build
 	DATABASE_URL='$(DB_URL)' $(HJX) serve
 
 # Third-party GraphQL tools the tests run against hjx (the graphql-http audit,
-# Apollo Client with persisted queries, GraphQL Inspector), pinned by the
+# Apollo Client with persisted queries, GraphQL Inspector, an Apollo Federation
+# gateway; Node.js 20+ for Apollo Server 5), pinned by the
 # committed lockfile and installed like the web bundles' (no install scripts).
 ECO_DIR := test/ecosystem
 ECO_DEPS := $(ECO_DIR)/node_modules/.package-lock.json
 
 $(ECO_DEPS): $(ECO_DIR)/package.json $(ECO_DIR)/package-lock.json
-	@command -v npm >/dev/null || { echo "make test needs Node.js 18+ and npm (Debian: apt-get install nodejs npm)" >&2; exit 1; }
+	@command -v npm >/dev/null || { echo "make test needs Node.js 20+ and npm (Debian 13: apt-get install nodejs npm)" >&2; exit 1; }
 	cd $(ECO_DIR) && npm ci --ignore-scripts --no-audit --no-fund
 	@touch $@
 
@@ -97,8 +98,8 @@ generate:
 ## check-generated: fail if `go generate ./...` would change committed files
 check-generated:
 	$(GO) generate ./...
-	@git diff --exit-code --stat -- graph || { echo "generated code is stale: run 'go generate ./...' and commit" >&2; exit 1; }
-	@test -z "$$(git status --porcelain --untracked-files=all -- graph)" || { git status --porcelain -- graph; echo "go generate created files that are not committed" >&2; exit 1; }
+	@git diff --exit-code --stat -- graph schema/generated || { echo "generated code is stale: run 'go generate ./...' and commit" >&2; exit 1; }
+	@test -z "$$(git status --porcelain --untracked-files=all -- graph schema/generated)" || { git status --porcelain -- graph schema/generated; echo "go generate created files that are not committed" >&2; exit 1; }
 
 ## bench: every benchmark in one go (15-30 minutes on 2 cores, depending on load; the first run generates the databases); rewrites docs/BENCHMARKS.md,
 ## docs/bench/*.json and docs/scaling.png. Ingest: uploads through a real `hjx serve` vs raw COPY;

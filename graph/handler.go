@@ -108,6 +108,7 @@ func newServer(r *Resolver, cfg HandlerConfig, schema graphql.ExecutableSchema, 
 	srv.SetErrorPresenter(withoutEcho(presentError(r.Log), schemaWords(schema.Schema())))
 	srv.SetRecoverFunc(recoverPanic(r.Log))
 	srv.AroundFields(gate(fieldRules()))
+	srv.AroundFields(entitiesLimit(cfg.MaxPageSize))
 	srv.AroundFields(resultMetrics(r.Metrics))
 	return srv
 }

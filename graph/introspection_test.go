@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/hjx-exchange/hjx/internal/app"
@@ -37,6 +38,7 @@ func TestIntrospection(t *testing.T) {
 				}
 				token, _ = env.Token(tc.role, partner, "")
 			}
+			checkServiceSDL(t, env, token, tc.want)
 			res := env.Do(token, query, nil)
 			if !tc.want {
 				if len(res.Errors) == 0 {
@@ -54,5 +56,32 @@ func TestIntrospection(t *testing.T) {
 				t.Fatalf("queryType = %q, want Query", got.Schema.QueryType.Name)
 			}
 		})
+	}
+}
+
+// checkServiceSDL: Apollo Federation's _service { sdl } is the schema, so
+// whoever may introspect may read it (a gateway composing hjx sends a token
+// that may), and nobody else: UNAUTHENTICATED without a token, FORBIDDEN with one.
+func checkServiceSDL(t *testing.T, env *testkit.Env, token string, want bool) {
+	t.Helper()
+	res := env.Do(token, `{ _service { sdl } }`, nil)
+	if !want {
+		code := string(hjx.CodeForbidden)
+		if token == "" {
+			code = string(hjx.CodeUnauthenticated)
+		}
+		if res.Code() != code || string(res.Data) != "null" {
+			t.Fatalf("_service: code %q data %s, want %s and no data", res.Code(), res.Data, code)
+		}
+		return
+	}
+	var got struct {
+		Service struct{ SDL string } `json:"_service"`
+	}
+	res.Decode(t, &got)
+	for _, s := range []string{`extend type Partner @key(fields: "id")`, `extend type Project @key(fields: "id")`, "type Query"} {
+		if !strings.Contains(got.Service.SDL, s) {
+			t.Errorf("_service sdl does not contain %q", s)
+		}
 	}
 }

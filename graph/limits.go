@@ -1,6 +1,10 @@
 package graph
 
 import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+
 	"github.com/hjx-exchange/hjx/graph/generated"
 	"github.com/hjx-exchange/hjx/graph/model"
 	"github.com/hjx-exchange/hjx/internal/hjx"
@@ -41,4 +45,23 @@ func complexity(cfg HandlerConfig) generated.ComplexityRoot {
 	c.Query.AuditLog = func(child int, first *int, _ *string) int { return page(child, first) }
 	c.Query.Outcomes = func(child int, _ string, _ model.OutcomeQuery) int { return child + outcomeQueryCost }
 	return c
+}
+
+// entitiesLimit bounds the representations of one Query._entities call, as
+// MaxPageSize bounds a page: a gateway asks for the entities of one result,
+// and each is a lookup (complexity cannot weigh them: the argument is a list
+// of arbitrary objects).
+func entitiesLimit(most int) graphql.FieldMiddleware {
+	if most <= 0 {
+		most = hjx.MaxPageSize
+	}
+	return func(ctx context.Context, next graphql.Resolver) (any, error) {
+		fc := graphql.GetFieldContext(ctx)
+		if fc != nil && fc.Object == "Query" && fc.Field.Name == "_entities" {
+			if reps, _ := fc.Args["representations"].([]map[string]any); len(reps) > most {
+				return nil, hjx.Invalid("representations", "at most %d representations in one request", most)
+			}
+		}
+		return next(ctx)
+	}
 }

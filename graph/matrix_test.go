@@ -126,6 +126,14 @@ type call struct {
 
 func noVars(*fixture, string) map[string]any { return nil }
 
+// entitiesCall fetches one entity as a gateway does, by its key.
+func entitiesCall(typename, key string, value func(*fixture) string) call {
+	return call{query: `query($r: [_Any!]!) { _entities(representations: $r) { __typename } }`,
+		vars: func(f *fixture, _ string) map[string]any {
+			return map[string]any{"r": []any{map[string]any{"__typename": typename, key: value(f)}}}
+		}, mine: true}
+}
+
 func idVar(name string) func(*fixture, string) map[string]any {
 	return func(f *fixture, _ string) map[string]any { return map[string]any{"id": f.ids[name]} }
 }
@@ -195,6 +203,12 @@ var calls = map[string]call{
 	// restrict: false, so that the dashboard's later calls in the matrix still run.
 	"Mutation.restrictDashboardsToTrustedDocuments": {query: `mutation($id: ID!) { restrictDashboardsToTrustedDocuments(projectId: $id, restrict: false) { id } }`,
 		vars: idVar("p1"), mine: true},
+	// Apollo Federation: a gateway reads the subgraph SDL, and fetches entities by
+	// key (one row per entity type: each follows its root field's rule).
+	"Query._service":                   {query: `{ _service { sdl } }`, vars: noVars, mine: true},
+	"Query._entities:Partner":          entitiesCall("Partner", "id", func(*fixture) string { return "leeds" }),
+	"Query._entities:MetricDefinition": entitiesCall("MetricDefinition", "code", func(*fixture) string { return "PATIENTS_SCREENED" }),
+	"Query._entities:Project":          entitiesCall("Project", "id", func(f *fixture) string { return f.ids["p1"] }),
 	"Mutation.revokeToken": {query: `mutation($id: ID!) { revokeToken(id: $id) }`,
 		vars: func(f *fixture, caller string) map[string]any {
 			return map[string]any{"id": f.ids[caller+"Revokes"]}
@@ -244,6 +258,12 @@ var matrix = []struct {
 	{"Query.trustedDocuments" /*           */, "U", "A", "F", "F", "A", "A"},
 	{"Mutation.registerTrustedDocuments", "U", "A", "F", "F", "A", "F"},
 	{"Mutation.restrictDashboardsToTrustedDocuments", "U", "A", "F", "F", "A", "F"},
+	// Schema information: as introspection, open to all in this (development)
+	// configuration; production is TestIntrospection's.
+	{"Query._service" /*                   */, "A", "A", "A", "A", "A", "A"},
+	{"Query._entities:Partner" /*          */, "A", "A", "A", "A", "A", "A"},
+	{"Query._entities:MetricDefinition" /* */, "A", "A", "A", "A", "A", "A"},
+	{"Query._entities:Project" /*          */, "U", "A", "A", "F", "A", "A"},
 }
 
 func (f *fixture) send(t *testing.T, caller string, c call) *testkit.Response {
@@ -284,6 +304,10 @@ func gateResult(r *testkit.Response, field string) string {
 		if strings.Contains(msg, "may not use "+field) {
 			return "F"
 		}
+		// An entity fetch refused by its entity's rule names the entity.
+		if _, typename, ok := strings.Cut(field, ":"); ok && strings.Contains(msg, "nor "+typename+" entities") {
+			return "F"
+		}
 		// A multipart upload is refused by the HTTP layer before its body is read.
 		if field == "Mutation.uploadSubmission" && strings.Contains(msg, "may not use file uploads") {
 			return "F"
@@ -300,6 +324,7 @@ func fieldData(r *testkit.Response, field string) string {
 		return "null"
 	}
 	_, name, _ := strings.Cut(field, ".")
+	name, _, _ = strings.Cut(name, ":")
 	if v, ok := data[name]; ok {
 		return string(v)
 	}
@@ -310,7 +335,8 @@ func TestPermissionMatrix(t *testing.T) {
 	f := newFixture(t)
 	covered := map[string]bool{}
 	for _, row := range matrix {
-		covered[row.field] = true
+		field, _, _ := strings.Cut(row.field, ":") // Query._entities:Project is a row of Query._entities
+		covered[field] = true
 		c, ok := calls[row.field]
 		if !ok {
 			t.Fatalf("no call for %s", row.field)

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -15,11 +16,15 @@ import (
 type fieldRule struct {
 	public bool       // anyone, with or without a token
 	roles  []hjx.Role // otherwise: an authenticated principal with one of these roles
+	// schema: the field is schema information, readable by whoever may
+	// introspect this operation (introspectionFor), and otherwise by roles.
+	schema bool
 }
 
 func public() fieldRule              { return fieldRule{public: true} }
 func roles(rs ...hjx.Role) fieldRule { return fieldRule{roles: rs} }
 func authenticated() fieldRule       { return fieldRule{roles: hjx.Roles} }
+func schemaInformation() fieldRule   { return fieldRule{schema: true, roles: introspectionRoles} }
 
 // fieldRules is the single place that declares access to every Query and Mutation
 // field. A root field missing here is refused (default deny), and
@@ -55,6 +60,13 @@ func fieldRules() map[string]fieldRule {
 		// The service scopes further: members and dashboards of that project only.
 		"Query.trustedDocuments": roles(steward, researcher, dashboard),
 
+		// Apollo Federation (schema/federation.graphqls). The subgraph SDL is the
+		// schema, so it follows the introspection rule; _entities passes this
+		// gate and each representation then passes its entity's rule
+		// (entityRules).
+		"Query._service":  schemaInformation(),
+		"Query._entities": public(),
+
 		"Mutation.registerPartner":     roles(steward),
 		"Mutation.loadExchangeRates":   roles(steward),
 		"Mutation.uploadSubmission":    roles(admin, uploader),
@@ -74,6 +86,25 @@ func fieldRules() map[string]fieldRule {
 	}
 }
 
+// entityRule says how a gateway may fetch one federation entity by its key
+// (Query._entities): under the rule of the root field that reads it, so an
+// entity is never easier to reach through a gateway than through hjx's own
+// query.
+type entityRule struct {
+	field string // the root field whose rule applies
+	key   string // the key field (@key in schema/federation.graphqls); a string
+}
+
+// entityRules declares every entity. An entity missing here is refused, and
+// TestEveryEntityHasARule fails until it is declared.
+func entityRules() map[string]entityRule {
+	return map[string]entityRule{
+		"Partner":          {field: "Query.partner", key: "id"},
+		"MetricDefinition": {field: "Query.metrics", key: "code"},
+		"Project":          {field: "Query.project", key: "id"},
+	}
+}
+
 // introspectionFields are answered by gqlgen itself; whether anonymous callers may
 // use them is the handler's introspection setting.
 var introspectionFields = []string{"__schema", "__type", "__typename"}
@@ -88,11 +119,55 @@ func gate(rules map[string]fieldRule) graphql.FieldMiddleware {
 		if slices.Contains(introspectionFields, fc.Field.Name) {
 			return next(ctx)
 		}
-		if err := allowed(ctx, rules, fc.Object+"."+fc.Field.Name); err != nil {
+		field := fc.Object + "." + fc.Field.Name
+		if err := allowed(ctx, rules, field); err != nil {
 			return nil, err
+		}
+		if field == "Query._entities" {
+			if err := entitiesAllowed(ctx, rules, fc.Args["representations"]); err != nil {
+				return nil, err
+			}
 		}
 		return next(ctx)
 	}
+}
+
+// entitiesAllowed applies each representation's entity rule before any is
+// fetched, so that one _entities call either passes as a whole or is refused
+// as a whole, like a root field. A representation of a type that is not an
+// entity, or without its key, is INVALID.
+func entitiesAllowed(ctx context.Context, rules map[string]fieldRule, arg any) error {
+	reps, _ := arg.([]map[string]any)
+	entities := entityRules()
+	checked := map[string]bool{}
+	for _, rep := range reps {
+		typename, _ := rep["__typename"].(string)
+		entity, ok := entities[typename]
+		if !ok {
+			return hjx.Invalid("representations", "a representation must name an entity type in __typename")
+		}
+		if _, ok := rep[entity.key].(string); !ok {
+			return hjx.Invalid("representations", "a representation must carry its entity's key as a string")
+		}
+		if checked[typename] {
+			continue
+		}
+		if err := allowedEntity(ctx, rules, entity.field, typename); err != nil {
+			return err
+		}
+		checked[typename] = true
+	}
+	return nil
+}
+
+// allowedEntity is allowed for one entity type, saying which in a refusal.
+func allowedEntity(ctx context.Context, rules map[string]fieldRule, field, typename string) error {
+	err := allowed(ctx, rules, field)
+	var e *hjx.Error
+	if errors.As(err, &e) && e.Code == hjx.CodeForbidden {
+		return hjx.Forbidden("%s, nor %s entities", e.Message, typename)
+	}
+	return err
 }
 
 func allowed(ctx context.Context, rules map[string]fieldRule, field string) error {
@@ -102,6 +177,11 @@ func allowed(ctx context.Context, rules map[string]fieldRule, field string) erro
 	}
 	if rule.public {
 		return nil
+	}
+	if rule.schema {
+		if graphql.HasOperationContext(ctx) && !graphql.GetOperationContext(ctx).DisableIntrospection {
+			return nil
+		}
 	}
 	p, err := hjx.RequirePrincipal(ctx)
 	if err != nil {

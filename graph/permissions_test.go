@@ -101,3 +101,34 @@ func TestUndeclaredFieldRefused(t *testing.T) {
 		}
 	})
 }
+
+// TestEveryEntityHasARule is default deny for Apollo Federation's _entities: an
+// entity type (a member of _Entity, from an @key in schema/federation.graphqls)
+// without an entity rule fails here, and each rule names a declared root field.
+func TestEveryEntityHasARule(t *testing.T) {
+	schema := generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{}}).Schema()
+	union := schema.Types["_Entity"]
+	if union == nil || len(union.Types) < 3 {
+		t.Fatal("the schema has no _Entity union of the federation entities: is federation configured in gqlgen.yml?")
+	}
+	entities, rules := entityRules(), fieldRules()
+	for _, typename := range union.Types {
+		entity, ok := entities[typename]
+		if !ok {
+			t.Errorf("entity %s has no rule in entityRules (graph/permissions.go)", typename)
+			continue
+		}
+		if _, ok := rules[entity.field]; !ok {
+			t.Errorf("entity %s follows %s, which has no rule in fieldRules", typename, entity.field)
+		}
+		keys := schema.Types[typename].Directives.ForNames("key")
+		if len(keys) != 1 || keys[0].Arguments.ForName("fields").Value.Raw != entity.key {
+			t.Errorf("entity %s: entityRules says key %q, the schema's @key differs", typename, entity.key)
+		}
+	}
+	for typename := range entities {
+		if !slices.Contains(union.Types, typename) {
+			t.Errorf("entityRules declares %s, which is not an entity of the schema", typename)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package graph
 
 //go:generate go run github.com/99designs/gqlgen generate
+//go:generate go run ./internal/fedsdl -o ../schema/generated/federation.graphql
 
 import (
 	"log/slog"

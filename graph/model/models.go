@@ -48,6 +48,10 @@ type Project struct {
 	MemberIDs            []string        `json:"-"`
 }
 
+// IsEntity makes Project a member of the federation's _Entity union: a gateway
+// may fetch it by id (schema/federation.graphqls).
+func (Project) IsEntity() {}
+
 // SharingPolicy is one version of a partner's DUO-coded sharing policy.
 type SharingPolicy struct {
 	PartnerID              string            `json:"-"`

@@ -140,6 +140,8 @@ type MetricDefinition struct {
 	Source string `json:"source"`
 }
 
+func (MetricDefinition) IsEntity() {}
+
 type Mutation struct {
 }
 
@@ -199,6 +201,8 @@ type Partner struct {
 	ActiveFrom     time.Time        `json:"activeFrom"`
 	ActiveTo       *time.Time       `json:"activeTo,omitempty"`
 }
+
+func (Partner) IsEntity() {}
 
 type PartnerConnection struct {
 	Edges      []*PartnerEdge `json:"edges"`

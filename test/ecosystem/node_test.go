@@ -20,7 +20,7 @@ import (
 func nodeDeps(t *testing.T) {
 	t.Helper()
 	if _, err := exec.LookPath("node"); err != nil {
-		t.Fatal("these checks run pinned npm tools and need Node.js 18+ and npm " +
+		t.Fatal("these checks run pinned npm tools and need Node.js 20+ and npm " +
 			"(Debian: apt-get install nodejs npm); `make test` then installs them")
 	}
 	if _, err := os.Stat("node_modules/.package-lock.json"); err != nil {
