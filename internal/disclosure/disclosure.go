@@ -25,7 +25,7 @@
 //     iterated until no set needs more.
 //  4. Perturbation of every published figure, attached to the contributors and not
 //     to the query, so that it is the same wherever they appear: each partner's
-//     figure is multiplied by 1 + m, m a key-derived 12-20% of either sign
+//     figure is multiplied by a key-derived factor g or 1/g, g in [1.14, 1.24)
 //     (Multiplier); counts also get the ptable's noise for the cell's key (the cell
 //     key method of the ONS 2021 Census and ABS TableBuilder; PTableNoise).
 //  5. Rounding: counts, numerators and n to 5 never below k (RoundCountAtLeast),

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
+	"math"
 )
 
 // KeyRange is the range of record keys and cell keys (0..KeyRange-1), as in the
@@ -54,9 +55,17 @@ func (s Secret) RecordKeys(id RecordIdentity) (value, n int16) {
 // signs an analyst who isolates the partner's figure in two of them could average a
 // +15% and a -15% copy back to the truth. With one sign per partner every copy errs
 // the same way, by 12% at least, and so does any average of them.
+//
+// The sign is positive with probability PositiveShare, not one half: the
+// downward factor 1/g is nearer to 1 than g is, and with this share the expected
+// factor is exactly 1 (pooled figures are unbiased). The partner's sign mac, read
+// as a uniform 64-bit number, is positive below PositiveShare x 2^64.
 func (s Secret) UnitKey(partnerID, metric, role string) uint64 {
 	magnitude := binary.BigEndian.Uint64(s.mac("unit", partnerID, metric, role)[:8])
-	sign := uint64(s.mac("unit sign", partnerID)[0] & 1)
+	var sign uint64
+	if binary.BigEndian.Uint64(s.mac("unit sign", partnerID)[:8]) >= uint64(math.Ldexp(PositiveShare, 64)) {
+		sign = 1
+	}
 	return magnitude&^1 | sign
 }
 

@@ -78,8 +78,9 @@ func TestUnitKey(t *testing.T) {
 			negative++
 		}
 	}
-	// Zero mean over partners: about as many partners err down as up.
-	if negative < 160 || negative > 240 {
-		t.Errorf("%d of 400 partners have negative multipliers", negative)
+	// Unbiased over partners: a share 1 - PositiveShare (0.544) of them err down,
+	// 218 of 400 (binomial standard deviation 10).
+	if want := (1 - PositiveShare) * 400; math.Abs(float64(negative)-want) > 35 {
+		t.Errorf("%d of 400 partners have negative multipliers, want about %.0f", negative, want)
 	}
 }

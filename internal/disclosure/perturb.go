@@ -4,34 +4,56 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Bounds of a partner's multiplier 1 + m: |m| lies in [MultiplierMin,
-// MultiplierMax]. Never near zero, so that a figure isolated by differencing
-// queries is always at least 12% off; at most 20%, so that pooled cells stay
-// useful. The sign is drawn as often positive as negative: zero mean.
+// A partner's factor 1 + m is g or 1/g, g uniform in [FactorMin, FactorMax): g
+// when its sign is positive, 1/g when negative. Ratio-symmetric, not m = ±|m|: the
+// ratio of two factors of one sign is then g1/g2 or g2/g1, the same distribution
+// either way, so no ratio of a partner's figures (its rate, a population counted
+// under two metrics or roles, this quarter over the last) can tell its sign; with
+// linear-symmetric factors 1 ± |m| a negative partner's ratios spread wider than a
+// positive one's, and a ratio read beyond the positive range proved the sign.
 const (
-	MultiplierMin = 0.12
-	MultiplierMax = 0.20
+	FactorMin = 1.14
+	FactorMax = 1.24
+)
+
+// PositiveShare is the probability that a partner's sign is positive, p = (1 -
+// E[1/g]) / (E[g] - E[1/g]) with E[g] = (FactorMin+FactorMax)/2 and E[1/g] =
+// ln(FactorMax/FactorMin)/(FactorMax-FactorMin): the expected factor is then exactly
+// 1, so pooled figures are unbiased although 1/g is nearer to 1 than g is.
+// TestMultiplier checks the constant against the formula.
+const PositiveShare = 0.45585062347730315
+
+// Bounds of |m|: MultiplierMin = 1 - 1/FactorMin, the smallest, never near zero,
+// so that a figure isolated by differencing queries is always at least 12% off;
+// MultiplierMax = FactorMax - 1, the largest (24% up; down at most 1 - 1/FactorMax,
+// 19%), so that pooled cells stay useful. Every factor lies in [1/FactorMax,
+// FactorMax].
+const (
+	MultiplierMin = 1 - 1/FactorMin
+	MultiplierMax = FactorMax - 1
 )
 
 // SDSpread bounds the relative noise of a published SD: it is multiplied by 1 + s,
 // s in [-SDSpread, SDSpread], from the cell's n-role key.
 const SDSpread = 0.1
 
-// Multiplier is the m of a unit key: bit 0 gives the sign, the top 32 bits the
-// magnitude, uniform in [MultiplierMin, MultiplierMax) in steps of 10^-9. A
-// partner's unit key is the same for every cell of a metric and role, so its m is
-// too: any difference of queries that isolates its figures gives (1+m) times them,
-// the same every time.
+// Multiplier is the m of a unit key: the top 32 bits give g, uniform in
+// [FactorMin, FactorMax) in steps of 10^-9, and bit 0 the sign: clear, m = g - 1;
+// set, m = 1/g - 1 (to 10^-9). A partner's unit key is the same for every cell of a
+// metric and role, so its m is too: any difference of queries that isolates its
+// figures gives (1+m) times them, the same every time.
 func Multiplier(unit uint64) float64 { return float64(multiplierNanos(unit)) / 1e9 }
 
-// multiplierNanos is m in units of 10^-9, so that 1 + m is an exact decimal.
+// multiplierNanos is m in units of 10^-9, so that 1 + m is an exact decimal: g in
+// nanos, and for a negative sign round(10^18 / g) - 10^9, 1/g rounded to 10^-9
+// (halves up), so that the factor stays exact and the same on every machine.
 func multiplierNanos(unit uint64) int64 {
-	const lo, span = MultiplierMin * 1e9, (MultiplierMax - MultiplierMin) * 1e9
-	m := int64(lo) + int64((unit>>32)*uint64(span)>>32)
+	const lo, span = FactorMin * 1e9, (FactorMax - FactorMin) * 1e9
+	g := int64(lo) + int64((unit>>32)*uint64(span)>>32)
 	if unit&1 == 1 {
-		return -m
+		return (1e18+g/2)/g - 1e9
 	}
-	return m
+	return g - 1e9
 }
 
 // term is one contribution to a perturbed figure: x and the unit keys of its
@@ -128,9 +150,11 @@ func publish(p *Protected, c Cell, k int) {
 	// isolated by differencing is then off by its value-role factor (12% at least),
 	// not by the ratio of two factors of the same sign, which may nearly cancel.
 	// A proportion's numerator is not chained: an isolated rate would then read
-	// rate x (1 + a), and a rate near 1 read above 1 would give the partner's sign
-	// away, and with it every figure of the partner to within 7%
-	// (TestSignLeak in internal/outcomes). A mean has no such bound in reach.
+	// rate x (1 + a), one factor, and a rate near 1 read above 1 would give the
+	// partner's sign away, and with it every figure of the partner to a band 9% wide
+	// (TestSignLeak in internal/outcomes). Unchained it reads rate x (1+a)/(1+b),
+	// a ratio of two factors of one sign, which tells no sign. A mean has no such
+	// bound in reach.
 	chained := func(x func(Contribution) decimal.Decimal) []term {
 		return terms(c.Contributions, x, valueUnit, nUnit)
 	}

@@ -10,60 +10,123 @@ import (
 
 func TestMultiplier(t *testing.T) {
 	t.Run("Ends", func(t *testing.T) {
-		for unit, want := range map[uint64]float64{0: 0.12, 1: -0.12, 1 << 63: 0.16, 1<<63 | 1: -0.16} {
+		// g = 1.14 + 0.10 u; the negative side is 1/g to 10^-9: 1/1.14 = 0.877192982,
+		// 1/1.19 = 0.840336134, 1/1.24 = 0.806451613 (0.80645161290...).
+		for unit, want := range map[uint64]float64{0: 0.14, 1: -0.122807018, 1 << 63: 0.19, 1<<63 | 1: -0.159663866,
+			math.MaxUint64 &^ 1: 0.239999999, math.MaxUint64: -0.193548386} {
 			if got := Multiplier(unit); got != want {
 				t.Errorf("Multiplier(%#x) = %v, want %v", unit, got, want)
 			}
 		}
-		if got := Multiplier(math.MaxUint64); got > -0.1999 || got <= -MultiplierMax {
-			t.Errorf("Multiplier(max) = %v, want just above -%v", got, MultiplierMax)
+	})
+	t.Run("Constants", func(t *testing.T) {
+		eg := (FactorMin + FactorMax) / 2
+		einv := math.Log(FactorMax/FactorMin) / (FactorMax - FactorMin)
+		if p := (1 - einv) / (eg - einv); math.Abs(p-PositiveShare) > 1e-12 {
+			t.Errorf("PositiveShare %v, the formula gives %v", PositiveShare, p)
+		}
+		if MultiplierMin != 1-1/FactorMin || MultiplierMax != FactorMax-1 {
+			t.Errorf("MultiplierMin %v MultiplierMax %v", MultiplierMin, MultiplierMax)
 		}
 	})
 	t.Run("Distribution", func(t *testing.T) {
-		// Over many partners' unit keys: never within 12% of 1, never beyond 20%,
-		// as often up as down (mean zero), magnitudes spread over the range.
-		const n = 200000
+		// Over many partners' unit keys, the sign drawn as UnitKey draws it: never
+		// within 12% of 1, never beyond 1/1.24 or 1.24, g uniform over [1.14, 1.24),
+		// positive with probability PositiveShare, and the factor 1 on average.
+		const n = 400000
 		r := rand.New(rand.NewPCG(3, 4))
-		var sum, sumAbs float64
+		var sum float64
 		var positive int
 		var buckets [8]int
 		for range n {
-			m := Multiplier(r.Uint64())
-			if a := math.Abs(m); a < MultiplierMin || a >= MultiplierMax {
-				t.Fatalf("|m| = %v outside [%v, %v)", a, MultiplierMin, MultiplierMax)
+			unit := r.Uint64() &^ 1
+			if r.Float64() >= PositiveShare {
+				unit |= 1
 			}
-			sum += m
-			sumAbs += math.Abs(m)
+			m := Multiplier(unit)
+			if a := math.Abs(m); a < MultiplierMin-1e-9 || 1+m < 1/FactorMax || 1+m >= FactorMax {
+				t.Fatalf("m = %v outside the documented ranges", m)
+			}
+			g := 1 + m
 			if m > 0 {
 				positive++
+			} else {
+				g = 1 / g
 			}
-			buckets[int((math.Abs(m)-MultiplierMin)/(MultiplierMax-MultiplierMin)*8)]++
+			sum += 1 + m
+			buckets[min(int((g-FactorMin)/(FactorMax-FactorMin)*8), 7)]++
 		}
-		if mean := sum / n; math.Abs(mean) > 0.002 {
-			t.Errorf("mean multiplier %v, want about 0", mean)
+		if mean := sum / n; math.Abs(mean-1) > 0.001 {
+			t.Errorf("mean factor %v, want about 1", mean)
 		}
-		if share := float64(positive) / n; math.Abs(share-0.5) > 0.01 {
-			t.Errorf("%.3f of multipliers positive, want about half", share)
-		}
-		if meanAbs := sumAbs / n; math.Abs(meanAbs-0.16) > 0.002 {
-			t.Errorf("mean |m| %v, want about 0.16", meanAbs)
+		if share := float64(positive) / n; math.Abs(share-PositiveShare) > 0.005 {
+			t.Errorf("%.3f of multipliers positive, want about %.3f", share, PositiveShare)
 		}
 		for i, b := range buckets {
-			if math.Abs(float64(b)/n-1.0/8) > 0.01 {
-				t.Errorf("magnitude bucket %d holds %d of %d: not uniform", i, b, n)
+			if math.Abs(float64(b)/n-1.0/8) > 0.005 {
+				t.Errorf("magnitude bucket %d holds %d of %d: g not uniform", i, b, n)
 			}
 		}
 	})
 	t.Run("UnitKeys", func(t *testing.T) {
-		// The same, over unit keys as the server derives them.
+		// The same, over unit keys as the server derives them: the factor is 1 on
+		// average (the expected factor's standard deviation over 20000 partners is
+		// about 0.0012) and PositiveShare of partners are positive.
+		const n = 20000
 		var sum float64
-		for i := range 5000 {
-			sum += Multiplier(testSecret.UnitKey(string(rune('a'+i%26))+string(rune(i)), "m", RoleValue))
+		positive := 0
+		for i := range n {
+			m := Multiplier(testSecret.UnitKey(fmt.Sprint("partner ", i), "m", RoleValue))
+			sum += 1 + m
+			if m > 0 {
+				positive++
+			}
 		}
-		if mean := sum / 5000; math.Abs(mean) > 0.01 {
-			t.Errorf("mean multiplier of unit keys %v, want about 0", mean)
+		if mean := sum / n; math.Abs(mean-1) > 0.005 {
+			t.Errorf("mean factor of unit keys %v, want about 1", mean)
+		}
+		if share := float64(positive) / n; math.Abs(share-PositiveShare) > 0.015 {
+			t.Errorf("%.3f of partners positive, want about %.3f", share, PositiveShare)
 		}
 	})
+}
+
+// TestRatioTellsNoSign: the ratio of two factors of one sign (a partner's rate,
+// one population under two metrics or roles, two periods of a metric) spans the
+// same range whichever the sign, [FactorMin/FactorMax, FactorMax/FactorMin], so no
+// ratio read proves a sign. Under linear-symmetric factors 1 ± |m|, |m| in [0.12,
+// 0.20], a negative partner's ratios reached 0.8/0.88 = 0.909 and 0.88/0.8 = 1.1,
+// beyond the positive 1.12/1.2 = 0.933 and 1.2/1.12 = 1.071.
+func TestRatioTellsNoSign(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	lo, hi := [2]float64{math.Inf(1), math.Inf(1)}, [2]float64{math.Inf(-1), math.Inf(-1)}
+	var below, above [2]int // ratios in the outer tenth of the allowed range, per sign
+	const n = 200000
+	wantLo, wantHi := FactorMin/FactorMax, FactorMax/FactorMin
+	for range n {
+		for sign := range 2 {
+			a, b := r.Uint64()&^1|uint64(sign), r.Uint64()&^1|uint64(sign)
+			ratio := (1 + Multiplier(a)) / (1 + Multiplier(b))
+			lo[sign], hi[sign] = min(lo[sign], ratio), max(hi[sign], ratio)
+			if ratio < wantLo+0.1*(wantHi-wantLo) {
+				below[sign]++
+			}
+			if ratio > wantHi-0.1*(wantHi-wantLo) {
+				above[sign]++
+			}
+		}
+	}
+	for sign, name := range []string{"positive", "negative"} {
+		if lo[sign] < wantLo-1e-8 || hi[sign] > wantHi+1e-8 || lo[sign] > wantLo+0.001 || hi[sign] < wantHi-0.001 {
+			t.Errorf("%s sign: ratios span [%.4f, %.4f], want [%.4f, %.4f]", name, lo[sign], hi[sign], wantLo, wantHi)
+		}
+	}
+	// Not only the ends: as many ratios of either sign fall near each end.
+	for _, c := range [][2]int{below, above} {
+		if d := math.Abs(float64(c[0]-c[1])) / n; d > 0.003 {
+			t.Errorf("ratios near an end: %d positive, %d negative of %d each", c[0], c[1], n)
+		}
+	}
 }
 
 // TestSameCellSameValue is the promise: a cell (the same contributions
@@ -200,12 +263,13 @@ func TestSameCellAcrossRandomTables(t *testing.T) {
 	}
 }
 
-// Unit keys with round multipliers: +12%, -12%, +16%, -16%.
+// Unit keys with round factors: 1.14, 1/1.14 = 0.877192982, 1.19, 1/1.19 =
+// 0.840336134 (the negative side to 10^-9).
 const (
-	up12   uint64 = 0
-	down12 uint64 = 1
-	up16   uint64 = 1 << 63
-	down16 uint64 = 1<<63 | 1
+	up14   uint64 = 0
+	down14 uint64 = 1
+	up19   uint64 = 1 << 63
+	down19 uint64 = 1<<63 | 1
 )
 
 // keyedPartner is a GB partner with the given figures, unit keys and record keys.
@@ -218,9 +282,10 @@ func keyedPartner(id string, v float64, n int, valueUnit, nUnit uint64, valueKey
 // known keys: y = round(sum (1+m_i) x_i), then y + ptable(y - k, cell key), rounded
 // to 5 never below k.
 func TestPerturbedCount(t *testing.T) {
-	// 30*1.12 + 20*0.88 + 10*1.16 + 40*0.84 = 96.4: y = 96, j = 88 (stationary row).
+	// 29*1.14 + 20*0.877192982 + 10*1.19 + 40*0.840336134 = 33.06 + 17.54385964 +
+	// 11.9 + 33.61344536 = 96.117305: y = 96, j = 88 (stationary row).
 	four := func(values [4]float64, keys [4]int64) Cell {
-		units := [4]uint64{up12, down12, up16, down16}
+		units := [4]uint64{up14, down14, up19, down19}
 		var cs []Contribution
 		var total float64
 		for i := range 4 {
@@ -235,26 +300,27 @@ func TestPerturbedCount(t *testing.T) {
 		want int
 	}{
 		// Key 10+20+30+40 = 100: the stationary row gives 0 there: 96 -> 95.
-		{"StationaryNoNoise", four([4]float64{30, 20, 10, 40}, [4]int64{10, 20, 30, 40}), 95},
+		{"StationaryNoNoise", four([4]float64{29, 20, 10, 40}, [4]int64{10, 20, 30, 40}), 95},
 		// The cell key is the sum modulo 256: 356 is 100 again.
-		{"KeySumWraps", four([4]float64{30, 20, 10, 40}, [4]int64{110, 120, 86, 40}), 95},
+		{"KeySumWraps", four([4]float64{29, 20, 10, 40}, [4]int64{110, 120, 86, 40}), 95},
 		// Key 0: noise -4: 92 -> 90. Key 255: noise +4: 100.
-		{"StationaryDown", four([4]float64{30, 20, 10, 40}, [4]int64{0, 0, 0, 0}), 90},
-		{"StationaryUp", four([4]float64{30, 20, 10, 40}, [4]int64{255, 0, 0, 0}), 100},
-		// 9*1.12 = 10.08: y = 10, j = 2; key 0 in row 2 is -2: 8 -> 10 (never below k).
+		{"StationaryDown", four([4]float64{29, 20, 10, 40}, [4]int64{0, 0, 0, 0}), 90},
+		{"StationaryUp", four([4]float64{29, 20, 10, 40}, [4]int64{255, 0, 0, 0}), 100},
+		// 9*1.14 = 10.26: y = 10, j = 2; key 0 in row 2 is -2: 8 -> 10 (never below k).
 		{"TruncatedRow", four([4]float64{9, 0, 0, 0}, [4]int64{0, 0, 0, 0}), 10},
 		// Key 255 in row 2 is +4: 14 -> 15.
 		{"TruncatedRowUp", four([4]float64{9, 0, 0, 0}, [4]int64{255, 0, 0, 0}), 15},
-		// 9*0.84 = 7.56: y = 8 = k, row 0 (no noise): 10.
+		// 9*0.840336134 = 7.563: y = 8 = k, row 0 (no noise): 10.
 		{"AtK", four([4]float64{0, 0, 0, 9}, [4]int64{255, 0, 0, 0}), 10},
-		// 8*0.84 = 6.72: y = 7, pulled below k: row 0 at k: 8 -> 10.
+		// 8*0.840336134 = 6.723: y = 7, pulled below k: row 0 at k: 8 -> 10.
 		{"PulledBelowK", four([4]float64{0, 0, 0, 8}, [4]int64{255, 0, 0, 0}), 10},
 		{"ZeroStaysZero", four([4]float64{0, 0, 0, 0}, [4]int64{255, 3, 0, 0}), 0},
-		// Unit key 1<<61 is +13%: 50 * 1.13 = 56.5 exactly in decimals (56.4999...
-		// in binary floating point): y = 57, key 160 is +1 in the stationary row:
-		// 58 -> 60 (from 56, 57 would give 55).
+		// Unit key 429496730<<32 is g = 1.14 + floor(429496730 * 10^8 / 2^32) 10^-9 =
+		// 1.15: 50 * 1.15 = 57.5 exactly in decimals (57.4999... in binary floating
+		// point): y = 58, key 100 is 0 in the stationary row: 58 -> 60 (57 would
+		// give 55).
 		{"ExactHalfRoundsAwayFromZero", Cell{Kind: Count, Value: 50, Contributions: []Contribution{
-			keyedPartner("a", 50, 0, 1<<61, 0, 160, 0), keyedPartner("b", 0, 0, 0, 0, 0, 0),
+			keyedPartner("a", 50, 0, 429496730<<32, 0, 100, 0), keyedPartner("b", 0, 0, 0, 0, 0, 0),
 			keyedPartner("c", 0, 0, 0, 0, 0, 0), keyedPartner("d", 0, 0, 0, 0, 0, 0)}}, 60},
 	}
 	for _, tt := range tests {
@@ -268,7 +334,7 @@ func TestPerturbedCount(t *testing.T) {
 	// The literal expectations above are the formula applied to the ptable:
 	// recompute them from PTableNoise so that a regenerated table shows up here.
 	for _, c := range []struct{ y, key, want int }{{96, 100, 95}, {96, 0, 90}, {96, 255, 100}, {10, 0, 10}, {10, 255, 15},
-		{57, 160, 60}} {
+		{58, 100, 60}, {57, 100, 55}} {
 		if got := RoundCountAtLeast(c.y+PTableNoise(c.y-8, c.key), 8); got != c.want {
 			t.Errorf("y %d key %d: formula gives %d, the cases above expect %d", c.y, c.key, got, c.want)
 		}
@@ -285,29 +351,31 @@ func TestPerturbedProportion(t *testing.T) {
 		wantN    int
 		wantRate float64
 	}{
-		// n: 80 * 0.84 = 67.2, key 100 in the stationary row: 0: 65. Numerator:
-		// 60 * 1.16 = 69.6 -> 70 + 0: 70, above n: the complement (truly 20) is
-		// kept at least k: 65 - 10 = 55.
+		// n: 80 * 0.840336134 = 67.227, key 100 in the stationary row: 0: 65.
+		// Numerator: 60 * 1.19 = 71.4 -> 71 + 0: 70, above n: the complement (truly
+		// 20) is kept at least k: 65 - 10 = 55.
 		{"NumeratorClampedBelowN", []Contribution{
-			keyedPartner("a", 15, 20, up16, down16, 25, 25), keyedPartner("b", 15, 20, up16, down16, 25, 25),
-			keyedPartner("c", 15, 20, up16, down16, 25, 25), keyedPartner("d", 15, 20, up16, down16, 25, 25)},
+			keyedPartner("a", 15, 20, up19, down19, 25, 25), keyedPartner("b", 15, 20, up19, down19, 25, 25),
+			keyedPartner("c", 15, 20, up19, down19, 25, 25), keyedPartner("d", 15, 20, up19, down19, 25, 25)},
 			60, 80, 55, 65, 55.0 / 65},
-		// Everybody: the numerator is the published n, 3 * 16.8 + 17.6 = 68 -> 70.
+		// Everybody: the numerator is the published n, 3 * 20 * 0.840336134 + 20 *
+		// 0.877192982 = 67.964 -> 68 -> 70.
 		{"AllStaysAll", []Contribution{
-			keyedPartner("a", 20, 20, up16, down16, 25, 25), keyedPartner("b", 20, 20, up12, down12, 25, 25),
-			keyedPartner("c", 20, 20, up16, down16, 25, 25), keyedPartner("d", 20, 20, up16, down16, 25, 25)},
+			keyedPartner("a", 20, 20, up19, down19, 25, 25), keyedPartner("b", 20, 20, up14, down14, 25, 25),
+			keyedPartner("c", 20, 20, up19, down19, 25, 25), keyedPartner("d", 20, 20, up19, down19, 25, 25)},
 			80, 80, 70, 70, 1},
 		// Nobody: 0.
 		{"NoneStaysNone", []Contribution{
-			keyedPartner("a", 0, 20, up16, down16, 25, 25), keyedPartner("b", 0, 20, up12, down12, 25, 25),
-			keyedPartner("c", 0, 20, up16, down16, 25, 25), keyedPartner("d", 0, 20, up16, down16, 25, 25)},
+			keyedPartner("a", 0, 20, up19, down19, 25, 25), keyedPartner("b", 0, 20, up14, down14, 25, 25),
+			keyedPartner("c", 0, 20, up19, down19, 25, 25), keyedPartner("d", 0, 20, up19, down19, 25, 25)},
 			0, 80, 0, 70, 0},
-		// 8 of 16 (a has all 8 of its 8; b none of its 8): n 16 * 0.84 = 13.44 -> 13,
+		// 8 of 16 (a has all 8 of its 8; b none of its 8): n 16 * 0.840336134 =
+		// 13.445 -> 13,
 		// key 50 in row 5 is -1: 12 -> 10. Numerator and complement both truly k or
 		// more, so the pair shown is 10 of 20.
 		{"DenominatorRaisedForBothSides", []Contribution{
-			keyedPartner("a", 8, 8, up12, down16, 0, 50), keyedPartner("b", 0, 8, up12, down16, 0, 0),
-			keyedPartner("c", 0, 0, up12, down16, 0, 0), keyedPartner("d", 0, 0, up12, down16, 0, 0)},
+			keyedPartner("a", 8, 8, up14, down19, 0, 50), keyedPartner("b", 0, 8, up14, down19, 0, 0),
+			keyedPartner("c", 0, 0, up14, down19, 0, 0), keyedPartner("d", 0, 0, up14, down19, 0, 0)},
 			8, 16, least, 2 * least, 0.5},
 	}
 	for _, tt := range tests {
@@ -323,30 +391,33 @@ func TestPerturbedProportion(t *testing.T) {
 
 func TestPerturbedMoneyAndMeans(t *testing.T) {
 	t.Run("Amount", func(t *testing.T) {
-		// 1234.56*1.12 + 2000*0.88 + 1500*1.16 + 2500*0.84 = 6982.7072 -> 6980. n:
-		// 10 each, all +12%: 44.8 -> 45, key 100 (0): 45.
-		c := amount(40, keyedPartner("a", 1234.56, 10, up12, up12, 0, 100), keyedPartner("b", 2000, 10, down12, up12, 0, 0),
-			keyedPartner("c", 1500, 10, up16, up12, 0, 0), keyedPartner("d", 2500, 10, down16, up12, 0, 0))
+		// 1234.56*1.14 + 2000*0.877192982 + 1500*1.19 + 2500*0.840336134 =
+		// 1407.3984 + 1754.385964 + 1785 + 2100.840335 = 7047.624699 -> 7050. n: 10
+		// each, all 1.14: 45.6 -> 46, key 100 (0): 45.
+		c := amount(40, keyedPartner("a", 1234.56, 10, up14, up14, 0, 100), keyedPartner("b", 2000, 10, down14, up14, 0, 0),
+			keyedPartner("c", 1500, 10, up19, up14, 0, 0), keyedPartner("d", 2500, 10, down19, up14, 0, 0))
 		got := protectOne(t, Config{}, c)
-		if got.Suppressed || *got.Value != 6980 || *got.N != 45 {
-			t.Errorf("published %s, want 6980 over 45", show(got))
+		if got.Suppressed || *got.Value != 7050 || *got.N != 45 {
+			t.Errorf("published %s, want 7050 over 45", show(got))
 		}
 	})
 	t.Run("AmountZero", func(t *testing.T) {
-		c := amount(40, keyedPartner("a", 0, 10, up12, up12, 0, 100), keyedPartner("b", 0, 10, down12, up12, 0, 0),
-			keyedPartner("c", 0, 10, up16, up12, 0, 0), keyedPartner("d", 0, 10, down16, up12, 0, 0))
+		c := amount(40, keyedPartner("a", 0, 10, up14, up14, 0, 100), keyedPartner("b", 0, 10, down14, up14, 0, 0),
+			keyedPartner("c", 0, 10, up19, up14, 0, 0), keyedPartner("d", 0, 10, down19, up14, 0, 0))
 		if got := protectOne(t, Config{}, c); got.Suppressed || *got.Value != 0 {
 			t.Errorf("published %s, want 0", show(got))
 		}
 	})
 	// Means 2, 4, 3, 5 over 10 persons each (true mean 3.5); persons scaled by
-	// +12%, +12%, -12%, -12%: 40; sums scaled by their own factors +12%, -12%,
-	// +16%, -16% and, chained, by the persons' ones: 25.088 + 39.424 + 30.624 +
-	// 36.96 = 132.096. Mean 3.3024 -> 3.3. SD 2 times 1 + s, s from the n key: -10%
+	// 1.14, 1.14, 0.877192982, 0.877192982: 40.34385964 (y 40, j 32); sums scaled
+	// by their own factors 1.14, 0.877192982, 1.19, 0.840336134 and, chained, by
+	// the persons' ones: 20*1.14*1.14 + 40*0.877192982*1.14 + 30*1.19*0.877192982 +
+	// 50*0.840336134*0.877192982 = 25.992 + 39.99999998 + 31.31578946 + 36.85684796
+	// = 134.1646374. Mean 3.32553 -> 3.3. SD 2 times 1 + s, s from the n key: -10%
 	// at 0, +10% at 255, about 0 half way.
 	meanCell := func(nKey int64) Cell {
-		return mean(f(2), 40, keyedPartner("a", 2, 10, up12, up12, 0, nKey), keyedPartner("b", 4, 10, down12, up12, 0, 0),
-			keyedPartner("c", 3, 10, up16, down12, 0, 0), keyedPartner("d", 5, 10, down16, down12, 0, 0))
+		return mean(f(2), 40, keyedPartner("a", 2, 10, up14, up14, 0, nKey), keyedPartner("b", 4, 10, down14, up14, 0, 0),
+			keyedPartner("c", 3, 10, up19, down14, 0, 0), keyedPartner("d", 5, 10, down19, down14, 0, 0))
 	}
 	for _, tt := range []struct {
 		name   string
@@ -462,7 +533,8 @@ func TestInsiderProbe(t *testing.T) {
 // the ratio and cancels. Without chaining, a partner whose two factors were close
 // would be shown nearly as it is. A rate is not chained (a rate read above 1 would
 // give the sign away): its numerator and denominator are each 12% off at least,
-// and the rate within the ratio of two factors of one sign.
+// and the rate within the ratio of two factors of one sign, [1.14/1.24, 1.24/1.14]
+// whichever the sign.
 func TestIsolatedRateAndMean(t *testing.T) {
 	for i := range 200 {
 		partner := fmt.Sprint("isolated-", i)
@@ -484,7 +556,7 @@ func TestIsolatedRateAndMean(t *testing.T) {
 		if off := math.Abs(float64(*rate.N)/100000 - 1); off < MultiplierMin-0.001 {
 			t.Errorf("%s: denominator 100000 published as %s (%.3f off)", partner, show(rate), off)
 		}
-		if r := *rate.Rate / 0.4; r < (1-MultiplierMax)/(1-MultiplierMin)-0.01 || r > (1-MultiplierMin)/(1-MultiplierMax)+0.01 {
+		if r := *rate.Rate / 0.4; r < FactorMin/FactorMax-0.01 || r > FactorMax/FactorMin+0.01 {
 			t.Errorf("%s: rate 0.4 published as %s: further off than two factors of one sign allow", partner, show(rate))
 		}
 	}

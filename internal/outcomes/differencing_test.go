@@ -39,16 +39,16 @@ import (
 // the unknowns are the atoms.
 //
 // The model (stronger than bounding each published cell on its own). The documented
-// perturbation multiplies every partner's contribution by (1+m), |m| <= MultiplierMax,
-// with one m per partner, metric and role, adds cell-key noise within +-NoiseD and
+// perturbation multiplies every partner's contribution by a factor 1+m in
+// [1/FactorMax, FactorMax], with one m per partner, metric and role, adds cell-key noise within +-NoiseD and
 // rounds to 5 (or publishes 0 for a true 0, and never a count in 1..k-1). The
 // attacker takes as unknowns the perturbed atoms y_a = (1+m)·x_a, which every
 // published cell sums whatever the query: a published count P of cell C gives
 // |P - sum_C y| <= NoiseD + 2 + 0.5 (the last half for rounding the perturbed sum to
 // a whole number), a published 0 gives y_a = 0 for each atom of C, and a published
 // count at all gives sum_C x >= k. A target's interval is then
-// [min sum_S y / (1+MultiplierMax), max sum_S y / (1-MultiplierMax)], rounded inwards
-// to whole numbers for counts. With no perturbation (MultiplierMax = NoiseD = 0) it
+// [min sum_S y / FactorMax, max sum_S y x FactorMax], rounded inwards to whole
+// numbers for counts. With no perturbation (factors 1, NoiseD = 0) it
 // is the exact LP attack on rounding and suppression alone, and the reasons count:
 // SMALL_CELL on a count says 1..k-1. Money is the same without cell-key noise: a
 // published amount is within 5 of the perturbed sum (rounding to 10).
@@ -59,30 +59,28 @@ import (
 // perturbation on, numerators and denominators are solved as separate programs).
 
 // attackNoise is what docs/DISCLOSURE.md says the perturbation may do to a count:
-// noiseD the largest cell-key noise, multMax the largest |m|.
+// d the largest cell-key noise, [lo, hi] the hull of the factors 1+m (1/FactorMax
+// for a negative sign at its largest, FactorMax for a positive one); {d: 0, lo: 1,
+// hi: 1} is no perturbation.
 type attackNoise struct {
-	d       float64
-	multMax float64
+	d      float64
+	lo, hi float64
 }
 
 // documentedNoise returns the published bounds of the perturbation.
 func documentedNoise() attackNoise {
-	return attackNoise{d: disclosure.NoiseD, multMax: disclosure.MultiplierMax}
+	return attackNoise{d: disclosure.NoiseD, lo: 1 / disclosure.FactorMax, hi: disclosure.FactorMax}
 }
 
 // perturbed reports whether the bounds allow any perturbation at all.
-func (n attackNoise) perturbed() bool { return n.d > 0 || n.multMax > 0 }
+func (n attackNoise) perturbed() bool { return n.d > 0 || n.lo != 1 || n.hi != 1 }
 
 // factors are the smallest and largest factor a partner's figure can be scaled by:
-// 1 -+ |m| for counts and n; a proportion's numerator carries the n-role factor as
-// well as its own (docs/DISCLOSURE.md), so (1 -+ |m|)^2.
-func (n attackNoise) factors(fig int) (down, up float64) {
-	down, up = 1-n.multMax, 1+n.multMax
-	if fig == figNum || fig == figComp { // (a mean's sum too; no mean here)
-		down, up = down*down, up*up
-	}
-	return down, up
-}
+// one factor for counts, n and a proportion's numerator, which is not chained with
+// the n-role factor (docs/DISCLOSURE.md). The complement n - numerator carries no
+// one factor; with perturbation it enters no program (families). A mean's sum
+// would carry two factors; there is no mean here.
+func (n attackNoise) factors(int) (down, up float64) { return n.lo, n.hi }
 
 // Atom coordinates.
 var (
@@ -537,7 +535,7 @@ func TestDifferencingAttack(t *testing.T) {
 	start := time.Now()
 	issued, published, suppressed := kn.collect(t, w)
 	t.Logf("%d queries in %v: %d cells published, %d suppressed, %d distinct figures; noise bounds: d %v, |m| <= %v",
-		issued, time.Since(start).Round(time.Millisecond), published, suppressed, len(kn.figures), kn.noise.d, kn.noise.multMax)
+		issued, time.Since(start).Round(time.Millisecond), published, suppressed, len(kn.figures), kn.noise.d, kn.noise.hi)
 	if suppressed == 0 || published == 0 {
 		t.Fatalf("the dataset exercises nothing: %d published, %d suppressed", published, suppressed)
 	}
@@ -616,7 +614,7 @@ func (kn *atkKnowledge) collect(t *testing.T, w *world) (issued, published, supp
 						}
 						// A reason narrower than "suppressed": SMALL_CELL on a count says 1..k-1.
 						if str(row.Suppression) == "SMALL_CELL" && metric == atkCountMetric {
-							kn.figure(figCount, atoms).bound(1-kn.noise.multMax, float64(k-1)*(1+kn.noise.multMax))
+							kn.figure(figCount, atoms).bound(kn.noise.lo, float64(k-1)*kn.noise.hi)
 						}
 						continue
 					}

@@ -50,17 +50,17 @@ type insiderProbe struct {
 
 // insiderInterval is what the insider can say of the others' true total in a cell
 // from its probes, under the documented bounds: its own contribution is a·own with
-// one unknown a in [1-|m|, 1+|m|] for every probe (aRange may narrow it); the
+// one unknown factor a in [1/FactorMax, FactorMax] for every probe (aRange may narrow it); the
 // others' perturbed total R and the cell-key noise d (within +-d, the same for every
 // probe with the same rows, since record keys do not depend on values) are unknown;
 // every published value is within half the rounding step (slack) of
 // a·own + R + d, rounded. The region of (a, R) is scanned on a fine grid of a, an
 // inner approximation: the insider is credited with at least what it can know. The
-// others' true total lies in [R_lo/(1+|m|), R_hi/(1-|m|)]. ok is false when no
+// others' true total lies in [R_lo/FactorMax, R_hi x FactorMax]. ok is false when no
 // published value bounds R.
 func insiderInterval(t *testing.T, noise attackNoise, slack float64, aRange [2]float64, probes []insiderProbe) (lo, hi float64, ok bool) {
 	t.Helper()
-	aLo, aHi := max(aRange[0], 1-noise.multMax), min(aRange[1], 1+noise.multMax)
+	aLo, aHi := max(aRange[0], noise.lo), min(aRange[1], noise.hi)
 	steps := 4000
 	if aHi-aLo < 1e-12 {
 		steps = 0
@@ -103,7 +103,7 @@ func insiderInterval(t *testing.T, noise attackNoise, slack float64, aRange [2]f
 	if math.IsInf(rHi, 1) {
 		return 0, math.Inf(1), false
 	}
-	return rLo / (1 + noise.multMax), rHi / (1 - noise.multMax), true
+	return rLo / noise.hi, rHi / noise.lo, true
 }
 
 // countSlack is half a published count's rounding step, plus the half unit of
