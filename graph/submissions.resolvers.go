@@ -78,27 +78,11 @@ func (r *submissionResolver) Partner(ctx context.Context, obj *model.Submission)
 }
 
 func (r *submissionResolver) Supersedes(ctx context.Context, obj *model.Submission) ([]*model.Submission, error) {
-	subs, err := loadSubmissions(ctx, obj.SupersedesIDs)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*model.Submission, len(subs))
-	for i, s := range subs {
-		out[i] = toSubmission(s)
-	}
-	return out, nil
+	return loadSubmissionModels(ctx, obj.SupersedesIDs)
 }
 
 func (r *submissionResolver) SupersededBy(ctx context.Context, obj *model.Submission) ([]*model.Submission, error) {
-	subs, err := loadSubmissions(ctx, obj.SupersededByIDs)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*model.Submission, len(subs))
-	for i, s := range subs {
-		out[i] = toSubmission(s)
-	}
-	return out, nil
+	return loadSubmissionModels(ctx, obj.SupersededByIDs)
 }
 
 func (r *Resolver) Submission() generated.SubmissionResolver { return &submissionResolver{r} }

@@ -540,9 +540,41 @@ func FuzzProtect(f *testing.F) {
 // tables, no published count, numerator, complement or n is in 1..k-1, neither the
 // true figure behind a published cell nor the number shown.
 func TestNoPublishedSmallFigure(t *testing.T) {
-	r := rand.New(rand.NewPCG(42, 8))
 	published := 0
-	for iter := range 2000 {
+	forEachPublished(t, rand.New(rand.NewPCG(42, 8)), 2000, func(iter, i int, c Cell, o Protected, floor int) {
+		published++
+		k := int64(pool(c).k(floor))
+		small := func(what string, x int64) {
+			if x >= 1 && x < k {
+				t.Errorf("table %d cell %d: %s %d published with k %d", iter, i, what, x, k)
+			}
+		}
+		switch c.Kind {
+		case Count:
+			small("count", int64(c.Value))
+			small("shown count", int64(*o.Value))
+		case Proportion:
+			small("numerator", int64(c.Value))
+			small("n", int64(c.N))
+			small("complement", int64(c.N)-int64(c.Value))
+			small("shown numerator", int64(*o.Value))
+			small("shown n", int64(*o.N))
+		case Amount, Mean:
+			if int64(c.N) < k {
+				t.Errorf("table %d cell %d: %s over n %d published with k %d", iter, i, c.Kind, c.N, k)
+			}
+		}
+	})
+	if published == 0 {
+		t.Fatal("no cell published: the generator proves nothing")
+	}
+}
+
+// forEachPublished protects random tables and calls f with every cell
+// that was published, its protected form and the resolved floor.
+func forEachPublished(t *testing.T, r *rand.Rand, tables int, f func(iter, i int, c Cell, o Protected, floor int)) {
+	t.Helper()
+	for iter := range tables {
 		cfg, cells := genTable(randSource{r})
 		out, _, err := Protect(cfg, cells)
 		if err != nil {
@@ -550,34 +582,9 @@ func TestNoPublishedSmallFigure(t *testing.T) {
 		}
 		rcfg, _ := cfg.resolved()
 		for i, c := range cells {
-			if out[i].Suppressed {
-				continue
-			}
-			published++
-			k := int64(pool(c).k(rcfg.Floor))
-			small := func(what string, x int64) {
-				if x >= 1 && x < k {
-					t.Errorf("table %d cell %d: %s %d published with k %d", iter, i, what, x, k)
-				}
-			}
-			switch c.Kind {
-			case Count:
-				small("count", int64(c.Value))
-				small("shown count", int64(*out[i].Value))
-			case Proportion:
-				small("numerator", int64(c.Value))
-				small("n", int64(c.N))
-				small("complement", int64(c.N)-int64(c.Value))
-				small("shown numerator", int64(*out[i].Value))
-				small("shown n", int64(*out[i].N))
-			case Amount, Mean:
-				if int64(c.N) < k {
-					t.Errorf("table %d cell %d: %s over n %d published with k %d", iter, i, c.Kind, c.N, k)
-				}
+			if !out[i].Suppressed {
+				f(iter, i, c, out[i], rcfg.Floor)
 			}
 		}
-	}
-	if published == 0 {
-		t.Fatal("no cell published: the generator proves nothing")
 	}
 }

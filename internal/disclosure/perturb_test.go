@@ -440,54 +440,42 @@ func TestPerturbedMoneyAndMeans(t *testing.T) {
 // contributor learns by subtracting its own figure (and the identifiable partners'
 // public ones) from any count-like figure is 0 or at least k.
 func TestInsiderRemainder(t *testing.T) {
-	r := rand.New(rand.NewPCG(5, 6))
 	checked := 0
-	for iter := range 2000 {
-		cfg, cells := genTable(randSource{r})
-		out, _, err := Protect(cfg, cells)
-		if err != nil {
-			t.Fatal(err)
+	forEachPublished(t, rand.New(rand.NewPCG(5, 6)), 2000, func(iter, i int, c Cell, _ Protected, floor int) {
+		p := pool(c)
+		k := int64(p.k(floor))
+		figures := map[string]func(string) int64{}
+		switch c.Kind {
+		case Count:
+			figures["count"] = func(id string) int64 { return p.num[id] }
+		case Proportion:
+			figures["numerator"] = func(id string) int64 { return p.num[id] }
+			figures["n"] = func(id string) int64 { return p.den[id] }
+			figures["complement"] = func(id string) int64 { return p.den[id] - p.num[id] }
+		default:
+			figures["n"] = func(id string) int64 { return p.den[id] }
 		}
-		rcfg, _ := cfg.resolved()
-		for i, c := range cells {
-			if out[i].Suppressed {
-				continue
-			}
-			p := pool(c)
-			k := int64(p.k(rcfg.Floor))
-			figures := map[string]func(string) int64{}
-			switch c.Kind {
-			case Count:
-				figures["count"] = func(id string) int64 { return p.num[id] }
-			case Proportion:
-				figures["numerator"] = func(id string) int64 { return p.num[id] }
-				figures["n"] = func(id string) int64 { return p.den[id] }
-				figures["complement"] = func(id string) int64 { return p.den[id] - p.num[id] }
-			default:
-				figures["n"] = func(id string) int64 { return p.den[id] }
-			}
-			for what, x := range figures {
-				var total, public int64
-				for _, id := range p.order {
-					total += x(id)
-					if p.identified[id] {
-						public += x(id)
-					}
-				}
-				for _, id := range p.order {
-					left := total - public
-					if !p.identified[id] {
-						left -= x(id)
-					}
-					if left >= 1 && left < k {
-						t.Errorf("table %d cell %d: %s %d published; partner %s leaves %d (k %d)",
-							iter, i, what, total, id, left, k)
-					}
-					checked++
+		for what, x := range figures {
+			var total, public int64
+			for _, id := range p.order {
+				total += x(id)
+				if p.identified[id] {
+					public += x(id)
 				}
 			}
+			for _, id := range p.order {
+				left := total - public
+				if !p.identified[id] {
+					left -= x(id)
+				}
+				if left >= 1 && left < k {
+					t.Errorf("table %d cell %d: %s %d published; partner %s leaves %d (k %d)",
+						iter, i, what, total, id, left, k)
+				}
+				checked++
+			}
 		}
-	}
+	})
 	if checked == 0 {
 		t.Fatal("nothing checked")
 	}
