@@ -72,8 +72,8 @@ type availabilityRow struct {
 
 // Availability answers the catalogue for a project: the same access rule as
 // outcome queries, only partners whose decision is ALLOW, one audit entry per call.
-// It reads observation_availability (migration 00110), a few rows per partner,
-// metric, shape and year, never observations.
+// It reads observation_availability_summary (migration 00110), one row per partner,
+// metric and shape, never observations.
 //
 // A breakdown is listed for every grouping it answers, as an outcome query takes
 // rows: rows by fine welfare domain also answer IHELP_CATEGORY (they roll up), and
@@ -96,18 +96,32 @@ func (s *Service) Availability(ctx context.Context, p *hjx.Principal, projectID 
 		}
 		allowed = append(allowed, d.PartnerID)
 	}
+	// One summary row per partner, metric and shape; the partners' countries and
+	// settings come from a second, small read.
 	var rows []availabilityRow
 	err = sqlx.SelectContext(ctx, s.DB, &rows, `
-		SELECT a.metric, a.partner_id, a.shape, a.fits, array_agg(DISTINCT a.year ORDER BY a.year) AS years,
-			p.country, cardinality(p.health_settings) = 1 AS single_setting
-		FROM observation_availability a
-		JOIN partners p ON p.id = a.partner_id
-		WHERE a.partner_id = ANY($1) AND a.periods > 0
-		GROUP BY a.metric, a.partner_id, a.shape, a.fits, p.country, p.health_settings
-		ORDER BY a.metric, a.partner_id`,
+		SELECT a.metric, a.partner_id, a.shape, a.fits, a.years
+		FROM observation_availability_summary a JOIN unnest($1::text[]) p(id) ON p.id = a.partner_id`,
 		pq.Array(nonNil(allowed)))
 	if err != nil {
 		return nil, hjx.Internal(err, "read availability")
+	}
+	var partners []struct {
+		ID            string `db:"id"`
+		Country       string `db:"country"`
+		SingleSetting bool   `db:"single_setting"`
+	}
+	err = sqlx.SelectContext(ctx, s.DB, &partners, `SELECT id, country, cardinality(health_settings) = 1 AS single_setting
+		FROM partners WHERE id = ANY($1)`, pq.Array(nonNil(allowed)))
+	if err != nil {
+		return nil, hjx.Internal(err, "read availability partners")
+	}
+	for i := range rows {
+		for _, pa := range partners {
+			if pa.ID == rows[i].PartnerID {
+				rows[i].Country, rows[i].SingleSetting = pa.Country, pa.SingleSetting
+			}
+		}
 	}
 	out := foldAvailability(projectID, rows)
 	var included []string
@@ -142,15 +156,14 @@ func reasonCodes(rs []access.Reason) []string {
 
 // foldAvailability turns the per-partner rows into the catalogue: per metric and
 // shape (with the derived groupings), the union of granularities and years, and the
-// distinct partners overall and per country. Rows come ordered by metric code, the
+// distinct partners overall and per country. Metrics are listed by code, the
 // codebook's order.
 func foldAvailability(projectID string, rows []availabilityRow) *Availability {
 	type acc struct {
-		fits      int
-		years     map[int]bool
-		partners  map[string]string // partner -> country
-		dims      []Dimension
-		shapeSort int
+		fits     int
+		years    map[int]bool
+		partners map[string]string // partner -> country
+		dims     []Dimension
 	}
 	byMetric := map[string]map[int]*acc{}
 	var metrics []string
@@ -163,7 +176,7 @@ func foldAvailability(projectID string, rows []availabilityRow) *Availability {
 		}
 		a := shapes[shape]
 		if a == nil {
-			a = &acc{years: map[int]bool{}, partners: map[string]string{}, shapeSort: shape}
+			a = &acc{years: map[int]bool{}, partners: map[string]string{}}
 			for _, sd := range shapeDimensions {
 				if shape&sd.bit != 0 {
 					a.dims = append(a.dims, sd.dim)
@@ -194,6 +207,7 @@ func foldAvailability(projectID string, rows []availabilityRow) *Availability {
 		}
 	}
 	out := &Availability{ProjectID: projectID, Metrics: []MetricAvailability{}}
+	slices.Sort(metrics)
 	for _, m := range metrics {
 		shapes := make([]*acc, 0, len(byMetric[m]))
 		for _, a := range byMetric[m] {

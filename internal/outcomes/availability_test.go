@@ -115,6 +115,26 @@ func TestAvailability(t *testing.T) {
 		}
 	})
 
+	t.Run("OKRollupMatchesCounters", func(t *testing.T) {
+		// After uploads and a retraction, the triggers' summary is exactly what the
+		// counters give when folded afresh.
+		var diff int
+		if err := w.env.App.DB.GetContext(context.Background(), &diff, `
+			WITH fresh AS (
+				SELECT metric, partner_id, shape, bit_or(availability_fits(period_start, period_end)) AS fits,
+					array_agg(DISTINCT availability_year(period_start, period_end) ORDER BY availability_year(period_start, period_end)) AS years
+				FROM observation_shape_counts WHERE rows > 0 GROUP BY 1, 2, 3)
+			SELECT count(*) FROM (
+				(SELECT * FROM fresh EXCEPT SELECT metric, partner_id, shape, fits, years FROM observation_availability_summary)
+				UNION ALL
+				(SELECT metric, partner_id, shape, fits, years FROM observation_availability_summary EXCEPT SELECT * FROM fresh)) d`); err != nil {
+			t.Fatal(err)
+		}
+		if diff != 0 {
+			t.Errorf("%d summary rows differ from the counters", diff)
+		}
+	})
+
 	t.Run("ErrForbidden", func(t *testing.T) {
 		other, _ := w.env.Token(hjx.RoleResearcher, "", "")
 		dashOther, _ := w.env.Token(hjx.RoleDashboard, "", w.project("Another project"))
