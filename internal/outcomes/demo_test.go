@@ -2,7 +2,10 @@ package outcomes_test
 
 import (
 	"context"
+	"os"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/jmoiron/sqlx"
@@ -262,6 +265,39 @@ func TestOutcomesDemo(t *testing.T) {
 				}
 			}
 		})
+	})
+
+	t.Run("DocsExamples", func(t *testing.T) {
+		// Every GraphQL example of docs/OUTCOMES.md that names the demo project runs as
+		// written, with the demo's RESEARCHER token, and publishes most of its cells.
+		src, err := os.ReadFile("../../docs/OUTCOMES.md")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ran := 0
+		for _, m := range regexp.MustCompile("(?s)```graphql\n(.*?)```").FindAllStringSubmatch(string(src), -1) {
+			if !strings.Contains(m[1], demo.ProjectID) {
+				continue
+			}
+			ran++
+			var data map[string]any
+			env.Do(researcher, m[1], nil).Decode(t, &data)
+			if o, ok := data["outcomes"].(map[string]any); ok {
+				rows, _ := o["rows"].([]any)
+				shown := 0
+				for _, r := range rows {
+					if r.(map[string]any)["suppressed"] == false {
+						shown++
+					}
+				}
+				if len(rows) == 0 || shown*10 < len(rows)*9 {
+					t.Errorf("%.40q: %d of %d rows published, want at least 90%%", m[1], shown, len(rows))
+				}
+			}
+		}
+		if ran < 3 {
+			t.Errorf("ran %d examples of docs/OUTCOMES.md, want the catalogue, the ratio and the wellbeing ones", ran)
+		}
 	})
 
 	t.Run("RetractionSeenNext", func(t *testing.T) {
