@@ -267,6 +267,27 @@ func TestOutcomesDemo(t *testing.T) {
 		})
 	})
 
+	t.Run("MoneyWithoutExponent", func(t *testing.T) {
+		// Three years of a country's money gained run into millions of dollars: the
+		// response writes them as plain numbers, never 5.04894e+06.
+		r := env.Do(researcher, `query($p: ID!) { outcomes(projectId: $p, query: {metric: "FINANCIAL_GAIN", groupBy: [COUNTRY],
+			currency: USD}) { rows { value suppressed } } }`, map[string]any{"p": res.ProjectID})
+		var out struct{ Outcomes struct{ Rows []outcomeRow } }
+		r.Decode(t, &out)
+		large := 0
+		for _, row := range out.Outcomes.Rows {
+			if row.Value != nil && *row.Value >= 1e6 {
+				large++
+			}
+		}
+		if large == 0 {
+			t.Fatalf("no value of a million or more to check: %s", r.Data)
+		}
+		if regexp.MustCompile(`\d[eE][+-]?\d`).Match(r.Data) {
+			t.Errorf("a number in exponent form: %s", r.Data)
+		}
+	})
+
 	t.Run("DocsExamples", func(t *testing.T) {
 		// Every GraphQL example of docs/OUTCOMES.md that names the demo project runs as
 		// written, with the demo's RESEARCHER token, and publishes most of its cells.
