@@ -50,7 +50,15 @@ func (r *queryResolver) Outcomes(ctx context.Context, projectID string, query mo
 	if err != nil {
 		return nil, err
 	}
-	return toOutcomeTable(t, toMetric(*metric)), nil
+	out := toOutcomeTable(t, toMetric(*metric))
+	if t.Denominator != nil {
+		dm, err := r.Directory.Metric(ctx, t.Denominator.Metric)
+		if err != nil {
+			return nil, err
+		}
+		out.Denominator = toOutcomeTable(t.Denominator, toMetric(*dm))
+	}
+	return out, nil
 }
 
 func (r *queryResolver) ExchangeRates(ctx context.Context) ([]*model.ExchangeRate, error) {

@@ -65,6 +65,28 @@ type AuditEntryEdge struct {
 	Cursor string      `json:"cursor"`
 }
 
+type Availability struct {
+	ProjectID string                `json:"projectId"`
+	Metrics   []*MetricAvailability `json:"metrics"`
+}
+
+// One breakdown shape with data: the dimensions its rows are broken down by ([] for totals; WELFARE_DOMAIN, IHELP_CATEGORY, HEALTH_SETTING, AGE_BAND, SEX, DEPRIVATION_QUINTILE).
+type BreakdownAvailability struct {
+	Dimensions []Dimension `json:"dimensions"`
+	// QUARTER and/or YEAR: the period buckets some of the rows fit wholly in (a UK financial year fits neither).
+	Granularities []PeriodGranularity `json:"granularities"`
+	// The calendar years holding most of the rows' months.
+	Years []int `json:"years"`
+	// Partners with rows at this breakdown (ALLOW only). A pooled cell of non-identifiable partners needs at least 4.
+	Partners  int                    `json:"partners"`
+	Countries []*CountryAvailability `json:"countries"`
+}
+
+type CountryAvailability struct {
+	Country  Country `json:"country"`
+	Partners int     `json:"partners"`
+}
+
 type Coverage struct {
 	PartnersIncluded     int                `json:"partnersIncluded"`
 	PartnersExcluded     []*ExcludedPartner `json:"partnersExcluded"`
@@ -128,6 +150,11 @@ type IssuedToken struct {
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 }
 
+type MetricAvailability struct {
+	Metric     *MetricDefinition        `json:"metric"`
+	Breakdowns []*BreakdownAvailability `json:"breakdowns"`
+}
+
 type MetricDefinition struct {
 	Code       string     `json:"code"`
 	Kind       MetricKind `json:"kind"`
@@ -171,6 +198,13 @@ type OutcomeQuery struct {
 	HealthSettings []HealthSetting    `json:"healthSettings,omitempty"`
 	WelfareDomains []WelfareDomain    `json:"welfareDomains,omitempty"`
 	Currency       *ReportingCurrency `json:"currency,omitempty"`
+	// A second codebook metric to divide by: its protected table at the same breakdown, filters and currency is the
+	// denominator, returned as OutcomeTable.denominator, and each row's ratio is this table's published value over
+	// the denominator's published value for the same cell (e.g. FINANCIAL_GAIN per CLIENTS_ADVISED).
+	RatioTo *string `json:"ratioTo,omitempty"`
+	// Per person: each row's ratio is its published value over its published n (AMOUNT: money per client it covers;
+	// MEAN and PROPORTION are already per person). Not with ratioTo.
+	PerPerson *bool `json:"perPerson,omitempty"`
 }
 
 type OutcomeTable struct {
@@ -179,6 +213,10 @@ type OutcomeTable struct {
 	Rows       []*OutcomeRow      `json:"rows"`
 	Coverage   *Coverage          `json:"coverage"`
 	Disclosure *DisclosureSummary `json:"disclosure"`
+	// With ratioTo: the denominator metric's protected table (its own coverage and disclosure summary); null otherwise.
+	Denominator *OutcomeTable `json:"denominator,omitempty"`
+	// Periods of the rows (2020-Q3, 2020) that are partial: a year some of whose quarters hold no figures of the table.
+	PartialPeriods []string `json:"partialPeriods"`
 }
 
 // Relay paging state of a connection.
@@ -304,12 +342,31 @@ type SubmissionInput struct {
 	DryRun       *bool               `json:"dryRun,omitempty"`
 }
 
+// What an accepted dry run would store.
+type SubmissionPreview struct {
+	Rows int `json:"rows"`
+	// Distinct reporting periods, from the first day of the earliest (from) to the last day of the latest (to).
+	Periods int       `json:"periods"`
+	From    time.Time `json:"from"`
+	To      time.Time `json:"to"`
+	Metrics []string  `json:"metrics"`
+	// Current figures of earlier submissions the rows would replace (revisions of the same cells).
+	Supersedes int `json:"supersedes"`
+}
+
 type SubmissionResult struct {
 	Accepted   bool               `json:"accepted"`
 	Submission *Submission        `json:"submission,omitempty"`
 	Issues     []*ValidationIssue `json:"issues"`
 	// All issues found, when more were found than are listed.
 	IssueCount int `json:"issueCount"`
+	// True when this content was already stored: submission is that earlier submission and nothing new was stored.
+	AlreadyStored bool `json:"alreadyStored"`
+	// What an accepted dry run would store; null otherwise.
+	WouldStore *SubmissionPreview `json:"wouldStore,omitempty"`
+	// One sentence for a person: "stored as submission ... (N rows)", "already stored (same file) as submission ...",
+	// "dry run: would store N rows ...", or "rejected: N issue(s); nothing was stored".
+	Summary string `json:"summary"`
 }
 
 // An issued token as the steward's list shows it: never its secret, which hjx does not keep.
@@ -1066,6 +1123,61 @@ func (e *PartnershipModel) UnmarshalJSON(b []byte) error {
 }
 
 func (e PartnershipModel) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type PeriodGranularity string
+
+const (
+	PeriodGranularityQuarter PeriodGranularity = "QUARTER"
+	PeriodGranularityYear    PeriodGranularity = "YEAR"
+)
+
+var AllPeriodGranularity = []PeriodGranularity{
+	PeriodGranularityQuarter,
+	PeriodGranularityYear,
+}
+
+func (e PeriodGranularity) IsValid() bool {
+	switch e {
+	case PeriodGranularityQuarter, PeriodGranularityYear:
+		return true
+	}
+	return false
+}
+
+func (e PeriodGranularity) String() string {
+	return string(e)
+}
+
+func (e *PeriodGranularity) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PeriodGranularity(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PeriodGranularity", str)
+	}
+	return nil
+}
+
+func (e PeriodGranularity) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PeriodGranularity) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PeriodGranularity) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
