@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/hjx-exchange/hjx/graph/model"
+	"github.com/hjx-exchange/hjx/internal/directory"
 	"github.com/hjx-exchange/hjx/internal/outcomes"
 	"github.com/hjx-exchange/hjx/internal/rates"
 )
@@ -17,6 +18,10 @@ func fromOutcomeQuery(q model.OutcomeQuery) outcomes.Query {
 	if q.Currency != nil {
 		out.Currency = string(*q.Currency)
 	}
+	if q.RatioTo != nil {
+		out.RatioTo = *q.RatioTo
+	}
+	out.PerPerson = q.PerPerson != nil && *q.PerPerson
 	return out
 }
 
@@ -33,14 +38,15 @@ func toOutcomeTable(t *outcomes.Table, metric *model.MetricDefinition) *model.Ou
 		Coverage: &model.Coverage{PartnersIncluded: len(t.Included), PartnersExcluded: []*model.ExcludedPartner{},
 			ObservationsExcluded: []*model.ExclusionCount{}},
 		Disclosure: &model.DisclosureSummary{K: t.K, RoundingBase: t.RoundingBase, SuppressedCells: t.SuppressedCells,
-			ByReason: []*model.ReasonCount{}}}
+			ByReason: []*model.ReasonCount{}}, PartialPeriods: append([]string{}, t.PartialPeriods...)}
 	out.Currency = optEnum[model.ReportingCurrency](t.Currency)
 	for _, r := range t.Rows {
 		row := &model.OutcomeRow{Country: optEnum[model.Country](r.Country), PartnerID: r.PartnerID,
 			HealthSetting: optEnum[model.HealthSetting](r.HealthSetting), WelfareDomain: optEnum[model.WelfareDomain](r.WelfareDomain),
 			IhelpCategory: optEnum[model.IhelpCategory](r.IhelpCategory), AgeBand: optEnum[model.AgeBand](r.AgeBand),
 			Sex: optEnum[model.Sex](r.Sex), Value: r.Value, N: r.N, Sd: r.SD, Rate: r.Rate,
-			Suppressed: r.Suppressed, Suppression: optEnum[model.SuppressionReason](r.Reason)}
+			Suppressed: r.Suppressed, Suppression: optEnum[model.SuppressionReason](r.Reason), Ratio: r.Ratio,
+			PartialPeriod: r.PartialPeriod}
 		if r.Region != "" {
 			region := r.Region
 			row.Region = &region
@@ -86,4 +92,38 @@ func toExchangeRate(r rates.Rate) *model.ExchangeRate {
 	}
 	return &model.ExchangeRate{Year: r.Year, Version: r.Version, GbpPerUsd: f(r.GBPPerUSD),
 		PppGbpPerIntlDollar: f(r.PPPGBPPerIntl), PppUsdPerIntlDollar: f(r.PPPUSDPerIntl), Source: r.Source, LoadedAt: r.LoadedAt}
+}
+
+// toAvailability converts the catalogue; metrics gives the codebook's definitions
+// (a metric the codebook lacks cannot have observations: they reference it).
+func toAvailability(a *outcomes.Availability, metrics []directory.Metric) *model.Availability {
+	defs := make(map[string]*model.MetricDefinition, len(metrics))
+	for _, m := range metrics {
+		defs[m.Code] = toMetric(m)
+	}
+	out := &model.Availability{ProjectID: a.ProjectID, Metrics: []*model.MetricAvailability{}}
+	for _, m := range a.Metrics {
+		def, ok := defs[m.Metric]
+		if !ok {
+			continue
+		}
+		ma := &model.MetricAvailability{Metric: def, Breakdowns: []*model.BreakdownAvailability{}}
+		for _, b := range m.Breakdowns {
+			ba := &model.BreakdownAvailability{Dimensions: []model.Dimension{}, Granularities: []model.PeriodGranularity{},
+				Years: []int{}, Partners: b.Partners, Countries: []*model.CountryAvailability{}}
+			for _, d := range b.Dimensions {
+				ba.Dimensions = append(ba.Dimensions, model.Dimension(d))
+			}
+			for _, g := range b.Granularities {
+				ba.Granularities = append(ba.Granularities, model.PeriodGranularity(g))
+			}
+			ba.Years = append(ba.Years, b.Years...)
+			for _, c := range b.Countries {
+				ba.Countries = append(ba.Countries, &model.CountryAvailability{Country: model.Country(c.Country), Partners: c.Partners})
+			}
+			ma.Breakdowns = append(ma.Breakdowns, ba)
+		}
+		out.Metrics = append(out.Metrics, ma)
+	}
+	return out
 }

@@ -173,4 +173,3 @@ func (f multipartForm) failRead(w http.ResponseWriter, r *http.Request, exec gra
 		f.fail(w, r, exec, http.StatusUnprocessableEntity, msg)
 	}
 }
-

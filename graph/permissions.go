@@ -44,6 +44,7 @@ func fieldRules() map[string]fieldRule {
 		"Query.accessDecisions": roles(steward, researcher, admin),
 		"Query.sharingPolicy":   roles(steward, admin),
 		"Query.outcomes":        roles(researcher, dashboard),
+		"Query.availability":    roles(researcher, dashboard),
 		"Query.dataUsage":       roles(steward, admin),
 		"Query.auditLog":        roles(steward),
 		"Query.exchangeRates":   public(),

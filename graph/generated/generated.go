@@ -81,6 +81,24 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Availability struct {
+		Metrics   func(childComplexity int) int
+		ProjectID func(childComplexity int) int
+	}
+
+	BreakdownAvailability struct {
+		Countries     func(childComplexity int) int
+		Dimensions    func(childComplexity int) int
+		Granularities func(childComplexity int) int
+		Partners      func(childComplexity int) int
+		Years         func(childComplexity int) int
+	}
+
+	CountryAvailability struct {
+		Country  func(childComplexity int) int
+		Partners func(childComplexity int) int
+	}
+
 	Coverage struct {
 		ObservationsExcluded func(childComplexity int) int
 		PartnersExcluded     func(childComplexity int) int
@@ -131,6 +149,11 @@ type ComplexityRoot struct {
 		Secret    func(childComplexity int) int
 	}
 
+	MetricAvailability struct {
+		Breakdowns func(childComplexity int) int
+		Metric     func(childComplexity int) int
+	}
+
 	MetricDefinition struct {
 		Code       func(childComplexity int) int
 		Instrument func(childComplexity int) int
@@ -167,10 +190,12 @@ type ComplexityRoot struct {
 		HealthSetting       func(childComplexity int) int
 		IhelpCategory       func(childComplexity int) int
 		N                   func(childComplexity int) int
+		PartialPeriod       func(childComplexity int) int
 		Partner             func(childComplexity int) int
 		Partners            func(childComplexity int) int
 		Period              func(childComplexity int) int
 		Rate                func(childComplexity int) int
+		Ratio               func(childComplexity int) int
 		Region              func(childComplexity int) int
 		Sd                  func(childComplexity int) int
 		Sex                 func(childComplexity int) int
@@ -181,11 +206,13 @@ type ComplexityRoot struct {
 	}
 
 	OutcomeTable struct {
-		Coverage   func(childComplexity int) int
-		Currency   func(childComplexity int) int
-		Disclosure func(childComplexity int) int
-		Metric     func(childComplexity int) int
-		Rows       func(childComplexity int) int
+		Coverage       func(childComplexity int) int
+		Currency       func(childComplexity int) int
+		Denominator    func(childComplexity int) int
+		Disclosure     func(childComplexity int) int
+		Metric         func(childComplexity int) int
+		PartialPeriods func(childComplexity int) int
+		Rows           func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -257,6 +284,7 @@ type ComplexityRoot struct {
 	Query struct {
 		AccessDecisions  func(childComplexity int, projectID string) int
 		AuditLog         func(childComplexity int, first *int, after *string) int
+		Availability     func(childComplexity int, projectID string) int
 		DataUsage        func(childComplexity int, partnerID string, first *int, after *string) int
 		ExchangeRates    func(childComplexity int) int
 		Me               func(childComplexity int) int
@@ -395,6 +423,7 @@ type QueryResolver interface {
 	DataUsage(ctx context.Context, partnerID string, first *int, after *string) (*model.AuditEntryConnection, error)
 	AuditLog(ctx context.Context, first *int, after *string) (*model.AuditEntryConnection, error)
 	Me(ctx context.Context) (*model.Principal, error)
+	Availability(ctx context.Context, projectID string) (*model.Availability, error)
 	Partners(ctx context.Context, filter *model.PartnerFilter, first *int, after *string) (*model.PartnerConnection, error)
 	Partner(ctx context.Context, id string) (*model.Partner, error)
 	Metrics(ctx context.Context) ([]*model.MetricDefinition, error)
@@ -585,6 +614,63 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuditEntryEdge.Node(childComplexity), true
 
+	case "Availability.metrics":
+		if e.ComplexityRoot.Availability.Metrics == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Availability.Metrics(childComplexity), true
+	case "Availability.projectId":
+		if e.ComplexityRoot.Availability.ProjectID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Availability.ProjectID(childComplexity), true
+
+	case "BreakdownAvailability.countries":
+		if e.ComplexityRoot.BreakdownAvailability.Countries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BreakdownAvailability.Countries(childComplexity), true
+	case "BreakdownAvailability.dimensions":
+		if e.ComplexityRoot.BreakdownAvailability.Dimensions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BreakdownAvailability.Dimensions(childComplexity), true
+	case "BreakdownAvailability.granularities":
+		if e.ComplexityRoot.BreakdownAvailability.Granularities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BreakdownAvailability.Granularities(childComplexity), true
+	case "BreakdownAvailability.partners":
+		if e.ComplexityRoot.BreakdownAvailability.Partners == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BreakdownAvailability.Partners(childComplexity), true
+	case "BreakdownAvailability.years":
+		if e.ComplexityRoot.BreakdownAvailability.Years == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BreakdownAvailability.Years(childComplexity), true
+
+	case "CountryAvailability.country":
+		if e.ComplexityRoot.CountryAvailability.Country == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountryAvailability.Country(childComplexity), true
+	case "CountryAvailability.partners":
+		if e.ComplexityRoot.CountryAvailability.Partners == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountryAvailability.Partners(childComplexity), true
+
 	case "Coverage.observationsExcluded":
 		if e.ComplexityRoot.Coverage.ObservationsExcluded == nil {
 			break
@@ -748,6 +834,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IssuedToken.Secret(childComplexity), true
+
+	case "MetricAvailability.breakdowns":
+		if e.ComplexityRoot.MetricAvailability.Breakdowns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricAvailability.Breakdowns(childComplexity), true
+	case "MetricAvailability.metric":
+		if e.ComplexityRoot.MetricAvailability.Metric == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricAvailability.Metric(childComplexity), true
 
 	case "MetricDefinition.code":
 		if e.ComplexityRoot.MetricDefinition.Code == nil {
@@ -1000,6 +1099,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OutcomeRow.N(childComplexity), true
+	case "OutcomeRow.partialPeriod":
+		if e.ComplexityRoot.OutcomeRow.PartialPeriod == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutcomeRow.PartialPeriod(childComplexity), true
 	case "OutcomeRow.partner":
 		if e.ComplexityRoot.OutcomeRow.Partner == nil {
 			break
@@ -1024,6 +1129,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OutcomeRow.Rate(childComplexity), true
+	case "OutcomeRow.ratio":
+		if e.ComplexityRoot.OutcomeRow.Ratio == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutcomeRow.Ratio(childComplexity), true
 	case "OutcomeRow.region":
 		if e.ComplexityRoot.OutcomeRow.Region == nil {
 			break
@@ -1079,6 +1190,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OutcomeTable.Currency(childComplexity), true
+	case "OutcomeTable.denominator":
+		if e.ComplexityRoot.OutcomeTable.Denominator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutcomeTable.Denominator(childComplexity), true
 	case "OutcomeTable.disclosure":
 		if e.ComplexityRoot.OutcomeTable.Disclosure == nil {
 			break
@@ -1091,6 +1208,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OutcomeTable.Metric(childComplexity), true
+	case "OutcomeTable.partialPeriods":
+		if e.ComplexityRoot.OutcomeTable.PartialPeriods == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutcomeTable.PartialPeriods(childComplexity), true
 	case "OutcomeTable.rows":
 		if e.ComplexityRoot.OutcomeTable.Rows == nil {
 			break
@@ -1380,6 +1503,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.availability":
+		if e.ComplexityRoot.Query.Availability == nil {
+			break
+		}
+
+		args, err := ec.field_Query_availability_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Availability(childComplexity, args["projectId"].(string)), true
 	case "Query.dataUsage":
 		if e.ComplexityRoot.Query.DataUsage == nil {
 			break
@@ -2111,6 +2245,48 @@ type IssuedToken {
   expiresAt: DateTime
 }
 `, BuiltIn: false},
+	{Name: "../../schema/availability.graphqls", Input: `# The availability catalogue: what data a project may pool, before asking for it.
+
+extend type Query {
+  """
+  What data exists for a project: per codebook metric, the breakdowns with figures of the partners whose access
+  decision for the project is ALLOW, their period granularities and years, and how many partners (per country)
+  give each. Partner counts only, never values or row counts. The same access rule as outcomes; audited once per
+  call. A breakdown is listed for every grouping it answers: rows by welfare domain also answer IHELP_CATEGORY,
+  and a single-setting partner's rows also answer HEALTH_SETTING.
+  """
+  availability(projectId: ID!): Availability!
+}
+
+type Availability {
+  projectId: ID!
+  metrics: [MetricAvailability!]!
+}
+
+type MetricAvailability {
+  metric: MetricDefinition!
+  breakdowns: [BreakdownAvailability!]!
+}
+
+"One breakdown shape with data: the dimensions its rows are broken down by ([] for totals; WELFARE_DOMAIN, IHELP_CATEGORY, HEALTH_SETTING, AGE_BAND, SEX, DEPRIVATION_QUINTILE)."
+type BreakdownAvailability {
+  dimensions: [Dimension!]!
+  "QUARTER and/or YEAR: the period buckets some of the rows fit wholly in (a UK financial year fits neither)."
+  granularities: [PeriodGranularity!]!
+  "The calendar years holding most of the rows' months."
+  years: [Int!]!
+  "Partners with rows at this breakdown (ALLOW only). A pooled cell of non-identifiable partners needs at least 4."
+  partners: Int!
+  countries: [CountryAvailability!]!
+}
+
+type CountryAvailability {
+  country: Country!
+  partners: Int!
+}
+
+enum PeriodGranularity { QUARTER YEAR }
+`, BuiltIn: false},
 	{Name: "../../schema/common.graphqls", Input: `# Shared scalars, paging and vocabularies. The enum values are fixed by DESIGN.md
 # section 3 and 5: dashboards and acceptance checks use them.
 
@@ -2285,6 +2461,17 @@ input OutcomeQuery {
   healthSettings: [HealthSetting!]
   welfareDomains: [WelfareDomain!]
   currency: ReportingCurrency
+  """
+  A second codebook metric to divide by: its protected table at the same breakdown, filters and currency is the
+  denominator, returned as OutcomeTable.denominator, and each row's ratio is this table's published value over
+  the denominator's published value for the same cell (e.g. FINANCIAL_GAIN per CLIENTS_ADVISED).
+  """
+  ratioTo: String
+  """
+  Per person: each row's ratio is its published value over its published n (AMOUNT: money per client it covers;
+  MEAN and PROPORTION are already per person). Not with ratioTo.
+  """
+  perPerson: Boolean
 }
 
 type OutcomeTable {
@@ -2293,6 +2480,10 @@ type OutcomeTable {
   rows: [OutcomeRow!]!
   coverage: Coverage!
   disclosure: DisclosureSummary!
+  "With ratioTo: the denominator metric's protected table (its own coverage and disclosure summary); null otherwise."
+  denominator: OutcomeTable
+  "Periods of the rows (2020-Q3, 2020) that are partial: a year some of whose quarters hold no figures of the table."
+  partialPeriods: [String!]!
 }
 
 type OutcomeRow {
@@ -2315,6 +2506,13 @@ type OutcomeRow {
   partners: Int
   suppressed: Boolean!
   suppression: SuppressionReason
+  """
+  With ratioTo: value / the denominator table's value for the same cell; with perPerson: value / n. Computed from
+  the published (protected) figures only, never from true ones; null when either is suppressed or the divisor is 0.
+  """
+  ratio: Float
+  "True when the row's period is partial: a YEAR row whose year has figures in fewer than its four quarters."
+  partialPeriod: Boolean!
 }
 
 type Coverage {
@@ -2548,6 +2746,42 @@ func (ec *executionContext) childFields_AuditEntryEdge(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type AuditEntryEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Availability(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "projectId":
+		return ec.fieldContext_Availability_projectId(ctx, field)
+	case "metrics":
+		return ec.fieldContext_Availability_metrics(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Availability", field.Name)
+}
+
+func (ec *executionContext) childFields_BreakdownAvailability(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "dimensions":
+		return ec.fieldContext_BreakdownAvailability_dimensions(ctx, field)
+	case "granularities":
+		return ec.fieldContext_BreakdownAvailability_granularities(ctx, field)
+	case "years":
+		return ec.fieldContext_BreakdownAvailability_years(ctx, field)
+	case "partners":
+		return ec.fieldContext_BreakdownAvailability_partners(ctx, field)
+	case "countries":
+		return ec.fieldContext_BreakdownAvailability_countries(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BreakdownAvailability", field.Name)
+}
+
+func (ec *executionContext) childFields_CountryAvailability(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "country":
+		return ec.fieldContext_CountryAvailability_country(ctx, field)
+	case "partners":
+		return ec.fieldContext_CountryAvailability_partners(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CountryAvailability", field.Name)
+}
+
 func (ec *executionContext) childFields_Coverage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "partnersIncluded":
@@ -2648,6 +2882,16 @@ func (ec *executionContext) childFields_IssuedToken(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type IssuedToken", field.Name)
 }
 
+func (ec *executionContext) childFields_MetricAvailability(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "metric":
+		return ec.fieldContext_MetricAvailability_metric(ctx, field)
+	case "breakdowns":
+		return ec.fieldContext_MetricAvailability_breakdowns(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MetricAvailability", field.Name)
+}
+
 func (ec *executionContext) childFields_MetricDefinition(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "code":
@@ -2706,6 +2950,10 @@ func (ec *executionContext) childFields_OutcomeRow(ctx context.Context, field gr
 		return ec.fieldContext_OutcomeRow_suppressed(ctx, field)
 	case "suppression":
 		return ec.fieldContext_OutcomeRow_suppression(ctx, field)
+	case "ratio":
+		return ec.fieldContext_OutcomeRow_ratio(ctx, field)
+	case "partialPeriod":
+		return ec.fieldContext_OutcomeRow_partialPeriod(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OutcomeRow", field.Name)
 }
@@ -2722,6 +2970,10 @@ func (ec *executionContext) childFields_OutcomeTable(ctx context.Context, field 
 		return ec.fieldContext_OutcomeTable_coverage(ctx, field)
 	case "disclosure":
 		return ec.fieldContext_OutcomeTable_disclosure(ctx, field)
+	case "denominator":
+		return ec.fieldContext_OutcomeTable_denominator(ctx, field)
+	case "partialPeriods":
+		return ec.fieldContext_OutcomeTable_partialPeriods(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OutcomeTable", field.Name)
 }
@@ -3477,6 +3729,20 @@ func (ec *executionContext) field_Query_auditLog_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_availability_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "projectId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["projectId"] = arg0
 	return args, nil
 }
 
@@ -4396,6 +4662,231 @@ func (ec *executionContext) fieldContext_AuditEntryEdge_cursor(_ context.Context
 	return graphql.NewScalarFieldContext("AuditEntryEdge", field, false, false, "String")
 }
 
+func (ec *executionContext) _Availability_projectId(ctx context.Context, field graphql.CollectedField, obj *model.Availability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Availability_projectId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProjectID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Availability_projectId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Availability", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Availability_metrics(ctx context.Context, field graphql.CollectedField, obj *model.Availability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Availability_metrics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Metrics, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.MetricAvailability) graphql.Marshaler {
+			return ec.marshalNMetricAvailability2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐMetricAvailabilityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Availability_metrics(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Availability",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MetricAvailability(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BreakdownAvailability_dimensions(ctx context.Context, field graphql.CollectedField, obj *model.BreakdownAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BreakdownAvailability_dimensions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Dimensions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Dimension) graphql.Marshaler {
+			return ec.marshalNDimension2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDimensionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BreakdownAvailability_dimensions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BreakdownAvailability", field, false, false, "Dimension")
+}
+
+func (ec *executionContext) _BreakdownAvailability_granularities(ctx context.Context, field graphql.CollectedField, obj *model.BreakdownAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BreakdownAvailability_granularities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Granularities, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.PeriodGranularity) graphql.Marshaler {
+			return ec.marshalNPeriodGranularity2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐPeriodGranularityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BreakdownAvailability_granularities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BreakdownAvailability", field, false, false, "PeriodGranularity")
+}
+
+func (ec *executionContext) _BreakdownAvailability_years(ctx context.Context, field graphql.CollectedField, obj *model.BreakdownAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BreakdownAvailability_years(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Years, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BreakdownAvailability_years(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BreakdownAvailability", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BreakdownAvailability_partners(ctx context.Context, field graphql.CollectedField, obj *model.BreakdownAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BreakdownAvailability_partners(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Partners, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BreakdownAvailability_partners(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BreakdownAvailability", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BreakdownAvailability_countries(ctx context.Context, field graphql.CollectedField, obj *model.BreakdownAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BreakdownAvailability_countries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Countries, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CountryAvailability) graphql.Marshaler {
+			return ec.marshalNCountryAvailability2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐCountryAvailabilityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BreakdownAvailability_countries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BreakdownAvailability",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CountryAvailability(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CountryAvailability_country(ctx context.Context, field graphql.CollectedField, obj *model.CountryAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CountryAvailability_country(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Country, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Country) graphql.Marshaler {
+			return ec.marshalNCountry2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐCountry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CountryAvailability_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CountryAvailability", field, false, false, "Country")
+}
+
+func (ec *executionContext) _CountryAvailability_partners(ctx context.Context, field graphql.CollectedField, obj *model.CountryAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CountryAvailability_partners(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Partners, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CountryAvailability_partners(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CountryAvailability", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Coverage_partnersIncluded(ctx context.Context, field graphql.CollectedField, obj *model.Coverage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5046,6 +5537,70 @@ func (ec *executionContext) _IssuedToken_expiresAt(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_IssuedToken_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("IssuedToken", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _MetricAvailability_metric(ctx context.Context, field graphql.CollectedField, obj *model.MetricAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricAvailability_metric(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Metric, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MetricDefinition) graphql.Marshaler {
+			return ec.marshalNMetricDefinition2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐMetricDefinition(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricAvailability_metric(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MetricAvailability",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MetricDefinition(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MetricAvailability_breakdowns(ctx context.Context, field graphql.CollectedField, obj *model.MetricAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricAvailability_breakdowns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Breakdowns, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BreakdownAvailability) graphql.Marshaler {
+			return ec.marshalNBreakdownAvailability2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐBreakdownAvailabilityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricAvailability_breakdowns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MetricAvailability",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BreakdownAvailability(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _MetricDefinition_code(ctx context.Context, field graphql.CollectedField, obj *model.MetricDefinition) (ret graphql.Marshaler) {
@@ -6292,6 +6847,52 @@ func (ec *executionContext) fieldContext_OutcomeRow_suppression(_ context.Contex
 	return graphql.NewScalarFieldContext("OutcomeRow", field, false, false, "SuppressionReason")
 }
 
+func (ec *executionContext) _OutcomeRow_ratio(ctx context.Context, field graphql.CollectedField, obj *model.OutcomeRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutcomeRow_ratio(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ratio, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OutcomeRow_ratio(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutcomeRow", field, false, false, "Float")
+}
+
+func (ec *executionContext) _OutcomeRow_partialPeriod(ctx context.Context, field graphql.CollectedField, obj *model.OutcomeRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutcomeRow_partialPeriod(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PartialPeriod, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutcomeRow_partialPeriod(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutcomeRow", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _OutcomeTable_metric(ctx context.Context, field graphql.CollectedField, obj *model.OutcomeTable) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6441,6 +7042,61 @@ func (ec *executionContext) fieldContext_OutcomeTable_disclosure(_ context.Conte
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _OutcomeTable_denominator(ctx context.Context, field graphql.CollectedField, obj *model.OutcomeTable) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutcomeTable_denominator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Denominator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OutcomeTable) graphql.Marshaler {
+			return ec.marshalOOutcomeTable2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐOutcomeTable(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OutcomeTable_denominator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OutcomeTable",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OutcomeTable(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OutcomeTable_partialPeriods(ctx context.Context, field graphql.CollectedField, obj *model.OutcomeTable) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutcomeTable_partialPeriods(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PartialPeriods, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutcomeTable_partialPeriods(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutcomeTable", field, false, false, "String")
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
@@ -7782,6 +8438,50 @@ func (ec *executionContext) fieldContext_Query_me(_ context.Context, field graph
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Principal(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_availability(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_availability(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Availability(ctx, fc.Args["projectId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Availability) graphql.Marshaler {
+			return ec.marshalNAvailability2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐAvailability(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_availability(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Availability(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_availability_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -10583,7 +11283,7 @@ func (ec *executionContext) unmarshalInputOutcomeQuery(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"metric", "groupBy", "countries", "from", "to", "healthSettings", "welfareDomains", "currency"}
+	fieldsInOrder := [...]string{"metric", "groupBy", "countries", "from", "to", "healthSettings", "welfareDomains", "currency", "ratioTo", "perPerson"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -10646,6 +11346,20 @@ func (ec *executionContext) unmarshalInputOutcomeQuery(ctx context.Context, obj 
 				return it, err
 			}
 			it.Currency = data
+		case "ratioTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ratioTo"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RatioTo = data
+		case "perPerson":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("perPerson"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PerPerson = data
 		}
 	}
 	return it, nil
@@ -11421,6 +12135,135 @@ func (ec *executionContext) _AuditEntryEdge(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var availabilityImplementors = []string{"Availability"}
+
+func (ec *executionContext) _Availability(ctx context.Context, sel ast.SelectionSet, obj *model.Availability) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, availabilityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Availability")
+		case "projectId":
+			out.Values[i] = ec._Availability_projectId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "metrics":
+			out.Values[i] = ec._Availability_metrics(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var breakdownAvailabilityImplementors = []string{"BreakdownAvailability"}
+
+func (ec *executionContext) _BreakdownAvailability(ctx context.Context, sel ast.SelectionSet, obj *model.BreakdownAvailability) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, breakdownAvailabilityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BreakdownAvailability")
+		case "dimensions":
+			out.Values[i] = ec._BreakdownAvailability_dimensions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "granularities":
+			out.Values[i] = ec._BreakdownAvailability_granularities(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "years":
+			out.Values[i] = ec._BreakdownAvailability_years(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "partners":
+			out.Values[i] = ec._BreakdownAvailability_partners(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "countries":
+			out.Values[i] = ec._BreakdownAvailability_countries(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var countryAvailabilityImplementors = []string{"CountryAvailability"}
+
+func (ec *executionContext) _CountryAvailability(ctx context.Context, sel ast.SelectionSet, obj *model.CountryAvailability) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, countryAvailabilityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CountryAvailability")
+		case "country":
+			out.Values[i] = ec._CountryAvailability_country(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "partners":
+			out.Values[i] = ec._CountryAvailability_partners(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var coverageImplementors = []string{"Coverage"}
 
 func (ec *executionContext) _Coverage(ctx context.Context, sel ast.SelectionSet, obj *model.Coverage) graphql.Marshaler {
@@ -11776,6 +12619,44 @@ func (ec *executionContext) _IssuedToken(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var metricAvailabilityImplementors = []string{"MetricAvailability"}
+
+func (ec *executionContext) _MetricAvailability(ctx context.Context, sel ast.SelectionSet, obj *model.MetricAvailability) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, metricAvailabilityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MetricAvailability")
+		case "metric":
+			out.Values[i] = ec._MetricAvailability_metric(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "breakdowns":
+			out.Values[i] = ec._MetricAvailability_breakdowns(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var metricDefinitionImplementors = []string{"MetricDefinition"}
 
 func (ec *executionContext) _MetricDefinition(ctx context.Context, sel ast.SelectionSet, obj *model.MetricDefinition) graphql.Marshaler {
@@ -12082,6 +12963,16 @@ func (ec *executionContext) _OutcomeRow(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "ratio":
+			out.Values[i] = ec._OutcomeRow_ratio(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "partialPeriod":
+			out.Values[i] = ec._OutcomeRow_partialPeriod(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -12132,6 +13023,16 @@ func (ec *executionContext) _OutcomeTable(ctx context.Context, sel ast.Selection
 			}
 		case "disclosure":
 			out.Values[i] = ec._OutcomeTable_disclosure(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "denominator":
+			out.Values[i] = ec._OutcomeTable_denominator(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "partialPeriods":
+			out.Values[i] = ec._OutcomeTable_partialPeriods(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -12650,6 +13551,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_me(ctx, field)
+				})
+		case "availability":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_availability(ctx, field)
 				})
 		case "partners":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -13651,6 +14558,14 @@ func (ec *executionContext) marshalNAuditEntryEdge2ᚖgithubᚗcomᚋhjxᚑexcha
 	return ec._AuditEntryEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNAvailability2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐAvailability(ctx context.Context, sel ast.SelectionSet, v *model.Availability) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Availability!")
+		return graphql.Null
+	}
+	return ec._Availability(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -13663,6 +14578,30 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		graphql.AddInvalidNullFromMarshaler(ctx, "Boolean!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNBreakdownAvailability2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐBreakdownAvailabilityᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BreakdownAvailability) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBreakdownAvailability2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐBreakdownAvailability(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBreakdownAvailability2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐBreakdownAvailability(ctx context.Context, sel ast.SelectionSet, v *model.BreakdownAvailability) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BreakdownAvailability!")
+		return graphql.Null
+	}
+	return ec._BreakdownAvailability(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNConsentBasis2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐConsentBasis(ctx context.Context, v any) (model.ConsentBasis, error) {
@@ -13683,6 +14622,30 @@ func (ec *executionContext) unmarshalNCountry2githubᚗcomᚋhjxᚑexchangeᚋhj
 
 func (ec *executionContext) marshalNCountry2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐCountry(ctx context.Context, sel ast.SelectionSet, v model.Country) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNCountryAvailability2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐCountryAvailabilityᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CountryAvailability) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCountryAvailability2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐCountryAvailability(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCountryAvailability2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐCountryAvailability(ctx context.Context, sel ast.SelectionSet, v *model.CountryAvailability) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CountryAvailability!")
+		return graphql.Null
+	}
+	return ec._CountryAvailability(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNCoverage2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐCoverage(ctx context.Context, sel ast.SelectionSet, v *model.Coverage) graphql.Marshaler {
@@ -13773,6 +14736,36 @@ func (ec *executionContext) unmarshalNDimension2githubᚗcomᚋhjxᚑexchangeᚋ
 
 func (ec *executionContext) marshalNDimension2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDimension(ctx context.Context, sel ast.SelectionSet, v model.Dimension) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNDimension2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDimensionᚄ(ctx context.Context, v any) ([]model.Dimension, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.Dimension, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDimension2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDimension(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNDimension2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDimensionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Dimension) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDimension2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDimension(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNDisclosureSummary2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDisclosureSummary(ctx context.Context, sel ast.SelectionSet, v *model.DisclosureSummary) graphql.Marshaler {
@@ -13880,17 +14873,17 @@ func (ec *executionContext) marshalNExclusionCount2ᚖgithubᚗcomᚋhjxᚑexcha
 }
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
-	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	res, err := model.UnmarshalFloat(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalFloatContext(v)
+	res := model.MarshalFloat(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
 	}
-	return graphql.WrapContextMarshaler(ctx, res)
+	return res
 }
 
 func (ec *executionContext) unmarshalNHealthSetting2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐHealthSetting(ctx context.Context, v any) (model.HealthSetting, error) {
@@ -14025,6 +15018,30 @@ func (ec *executionContext) marshalNIssuedToken2ᚖgithubᚗcomᚋhjxᚑexchange
 		return graphql.Null
 	}
 	return ec._IssuedToken(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMetricAvailability2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐMetricAvailabilityᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.MetricAvailability) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMetricAvailability2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐMetricAvailability(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMetricAvailability2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐMetricAvailability(ctx context.Context, sel ast.SelectionSet, v *model.MetricAvailability) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MetricAvailability!")
+		return graphql.Null
+	}
+	return ec._MetricAvailability(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNMetricDefinition2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐMetricDefinitionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.MetricDefinition) graphql.Marshaler {
@@ -14178,6 +15195,46 @@ func (ec *executionContext) unmarshalNPartnershipModel2githubᚗcomᚋhjxᚑexch
 
 func (ec *executionContext) marshalNPartnershipModel2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐPartnershipModel(ctx context.Context, sel ast.SelectionSet, v model.PartnershipModel) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNPeriodGranularity2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐPeriodGranularity(ctx context.Context, v any) (model.PeriodGranularity, error) {
+	var res model.PeriodGranularity
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPeriodGranularity2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐPeriodGranularity(ctx context.Context, sel ast.SelectionSet, v model.PeriodGranularity) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNPeriodGranularity2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐPeriodGranularityᚄ(ctx context.Context, v any) ([]model.PeriodGranularity, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.PeriodGranularity, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPeriodGranularity2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐPeriodGranularity(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNPeriodGranularity2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐPeriodGranularityᚄ(ctx context.Context, sel ast.SelectionSet, v []model.PeriodGranularity) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPeriodGranularity2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐPeriodGranularity(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNPrincipal2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐPrincipalᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Principal) graphql.Marshaler {
@@ -14911,7 +15968,7 @@ func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v an
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	res, err := model.UnmarshalFloat(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -14920,8 +15977,9 @@ func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel as
 		return graphql.Null
 	}
 	_ = sel
-	res := graphql.MarshalFloatContext(*v)
-	return graphql.WrapContextMarshaler(ctx, res)
+	_ = ctx
+	res := model.MarshalFloat(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOHealthSetting2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐHealthSettingᚄ(ctx context.Context, v any) ([]model.HealthSetting, error) {
@@ -15061,6 +16119,13 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = ctx
 	res := graphql.MarshalInt(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOOutcomeTable2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐOutcomeTable(ctx context.Context, sel ast.SelectionSet, v *model.OutcomeTable) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OutcomeTable(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOPartner2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐPartner(ctx context.Context, sel ast.SelectionSet, v *model.Partner) graphql.Marshaler {

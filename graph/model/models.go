@@ -99,4 +99,6 @@ type OutcomeRow struct {
 	Partners            *int               `json:"partners,omitempty"`
 	Suppressed          bool               `json:"suppressed"`
 	Suppression         *SuppressionReason `json:"suppression,omitempty"`
+	Ratio               *float64           `json:"ratio,omitempty"`
+	PartialPeriod       bool               `json:"partialPeriod"`
 }

@@ -41,6 +41,28 @@ type AuditEntryEdge struct {
 	Cursor string      `json:"cursor"`
 }
 
+type Availability struct {
+	ProjectID string                `json:"projectId"`
+	Metrics   []*MetricAvailability `json:"metrics"`
+}
+
+// One breakdown shape with data: the dimensions its rows are broken down by ([] for totals; WELFARE_DOMAIN, IHELP_CATEGORY, HEALTH_SETTING, AGE_BAND, SEX, DEPRIVATION_QUINTILE).
+type BreakdownAvailability struct {
+	Dimensions []Dimension `json:"dimensions"`
+	// QUARTER and/or YEAR: the period buckets some of the rows fit wholly in (a UK financial year fits neither).
+	Granularities []PeriodGranularity `json:"granularities"`
+	// The calendar years holding most of the rows' months.
+	Years []int `json:"years"`
+	// Partners with rows at this breakdown (ALLOW only). A pooled cell of non-identifiable partners needs at least 4.
+	Partners  int                    `json:"partners"`
+	Countries []*CountryAvailability `json:"countries"`
+}
+
+type CountryAvailability struct {
+	Country  Country `json:"country"`
+	Partners int     `json:"partners"`
+}
+
 type Coverage struct {
 	PartnersIncluded     int                `json:"partnersIncluded"`
 	PartnersExcluded     []*ExcludedPartner `json:"partnersExcluded"`
@@ -94,6 +116,11 @@ type IssuedToken struct {
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 }
 
+type MetricAvailability struct {
+	Metric     *MetricDefinition        `json:"metric"`
+	Breakdowns []*BreakdownAvailability `json:"breakdowns"`
+}
+
 type MetricDefinition struct {
 	Code       string     `json:"code"`
 	Kind       MetricKind `json:"kind"`
@@ -135,6 +162,13 @@ type OutcomeQuery struct {
 	HealthSettings []HealthSetting    `json:"healthSettings,omitempty"`
 	WelfareDomains []WelfareDomain    `json:"welfareDomains,omitempty"`
 	Currency       *ReportingCurrency `json:"currency,omitempty"`
+	// A second codebook metric to divide by: its protected table at the same breakdown, filters and currency is the
+	// denominator, returned as OutcomeTable.denominator, and each row's ratio is this table's published value over
+	// the denominator's published value for the same cell (e.g. FINANCIAL_GAIN per CLIENTS_ADVISED).
+	RatioTo *string `json:"ratioTo,omitempty"`
+	// Per person: each row's ratio is its published value over its published n (AMOUNT: money per client it covers;
+	// MEAN and PROPORTION are already per person). Not with ratioTo.
+	PerPerson *bool `json:"perPerson,omitempty"`
 }
 
 type OutcomeTable struct {
@@ -143,6 +177,10 @@ type OutcomeTable struct {
 	Rows       []*OutcomeRow      `json:"rows"`
 	Coverage   *Coverage          `json:"coverage"`
 	Disclosure *DisclosureSummary `json:"disclosure"`
+	// With ratioTo: the denominator metric's protected table (its own coverage and disclosure summary); null otherwise.
+	Denominator *OutcomeTable `json:"denominator,omitempty"`
+	// Periods of the rows (2020-Q3, 2020) that are partial: a year some of whose quarters hold no figures of the table.
+	PartialPeriods []string `json:"partialPeriods"`
 }
 
 // Relay paging state of a connection.
@@ -1018,6 +1056,61 @@ func (e *PartnershipModel) UnmarshalJSON(b []byte) error {
 }
 
 func (e PartnershipModel) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type PeriodGranularity string
+
+const (
+	PeriodGranularityQuarter PeriodGranularity = "QUARTER"
+	PeriodGranularityYear    PeriodGranularity = "YEAR"
+)
+
+var AllPeriodGranularity = []PeriodGranularity{
+	PeriodGranularityQuarter,
+	PeriodGranularityYear,
+}
+
+func (e PeriodGranularity) IsValid() bool {
+	switch e {
+	case PeriodGranularityQuarter, PeriodGranularityYear:
+		return true
+	}
+	return false
+}
+
+func (e PeriodGranularity) String() string {
+	return string(e)
+}
+
+func (e *PeriodGranularity) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PeriodGranularity(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PeriodGranularity", str)
+	}
+	return nil
+}
+
+func (e PeriodGranularity) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PeriodGranularity) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PeriodGranularity) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -2,10 +2,13 @@ package model
 
 import (
 	"io"
+	"math"
 	"strconv"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/hjx-exchange/hjx/internal/hjx"
 )
 
 // ValueError is a value a scalar cannot read: the client's mistake, never the
@@ -35,9 +38,32 @@ func UnmarshalDate(v any) (time.Time, error) {
 	}
 	t, err := time.Parse(dateLayout, s)
 	if err != nil {
-		return time.Time{}, &ValueError{"a Date must be YYYY-MM-DD, a real calendar date"}
+		return time.Time{}, &ValueError{hjx.DateProblem(s)}
 	}
 	return t, nil
+}
+
+// MarshalFloat writes a Float as a plain decimal number, the shortest that reads
+// back as the same float64 and never in exponent form: money and other figures
+// read 5048940 in every response, not 5.04894e+06 (gqlgen's %g). A value that is
+// not finite (none is published) is written as null rather than as invalid JSON.
+func MarshalFloat(f float64) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) {
+		if math.IsInf(f, 0) || math.IsNaN(f) {
+			_, _ = io.WriteString(w, "null")
+			return
+		}
+		_, _ = w.Write(strconv.AppendFloat(nil, f, 'f', -1, 64))
+	})
+}
+
+// UnmarshalFloat reads what gqlgen's Float reads.
+func UnmarshalFloat(v any) (float64, error) {
+	f, err := graphql.UnmarshalFloat(v)
+	if err != nil {
+		return 0, &ValueError{"a Float must be a number"}
+	}
+	return f, nil
 }
 
 // MarshalDateTime is gqlgen's RFC 3339 time.

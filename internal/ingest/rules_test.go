@@ -201,3 +201,29 @@ func TestHeaderAndRowIssuesTogether(t *testing.T) {
 		t.Fatalf("want COLUMN_UNKNOWN and METRIC_UNKNOWN:%s", describe(r))
 	}
 }
+
+// TestNotARealDate: a period date of the right shape that names no calendar day is
+// named as such ("2022-06-31 is not a real date"), not as a format error; a date in
+// another format still gets the format.
+func TestNotARealDate(t *testing.T) {
+	w := newWorld(t)
+	tests := []struct{ name, col, value, want string }{
+		{"ErrInvalid/June31", "period_end", "2022-06-31", "period_end 2022-06-31 is not a real date"},
+		{"ErrInvalid/Feb30", "period_start", "2022-02-30", "period_start 2022-02-30 is not a real date"},
+		{"ErrInvalid/Format", "period_start", "01/06/2022", "period_start must be a date written YYYY-MM-DD, e.g. 2021-04-01"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := w.upload(t, w.uploaderA, csvOf(row(tc.col, tc.value)), true)
+			var msgs []string
+			for _, is := range r.Issues {
+				if is.Code == "DATE_INVALID" {
+					msgs = append(msgs, is.Message)
+				}
+			}
+			if len(msgs) != 1 || msgs[0] != tc.want {
+				t.Errorf("DATE_INVALID messages %q, want [%q]", msgs, tc.want)
+			}
+		})
+	}
+}

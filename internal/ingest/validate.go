@@ -177,12 +177,12 @@ func (v *validator) validate(row int, c *cells) (observation, bool) {
 	okStart, okEnd := false, false
 	if required(colPeriodStart) {
 		if start, okStart = parseISODate(c[colPeriodStart]); !okStart {
-			bad(colPeriodStart, CodeDateInvalid, "period_start must be a date written YYYY-MM-DD, e.g. 2021-04-01")
+			bad(colPeriodStart, CodeDateInvalid, "%s", dateProblem(colPeriodStart, c[colPeriodStart], "2021-04-01"))
 		}
 	}
 	if required(colPeriodEnd) {
 		if end, okEnd = parseISODate(c[colPeriodEnd]); !okEnd {
-			bad(colPeriodEnd, CodeDateInvalid, "period_end must be a date written YYYY-MM-DD, e.g. 2021-06-30")
+			bad(colPeriodEnd, CodeDateInvalid, "%s", dateProblem(colPeriodEnd, c[colPeriodEnd], "2021-06-30"))
 		}
 	}
 	if okStart && start.d != 1 {
@@ -404,6 +404,16 @@ func parseISODate(s string) (date, bool) {
 		return date{}, false
 	}
 	return d, true
+}
+
+// dateProblem is the message for a period date parseISODate refused: a date-shaped
+// value naming no calendar day ("2022-06-31") is named as such, since its format
+// is right; anything else gets the format.
+func dateProblem(col column, s, example string) string {
+	if hjx.DateShaped(s) && s[:4] >= "1900" {
+		return col.String() + " " + hjx.DateProblem(s)
+	}
+	return col.String() + " must be a date written YYYY-MM-DD, e.g. " + example
 }
 
 func daysIn(month, year int) int {

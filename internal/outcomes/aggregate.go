@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -24,6 +25,9 @@ type Contribution struct {
 	// roles) in the cell: disclosure reduces the cell's sums modulo its key range,
 	// so the same rows give the same noise in every query.
 	ValueKey, NKey int64
+	// First and Last are the earliest start and latest end of the partner's periods
+	// in the cell (a partial bucket's figures do not reach one of its ends).
+	First, Last time.Time
 }
 
 // RawCell is one cell before disclosure control: its key (one value per grouped
@@ -237,7 +241,8 @@ func buildSQL(in aggregateInput) string {
 		shapeCounts = `
 UNION ALL
 SELECT 'excluded', CASE WHEN c.shape = $11::smallint THEN '` + CoarserThanGrouping + `' ELSE '` + NotAtThisBreakdown + `' END` +
-			strings.Repeat(", NULL::text", len(q.GroupBy)) + `, c.partner_id, sum(c.rows)::bigint, 0, 0, 0, 0, 0, 0
+			strings.Repeat(", NULL::text", len(q.GroupBy)) + `, c.partner_id, sum(c.rows)::bigint, 0, 0, 0, 0, 0, 0,
+	NULL::date, NULL::date
 FROM observation_shape_counts c
 JOIN partners p ON p.id = c.partner_id
 WHERE c.metric = $1 AND c.shape <> $10::smallint AND c.partner_id = ANY($2)
@@ -291,11 +296,12 @@ SELECT 'cell' AS kind, NULL::text AS reason` + keys.String() + `, b.partner_id, 
 	COALESCE(sum(b.n), 0)::bigint AS n,
 	COALESCE(sum((b.n - 1) * b.sd * b.sd + b.n * b.value * b.value), 0)::float8 AS sum_squares,
 	count(b.sd) AS sds,
-	sum(b.key_value)::bigint AS key_value, sum(b.key_n)::bigint AS key_n
+	sum(b.key_value)::bigint AS key_value, sum(b.key_n)::bigint AS key_n,
+	min(b.period_start) AS first_start, max(b.period_end) AS last_end
 FROM b WHERE b.excluded IS NULL
 GROUP BY ` + group.String() + `b.partner_id
 UNION ALL
-SELECT 'excluded', b.excluded` + nulls.String() + `, b.partner_id, count(*), 0, 0, 0, 0, 0, 0
+SELECT 'excluded', b.excluded` + nulls.String() + `, b.partner_id, count(*), 0, 0, 0, 0, 0, 0, NULL::date, NULL::date
 FROM b WHERE b.excluded IS NOT NULL
 GROUP BY b.excluded, b.partner_id` + shapeCounts
 }
@@ -349,11 +355,13 @@ func aggregate(ctx context.Context, db sqlx.QueryerContext, in aggregateInput) (
 		for i := range keys {
 			dest = append(dest, &keys[i])
 		}
-		dest = append(dest, &partner, &c.Rows, &c.Value, &c.N, &c.SumSquares, &c.SDs, &c.ValueKey, &c.NKey)
+		var first, last sql.NullTime
+		dest = append(dest, &partner, &c.Rows, &c.Value, &c.N, &c.SumSquares, &c.SDs, &c.ValueKey, &c.NKey, &first, &last)
 		if err := rows.Scan(dest...); err != nil {
 			return nil, hjx.Internal(err, "scan outcome cell")
 		}
 		c.PartnerID = partner
+		c.First, c.Last = first.Time, last.Time
 		key := make([]string, nk)
 		for i, k := range keys {
 			key[i] = k.String

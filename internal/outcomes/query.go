@@ -47,6 +47,11 @@ type Query struct {
 	// PPP_INTL_DOLLAR; empty for the default (USD when countries mix, else the
 	// country's own).
 	Currency string
+	// RatioTo is a second metric whose protected table at the same breakdown is the
+	// denominator of each row's Ratio ("" for none).
+	RatioTo string
+	// PerPerson asks for each row's Ratio as its published value over its published n.
+	PerPerson bool
 }
 
 // Exclusion reasons counted in a table's coverage.
@@ -102,6 +107,12 @@ func (q *Query) Validate() error {
 		if !hjx.In(hjx.WelfareDomains, w) {
 			return hjx.Invalid("query.welfareDomains", "holds an unknown welfare domain")
 		}
+	}
+	if len(q.RatioTo) > 64 {
+		return hjx.Invalid("query.ratioTo", "must be a codebook metric code")
+	}
+	if q.RatioTo != "" && q.PerPerson {
+		return hjx.Invalid("query.perPerson", "ask for ratioTo or perPerson, not both")
 	}
 	switch q.Currency {
 	case "", "GBP", "USD", "PPP_INTL_DOLLAR":

@@ -54,6 +54,13 @@ type Row struct {
 	Partners   int
 	Suppressed bool
 	Reason     string
+	// Ratio is Value over the denominator's Value for the same cell (Query.RatioTo)
+	// or over N (Query.PerPerson), from published figures only; nil when either is
+	// suppressed or the divisor is 0.
+	Ratio *float64
+	// PartialPeriod marks a QUARTER or YEAR row whose figures do not reach from the
+	// first to the last day of its bucket (a year with data for three quarters).
+	PartialPeriod bool
 }
 
 // Excluded is a partner left out of a table, and why.
@@ -77,6 +84,10 @@ type Table struct {
 	K, RoundingBase    int
 	SuppressedCells    int
 	SuppressedByReason []ReasonCount
+	// Denominator is the RatioTo metric's table (nil without one).
+	Denominator *Table
+	// PartialPeriods lists the periods of rows marked PartialPeriod, in row order.
+	PartialPeriods []string
 }
 
 // ExclusionCount is how many observations a reason left out.
@@ -97,10 +108,52 @@ type ReasonCount struct {
 // the partners excluded by their access decisions come from this request's
 // decisions, cached table or not (a partner registered or a COL refusal since the
 // table was cached changes no key).
+//
+// A ratio (RatioTo) is two protected tables, each answered and audited as a query of
+// its own, joined cell by cell: the ratio of two published figures reveals nothing
+// the two tables do not.
 func (s *Service) Query(ctx context.Context, p *hjx.Principal, projectID string, q Query) (*Table, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
+	ratioTo, perPerson := q.RatioTo, q.PerPerson
+	q.RatioTo, q.PerPerson = "", false
+	if ratioTo != "" {
+		// The denominator's metric is checked before anything is computed or audited.
+		if err := s.Governance.RequireOutcomeAccess(ctx, p, projectID); err != nil {
+			return nil, err
+		}
+		if _, err := s.metricKind(ctx, ratioTo); err != nil {
+			if hjx.ErrorCode(err) == hjx.CodeInvalid {
+				return nil, hjx.Invalid("query.ratioTo", "is not a codebook metric (see the metrics query)")
+			}
+			return nil, err
+		}
+	}
+	t, err := s.table(ctx, p, projectID, q)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case ratioTo != "":
+		dq := q
+		dq.Metric = ratioTo
+		if t.Currency != "" && dq.Currency == "" {
+			dq.Currency = t.Currency // money over money in one currency
+		}
+		d, err := s.table(ctx, p, projectID, dq)
+		if err != nil {
+			return nil, err
+		}
+		t = withRatios(t, d, q.GroupBy)
+	case perPerson:
+		t = withPerPerson(t)
+	}
+	return t, nil
+}
+
+// table answers one metric's query: access, pooling, protection, audit.
+func (s *Service) table(ctx context.Context, p *hjx.Principal, projectID string, q Query) (*Table, error) {
 	if len(s.Secret) == 0 {
 		return nil, hjx.Internal(errors.New("outcomes: no disclosure secret"), "query outcomes")
 	}
@@ -252,10 +305,37 @@ func (s *Service) compute(ctx context.Context, q Query, kind, currency string, a
 			t.SuppressedByReason = append(t.SuppressedByReason, ReasonCount{Reason: string(r), Count: n})
 		}
 	}
+	periodDim := slices.IndexFunc(q.GroupBy, func(d Dimension) bool { return d == DimQuarter || d == DimYear })
+	spans := map[string][2]time.Time{}
+	if periodDim >= 0 {
+		for _, rc := range agg.Cells {
+			var span [2]time.Time
+			for i, c := range rc.Contributions {
+				if i == 0 || c.First.Before(span[0]) {
+					span[0] = c.First
+				}
+				if i == 0 || c.Last.After(span[1]) {
+					span[1] = c.Last
+				}
+			}
+			spans[strings.Join(rc.Key, "\x00")] = span
+		}
+	}
 	for _, pc := range protected {
-		t.Rows = append(t.Rows, toRow(q.GroupBy, pc))
+		r := toRow(q.GroupBy, pc)
+		if periodDim >= 0 {
+			span, ok := spans[strings.Join(pc.Key, "\x00")]
+			first, last, bucket := bucketBounds(pc.Key[periodDim])
+			r.PartialPeriod = ok && bucket && (span[0].After(first) || span[1].Before(last))
+		}
+		t.Rows = append(t.Rows, r)
 	}
 	sortRows(q.GroupBy, t.Rows)
+	for _, r := range t.Rows {
+		if r.PartialPeriod && !slices.Contains(t.PartialPeriods, r.Period) {
+			t.PartialPeriods = append(t.PartialPeriods, r.Period)
+		}
+	}
 
 	// Coverage: partners not allowed, then allowed partners that had figures for
 	// the metric but none at this breakdown, period or currency.
