@@ -66,7 +66,11 @@ func toSubmission(s *ingest.Submission) *model.Submission {
 
 func toSubmissionResult(r *ingest.Result) *model.SubmissionResult {
 	out := &model.SubmissionResult{Accepted: r.Accepted, IssueCount: r.IssueCount,
-		Issues: make([]*model.ValidationIssue, len(r.Issues))}
+		Issues: make([]*model.ValidationIssue, len(r.Issues)), AlreadyStored: r.Existing, Summary: r.Summary()}
+	if pv := r.Preview; pv != nil {
+		out.WouldStore = &model.SubmissionPreview{Rows: pv.Rows, Periods: pv.Periods, From: pv.From, To: pv.To,
+			Metrics: append([]string{}, pv.Metrics...), Supersedes: pv.Supersedes}
+	}
 	if r.Submission != nil {
 		out.Submission = toSubmission(r.Submission)
 	}

@@ -83,18 +83,3 @@ type (
 	excludedPartnerResolver struct{ *Resolver }
 	outcomeRowResolver      struct{ *Resolver }
 )
-
-// !!! WARNING !!!
-// The code below was going to be deleted when updating resolvers. It has been copied here so you have
-// one last chance to move it out of harms way if you want. There are two reasons this happens:
-//  - When renaming or deleting a resolver the old code will be put in here. You can safely delete
-//    it when you're done.
-//  - You have helper methods in this file. Move them out to keep these resolver files clean.
-/*
-	func (r *outcomeRowResolver) Ratio(ctx context.Context, obj *model.OutcomeRow) (*float64, error) {
-	panic(fmt.Errorf("not implemented: Ratio - ratio"))
-}
-func (r *outcomeRowResolver) PartialPeriod(ctx context.Context, obj *model.OutcomeRow) (bool, error) {
-	panic(fmt.Errorf("not implemented: PartialPeriod - partialPeriod"))
-}
-*/

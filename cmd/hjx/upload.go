@@ -25,8 +25,19 @@ func cmdUpload(ctx context.Context, args []string, getenv func(string) string, s
 	basis := fs.String("consent-basis", "", "the consent basis of the figures: UK_GDPR_PUBLIC_TASK_RESEARCH, UK_GDPR_LEGITIMATE_INTERESTS_RESEARCH, EXPLICIT_CONSENT, HIPAA_SAFE_HARBOR or HIPAA_EXPERT_DETERMINATION")
 	dryRun := fs.Bool("dry-run", false, "validate and report without storing")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: hjx upload FILE --consent-basis BASIS [--dry-run]\n\nEnvironment: HJX_URL (default http://localhost:8080), HJX_TOKEN (a partner uploader or admin token).")
+		fmt.Fprintln(fs.Output(), "usage: hjx upload FILE --consent-basis BASIS [--dry-run]\n\nEnvironment: HJX_URL (default http://localhost:8080), HJX_TOKEN (a partner uploader or admin token).")
 		fs.PrintDefaults()
+	}
+	// Asked for, the usage is the answer: on stdout, exit 0.
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" {
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return nil
+		}
+		if a == "--" {
+			break
+		}
 	}
 	// The file may come before or after the flags.
 	var files []string
@@ -85,12 +96,15 @@ func cmdUpload(ctx context.Context, args []string, getenv func(string) string, s
 		return fmt.Errorf("upload: %w", err)
 	}
 	switch {
+	case res.Accepted && res.AlreadyStored && res.Submission != nil:
+		fmt.Fprintf(stdout, "%s\nsha256 %s\n", res.Summary, res.Submission.Sha256)
+		return nil
 	case res.Accepted && res.Submission != nil:
 		fmt.Fprintf(stdout, "accepted: submission %s, %d rows, status %s\nsha256 %s\n",
 			res.Submission.ID, res.Submission.RowCount, res.Submission.Status, res.Submission.Sha256)
 		return nil
 	case res.Accepted:
-		fmt.Fprintln(stdout, "dry run: the file would be accepted; nothing was stored")
+		fmt.Fprintln(stdout, res.Summary)
 		return nil
 	}
 	fmt.Fprintf(stdout, "rejected: %d issue(s); nothing was stored\n\n", res.IssueCount)

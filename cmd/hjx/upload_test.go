@@ -42,12 +42,36 @@ func TestUploadCommand(t *testing.T) {
 
 	t.Run("OK", func(t *testing.T) {
 		out, _, err := upload("--dry-run", good, "--consent-basis", "UK_GDPR_PUBLIC_TASK_RESEARCH")
-		if err != nil || !strings.Contains(out, "dry run: the file would be accepted") {
-			t.Fatalf("dry run: %v %q", err, out)
+		const wouldStore = "dry run: would store 1 rows of 1 period(s) from 2022-01-01 to 2022-01-31, metrics PATIENTS_SCREENED; nothing was stored"
+		if err != nil || strings.TrimSpace(out) != wouldStore {
+			t.Fatalf("dry run: %v %q, want %q", err, out, wouldStore)
 		}
 		out, _, err = upload(good, "--consent-basis", "UK_GDPR_PUBLIC_TASK_RESEARCH")
 		if err != nil || !strings.Contains(out, "accepted: submission ") || !strings.Contains(out, "1 rows") {
 			t.Fatalf("upload: %v %q", err, out)
+		}
+	})
+	t.Run("OKAlreadyStored", func(t *testing.T) {
+		out, _, err := upload(good, "--consent-basis", "UK_GDPR_PUBLIC_TASK_RESEARCH")
+		if err != nil || !strings.HasPrefix(out, "already stored (same file) as submission ") {
+			t.Fatalf("second upload of the same file: %v %q", err, out)
+		}
+	})
+	t.Run("OKDryRunOfARevision", func(t *testing.T) {
+		revised := write("revised.csv", header+"PATIENTS_SCREENED,2022-01-01,2022-01-31,125,\nPATIENTS_SCREENED,2022-02-01,2022-02-28,130,\n")
+		out, _, err := upload("--dry-run", revised, "--consent-basis", "UK_GDPR_PUBLIC_TASK_RESEARCH")
+		const want = "dry run: would store 2 rows of 2 period(s) from 2022-01-01 to 2022-02-28, metrics PATIENTS_SCREENED, " +
+			"replacing 1 current figure(s); nothing was stored"
+		if err != nil || strings.TrimSpace(out) != want {
+			t.Fatalf("dry run: %v %q, want %q", err, out, want)
+		}
+	})
+	t.Run("OKHelp", func(t *testing.T) {
+		for _, flag := range []string{"--help", "-h"} {
+			out, _, err := upload(flag)
+			if err != nil || !strings.HasPrefix(out, "usage: hjx upload FILE") || !strings.Contains(out, "-consent-basis") {
+				t.Errorf("upload %s: %v, stdout %q; want the usage on stdout and exit 0", flag, err, out)
+			}
 		}
 	})
 	t.Run("ErrInvalid", func(t *testing.T) {

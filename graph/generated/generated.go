@@ -353,11 +353,23 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	SubmissionPreview struct {
+		From       func(childComplexity int) int
+		Metrics    func(childComplexity int) int
+		Periods    func(childComplexity int) int
+		Rows       func(childComplexity int) int
+		Supersedes func(childComplexity int) int
+		To         func(childComplexity int) int
+	}
+
 	SubmissionResult struct {
-		Accepted   func(childComplexity int) int
-		IssueCount func(childComplexity int) int
-		Issues     func(childComplexity int) int
-		Submission func(childComplexity int) int
+		Accepted      func(childComplexity int) int
+		AlreadyStored func(childComplexity int) int
+		IssueCount    func(childComplexity int) int
+		Issues        func(childComplexity int) int
+		Submission    func(childComplexity int) int
+		Summary       func(childComplexity int) int
+		WouldStore    func(childComplexity int) int
 	}
 
 	TrustedDocument struct {
@@ -1860,12 +1872,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SubmissionEdge.Node(childComplexity), true
 
+	case "SubmissionPreview.from":
+		if e.ComplexityRoot.SubmissionPreview.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmissionPreview.From(childComplexity), true
+	case "SubmissionPreview.metrics":
+		if e.ComplexityRoot.SubmissionPreview.Metrics == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmissionPreview.Metrics(childComplexity), true
+	case "SubmissionPreview.periods":
+		if e.ComplexityRoot.SubmissionPreview.Periods == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmissionPreview.Periods(childComplexity), true
+	case "SubmissionPreview.rows":
+		if e.ComplexityRoot.SubmissionPreview.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmissionPreview.Rows(childComplexity), true
+	case "SubmissionPreview.supersedes":
+		if e.ComplexityRoot.SubmissionPreview.Supersedes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmissionPreview.Supersedes(childComplexity), true
+	case "SubmissionPreview.to":
+		if e.ComplexityRoot.SubmissionPreview.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmissionPreview.To(childComplexity), true
+
 	case "SubmissionResult.accepted":
 		if e.ComplexityRoot.SubmissionResult.Accepted == nil {
 			break
 		}
 
 		return e.ComplexityRoot.SubmissionResult.Accepted(childComplexity), true
+	case "SubmissionResult.alreadyStored":
+		if e.ComplexityRoot.SubmissionResult.AlreadyStored == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmissionResult.AlreadyStored(childComplexity), true
 	case "SubmissionResult.issueCount":
 		if e.ComplexityRoot.SubmissionResult.IssueCount == nil {
 			break
@@ -1884,6 +1939,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SubmissionResult.Submission(childComplexity), true
+	case "SubmissionResult.summary":
+		if e.ComplexityRoot.SubmissionResult.Summary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmissionResult.Summary(childComplexity), true
+	case "SubmissionResult.wouldStore":
+		if e.ComplexityRoot.SubmissionResult.WouldStore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmissionResult.WouldStore(childComplexity), true
 
 	case "TrustedDocument.document":
 		if e.ComplexityRoot.TrustedDocument.Document == nil {
@@ -2633,6 +2700,27 @@ type SubmissionResult {
   issues: [ValidationIssue!]!
   "All issues found, when more were found than are listed."
   issueCount: Int!
+  "True when this content was already stored: submission is that earlier submission and nothing new was stored."
+  alreadyStored: Boolean!
+  "What an accepted dry run would store; null otherwise."
+  wouldStore: SubmissionPreview
+  """
+  One sentence for a person: "stored as submission ... (N rows)", "already stored (same file) as submission ...",
+  "dry run: would store N rows ...", or "rejected: N issue(s); nothing was stored".
+  """
+  summary: String!
+}
+
+"What an accepted dry run would store."
+type SubmissionPreview {
+  rows: Int!
+  "Distinct reporting periods, from the first day of the earliest (from) to the last day of the latest (to)."
+  periods: Int!
+  from: Date!
+  to: Date!
+  metrics: [String!]!
+  "Current figures of earlier submissions the rows would replace (revisions of the same cells)."
+  supersedes: Int!
 }
 
 type ValidationIssue {
@@ -3216,6 +3304,24 @@ func (ec *executionContext) childFields_SubmissionEdge(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type SubmissionEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_SubmissionPreview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rows":
+		return ec.fieldContext_SubmissionPreview_rows(ctx, field)
+	case "periods":
+		return ec.fieldContext_SubmissionPreview_periods(ctx, field)
+	case "from":
+		return ec.fieldContext_SubmissionPreview_from(ctx, field)
+	case "to":
+		return ec.fieldContext_SubmissionPreview_to(ctx, field)
+	case "metrics":
+		return ec.fieldContext_SubmissionPreview_metrics(ctx, field)
+	case "supersedes":
+		return ec.fieldContext_SubmissionPreview_supersedes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubmissionPreview", field.Name)
+}
+
 func (ec *executionContext) childFields_SubmissionResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "accepted":
@@ -3226,6 +3332,12 @@ func (ec *executionContext) childFields_SubmissionResult(ctx context.Context, fi
 		return ec.fieldContext_SubmissionResult_issues(ctx, field)
 	case "issueCount":
 		return ec.fieldContext_SubmissionResult_issueCount(ctx, field)
+	case "alreadyStored":
+		return ec.fieldContext_SubmissionResult_alreadyStored(ctx, field)
+	case "wouldStore":
+		return ec.fieldContext_SubmissionResult_wouldStore(ctx, field)
+	case "summary":
+		return ec.fieldContext_SubmissionResult_summary(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SubmissionResult", field.Name)
 }
@@ -9749,6 +9861,144 @@ func (ec *executionContext) fieldContext_SubmissionEdge_cursor(_ context.Context
 	return graphql.NewScalarFieldContext("SubmissionEdge", field, false, false, "String")
 }
 
+func (ec *executionContext) _SubmissionPreview_rows(ctx context.Context, field graphql.CollectedField, obj *model.SubmissionPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmissionPreview_rows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubmissionPreview_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubmissionPreview", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SubmissionPreview_periods(ctx context.Context, field graphql.CollectedField, obj *model.SubmissionPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmissionPreview_periods(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Periods, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubmissionPreview_periods(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubmissionPreview", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SubmissionPreview_from(ctx context.Context, field graphql.CollectedField, obj *model.SubmissionPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmissionPreview_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubmissionPreview_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubmissionPreview", field, false, false, "Date")
+}
+
+func (ec *executionContext) _SubmissionPreview_to(ctx context.Context, field graphql.CollectedField, obj *model.SubmissionPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmissionPreview_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubmissionPreview_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubmissionPreview", field, false, false, "Date")
+}
+
+func (ec *executionContext) _SubmissionPreview_metrics(ctx context.Context, field graphql.CollectedField, obj *model.SubmissionPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmissionPreview_metrics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Metrics, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubmissionPreview_metrics(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubmissionPreview", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubmissionPreview_supersedes(ctx context.Context, field graphql.CollectedField, obj *model.SubmissionPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmissionPreview_supersedes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Supersedes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubmissionPreview_supersedes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubmissionPreview", field, false, false, "Int")
+}
+
 func (ec *executionContext) _SubmissionResult_accepted(ctx context.Context, field graphql.CollectedField, obj *model.SubmissionResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9857,6 +10107,84 @@ func (ec *executionContext) _SubmissionResult_issueCount(ctx context.Context, fi
 }
 func (ec *executionContext) fieldContext_SubmissionResult_issueCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubmissionResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SubmissionResult_alreadyStored(ctx context.Context, field graphql.CollectedField, obj *model.SubmissionResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmissionResult_alreadyStored(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AlreadyStored, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubmissionResult_alreadyStored(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubmissionResult", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SubmissionResult_wouldStore(ctx context.Context, field graphql.CollectedField, obj *model.SubmissionResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmissionResult_wouldStore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WouldStore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SubmissionPreview) graphql.Marshaler {
+			return ec.marshalOSubmissionPreview2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐSubmissionPreview(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubmissionResult_wouldStore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubmissionResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubmissionPreview(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SubmissionResult_summary(ctx context.Context, field graphql.CollectedField, obj *model.SubmissionResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmissionResult_summary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Summary, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubmissionResult_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubmissionResult", field, false, false, "String")
 }
 
 func (ec *executionContext) _TrustedDocument_id(ctx context.Context, field graphql.CollectedField, obj *model.TrustedDocument) (ret graphql.Marshaler) {
@@ -13983,6 +14311,64 @@ func (ec *executionContext) _SubmissionEdge(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var submissionPreviewImplementors = []string{"SubmissionPreview"}
+
+func (ec *executionContext) _SubmissionPreview(ctx context.Context, sel ast.SelectionSet, obj *model.SubmissionPreview) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, submissionPreviewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubmissionPreview")
+		case "rows":
+			out.Values[i] = ec._SubmissionPreview_rows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "periods":
+			out.Values[i] = ec._SubmissionPreview_periods(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._SubmissionPreview_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._SubmissionPreview_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "metrics":
+			out.Values[i] = ec._SubmissionPreview_metrics(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "supersedes":
+			out.Values[i] = ec._SubmissionPreview_supersedes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var submissionResultImplementors = []string{"SubmissionResult"}
 
 func (ec *executionContext) _SubmissionResult(ctx context.Context, sel ast.SelectionSet, obj *model.SubmissionResult) graphql.Marshaler {
@@ -14011,6 +14397,21 @@ func (ec *executionContext) _SubmissionResult(ctx context.Context, sel ast.Selec
 			}
 		case "issueCount":
 			out.Values[i] = ec._SubmissionResult_issueCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "alreadyStored":
+			out.Values[i] = ec._SubmissionResult_alreadyStored(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "wouldStore":
+			out.Values[i] = ec._SubmissionResult_wouldStore(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "summary":
+			out.Values[i] = ec._SubmissionResult_summary(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -16279,6 +16680,13 @@ func (ec *executionContext) marshalOSubmission2ᚖgithubᚗcomᚋhjxᚑexchange�
 		return graphql.Null
 	}
 	return ec._Submission(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOSubmissionPreview2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐSubmissionPreview(ctx context.Context, sel ast.SelectionSet, v *model.SubmissionPreview) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SubmissionPreview(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOSuppressionReason2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐSuppressionReason(ctx context.Context, v any) (*model.SuppressionReason, error) {

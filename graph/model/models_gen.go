@@ -304,12 +304,31 @@ type SubmissionInput struct {
 	DryRun       *bool               `json:"dryRun,omitempty"`
 }
 
+// What an accepted dry run would store.
+type SubmissionPreview struct {
+	Rows int `json:"rows"`
+	// Distinct reporting periods, from the first day of the earliest (from) to the last day of the latest (to).
+	Periods int       `json:"periods"`
+	From    time.Time `json:"from"`
+	To      time.Time `json:"to"`
+	Metrics []string  `json:"metrics"`
+	// Current figures of earlier submissions the rows would replace (revisions of the same cells).
+	Supersedes int `json:"supersedes"`
+}
+
 type SubmissionResult struct {
 	Accepted   bool               `json:"accepted"`
 	Submission *Submission        `json:"submission,omitempty"`
 	Issues     []*ValidationIssue `json:"issues"`
 	// All issues found, when more were found than are listed.
 	IssueCount int `json:"issueCount"`
+	// True when this content was already stored: submission is that earlier submission and nothing new was stored.
+	AlreadyStored bool `json:"alreadyStored"`
+	// What an accepted dry run would store; null otherwise.
+	WouldStore *SubmissionPreview `json:"wouldStore,omitempty"`
+	// One sentence for a person: "stored as submission ... (N rows)", "already stored (same file) as submission ...",
+	// "dry run: would store N rows ...", or "rejected: N issue(s); nothing was stored".
+	Summary string `json:"summary"`
 }
 
 type TokenInput struct {

@@ -116,20 +116,30 @@ func Figures(p PartnerSpec, year int) []Row {
 			r.AgeBand = a.band
 			add(r)
 		}
-		// Screening by deprivation decile: England's IMD (1 = most deprived) or the
-		// US Area Deprivation Index (10 = most disadvantaged). Advice reaches the most
-		// deprived areas most.
-		if p.Region == "GB-ENG" || p.Country == "US" {
-			scheme := "IMD_DECILE"
-			if p.Country == "US" {
-				scheme = "ADI_DECILE"
+		// Screening and clients advised by deprivation decile: England's IMD (1 = most
+		// deprived) or the US Area Deprivation Index (10 = most disadvantaged). Advice
+		// reaches the most deprived areas most. (Money by decile follows below.)
+		scheme := ""
+		switch {
+		case p.Region == "GB-ENG":
+			scheme = "IMD_DECILE"
+		case p.Country == "US":
+			scheme = "ADI_DECILE"
+		}
+		// depthShare is decile d's share of a partner's clients.
+		depthShare := func(d int) float64 {
+			depth := float64(10-d) / 9 // 1 for the most deprived IMD decile
+			if scheme == "ADI_DECILE" {
+				depth = float64(d-1) / 9
 			}
+			return 0.02 + 0.16*depth*depth
+		}
+		if scheme != "" {
 			for d := 1; d <= 10; d++ {
-				depth := float64(10-d) / 9 // 1 for the most deprived IMD decile
-				if scheme == "ADI_DECILE" {
-					depth = float64(d-1) / 9
-				}
-				r := rowCount("PATIENTS_SCREENED", count(float64(screened)*jitter(0.02+0.16*depth*depth, 0.15)))
+				r := rowCount("PATIENTS_SCREENED", count(float64(screened)*jitter(depthShare(d), 0.15)))
+				r.DeprivationScheme, r.DeprivationValue = scheme, strconv.Itoa(d)
+				add(r)
+				r = rowCount("CLIENTS_ADVISED", count(float64(advised)*jitter(depthShare(d), 0.15)))
 				r.DeprivationScheme, r.DeprivationValue = scheme, strconv.Itoa(d)
 				add(r)
 			}
@@ -182,6 +192,17 @@ func Figures(p PartnerSpec, year int) []Row {
 				WelfareDomain: d, Currency: currency})
 		}
 		add(Row{Metric: "FINANCIAL_GAIN", PeriodStart: ps, PeriodEnd: pe, Value: money(gainTotal), N: strconv.Itoa(gainClients), Currency: currency})
+		// Money gained by deprivation decile: the clients with a gain split as the
+		// clients advised do; gains per client a little larger where deprivation is
+		// deepest (more unclaimed entitlement).
+		if scheme != "" {
+			for d := 1; d <= 10; d++ {
+				n := count(float64(gainClients) * jitter(depthShare(d), 0.15))
+				lift := 1.0 + 0.15*depthShare(d)/0.18
+				add(Row{Metric: "FINANCIAL_GAIN", PeriodStart: ps, PeriodEnd: pe, Value: money(float64(n) * perClient * lift * jitter(1, 0.25)),
+					N: strconv.Itoa(n), DeprivationScheme: scheme, DeprivationValue: strconv.Itoa(d), Currency: currency})
+			}
+		}
 		debtClients := count(float64(advised) * jitter(0.12, 0.3))
 		add(Row{Metric: "DEBT_WRITTEN_OFF", PeriodStart: ps, PeriodEnd: pe,
 			Value: money(float64(debtClients) * perClient * 0.45 * jitter(1, 0.4)), N: strconv.Itoa(debtClients), Currency: currency})
@@ -205,6 +226,40 @@ func Figures(p PartnerSpec, year int) []Row {
 				N: strconv.Itoa(n), SD: strconv.FormatFloat(jitter(sd, 0.1), 'f', 2, 64)})
 		}
 		mean("WEMWBS_CHANGE", uk, 3.6, 8.5, -56, 56)
+		// Wellbeing change by the domain of the client's main problem (WEMWBS in the
+		// UK, PSS-10 in the US, where a fall is an improvement): fine domains, or
+		// I-HELP categories for partners that record only those.
+		byDomain := func(metric string, mu, sd, lo, hi float64) {
+			measuredBy := map[string]int{}
+			var order []string
+			for _, d := range p.AdviceDomains {
+				key := d
+				if p.IhelpOnly {
+					key = ihelpOf[d]
+				}
+				if _, seen := measuredBy[key]; !seen {
+					order = append(order, key)
+				}
+				measuredBy[key] += count(float64(advised) * 0.35 * jitter(domainShare[d], 0.2))
+			}
+			for _, key := range order {
+				n := measuredBy[key]
+				v := math.Max(lo, math.Min(hi, mu+sd/math.Sqrt(math.Max(1, float64(n)))*rng.NormFloat64()))
+				r := Row{Metric: metric, PeriodStart: ps, PeriodEnd: pe, Value: strconv.FormatFloat(v, 'f', 2, 64),
+					N: strconv.Itoa(n), SD: strconv.FormatFloat(jitter(sd, 0.1), 'f', 2, 64)}
+				if p.IhelpOnly {
+					r.IhelpCategory = key
+				} else {
+					r.WelfareDomain = key
+				}
+				add(r)
+			}
+		}
+		if uk {
+			byDomain("WEMWBS_CHANGE", 3.6, 8.5, -56, 56)
+		} else {
+			byDomain("PSS10_CHANGE", -2.4, 6.2, -40, 40)
+		}
 		mean("SWEMWBS_CHANGE", uk, 1.9, 3.9, -28, 28)
 		mean("PSS10_CHANGE", !uk, -2.4, 6.2, -40, 40)
 		mean("GAD7_CHANGE", !uk, -1.7, 4.6, -21, 21)

@@ -26,6 +26,12 @@ var namespace = uuid.MustParse("6f1d3b52-7a3c-4a5e-9d0e-8b7c2f1a0c11")
 // ProjectTitle names the demo research project; the seed finds it by title.
 const ProjectTitle = "Does welfare advice in health settings improve health? (demo)"
 
+// ProjectID is the demo project's id, the same in every demo world, so that the
+// playground's examples and the docs can name it and run as written. (A database
+// seeded before it was fixed keeps its project's earlier, random id: the seed finds
+// the project by title.)
+const ProjectID = "d3e0d3e0-0000-4000-8000-000000000001"
+
 // Token is one printed demo token.
 type Token struct {
 	Role, Secret, For string
@@ -176,7 +182,7 @@ func ensureProject(ctx context.Context, a *app.App, steward, researcher *hjx.Pri
 			return p.ID, nil
 		}
 	}
-	pr, err := a.Governance.ProposeProject(ctx, researcher, access.ProjectInput{Title: ProjectTitle,
+	pr, err := a.Governance.ProposeProjectWithID(ctx, researcher, ProjectID, access.ProjectInput{Title: ProjectTitle,
 		Institution: "University of Leeds", InstitutionCountry: "GB", Purpose: access.Purpose("HEALTH_MEDICAL_BIOMEDICAL"),
 		EthicsApprovalRef: "DEMO-REC-2022-014", PublicationCommitted: true,
 		StartsOn: time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC), EndsOn: time.Date(2030, 12, 31, 0, 0, 0, 0, time.UTC)})

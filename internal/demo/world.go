@@ -40,8 +40,13 @@ type PolicySpec struct {
 var ukDomains = []string{"WELFARE_BENEFITS", "DEBT", "HOUSING", "UTILITIES", "EMPLOYMENT", "IMMIGRATION", "COMMUNITY_CARE", "FAMILY"}
 var usDomains = []string{"WELFARE_BENEFITS", "HEALTH_INSURANCE", "HOUSING", "UTILITIES", "EDUCATION", "IMMIGRATION", "LEGAL_STATUS_OTHER", "FAMILY"}
 
-// Partners is the demo directory: 9 UK partnerships (England, Wales, Scotland) and
-// 9 US ones (several states), across the health settings advice is embedded in.
+// Partners is the demo directory: 13 UK partnerships (England, Wales, Scotland) and
+// 12 US ones (several states), across the health settings advice is embedded in.
+// A pooled cell of non-identifiable partners needs at least 4 of them (the
+// remainder rule, docs/DISCLOSURE.md), so the demo project may read 8 English
+// non-identifiable partners (the ones whose areas have IMD deciles) and 9 US ones
+// with fine welfare domains: typical equity views (one country, by deprivation
+// quintile or welfare domain, by year or quarter) are mostly published.
 func Partners() []PartnerSpec {
 	gru := &PolicySpec{Permission: "GRU"}
 	return []PartnerSpec{
@@ -64,6 +69,14 @@ func Partners() []PartnerSpec {
 			HealthSettings: []string{"PRIMARY_CARE"}, AdviceDomains: ukDomains, Size: 0.8, Policy: gru},
 		{ID: "glasgow-deep-end-advice", Name: "Glasgow Deep End Advice (demo)", Country: "GB", Region: "GB-SCT", Model: "HJP",
 			HealthSettings: []string{"PRIMARY_CARE"}, AdviceDomains: ukDomains, Size: 1.2, Policy: gru},
+		{ID: "birmingham-gp-advice", Name: "Birmingham GP Advice (demo)", Country: "GB", Region: "GB-ENG", Model: "HJP",
+			HealthSettings: []string{"PRIMARY_CARE"}, AdviceDomains: ukDomains, Size: 1.3, Policy: gru},
+		{ID: "liverpool-hospital-welfare", Name: "Liverpool Hospital Welfare Rights (demo)", Country: "GB", Region: "GB-ENG", Model: "HJP",
+			HealthSettings: []string{"HOSPITAL"}, AdviceDomains: ukDomains, Size: 1.0, Policy: gru},
+		{ID: "sheffield-mental-health-advice", Name: "Sheffield Mental Health Advice (demo)", Country: "GB", Region: "GB-ENG", Model: "HJP",
+			HealthSettings: []string{"MENTAL_HEALTH"}, AdviceDomains: ukDomains, Size: 0.8, Policy: gru},
+		{ID: "hull-gp-advice", Name: "Hull GP Advice (demo)", Country: "GB", Region: "GB-ENG", Model: "HJP",
+			HealthSettings: []string{"PRIMARY_CARE"}, AdviceDomains: ukDomains, Size: 0.9, Policy: gru},
 		{ID: "edinburgh-infirmary-welfare", Name: "Edinburgh Infirmary Welfare Rights (demo)", Country: "GB", Region: "GB-SCT", Model: "HJP",
 			HealthSettings: []string{"HOSPITAL"}, AdviceDomains: ukDomains, Size: 0.7,
 			Policy: &PolicySpec{Permission: "GRU", AllowedInstitutions: []string{"University of Edinburgh", "University of Glasgow"}}},
@@ -88,5 +101,11 @@ func Partners() []PartnerSpec {
 		{ID: "philadelphia-maternity-mlp", Name: "Philadelphia Maternity MLP (demo)", Country: "US", Region: "US-PA", Model: "MLP",
 			HealthSettings: []string{"MATERNITY"}, AdviceDomains: []string{"WELFARE_BENEFITS", "HEALTH_INSURANCE", "HOUSING", "FAMILY"}, Size: 0.4,
 			Policy: &PolicySpec{Permission: "GRU", MinCell: 15}},
+		{ID: "detroit-chc-mlp", Name: "Detroit CHC MLP (demo)", Country: "US", Region: "US-MI", Model: "MLP",
+			HealthSettings: []string{"COMMUNITY_HEALTH_CENTRE"}, AdviceDomains: usDomains, Size: 1.0, Policy: gru},
+		{ID: "denver-hospital-mlp", Name: "Denver Hospital MLP (demo)", Country: "US", Region: "US-CO", Model: "MLP",
+			HealthSettings: []string{"HOSPITAL"}, AdviceDomains: usDomains, Size: 0.9, Policy: gru},
+		{ID: "baltimore-primary-care-mlp", Name: "Baltimore Primary Care MLP (demo)", Country: "US", Region: "US-MD", Model: "MLP",
+			HealthSettings: []string{"PRIMARY_CARE"}, AdviceDomains: usDomains, Size: 0.8, Policy: gru},
 	}
 }

@@ -166,13 +166,22 @@ func (s *Service) Projects(ctx context.Context, p *hjx.Principal, page hjx.Page)
 
 // ProposeProject records a researcher's proposal; the researcher becomes its lead.
 func (s *Service) ProposeProject(ctx context.Context, p *hjx.Principal, in access.ProjectInput) (*Project, error) {
+	return s.ProposeProjectWithID(ctx, p, uuid.NewString(), in)
+}
+
+// ProposeProjectWithID is ProposeProject with the new project's id chosen by the
+// caller: the demo world's project has a fixed id, so that the playground's examples
+// and the docs can name it and run as written. The API never lets a client choose.
+func (s *Service) ProposeProjectWithID(ctx context.Context, p *hjx.Principal, id string, in access.ProjectInput) (*Project, error) {
 	if p == nil || p.Role != hjx.RoleResearcher {
 		return nil, hjx.Forbidden("only researchers may propose projects")
 	}
 	if err := in.Validate(s.today()); err != nil {
 		return nil, err
 	}
-	id := uuid.NewString()
+	if _, err := uuid.Parse(id); err != nil {
+		return nil, hjx.Invalid("id", "must be a UUID")
+	}
 	now := s.Now().UTC()
 	err := postgres.WithTx(ctx, s.DB, func(tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(ctx, `

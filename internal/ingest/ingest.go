@@ -12,9 +12,11 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"hash"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -171,7 +173,25 @@ type Result struct {
 	Submission *Submission
 	Issues     []Issue
 	IssueCount int
-	Existing   bool
+	// Existing: the same content was already stored; Submission is that earlier one
+	// and nothing new was stored.
+	Existing bool
+	// Preview is what an accepted dry run would have stored (nil otherwise).
+	Preview *Preview
+}
+
+// Preview is what an accepted dry run would store, so a partner can check a file
+// before sending it for real: its rows, periods and metrics.
+type Preview struct {
+	Rows int
+	// Periods counts the distinct reporting periods; From and To are the first day
+	// of the earliest and the last day of the latest.
+	Periods  int
+	From, To time.Time
+	Metrics  []string
+	// Supersedes counts the current figures of earlier submissions the rows would
+	// replace (revisions of the same cells).
+	Supersedes int
 }
 
 // rejected, dryRun and existing end the upload transaction without committing.
@@ -244,7 +264,8 @@ func (s *Service) Submit(ctx context.Context, p *hjx.Principal, req Request) (*R
 	issues := &issueList{max: cfg.MaxIssues}
 	val := newValidator(metrics, reg, s.Now(), issues)
 	var stored *Submission
-	err = s.store(ctx, p, req, cfg, val, preHash, func(sub *Submission) { stored = sub })
+	var preview *Preview
+	err = s.store(ctx, p, req, cfg, val, preHash, func(sub *Submission) { stored = sub }, func(pv *Preview) { preview = pv })
 	var ex errExisting
 	switch {
 	case errors.As(err, &ex):
@@ -257,7 +278,7 @@ func (s *Service) Submit(ctx context.Context, p *hjx.Principal, req Request) (*R
 		}
 		return &Result{Issues: issues.items, IssueCount: issues.total}, nil
 	case errors.Is(err, errDryRun):
-		return &Result{Accepted: true, Issues: []Issue{}}, nil
+		return &Result{Accepted: true, Issues: []Issue{}, Preview: preview}, nil
 	case err != nil:
 		return nil, err
 	}
@@ -369,4 +390,28 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 func hashingReader(r io.Reader) (io.Reader, hash.Hash) {
 	h := sha256.New()
 	return io.TeeReader(r, h), h
+}
+
+// Summary is the result in one sentence for a person, the same in the API and the
+// CLI: what was stored, that the same file was already stored, what a dry run would
+// store, or how many issues a rejection had.
+func (r *Result) Summary() string {
+	switch {
+	case r.Accepted && r.Existing && r.Submission != nil:
+		return fmt.Sprintf("already stored (same file) as submission %s (%d rows); nothing new was stored",
+			r.Submission.ID, r.Submission.RowCount)
+	case r.Accepted && r.Submission != nil:
+		return fmt.Sprintf("stored as submission %s (%d rows)", r.Submission.ID, r.Submission.RowCount)
+	case r.Accepted && r.Preview != nil:
+		pv := r.Preview
+		s := fmt.Sprintf("dry run: would store %d rows of %d period(s) from %s to %s, metrics %s", pv.Rows, pv.Periods,
+			pv.From.Format(time.DateOnly), pv.To.Format(time.DateOnly), strings.Join(pv.Metrics, ", "))
+		if pv.Supersedes > 0 {
+			s += fmt.Sprintf(", replacing %d current figure(s)", pv.Supersedes)
+		}
+		return s + "; nothing was stored"
+	case r.Accepted:
+		return "dry run: the file would be accepted; nothing was stored"
+	}
+	return fmt.Sprintf("rejected: %d issue(s); nothing was stored", r.IssueCount)
 }

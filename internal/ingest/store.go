@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
@@ -50,9 +51,10 @@ func recordIdentity(partnerID string, c *cells) disclosure.RecordIdentity {
 }
 
 // store runs one submission's transaction. It returns errRejected, errDryRun or an
-// errExisting to roll back without error; done receives the stored submission.
+// errExisting to roll back without error; done receives the stored submission, dry
+// what an accepted dry run would have stored.
 func (s *Service) store(ctx context.Context, p *hjx.Principal, req Request, cfg Config, val *validator,
-	preHash string, done func(*Submission)) error {
+	preHash string, done func(*Submission), dry func(*Preview)) error {
 	return postgres.WithTx(ctx, s.DB, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, partnerLock, p.PartnerID); err != nil {
 			return hjx.Internal(err, "lock partner")
@@ -145,6 +147,11 @@ func (s *Service) store(ctx context.Context, p *hjx.Principal, req Request, cfg 
 			return errRejected
 		}
 		if req.DryRun {
+			pv, err := preview(ctx, tx, sub.ID)
+			if err != nil {
+				return err
+			}
+			dry(pv)
 			return errDryRun
 		}
 		superseded, err := supersede(ctx, tx, sub)
@@ -608,4 +615,34 @@ func (s *Service) codebook(ctx context.Context) (map[string]metricDef, error) {
 		out[r.Code] = d
 	}
 	return out, nil
+}
+
+// preview summarises the rows a dry run copied (rolled back with its transaction).
+func preview(ctx context.Context, tx sqlx.QueryerContext, submissionID string) (*Preview, error) {
+	var row struct {
+		Rows       int            `db:"rows"`
+		Periods    int            `db:"periods"`
+		From       time.Time      `db:"first_day"`
+		To         time.Time      `db:"last_day"`
+		Metrics    pq.StringArray `db:"metrics"`
+		Supersedes int            `db:"supersedes"`
+	}
+	err := sqlx.GetContext(ctx, tx, &row, `
+		SELECT count(*) AS rows, count(DISTINCT (o.period_start, o.period_end)) AS periods,
+			min(o.period_start) AS first_day, max(o.period_end) AS last_day,
+			array_agg(DISTINCT o.metric ORDER BY o.metric) AS metrics,
+			(SELECT count(*) FROM observations c JOIN observations n ON n.submission_id = $1
+				AND c.partner_id = n.partner_id AND c.metric = n.metric AND c.period_start = n.period_start
+				AND c.period_end = n.period_end
+				AND c.welfare_domain IS NOT DISTINCT FROM n.welfare_domain AND c.ihelp_category IS NOT DISTINCT FROM n.ihelp_category
+				AND c.health_setting IS NOT DISTINCT FROM n.health_setting AND c.age_band IS NOT DISTINCT FROM n.age_band
+				AND c.sex IS NOT DISTINCT FROM n.sex AND c.deprivation_scheme IS NOT DISTINCT FROM n.deprivation_scheme
+				AND c.deprivation_value IS NOT DISTINCT FROM n.deprivation_value
+			 WHERE c.current AND c.submission_id <> $1) AS supersedes
+		FROM observations o WHERE o.submission_id = $1`, submissionID)
+	if err != nil {
+		return nil, hjx.Internal(err, "preview dry run")
+	}
+	return &Preview{Rows: row.Rows, Periods: row.Periods, From: row.From.UTC(), To: row.To.UTC(),
+		Metrics: []string(row.Metrics), Supersedes: row.Supersedes}, nil
 }

@@ -2,7 +2,10 @@ package outcomes_test
 
 import (
 	"context"
+	"os"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/jmoiron/sqlx"
@@ -17,10 +20,11 @@ import (
 	"github.com/hjx-exchange/hjx/internal/testkit"
 )
 
-// TestOutcomesDemo runs the issue's end-to-end checks on the demo world (18
+// TestOutcomesDemo runs the issue's end-to-end checks on the demo world (25
 // partners, 2019-2021): money side by side by quarter against a hand conversion of
 // the stored rows, coverage with DUO reasons, the I-HELP roll-up, deprivation
-// quintiles, and a retraction seen by the very next query.
+// quintiles, the headline equity questions answered, and a retraction seen by the
+// very next query.
 func TestOutcomesDemo(t *testing.T) {
 	env := testkit.New(t)
 	ctx := context.Background()
@@ -202,6 +206,97 @@ func TestOutcomesDemo(t *testing.T) {
 			if value[c+"1"] == 0 || value[c+"1"] <= 2*value[c+"5"] {
 				t.Errorf("%s: quintile 1 %v, quintile 5 %v; want Q1 well above Q5", c, value[c+"1"], value[c+"5"])
 			}
+		}
+	})
+
+	t.Run("HeadlineQuestions", func(t *testing.T) {
+		if res.ProjectID != demo.ProjectID {
+			t.Errorf("demo project %s, want the fixed %s", res.ProjectID, demo.ProjectID)
+		}
+		// published counts a table's published rows; with a ratio, those that have one.
+		published := func(q map[string]any) (rows, shown int, tbl ratioTable) {
+			t.Helper()
+			var out struct{ Outcomes ratioTable }
+			env.Do(researcher, ratioQuery, map[string]any{"p": res.ProjectID, "q": q}).Decode(t, &out)
+			for _, r := range out.Outcomes.Rows {
+				if !r.Suppressed && (q["ratioTo"] == nil || r.Ratio != nil) {
+					shown++
+				}
+			}
+			return len(out.Outcomes.Rows), shown, out.Outcomes
+		}
+		for _, tt := range []struct {
+			name string
+			q    map[string]any
+			rows int
+		}{
+			// Money gained per client advised, UK vs US, by quarter and deprivation
+			// quintile (IMD in England, ADI in the US), in PPP dollars.
+			{"GainPerClientByQuintile", map[string]any{"metric": "FINANCIAL_GAIN", "ratioTo": "CLIENTS_ADVISED",
+				"groupBy": []string{"COUNTRY", "QUARTER", "DEPRIVATION_QUINTILE"}, "currency": "PPP_INTL_DOLLAR"}, 2 * 12 * 5},
+			{"ClientsAdvisedByQuintile", map[string]any{"metric": "CLIENTS_ADVISED",
+				"groupBy": []string{"COUNTRY", "YEAR", "DEPRIVATION_QUINTILE"}}, 2 * 3 * 5},
+			// Wellbeing change by welfare domain (WEMWBS, UK) and I-HELP category (PSS-10, US).
+			{"WellbeingByDomain", map[string]any{"metric": "WEMWBS_CHANGE", "countries": []string{"GB"},
+				"groupBy": []string{"YEAR", "WELFARE_DOMAIN"}}, 3 * 8},
+			{"StressByIhelpCategory", map[string]any{"metric": "PSS10_CHANGE", "countries": []string{"US"},
+				"groupBy": []string{"YEAR", "IHELP_CATEGORY"}}, 3 * 5},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				rows, shown, tbl := published(tt.q)
+				if rows != tt.rows || shown*10 < rows*9 {
+					t.Errorf("%d rows (want %d), %d published: want at least 90%% published", rows, tt.rows, shown)
+				}
+				if tt.q["ratioTo"] != nil && (tbl.Denominator == nil || tbl.Denominator.Metric.Code != "CLIENTS_ADVISED") {
+					t.Errorf("no CLIENTS_ADVISED denominator: %+v", tbl.Denominator)
+				}
+			})
+		}
+		t.Run("Availability", func(t *testing.T) {
+			var got availabilityResult
+			env.Do(researcher, availabilityQuery, map[string]any{"p": res.ProjectID}).Decode(t, &got)
+			lines := got.catalogue()
+			for _, want := range []string{
+				"CLIENTS_ADVISED [DEPRIVATION_QUINTILE]|QUARTER,YEAR|[2019 2020 2021]|20|GB:9 US:11",
+				"FINANCIAL_GAIN [DEPRIVATION_QUINTILE]|QUARTER,YEAR|[2019 2020 2021]|20|GB:9 US:11",
+			} {
+				if !slices.Contains(lines, want) {
+					t.Errorf("catalogue lacks %q", want)
+				}
+			}
+		})
+	})
+
+	t.Run("DocsExamples", func(t *testing.T) {
+		// Every GraphQL example of docs/OUTCOMES.md that names the demo project runs as
+		// written, with the demo's RESEARCHER token, and publishes most of its cells.
+		src, err := os.ReadFile("../../docs/OUTCOMES.md")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ran := 0
+		for _, m := range regexp.MustCompile("(?s)```graphql\n(.*?)```").FindAllStringSubmatch(string(src), -1) {
+			if !strings.Contains(m[1], demo.ProjectID) {
+				continue
+			}
+			ran++
+			var data map[string]any
+			env.Do(researcher, m[1], nil).Decode(t, &data)
+			if o, ok := data["outcomes"].(map[string]any); ok {
+				rows, _ := o["rows"].([]any)
+				shown := 0
+				for _, r := range rows {
+					if r.(map[string]any)["suppressed"] == false {
+						shown++
+					}
+				}
+				if len(rows) == 0 || shown*10 < len(rows)*9 {
+					t.Errorf("%.40q: %d of %d rows published, want at least 90%%", m[1], shown, len(rows))
+				}
+			}
+		}
+		if ran < 3 {
+			t.Errorf("ran %d examples of docs/OUTCOMES.md, want the catalogue, the ratio and the wellbeing ones", ran)
 		}
 	})
 

@@ -56,6 +56,10 @@ type Result struct {
 	IssueCount int         `json:"issueCount"`
 	Issues     []Issue     `json:"issues"`
 	Submission *Submission `json:"submission"`
+	// AlreadyStored: the same file was stored before (Submission is that one).
+	AlreadyStored bool `json:"alreadyStored"`
+	// Summary is the server's one-sentence account of the result.
+	Summary string `json:"summary"`
 }
 
 // Error is a GraphQL or HTTP error the server returned.
@@ -77,6 +81,7 @@ const mutation = `mutation Upload($file: Upload!, $consentBasis: ConsentBasis!, 
     accepted issueCount
     issues { row column code message }
     submission { id status rowCount sha256 }
+    alreadyStored summary
   }
 }`
 

@@ -1,6 +1,8 @@
 // Example operations, one tab per role, shown when the playground opens for the
 // first time (GraphiQL keeps the tabs a person edits in the browser's storage).
-// Replace PROJECT_ID / PARTNER_ID with your own ids.
+// The ids are the demo world's (`make run` / `hjx seed --demo`): its project id is
+// fixed, and the PARTNER_ADMIN token it prints is Leeds GP Welfare Rights'. With
+// your own data, put your own ids in the Variables tab.
 
 const examples = [
   {
@@ -22,24 +24,35 @@ query WhoAmI {
 `,
   },
   {
-    query: `# RESEARCHER: your projects, the access decisions of each partner, and
-# pooled outcomes (UK and US, by year and I-HELP category).
+    query: `# RESEARCHER: what data exists for your project, the access decisions of
+# each partner, and money gained per client advised (UK and US, by year and
+# deprivation quintile, in PPP dollars) computed from the two protected tables.
 query ResearcherOutcomes($projectId: ID!) {
-  projects(first: 10) { edges { node { id title status endsOn } } }
+  availability(projectId: $projectId) {
+    metrics {
+      metric { code kind }
+      breakdowns { dimensions granularities years partners countries { country partners } }
+    }
+  }
   accessDecisions(projectId: $projectId) {
     partner { id name country } decision reasons { code message }
   }
   outcomes(projectId: $projectId, query: {
-    metric: "FINANCIAL_GAIN", groupBy: [COUNTRY, YEAR, IHELP_CATEGORY], currency: PPP_INTL_DOLLAR
+    metric: "FINANCIAL_GAIN", ratioTo: "CLIENTS_ADVISED",
+    groupBy: [COUNTRY, YEAR, DEPRIVATION_QUINTILE], currency: PPP_INTL_DOLLAR
   }) {
-    currency
-    rows { country period ihelpCategory value n partners suppressed suppression }
+    currency partialPeriods
+    rows { country period deprivationQuintile value n ratio partners suppressed suppression }
     coverage { partnersIncluded partnersExcluded { partner { name } reasons { code } } observationsExcluded { reason count } }
     disclosure { k roundingBase suppressedCells byReason { reason count } }
+    denominator {
+      rows { country period deprivationQuintile value suppressed }
+      coverage { partnersIncluded }
+    }
   }
 }
 `,
-    variables: `{ "projectId": "PROJECT_ID" }`,
+    variables: `{ "projectId": "d3e0d3e0-0000-4000-8000-000000000001" }`,
   },
   {
     query: `# DASHBOARD: a read-only token bound to one project; me.project gives its id.
@@ -51,7 +64,7 @@ query DashboardSeries($projectId: ID!) {
   }
 }
 `,
-    variables: `{ "projectId": "PROJECT_ID" }`,
+    variables: `{ "projectId": "d3e0d3e0-0000-4000-8000-000000000001" }`,
   },
   {
     query: `# PARTNER_UPLOADER: your partner's submissions (uploads go through the
@@ -73,7 +86,7 @@ query MyPolicyAndUsage($partnerId: ID!) {
   }
 }
 `,
-    variables: `{ "partnerId": "PARTNER_ID" }`,
+    variables: `{ "partnerId": "leeds-gp-welfare-rights" }`,
   },
   {
     query: `# STEWARD: projects waiting for approval and the audit log.
