@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -25,9 +24,10 @@ type Contribution struct {
 	// roles) in the cell: disclosure reduces the cell's sums modulo its key range,
 	// so the same rows give the same noise in every query.
 	ValueKey, NKey int64
-	// First and Last are the earliest start and latest end of the partner's periods
-	// in the cell (a partial bucket's figures do not reach one of its ends).
-	First, Last time.Time
+	// Months has bit m-1 set for every calendar month m of its start year the
+	// partner's periods in the cell cover (bits 12 and up: the next year's), so a
+	// period bucket missing some of its months shows as partial.
+	Months int64
 }
 
 // RawCell is one cell before disclosure control: its key (one value per grouped
@@ -242,7 +242,7 @@ func buildSQL(in aggregateInput) string {
 UNION ALL
 SELECT 'excluded', CASE WHEN c.shape = $11::smallint THEN '` + CoarserThanGrouping + `' ELSE '` + NotAtThisBreakdown + `' END` +
 			strings.Repeat(", NULL::text", len(q.GroupBy)) + `, c.partner_id, sum(c.rows)::bigint, 0, 0, 0, 0, 0, 0,
-	NULL::date, NULL::date
+	0::bigint
 FROM observation_shape_counts c
 JOIN partners p ON p.id = c.partner_id
 WHERE c.metric = $1 AND c.shape <> $10::smallint AND c.partner_id = ANY($2)
@@ -297,11 +297,13 @@ SELECT 'cell' AS kind, NULL::text AS reason` + keys.String() + `, b.partner_id, 
 	COALESCE(sum((b.n - 1) * b.sd * b.sd + b.n * b.value * b.value), 0)::float8 AS sum_squares,
 	count(b.sd) AS sds,
 	sum(b.key_value)::bigint AS key_value, sum(b.key_n)::bigint AS key_n,
-	min(b.period_start) AS first_start, max(b.period_end) AS last_end
+	bit_or(((1::bigint << ((extract(year FROM b.period_end) * 12 + extract(month FROM b.period_end))
+		- (extract(year FROM b.period_start) * 12 + extract(month FROM b.period_start)) + 1)::int) - 1)
+		<< (extract(month FROM b.period_start)::int - 1)) AS months
 FROM b WHERE b.excluded IS NULL
 GROUP BY ` + group.String() + `b.partner_id
 UNION ALL
-SELECT 'excluded', b.excluded` + nulls.String() + `, b.partner_id, count(*), 0, 0, 0, 0, 0, 0, NULL::date, NULL::date
+SELECT 'excluded', b.excluded` + nulls.String() + `, b.partner_id, count(*), 0, 0, 0, 0, 0, 0, 0::bigint
 FROM b WHERE b.excluded IS NOT NULL
 GROUP BY b.excluded, b.partner_id` + shapeCounts
 }
@@ -355,13 +357,11 @@ func aggregate(ctx context.Context, db sqlx.QueryerContext, in aggregateInput) (
 		for i := range keys {
 			dest = append(dest, &keys[i])
 		}
-		var first, last sql.NullTime
-		dest = append(dest, &partner, &c.Rows, &c.Value, &c.N, &c.SumSquares, &c.SDs, &c.ValueKey, &c.NKey, &first, &last)
+		dest = append(dest, &partner, &c.Rows, &c.Value, &c.N, &c.SumSquares, &c.SDs, &c.ValueKey, &c.NKey, &c.Months)
 		if err := rows.Scan(dest...); err != nil {
 			return nil, hjx.Internal(err, "scan outcome cell")
 		}
 		c.PartnerID = partner
-		c.First, c.Last = first.Time, last.Time
 		key := make([]string, nk)
 		for i, k := range keys {
 			key[i] = k.String

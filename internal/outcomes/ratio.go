@@ -3,7 +3,6 @@ package outcomes
 import (
 	"math"
 	"strings"
-	"time"
 )
 
 // ratioDecimals is how a ratio of published figures is rounded: it adds no
@@ -68,20 +67,16 @@ func rowKey(groupBy []Dimension, r Row) string {
 	return b.String()
 }
 
-// bucketBounds returns the first and last day of a QUARTER ("2020-Q3") or YEAR
-// ("2020") bucket.
-func bucketBounds(period string) (first, last time.Time, ok bool) {
-	if len(period) == 4 {
-		y := atoi(period)
-		return time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(y, 12, 31, 0, 0, 0, 0, time.UTC), y > 0
+// bucketMonths returns the month bits (Contribution.Months) a QUARTER ("2020-Q3")
+// or YEAR ("2020") bucket needs for its figures to be whole.
+func bucketMonths(period string) (int64, bool) {
+	if len(period) == 4 && atoi(period) > 0 {
+		return 1<<12 - 1, true
 	}
 	if len(period) == 7 && period[4:6] == "-Q" {
-		y, q := atoi(period[:4]), atoi(period[6:])
-		if y == 0 || q < 1 || q > 4 {
-			return time.Time{}, time.Time{}, false
+		if q := atoi(period[6:]); q >= 1 && q <= 4 {
+			return 7 << (3 * (q - 1)), true
 		}
-		first = time.Date(y, time.Month(3*q-2), 1, 0, 0, 0, 0, time.UTC)
-		return first, first.AddDate(0, 3, -1), true
 	}
-	return time.Time{}, time.Time{}, false
+	return 0, false
 }

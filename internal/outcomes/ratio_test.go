@@ -176,22 +176,34 @@ func TestOutcomesRatio(t *testing.T) {
 	})
 }
 
-// TestOutcomesPartialPeriod: figures for 2021-Q1 and Q2 only make 2021 a partial
-// year, marked on its rows and listed by the table; quarters are whole.
+// TestOutcomesPartialPeriod: a year is partial when its figures miss some of its
+// months: 2021 has Q1 and Q2 only (the latest, partial year), 2020 Q1 and Q4 (a
+// gap in the middle); 2019 is whole. Quarters with their three months are whole.
 func TestOutcomesPartialPeriod(t *testing.T) {
 	w := ratioWorld(t)
+	for i, id := range []string{"gb-a", "gb-b", "gb-c", "gb-denied", "us-a", "us-b", "us-c", "us-nopolicy"} {
+		var rows []map[string]any
+		for _, q := range [][2]string{{"2019-01-01", "2019-03-31"}, {"2019-04-01", "2019-06-30"}, {"2019-07-01", "2019-09-30"},
+			{"2019-10-01", "2019-12-31"}, {"2020-01-01", "2020-03-31"}, {"2020-10-01", "2020-12-31"}} {
+			rows = append(rows, obs("CLIENTS_ADVISED", q[0], q[1], float64(80+11*i)))
+		}
+		w.gqlSubmit(id, rows)
+	}
 	byYear := w.ratioTable(map[string]any{"metric": "CLIENTS_ADVISED", "groupBy": []string{"YEAR"}})
-	if !slices.Equal(byYear.PartialPeriods, []string{"2021"}) {
-		t.Errorf("partialPeriods %v, want [2021]", byYear.PartialPeriods)
+	if !slices.Equal(byYear.PartialPeriods, []string{"2020", "2021"}) {
+		t.Errorf("partialPeriods %v, want [2020 2021]", byYear.PartialPeriods)
+	}
+	if len(byYear.Rows) != 3 {
+		t.Fatalf("%d rows, want 2019, 2020, 2021", len(byYear.Rows))
 	}
 	for _, r := range byYear.Rows {
-		if !r.PartialPeriod {
-			t.Errorf("%s: not marked partial", key(r))
+		if want := str(r.Period) != "2019"; r.PartialPeriod != want {
+			t.Errorf("%s: partialPeriod %v, want %v", key(r), r.PartialPeriod, want)
 		}
 	}
 	byQuarter := w.ratioTable(map[string]any{"metric": "CLIENTS_ADVISED", "groupBy": []string{"QUARTER"}})
-	if len(byQuarter.PartialPeriods) != 0 {
-		t.Errorf("partialPeriods %v, want none: each quarter has its whole figures", byQuarter.PartialPeriods)
+	if len(byQuarter.PartialPeriods) != 0 || len(byQuarter.Rows) != 8 {
+		t.Errorf("partialPeriods %v over %d rows, want none over 8: each quarter has its three months", byQuarter.PartialPeriods, len(byQuarter.Rows))
 	}
 	for _, r := range byQuarter.Rows {
 		if r.PartialPeriod {

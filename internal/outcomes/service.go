@@ -306,27 +306,21 @@ func (s *Service) compute(ctx context.Context, q Query, kind, currency string, a
 		}
 	}
 	periodDim := slices.IndexFunc(q.GroupBy, func(d Dimension) bool { return d == DimQuarter || d == DimYear })
-	spans := map[string][2]time.Time{}
+	months := map[string]int64{}
 	if periodDim >= 0 {
 		for _, rc := range agg.Cells {
-			var span [2]time.Time
-			for i, c := range rc.Contributions {
-				if i == 0 || c.First.Before(span[0]) {
-					span[0] = c.First
-				}
-				if i == 0 || c.Last.After(span[1]) {
-					span[1] = c.Last
-				}
+			var m int64
+			for _, c := range rc.Contributions {
+				m |= c.Months
 			}
-			spans[strings.Join(rc.Key, "\x00")] = span
+			months[strings.Join(rc.Key, "\x00")] = m
 		}
 	}
 	for _, pc := range protected {
 		r := toRow(q.GroupBy, pc)
 		if periodDim >= 0 {
-			span, ok := spans[strings.Join(pc.Key, "\x00")]
-			first, last, bucket := bucketBounds(pc.Key[periodDim])
-			r.PartialPeriod = ok && bucket && (span[0].After(first) || span[1].Before(last))
+			want, bucket := bucketMonths(pc.Key[periodDim])
+			r.PartialPeriod = bucket && months[strings.Join(pc.Key, "\x00")]&want != want
 		}
 		t.Rows = append(t.Rows, r)
 	}
