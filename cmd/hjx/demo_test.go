@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/hjx-exchange/hjx/internal/postgres"
 	"github.com/hjx-exchange/hjx/internal/postgres/pgtest"
+	"github.com/hjx-exchange/hjx/internal/web"
 )
 
 // lineWatch is a log writer that reports when a line containing want appears.
@@ -79,7 +82,12 @@ func TestProductionRefusesDemoTokens(t *testing.T) {
 		}
 	})
 	t.Run("OKDevelopmentServesTheDemo", func(t *testing.T) {
-		serveUntilReady(t, env(false))
+		// A binary built without the pages' bundles (go install) says so at
+		// start-up, and one built by make build does not.
+		logs := serveUntilReady(t, env(false))
+		if missing := web.MissingBundles(); strings.Contains(logs, "assets not built") != (len(missing) > 0) {
+			t.Errorf("bundles missing: %v; the start-up log says so: %v\n%s", missing, strings.Contains(logs, "assets not built"), logs)
+		}
 	})
 	t.Run("OKProductionAfterRevoke", func(t *testing.T) {
 		var out, errOut bytes.Buffer
@@ -99,7 +107,8 @@ func TestProductionRefusesDemoTokens(t *testing.T) {
 }
 
 // serveUntilReady runs `hjx serve` until it logs that it serves, then stops it.
-func serveUntilReady(t *testing.T, getenv func(string) string) {
+// It returns the start-up log.
+func serveUntilReady(t *testing.T, getenv func(string) string) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &lineWatch{want: "hjx serving", seen: make(chan struct{})}
@@ -115,5 +124,43 @@ func serveUntilReady(t *testing.T, getenv func(string) string) {
 	case err := <-done:
 		cancel()
 		t.Fatalf("serve stopped before serving: %v\n%s", err, logs.String())
+	}
+	return logs.String()
+}
+
+// TestMigrateCreatesMissingDatabase: `hjx migrate` (the first step of `make
+// run`) with a DATABASE_URL naming a database that does not exist creates it
+// through the server's postgres database, then migrates it; no manual step.
+func TestMigrateCreatesMissingDatabase(t *testing.T) {
+	u, err := url.Parse(pgtest.ServerURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "hjx_fresh_" + strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "")
+	u.Path = "/" + name
+	admin, err := postgres.Open(context.Background(), pgtest.ServerURL(), postgres.PoolConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = admin.Exec(`DROP DATABASE IF EXISTS "` + name + `" WITH (FORCE)`)
+		_ = admin.Close()
+	})
+	getenv := func(k string) string {
+		if k == "DATABASE_URL" {
+			return u.String()
+		}
+		return ""
+	}
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"hjx", "migrate"}, getenv, &stdout, &stderr); err != nil {
+		t.Fatalf("hjx migrate with a missing database: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "created the database") {
+		t.Errorf("the log does not say the database was created:\n%s", stderr.String())
+	}
+	var tables int
+	if err := admin.Get(&tables, `SELECT count(*) FROM pg_database WHERE datname = $1`, name); err != nil || tables != 1 {
+		t.Errorf("database %s: found %d (%v)", name, tables, err)
 	}
 }

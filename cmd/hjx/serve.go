@@ -20,6 +20,7 @@ import (
 	"github.com/hjx-exchange/hjx/internal/server"
 	"github.com/hjx-exchange/hjx/internal/spool"
 	"github.com/hjx-exchange/hjx/internal/telemetry/export"
+	"github.com/hjx-exchange/hjx/internal/web"
 )
 
 func newLogger(cfg config, w io.Writer) *slog.Logger {
@@ -114,6 +115,9 @@ func cmdServe(ctx context.Context, cfg config, getenv func(string) string, stder
 		log.Info("metrics serving", "addr", mln.Addr().String())
 		go func() { _ = server.Serve(ctx, msrv, mln, cfg.Server.ShutdownTimeout, log) }()
 	}
+	if missing := web.MissingBundles(); len(missing) > 0 {
+		log.Warn(web.NotBuilt, "missing", missing)
+	}
 	log.Info("hjx serving", "addr", ln.Addr().String(), "version", version, "production", cfg.Production,
 		"tracing", tp.Enabled)
 	return server.Serve(ctx, srv, ln, cfg.Server.ShutdownTimeout, log)
@@ -139,6 +143,15 @@ func refuseDemoTokens(ctx context.Context, db *sqlx.DB, log *slog.Logger) error 
 
 func cmdMigrate(ctx context.Context, cfg config, stderr io.Writer) error {
 	log := newLogger(cfg, stderr)
+	// `make run` migrates first: a DATABASE_URL naming a database that does not
+	// exist yet (a fresh machine, a custom name) gets it created here.
+	created, err := postgres.CreateIfMissing(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	if created {
+		log.Info("created the database named in DATABASE_URL")
+	}
 	db, err := openMigrated(ctx, cfg, log)
 	if err != nil {
 		return err

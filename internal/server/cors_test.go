@@ -134,6 +134,14 @@ func TestRequirePreflightHeader(t *testing.T) {
 				t.Fatalf("status %d, errors %+v: refused for the missing %s = %v, want %v",
 					res.Status, res.Errors, server.PreflightHeader, refused, tc.wantRefused)
 			}
+			// The refusal says how to fix it: the header's value, the one-line
+			// option of the upload clients that do not send it, and where to read more.
+			for _, fix := range []string{server.PreflightHeader + ": true", "-H '" + server.PreflightHeader + ": true'",
+				"createUploadLink({ headers: {", "urql: fetchOptions", "docs/CLIENTS.md#uploads-and-the-csrf-header"} {
+				if refused && !strings.Contains(res.Errors[0].Message, fix) {
+					t.Errorf("the refusal %q does not say %q", res.Errors[0].Message, fix)
+				}
+			}
 		})
 	}
 }

@@ -167,7 +167,8 @@ func corsFor(origins []string) *cors.Cors {
 // and text/plain. A page on another site cannot add a custom header without a
 // preflight, which hjx refuses for origins not configured, so an upload cannot be
 // forged from another site (CSRF). The name is Apollo's, so GraphQL clients that
-// already send it for Apollo Server (apollo-upload-client users) work unchanged.
+// already send it for Apollo Server work unchanged; apollo-upload-client and urql
+// do not send it by themselves, so the refusal says how to add it.
 const PreflightHeader = "Apollo-Require-Preflight"
 
 // simpleContentTypes are the request content types a cross-site form or fetch
@@ -181,14 +182,21 @@ func requirePreflight(next http.Handler) http.Handler {
 		if r.Method == http.MethodPost && r.Header.Get(PreflightHeader) == "" {
 			mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 			if err != nil || slices.Contains(simpleContentTypes, strings.ToLower(mediaType)) {
-				writeError(w, http.StatusBadRequest, hjx.CodeInvalid, describePost(mediaType)+" must carry the header "+
-					PreflightHeader+": true (protection against cross-site request forgery; see docs/CLIENTS.md)")
+				writeError(w, http.StatusBadRequest, hjx.CodeInvalid, describePost(mediaType)+preflightFix)
 				return
 			}
 		}
 		next.ServeHTTP(w, r)
 	})
 }
+
+// preflightFix is the refusal's advice: no client sends the header by itself, and
+// a user who sees only "status code 400" from an upload library needs the exact
+// option to add.
+const preflightFix = " must carry the header " + PreflightHeader + ": true (protection against cross-site request forgery): " +
+	"add it to your client (curl: -H '" + PreflightHeader + ": true'; apollo-upload-client: " +
+	"createUploadLink({ headers: { \"" + PreflightHeader + "\": \"true\" } }); urql: fetchOptions: { headers: { \"" +
+	PreflightHeader + "\": \"true\" } }); see docs/CLIENTS.md#uploads-and-the-csrf-header"
 
 func describePost(mediaType string) string {
 	if mediaType == "" {

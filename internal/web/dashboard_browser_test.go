@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -29,6 +30,9 @@ import (
 // (the grey band and its own tip), TOO_FEW_PARTNERS, an excluded partner in bars.
 type fixtureAPI struct {
 	token string
+	// noAvailability answers the availability query with an error, as a server
+	// without it would.
+	noAvailability bool
 
 	mu      sync.Mutex
 	queries []map[string]any // the OutcomeQuery variables the page sent
@@ -45,7 +49,7 @@ const fixtureCoverage = `"coverage": {
 // in each country.
 const fixtureByYear = `{"data": {"outcomes": {
 	"metric": {"code": "CLIENTS_ADVISED", "title": "Clients who received advice", "kind": "COUNT", "unit": "persons"},
-	"currency": null,
+	"currency": null, "partialPeriods": ["2021"],
 	"rows": [
 		{"country": "US", "period": "2019", "value": 200, "n": null, "sd": null, "rate": null, "partners": 5, "suppressed": false, "suppression": null},
 		{"country": "GB", "period": "2019", "value": 120, "n": null, "sd": null, "rate": null, "partners": 4, "suppressed": false, "suppression": null},
@@ -57,6 +61,29 @@ const fixtureByYear = `{"data": {"outcomes": {
 	` + fixtureCoverage + `,
 	"disclosure": {"k": 11, "roundingBase": 5, "suppressedCells": 2, "byReason": [{"reason": "DISCLOSURE_RISK", "count": 2}]}
 }}}`
+
+// fixtureBySex is a view whose every cell is suppressed.
+const fixtureBySex = `{"data": {"outcomes": {
+	"metric": {"code": "CLIENTS_ADVISED", "title": "Clients who received advice", "kind": "COUNT", "unit": "persons"},
+	"currency": null, "partialPeriods": [],
+	"rows": [
+		{"country": "GB", "period": "2021", "sex": "FEMALE", "value": null, "partners": 2, "suppressed": true, "suppression": "TOO_FEW_PARTNERS"},
+		{"country": "US", "period": "2021", "sex": "FEMALE", "value": null, "partners": 3, "suppressed": true, "suppression": "TOO_FEW_PARTNERS"}
+	],
+	` + fixtureCoverage + `,
+	"disclosure": {"k": 11, "roundingBase": 5, "suppressedCells": 2, "byReason": [{"reason": "TOO_FEW_PARTNERS", "count": 2}]}
+}}}`
+
+// fixtureAvailability: clients advised have totals (by quarter and year), I-HELP
+// categories (by year) and sex (by year); money gained has no figures at all.
+const fixtureAvailability = `{"data": {"availability": {"metrics": [
+	{"metric": {"code": "CLIENTS_ADVISED"}, "breakdowns": [
+		{"dimensions": [], "granularities": ["QUARTER", "YEAR"], "years": [2019, 2020, 2021], "partners": 9, "countries": []},
+		{"dimensions": ["IHELP_CATEGORY"], "granularities": ["YEAR"], "years": [2019, 2020, 2021], "partners": 7, "countries": []},
+		{"dimensions": ["SEX"], "granularities": ["YEAR"], "years": [2021], "partners": 3, "countries": []}
+	]},
+	{"metric": {"code": "FINANCIAL_GAIN"}, "breakdowns": []}
+]}}}`
 
 // fixtureByCategory is the same metric by country and I-HELP category.
 const fixtureByCategory = `{"data": {"outcomes": {
@@ -98,6 +125,15 @@ func (f *fixtureAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(`{"data": {"me": {"name": "UK-US dashboard", "role": "DASHBOARD"}, "metrics": [
 			{"code": "CLIENTS_ADVISED", "title": "Clients who received advice", "kind": "COUNT", "unit": "persons"},
 			{"code": "FINANCIAL_GAIN", "title": "Money gained by clients", "kind": "AMOUNT", "unit": "money"}]}}`))
+	case strings.Contains(req.Query, "DashboardAvailability") && req.Variables["projectId"] == "proj-1":
+		f.mu.Lock()
+		down := f.noAvailability
+		f.mu.Unlock()
+		if down {
+			_, _ = w.Write([]byte(`{"errors": [{"message": "Cannot query field \"availability\" on type \"Query\".", "extensions": {"code": "INVALID"}}]}`))
+			return
+		}
+		_, _ = w.Write([]byte(fixtureAvailability))
 	case strings.Contains(req.Query, "DashboardProject"):
 		_, _ = w.Write([]byte(`{"data": {"me": {"project": {"id": "proj-1", "title": "UK-US pooled evaluation"}}}}`))
 	case strings.Contains(req.Query, "outcomes(") && req.Variables["projectId"] == "proj-1":
@@ -107,6 +143,8 @@ func (f *fixtureAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.mu.Unlock()
 		if groupBy := fmt.Sprint(q["groupBy"]); strings.Contains(groupBy, "IHELP_CATEGORY") {
 			_, _ = w.Write([]byte(fixtureByCategory))
+		} else if strings.Contains(groupBy, "SEX") {
+			_, _ = w.Write([]byte(fixtureBySex))
 		} else {
 			_, _ = w.Write([]byte(fixtureByYear))
 		}
@@ -150,6 +188,36 @@ func TestDashboardDrawsFixture(t *testing.T) {
 		t.Errorf("the page asked for %s, want CLIENTS_ADVISED by [COUNTRY YEAR] for [GB US] without a currency", got)
 	}
 
+	t.Run("OfferedFromAvailability", func(t *testing.T) {
+		offered := func() map[string][]string {
+			return eval[map[string][]string](t, b, `Object.fromEntries(["metric", "time", "breakdown"].map((id) =>
+				[id, [...document.getElementById(id).options].filter((o) => !o.disabled && !o.hidden).map((o) => o.value)]))`)
+		}
+		got := offered()
+		if want := []string{"", "IHELP_CATEGORY", "SEX", "REGION"}; !slices.Equal(got["breakdown"], want) {
+			t.Errorf("breakdowns offered %q, want those availability lists (and regions, from the totals) %q", got["breakdown"], want)
+		}
+		if !slices.Equal(got["metric"], []string{"CLIENTS_ADVISED"}) {
+			t.Errorf("metrics offered %q: money gained has no figures", got["metric"])
+		}
+		if words := eval[string](t, b, `document.querySelector("#breakdown option[value=SEX]").textContent`); words != "sex (3 partners)" {
+			t.Errorf("the sex option reads %q, want the partners giving figures by sex", words)
+		}
+		// I-HELP categories only by year: choosing them leaves no quarterly view.
+		b.do(t, chromedp.Evaluate[chromedp.Void](`(() => { const el = document.getElementById("breakdown"); el.value = "IHELP_CATEGORY"; el.dispatchEvent(new Event("change")); })()`))
+		if got := offered()["time"]; !slices.Equal(got, []string{"YEAR", ""}) {
+			t.Errorf("periods offered by I-HELP category %q, want by year and whole period", got)
+		}
+		b.do(t, chromedp.Evaluate[chromedp.Void](`(() => { const el = document.getElementById("breakdown"); el.value = ""; el.dispatchEvent(new Event("change")); })()`))
+	})
+
+	t.Run("PartialPeriodMarked", func(t *testing.T) {
+		note := eval[string](t, b, `(() => { const n = document.getElementById("partial-note"); return !n.hidden && n.textContent; })()`)
+		if !strings.Contains(note, "2021") || !strings.Contains(note, "partial") {
+			t.Errorf("partial-period note %q, want 2021 marked partial", note)
+		}
+	})
+
 	t.Run("ChartsDrawn", func(t *testing.T) {
 		for _, c := range []string{"GB", "US"} {
 			// Counts the canvas pixels with paint on them: axes, grid, lines, bands.
@@ -171,8 +239,8 @@ func TestDashboardDrawsFixture(t *testing.T) {
 				t.Errorf("%s plotted %v, want %v (null is a gap)", c, got, want)
 			}
 		}
-		if got := eval[[]string](t, b, `hjxDashboard.charts.GB.data.labels`); !slices.Equal(got, []string{"2019", "2020", "2021"}) {
-			t.Errorf("GB x axis %v, want 2019 2020 2021", got)
+		if got := eval[[]string](t, b, `hjxDashboard.charts.GB.data.labels`); !slices.Equal(got, []string{"2019", "2020", "2021 (partial)"}) {
+			t.Errorf("GB x axis %v, want 2019 2020 2021 (partial)", got)
 		}
 	})
 
@@ -224,10 +292,10 @@ func TestDashboardDrawsFixture(t *testing.T) {
 			{"Country", "Year", "Count", "Partners", "Suppressed"},
 			{"GB", "2019", "120", "4", ""},
 			{"GB", "2020", "", "3", "DISCLOSURE_RISK"},
-			{"GB", "2021", "140", "4", ""},
+			{"GB", "2021 (partial)", "140", "4", ""},
 			{"US", "2019", "200", "5", ""},
 			{"US", "2020", "210", "5", ""},
-			{"US", "2021", "", "4", "DISCLOSURE_RISK"},
+			{"US", "2021 (partial)", "", "4", "DISCLOSURE_RISK"},
 		}
 		if !reflect.DeepEqual(table, want) {
 			t.Fatalf("table shows %q,\nwant %q", table, want)
@@ -235,12 +303,33 @@ func TestDashboardDrawsFixture(t *testing.T) {
 		csvMatchesTable(t, b, table)
 	})
 
+	t.Run("EmptyViewSaysWhyAtTop", func(t *testing.T) {
+		pick(t, b, "time", "YEAR", "breakdown", "SEX")
+		got := poll[map[string]any](t, b, "the empty view's message", `(() => {
+			const e = document.getElementById("empty");
+			if (e.hidden) return false;
+			return { text: e.textContent, chartsHidden: document.getElementById("charts").hidden,
+				charts: Object.keys(hjxDashboard.charts).length,
+				aboveCoverage: e.getBoundingClientRect().bottom <= document.querySelector(".facts").getBoundingClientRect().top,
+				belowTitle: e.getBoundingClientRect().top >= document.getElementById("title").getBoundingClientRect().bottom };
+		})()`)
+		text, _ := got["text"].(string)
+		for _, want := range []string{"No figures for this view", "every cell of this view is suppressed", "fewer partners contribute"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("the empty view says %q, want %q in it", text, want)
+			}
+		}
+		if got["chartsHidden"] != true || got["charts"] != 0.0 {
+			t.Errorf("an empty view still draws charts (hidden %v, %v charts): blank axes", got["chartsHidden"], got["charts"])
+		}
+		if got["aboveCoverage"] != true || got["belowTitle"] != true {
+			t.Errorf("the message is not at the top of the view, under its title: %v", got)
+		}
+		b.screenshot(t, "dashboard-empty-view")
+	})
+
 	t.Run("BarsByCategory", func(t *testing.T) {
-		b.do(t,
-			chromedp.SetValue(chromedp.ID("time"), ""),
-			chromedp.SetValue(chromedp.ID("breakdown"), "IHELP_CATEGORY"),
-			chromedp.Click(chromedp.CSS("#controls button[type=submit]")),
-		)
+		pick(t, b, "breakdown", "IHELP_CATEGORY", "time", "")
 		poll[bool](t, b, "the table by category", `document.querySelector("#table th:nth-child(2)")?.textContent === "I-HELP category"`)
 		if got := fmt.Sprint(api.lastQuery()["groupBy"]); got != "[COUNTRY IHELP_CATEGORY]" {
 			t.Errorf("groupBy %s, want [COUNTRY IHELP_CATEGORY]", got)
@@ -264,10 +353,50 @@ func TestDashboardDrawsFixture(t *testing.T) {
 		if len(charts) != 2 || charts[0] < 250 || charts[1] < 250 {
 			t.Errorf("chart widths %v at 360 px: want two charts, stacked, using the width", charts)
 		}
+		// The table is readable without scrolling sideways: every cell inside
+		// the screen, each beside its column's name.
+		table := eval[map[string]any](t, b, `(() => {
+			const wrap = document.querySelector(".table-wrap");
+			const cells = [...document.querySelectorAll("#table td")].filter((td) => td.offsetParent);
+			return { overflow: wrap.scrollWidth - wrap.clientWidth, right: Math.max(...cells.map((td) => td.getBoundingClientRect().right)),
+				label: getComputedStyle(cells[0], "::before").content };
+		})()`)
+		if table["overflow"].(float64) > 0 || table["right"].(float64) > 360 {
+			t.Errorf("the table at 360 px: overflows by %v px, rightmost cell at %v", table["overflow"], table["right"])
+		}
+		if table["label"] != `"Country"` {
+			t.Errorf("a cell at 360 px is not beside its column's name: ::before is %v", table["label"])
+		}
 		b.screenshot(t, "dashboard-360px")
 	})
 
+	t.Run("NoAvailabilityOffersEverything", func(t *testing.T) {
+		api.mu.Lock()
+		api.noAvailability = true
+		api.mu.Unlock()
+		b.do(t, chromedp.EmulateViewport(1280, 900), chromedp.Click(chromedp.CSS("#connect button[type=submit]")))
+		msg := poll[string](t, b, "the page to say it could not read availability", `document.getElementById("message").textContent.includes("every view is offered") && document.getElementById("message").textContent`)
+		if !strings.Contains(msg, "Could not read which views hold figures") {
+			t.Errorf("message %q", msg)
+		}
+		offered := eval[[]string](t, b, `[...document.getElementById("breakdown").options].filter((o) => !o.disabled && !o.hidden).map((o) => o.value)`)
+		if len(offered) != 7 {
+			t.Errorf("without availability the page offers %q, want every breakdown", offered)
+		}
+	})
+
 	b.checkClean(t)
+}
+
+// pick chooses values in the controls as a person does (each select fires its
+// change event, which may change what the others offer), then shows the view.
+func pick(t *testing.T, b *browser, idValues ...string) {
+	t.Helper()
+	js := ""
+	for i := 0; i < len(idValues); i += 2 {
+		js += fmt.Sprintf(`{ const el = document.getElementById(%q); el.value = %q; el.dispatchEvent(new Event("change", { bubbles: true })); }`, idValues[i], idValues[i+1])
+	}
+	b.do(t, chromedp.Evaluate[chromedp.Void](js), chromedp.Click(chromedp.CSS("#controls button[type=submit]")))
 }
 
 // download runs the action that starts a download and returns the file's bytes.
@@ -302,7 +431,12 @@ func download(t *testing.T, b *browser, trigger chromedp.Action[chromedp.Void]) 
 	return nil
 }
 
-// csvMatchesTable clicks "download CSV" and checks the file equals the table shown.
+// thousands matches a number as the page shows it, with thousands separators.
+var thousands = regexp.MustCompile(`^-?\d{1,3}(,\d{3})+(\.\d+)?$`)
+
+// csvMatchesTable clicks "download CSV" and checks the file equals the table
+// shown, but for the thousands separators of the page's numbers (the CSV's
+// numbers are plain, for spreadsheets and R).
 func csvMatchesTable(t *testing.T, b *browser, table [][]string) {
 	t.Helper()
 	got := download(t, b, chromedp.Click(chromedp.ID("csv")))
@@ -310,6 +444,16 @@ func csvMatchesTable(t *testing.T, b *browser, table [][]string) {
 	if err != nil {
 		t.Fatalf("the download is not CSV: %v\n%s", err, got)
 	}
+	plain := make([][]string, len(table))
+	for i, row := range table {
+		for _, c := range row {
+			if thousands.MatchString(c) {
+				c = strings.ReplaceAll(c, ",", "")
+			}
+			plain[i] = append(plain[i], c)
+		}
+	}
+	table = plain
 	if !reflect.DeepEqual(rows, table) {
 		t.Fatalf("CSV %q,\ndiffers from the table %q", rows, table)
 	}

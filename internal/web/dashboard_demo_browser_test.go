@@ -62,6 +62,13 @@ func (d *demoDashboard) restrict(t *testing.T) {
 	}
 }
 
+// availableShape is one breakdown of the availability catalogue.
+type availableShape struct {
+	Dimensions    []string
+	Granularities []string
+	Partners      int
+}
+
 // demoRow is one outcome row as the API answers it; the dimension the view
 // breaks down by is read through field.
 type demoRow map[string]any
@@ -248,6 +255,41 @@ func TestDashboardDemoEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("OfferedBreakdownsFromAvailability", func(t *testing.T) {
+		var av struct {
+			Availability struct {
+				Metrics []struct {
+					Metric     struct{ Code string }
+					Breakdowns []availableShape
+				}
+			}
+		}
+		d.byHash(t, "DashboardAvailability", map[string]any{"projectId": d.projectID}).Decode(t, &av)
+		for _, m := range av.Availability.Metrics {
+			if m.Metric.Code != "CLIENTS_ADVISED" {
+				continue
+			}
+			var want []string
+			for _, opt := range []string{"", "IHELP_CATEGORY", "WELFARE_DOMAIN", "AGE_BAND", "SEX", "DEPRIVATION_QUINTILE", "REGION"} {
+				shape := []string{opt}
+				if opt == "" || opt == "REGION" {
+					shape = nil
+				}
+				if slices.ContainsFunc(m.Breakdowns, func(b availableShape) bool {
+					return slices.Equal(b.Dimensions, shape) || (len(shape) == 0 && len(b.Dimensions) == 0)
+				}) {
+					want = append(want, opt)
+				}
+			}
+			got := eval[[]string](t, b, `[...document.getElementById("breakdown").options].filter((o) => !o.disabled && !o.hidden).map((o) => o.value)`)
+			if !slices.Equal(got, want) || len(want) < 3 {
+				t.Errorf("the page offers breakdowns %q for clients advised; the API's availability has %q", got, want)
+			}
+			return
+		}
+		t.Fatal("the demo's availability lists no CLIENTS_ADVISED")
+	})
+
 	t.Run("MoneyByWelfareDomainInGBP", func(t *testing.T) {
 		show(t, b, "FINANCIAL_GAIN", "GBP", "YEAR", "WELFARE_DOMAIN", "hjx-financial_gain-gbp-year-welfaredomain.csv")
 		want := d.outcomes(t, map[string]any{"metric": "FINANCIAL_GAIN", "currency": "GBP",
@@ -263,7 +305,7 @@ func TestDashboardDemoEndToEnd(t *testing.T) {
 			paintedPixels(t, b, c)
 		}
 		got := eval[[]string](t, b, `[document.getElementById("title").textContent, hjxDashboard.charts.GB.options.scales.y.title.text, document.querySelector("#table th:nth-child(4)").textContent]`)
-		if !strings.HasSuffix(got[0], "(GBP)") || got[1] != "GBP" || got[2] != "Total (GBP)" {
+		if !strings.HasSuffix(got[0], "(pounds sterling, GBP)") || got[1] != "pounds sterling, GBP" || got[2] != "Total (pounds sterling, GBP)" {
 			t.Errorf("title, axis and column say %q: want GBP on each", got)
 		}
 		// Houston (GS), Cardiff (COL) and Edinburgh (no policy) are left out by their
@@ -299,7 +341,7 @@ func TestDashboardDemoEndToEnd(t *testing.T) {
 				t.Errorf("%s chart plots %v,\nthe API says %v", c, got, exp)
 			}
 		}
-		if got := eval[[]string](t, b, `hjxDashboard.charts.US.legend.legendItems.map((d) => d.text)`); !slices.Equal(got, []string{"Income insurance", "Housing utilities", "Education employment", "Legal status", "Personal family stability"}) {
+		if got := eval[[]string](t, b, `hjxDashboard.charts.US.legend.legendItems.map((d) => d.text)`); !slices.Equal(got, []string{"Income & insurance", "Housing & utilities", "Education & employment", "Legal status", "Personal & family stability"}) {
 			t.Errorf("US legend %q, want the five I-HELP categories in order", got)
 		}
 	})
@@ -356,7 +398,7 @@ func TestDashboardDemoEndToEnd(t *testing.T) {
 		// The table shows the cell with no number and its reason; the CSV is the table.
 		table := pageTable(t, b)
 		if !slices.ContainsFunc(table, func(row []string) bool {
-			return slices.Equal(row[:4], []string{country, period, band, ""}) && row[len(row)-1] == reason
+			return slices.Equal(row[:4], []string{country, period, ageLabel(band), ""}) && row[len(row)-1] == reason
 		}) {
 			t.Errorf("the table has no row %s %s %s with no number and %s: %q", country, period, band, reason, table)
 		}
@@ -415,7 +457,7 @@ func TestDashboardDemoEndToEnd(t *testing.T) {
 			t.Errorf("header %q", table[0])
 		}
 		r := want.Rows[0]
-		if row := table[1]; row[3] != fmt.Sprintf("%.1f", r["rate"].(float64)*100) || row[4] != fmt.Sprint(r["n"]) {
+		if row := table[1]; row[3] != fmt.Sprintf("%.1f", r["rate"].(float64)*100) || strings.ReplaceAll(row[4], ",", "") != fmt.Sprint(r["n"]) {
 			t.Errorf("first row %q, the API says rate %v of n %v", row, r["rate"], r["n"])
 		}
 	})
@@ -444,10 +486,10 @@ func TestDashboardDemoEndToEnd(t *testing.T) {
 	b.checkClean(t)
 }
 
-// ageLabel is how the page names an age band: AGE_25_34 as 25–34, AGE_90_PLUS as 90+.
+// ageLabel is how the page names an age band: AGE_25_34 as 25-34, AGE_90_PLUS as 90+.
 func ageLabel(band string) string {
 	s := strings.TrimPrefix(band, "AGE_")
-	s = strings.Replace(strings.Replace(s, "_PLUS", "+", 1), "_", "–", 1)
+	s = strings.Replace(strings.Replace(s, "_PLUS", "+", 1), "_", "-", 1)
 	return s
 }
 

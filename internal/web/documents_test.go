@@ -12,8 +12,8 @@ import (
 // sends as documentId) and are named after their operation.
 func TestDashboardDocuments(t *testing.T) {
 	docs := web.DashboardDocuments()
-	if len(docs) != 3 {
-		t.Fatalf("%d dashboard documents, want 3", len(docs))
+	if len(docs) != 4 {
+		t.Fatalf("%d dashboard documents, want 4", len(docs))
 	}
 	for _, d := range docs {
 		if got := documents.Hash(d.Document); got != d.SHA256 {

@@ -70,5 +70,22 @@ func TestPlaygroundRunsQueryWithToken(t *testing.T) {
 		t.Fatalf("result pane shows me = %+v, want the researcher %s", res.Data.Me, principal.ID)
 	}
 	b.screenshot(t, "playground-result")
+
+	t.Run("Usable360px", func(t *testing.T) {
+		b.do(t, chromedp.EmulateViewport(360, 780))
+		// The query and the result stack, each about the screen's width, and the
+		// page does not scroll sideways.
+		got := poll[map[string]float64](t, b, "the playground to fit 360 px", `(() => {
+			const q = document.querySelector(".graphiql-query-editor").getBoundingClientRect();
+			const r = document.querySelector(".graphiql-response").getBoundingClientRect();
+			const run = document.querySelector(".graphiql-execute-button").getBoundingClientRect();
+			return window.innerWidth === 360 && { scroll: document.documentElement.scrollWidth, query: q.width, result: r.width,
+				stacked: r.top >= q.bottom - 1 ? 1 : 0, resultHeight: r.height, runRight: run.right };
+		})()`)
+		if got["scroll"] > 360 || got["stacked"] != 1 || got["query"] < 250 || got["result"] < 250 || got["resultHeight"] < 150 || got["runRight"] > 360 {
+			t.Errorf("at 360 px: %v; want no sideways scroll, the query above the result, each at least 250 px wide, the run button on screen", got)
+		}
+		b.screenshot(t, "playground-360px")
+	})
 	b.checkClean(t)
 }

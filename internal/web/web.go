@@ -5,8 +5,8 @@
 // The pages' scripts and styles (GraphiQL for the playground, Chart.js for the
 // dashboard) are bundled by `make web` from the pinned npm project in frontend/
 // into static/dist/, which is not committed. A build without them still compiles
-// (static/dist/README.txt keeps the folder) and answers the pages with 503 and
-// "assets not built: run make web".
+// (static/dist/README.txt keeps the folder; `go install` builds one) and answers
+// the pages with 503 and NotBuilt; `hjx serve` logs the same at start-up.
 package web
 
 import (
@@ -102,13 +102,39 @@ func serveTemplates(files fs.FS, next http.Handler) http.Handler {
 	})
 }
 
+// NotBuilt says what a binary without the pages' bundles lacks and how to get
+// them: `go install` and a plain `go build` compile without running npm.
+const NotBuilt = "assets not built: this hjx binary was built without the /playground and /dashboard " +
+	"scripts (go install and go build do not bundle them). Build it from a clone with `make build` " +
+	"(runs make web: needs Node.js 18+ and npm), or run `make web` and then `go build ./cmd/hjx`"
+
+// MissingBundles lists the pages' bundles this binary was built without, so that
+// `hjx serve` can say so at start-up rather than only when a page is opened.
+func MissingBundles() []string {
+	sub, err := fs.Sub(static, "static")
+	if err != nil {
+		panic(err) // the embedded folder always exists
+	}
+	return missingBundles(sub)
+}
+
+func missingBundles(files fs.FS) []string {
+	var missing []string
+	for _, route := range []string{"/playground", "/dashboard"} {
+		if _, err := fs.Stat(files, "dist/"+pages()[route].bundle); err != nil {
+			missing = append(missing, pages()[route].bundle)
+		}
+	}
+	return missing
+}
+
 func servePage(files fs.FS, p page) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		if _, err := fs.Stat(files, "dist/"+p.bundle); err != nil {
 			h.Set("Content-Type", "text/plain; charset=utf-8")
 			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = w.Write([]byte("assets not built: run make web\n"))
+			_, _ = w.Write([]byte(NotBuilt + "\n"))
 			return
 		}
 		body, err := fs.ReadFile(files, p.file)

@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -134,11 +135,22 @@ func TestPagesWithoutBuiltAssets(t *testing.T) {
 	for _, path := range []string{"/playground", "/dashboard"} {
 		t.Run("ErrUnavailable"+path, func(t *testing.T) {
 			rec := get(t, h, path)
-			if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "assets not built: run make web") {
-				t.Fatalf("status %d body %q, want 503 telling to run make web", rec.Code, rec.Body.String())
+			if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "assets not built") ||
+				!strings.Contains(rec.Body.String(), "make build") || !strings.Contains(rec.Body.String(), "go install") {
+				t.Fatalf("status %d body %q, want 503 saying how to build the assets (make build, not go install)", rec.Code, rec.Body.String())
 			}
 		})
 	}
+	t.Run("MissingBundles", func(t *testing.T) {
+		if got := missingBundles(files); !slices.Equal(got, []string{"playground.js", "dashboard.js"}) {
+			t.Errorf("missingBundles = %v, want both bundles", got)
+		}
+		files["dist/playground.js"] = &fstest.MapFile{Data: []byte("//")}
+		files["dist/dashboard.js"] = &fstest.MapFile{Data: []byte("//")}
+		if got := missingBundles(files); len(got) != 0 {
+			t.Errorf("missingBundles with both built = %v, want none", got)
+		}
+	})
 }
 
 // TestTemplatesServeNamedFilesOnly: /templates/ serves the named downloads and

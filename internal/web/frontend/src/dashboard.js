@@ -1,6 +1,8 @@
 // The international dashboard: UK and US outcomes side by side, from the
-// disclosure-controlled `outcomes` query (DESIGN.md section 5), with a DASHBOARD
-// token. Suppressed cells are gaps (never zeros) with their reason on hover.
+// disclosure-controlled `outcomes` query (docs/OUTCOMES.md), with a DASHBOARD
+// token. Suppressed cells are gaps (never zeros) with their reason on hover. The
+// `availability` catalogue decides which metrics, breakdowns and periods are
+// offered, so that a viewer does not have to guess which views hold figures.
 // Every text that comes from the server is set with textContent, never as HTML.
 import {
   Chart,
@@ -71,6 +73,24 @@ const ORDER = {
   sex: ["FEMALE", "MALE", "OTHER_OR_NOT_STATED"],
 };
 
+// Category codes that read better as words than as the code in lower case.
+const WORDS = {
+  ihelpCategory: {
+    INCOME_INSURANCE: "Income & insurance",
+    HOUSING_UTILITIES: "Housing & utilities",
+    EDUCATION_EMPLOYMENT: "Education & employment",
+    LEGAL_STATUS: "Legal status",
+    PERSONAL_FAMILY_STABILITY: "Personal & family stability",
+  },
+  sex: { FEMALE: "Female", MALE: "Male", OTHER_OR_NOT_STATED: "Other or not stated" },
+};
+
+// Reporting currencies in words (titles, axes, table headers).
+const CURRENCY = { GBP: "pounds sterling, GBP", USD: "US dollars, USD", PPP_INTL_DOLLAR: "PPP dollars, international $" };
+
+// Numbers with thousands separators, in the table and the tooltips.
+const NUMBER = new Intl.NumberFormat("en-GB", { maximumFractionDigits: 2 });
+
 const BREAKDOWNS = {
   WELFARE_DOMAIN: { field: "welfareDomain", header: "Welfare domain" },
   IHELP_CATEGORY: { field: "ihelpCategory", header: "I-HELP category" },
@@ -87,7 +107,10 @@ const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00
 
 const $ = (id) => document.getElementById(id);
 
-const state = { metrics: new Map(), charts: {}, table: null, role: "" };
+// availability: per metric code, the breakdowns with figures (from the
+// `availability` query); null when the server could not say, and then every
+// option is offered. partial: the periods of the shown table that are partial.
+const state = { metrics: new Map(), charts: {}, table: null, role: "", availability: null, partial: new Set(), note: "" };
 
 // A read-only handle for debugging from the browser console and for the browser tests.
 window.hjxDashboard = {
@@ -100,23 +123,30 @@ function pretty(code) {
   return String(code).toLowerCase().replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
 }
 
-// label shows a category in words: periods ("2020-Q3") and regions ("GB-WLS") as
-// they are, age bands as ranges ("90+"), quintiles as "Q1", other codes in words.
+// label shows a category in words: periods ("2020-Q3", a partial one marked) and
+// regions ("GB-WLS") as they are, age bands as ranges ("18-24", "90+"), quintiles
+// as "Q1", I-HELP categories and sex in words ("Income & insurance"), other codes
+// in lower case.
 function label(field, value) {
   if (value == null) return "";
   switch (field) {
     case "period":
+      return state.partial.has(value) ? `${value} (partial)` : String(value);
     case "region":
       return String(value);
     case "ageBand":
-      return String(value).replace(/^AGE_/, "").replace(/_PLUS$/, "+").replace("_", "–");
+      return String(value).replace(/^AGE_/, "").replace(/_PLUS$/, "+").replace("_", "-");
     case "deprivationQuintile":
       return `Q${value}`;
     case null:
       return String(value);
     default:
-      return pretty(value);
+      return (WORDS[field] && WORDS[field][value]) || pretty(value);
   }
+}
+
+function currencyWords(code) {
+  return CURRENCY[code] || code || "";
 }
 
 function say(text, isError) {
@@ -192,7 +222,8 @@ async function connect(ev) {
     input.readOnly = false;
   }
   $("controls").hidden = false;
-  syncCurrency();
+  if (input.value) await loadAvailability(input.value);
+  syncOptions();
   if (input.value) {
     await load();
   } else {
@@ -200,8 +231,89 @@ async function connect(ev) {
   }
 }
 
-function syncCurrency() {
-  const m = state.metrics.get($("metric").value);
+// loadAvailability asks which metric x breakdown x period combinations hold
+// figures for the project. Where it cannot (an older server, an error), every
+// option stays on offer and the page says so.
+async function loadAvailability(projectId) {
+  state.availability = null;
+  state.note = "";
+  let res;
+  try {
+    res = await gql("DashboardAvailability", { projectId });
+  } catch (e) {
+    res = { errors: [{ message: e.message }] };
+  }
+  if (res.errors || !res.data || !res.data.availability) {
+    state.note = `Could not read which views hold figures (${errorText(res.errors || [{ message: "no data" }])}): every view is offered.`;
+    say(state.note);
+    return;
+  }
+  state.availability = new Map(res.data.availability.metrics.map((m) => [m.metric.code, m.breakdowns]));
+}
+
+// shapeOf is the breakdown shape (availability's dimensions) a choice of the
+// "break down by" list needs: none for totals and regions (a partner's region
+// comes from the directory), else the one dimension.
+function shapeOf(breakdown) {
+  return breakdown === "" || breakdown === "REGION" ? [] : [breakdown];
+}
+
+function breakdownFor(metricCode, breakdown) {
+  const shapes = state.availability && state.availability.get(metricCode);
+  if (!shapes) return null;
+  const want = shapeOf(breakdown);
+  return shapes.find((b) => b.dimensions.length === want.length && want.every((d) => b.dimensions.includes(d))) || null;
+}
+
+function plural(n, word) {
+  return `${NUMBER.format(n)} ${word}${n === 1 ? "" : "s"}`;
+}
+
+// setOffered enables or hides an option, keeping its own words in data-text.
+function setOffered(option, offered, note) {
+  if (option.dataset.text == null) option.dataset.text = option.textContent;
+  option.disabled = !offered;
+  option.hidden = !offered;
+  option.textContent = note ? `${option.dataset.text} (${note})` : option.dataset.text;
+}
+
+// firstOffered moves a select off an option that is no longer offered.
+function firstOffered(select) {
+  const current = select.options[select.selectedIndex];
+  if (current && !current.disabled) return;
+  const next = [...select.options].find((o) => !o.disabled);
+  if (next) select.value = next.value;
+}
+
+// syncOptions offers only the metrics, breakdowns and periods that hold figures
+// for the project (every one when availability is unknown), with the number of
+// partners that give figures at each breakdown.
+function syncOptions() {
+  const metricSelect = $("metric");
+  const known = state.availability != null;
+  for (const o of metricSelect.options) {
+    const shapes = known ? state.availability.get(o.value) || [] : null;
+    if (o.dataset.text == null) o.dataset.text = o.textContent;
+    o.disabled = known && shapes.length === 0;
+    o.textContent = o.disabled ? `${o.dataset.text}: no figures` : o.dataset.text;
+  }
+  firstOffered(metricSelect);
+  const metric = metricSelect.value;
+  for (const o of $("breakdown").options) {
+    if (!known) {
+      setOffered(o, true, "");
+      continue;
+    }
+    const b = breakdownFor(metric, o.value);
+    setOffered(o, Boolean(b), b ? plural(b.partners, "partner") : "");
+  }
+  firstOffered($("breakdown"));
+  const b = known ? breakdownFor(metric, $("breakdown").value) : null;
+  for (const o of $("time").options) {
+    setOffered(o, !known || o.value === "" || Boolean(b && b.granularities.includes(o.value)), "");
+  }
+  firstOffered($("time"));
+  const m = state.metrics.get(metric);
   $("currency").disabled = !m || m.kind !== "AMOUNT";
 }
 
@@ -232,9 +344,9 @@ async function load(ev) {
     say(errorText(res.errors || [{ message: "no data" }]), true);
     return;
   }
-  const view = { time, breakdown: BREAKDOWNS[breakdown] || null, metric: res.data.outcomes.metric || metric };
+  const view = { time, breakdown: BREAKDOWNS[breakdown] || null, metric: res.data.outcomes.metric || metric, groupBy };
   render(res.data.outcomes, view);
-  say("");
+  say(state.note || "");
 }
 
 // plotted is the number a cell contributes to a chart: a percentage for
@@ -257,9 +369,27 @@ function compareBy(field) {
   };
 }
 
+// emptyReason says why a view has no figure to draw, or "" when it has some.
+function emptyReason(table, rows) {
+  if (rows.some((r) => !r.suppressed && r.value != null)) return "";
+  const rules = table.coverage.partnersExcluded.filter((p) => !p.reasons.every((r) => r.code in EXCLUSION)).length;
+  const noFigures = table.coverage.partnersExcluded.length - rules;
+  if (rows.length === 0) {
+    const why = [
+      noFigures && `${plural(noFigures, "partner")} ${noFigures === 1 ? "has" : "have"} no figures at this breakdown and period`,
+      rules && `${plural(rules, "partner")} ${rules === 1 ? "is" : "are"} left out by ${rules === 1 ? "its" : "their"} sharing rules`,
+    ].filter(Boolean);
+    return `no partner's figures fit this breakdown and period${why.length ? ` (${why.join("; ")})` : ""}. Try another breakdown or a coarser period.`;
+  }
+  const reasons = table.disclosure.byReason.map((r) => `${NUMBER.format(r.count)} because ${SUPPRESSION[r.reason] || pretty(r.reason)}`);
+  return `every cell of this view is suppressed by disclosure control${reasons.length ? ` (${reasons.join("; ")})` : ""}. ` +
+    "Fewer breakdowns (by year, or no breakdown) pool more partners per cell.";
+}
+
 function render(table, view) {
   const kind = view.metric.kind;
   const rows = table.rows.filter((r) => COUNTRIES.some((c) => c.code === r.country));
+  state.partial = new Set(table.partialPeriods || []);
   const seriesField = view.breakdown ? view.breakdown.field : null;
   // x axis: periods over time, else the breakdown's categories (or one bar).
   const xField = view.time ? "period" : seriesField;
@@ -268,11 +398,28 @@ function render(table, view) {
 
   const values = rows.map((r) => plotted(r, kind)).filter((v) => v != null);
   const yRange = values.length ? { suggestedMin: Math.min(0, ...values), suggestedMax: Math.max(0, ...values) } : {};
-  const unit = kind === "PROPORTION" ? "%" : kind === "AMOUNT" ? (table.currency || "") : view.metric.unit;
+  const unit = kind === "PROPORTION" ? "%" : kind === "AMOUNT" ? currencyWords(table.currency) : view.metric.unit;
   // Charts measure their container when built: show the section first.
   $("result").hidden = false;
 
+  // An empty view says so, and why, at the top: no blank axes.
+  const empty = emptyReason(table, rows);
+  $("empty").textContent = empty ? `No figures for this view: ${empty}` : "";
+  $("empty").hidden = !empty;
+  $("charts").hidden = Boolean(empty);
+  $("charts-note").hidden = Boolean(empty);
+  const partial = [...state.partial].sort();
+  $("partial-note").textContent = partial.length
+    ? `${partial.join(", ")} ${partial.length === 1 ? "is" : "are"} partial: figures for fewer than all ${view.time === "YEAR" ? "four quarters" : "periods"} (marked "(partial)").`
+    : "";
+  $("partial-note").hidden = !partial.length;
+
   for (const c of COUNTRIES) {
+    if (empty) {
+      if (state.charts[c.code]) state.charts[c.code].destroy();
+      delete state.charts[c.code];
+      continue;
+    }
     const mine = rows.filter((r) => r.country === c.code);
     const cell = (x, s) => mine.find((r) => (!xField || r[xField] === x) && (s == null || r[seriesField] === s));
     const gaps = [];
@@ -291,7 +438,7 @@ function render(table, view) {
     drawChart(c, view.time ? "line" : "bar", labels.map((l) => label(xField, l)), datasets, gaps, yRange, unit, seriesField);
   }
 
-  $("title").textContent = `${view.metric.title}${table.currency && kind === "AMOUNT" ? ` (${table.currency})` : ""}`;
+  $("title").textContent = `${view.metric.title}${table.currency && kind === "AMOUNT" ? ` (${currencyWords(table.currency)})` : ""}`;
   renderCoverage(table.coverage);
   renderDisclosure(table.disclosure);
   state.table = tableModel(rows, view, table.currency);
@@ -386,7 +533,7 @@ function drawChart(country, type, labels, datasets, gaps, yRange, unit, seriesFi
       scales: {
         // offset: the first and last periods sit inside the plot, so their gap bands do too.
         x: { offset: true, ticks: { autoSkip: true, maxRotation: 60 } },
-        y: { ...yRange, title: { display: Boolean(unit), text: unit } },
+        y: { ...yRange, title: { display: Boolean(unit), text: unit }, ticks: { callback: (v) => NUMBER.format(v) } },
       },
       plugins: {
         legend: {
@@ -397,6 +544,7 @@ function drawChart(country, type, labels, datasets, gaps, yRange, unit, seriesFi
         tooltip: {
           footerFont: { weight: "normal" },
           callbacks: {
+            label: (item) => `${item.dataset.label}: ${item.raw == null ? "suppressed" : NUMBER.format(item.raw)}${unit === "%" ? "%" : ""}`,
             footer: (items) => (items.length ? gaps.filter((g) => g.index === items[0].dataIndex).map((g) => gapText(chart, g, seriesField, false)) : []),
           },
         },
@@ -475,6 +623,12 @@ function num(v) {
   return v == null ? "" : String(v);
 }
 
+// shown is a table cell as the page shows it: numbers with thousands separators
+// (the CSV keeps them plain).
+function shown(v) {
+  return typeof v === "number" ? NUMBER.format(v) : num(v);
+}
+
 // tableModel is the one source of both the table on the page and its CSV.
 function tableModel(rows, view, currency) {
   const kind = view.metric.kind;
@@ -482,7 +636,7 @@ function tableModel(rows, view, currency) {
   if (view.time) headers.push(view.time === "QUARTER" ? "Quarter" : "Year");
   if (view.breakdown) headers.push(view.breakdown.header);
   const keys = headers.length;
-  headers.push({ COUNT: "Count", PROPORTION: "Numerator", AMOUNT: `Total (${currency || ""})`, MEAN: `Mean (${view.metric.unit})` }[kind] || "Value");
+  headers.push({ COUNT: "Count", PROPORTION: "Numerator", AMOUNT: `Total (${currencyWords(currency)})`, MEAN: `Mean (${view.metric.unit})` }[kind] || "Value");
   if (kind === "PROPORTION") headers.push("Rate (%)");
   const withN = kind !== "COUNT"; // a count's n is always empty
   if (withN) headers.push("n");
@@ -496,18 +650,19 @@ function tableModel(rows, view, currency) {
     || (view.time ? cmpPeriod(a.period, b.period) : 0)
     || (view.breakdown ? cmpBreak(a[view.breakdown.field], b[view.breakdown.field]) : 0));
   const body = sorted.map((r) => {
-    const cells = [r.country];
-    if (view.time) cells.push(num(r.period));
-    if (view.breakdown) cells.push(num(r[view.breakdown.field]));
-    cells.push(r.suppressed ? "" : num(r.value));
+    // values: numbers stay numbers (formatted for the page, plain in the CSV).
+    const values = [r.country];
+    if (view.time) values.push(label("period", r.period));
+    if (view.breakdown) values.push(label(view.breakdown.field, r[view.breakdown.field]));
+    values.push(r.suppressed ? null : r.value);
     if (kind === "PROPORTION") {
       const p = plotted(r, kind);
-      cells.push(p == null ? "" : p.toFixed(1));
+      values.push(p == null ? "" : p.toFixed(1));
     }
-    if (withN) cells.push(r.suppressed ? "" : num(r.n));
-    if (kind === "MEAN") cells.push(r.suppressed ? "" : num(r.sd));
-    cells.push(num(r.partners), r.suppressed ? num(r.suppression) : "");
-    return { cells, suppressed: r.suppressed, reason: r.suppression };
+    if (withN) values.push(r.suppressed ? null : r.n);
+    if (kind === "MEAN") values.push(r.suppressed ? null : r.sd);
+    values.push(r.partners, r.suppressed ? num(r.suppression) : "");
+    return { cells: values.map(num), display: values.map(shown), suppressed: r.suppressed, reason: r.suppression };
   });
   const parts = [kind === "AMOUNT" && currency, view.time, view.breakdown && view.breakdown.field].filter(Boolean);
   const name = `hjx-${view.metric.code}-${parts.join("-") || "total"}.csv`;
@@ -535,9 +690,10 @@ function renderTable(model) {
       row.className = "suppressed";
       row.title = `Suppressed: ${SUPPRESSION[r.reason] || "disclosure control"}`;
     }
-    r.cells.forEach((c, i) => {
+    r.display.forEach((c, i) => {
       const td = document.createElement("td");
       td.textContent = c;
+      td.dataset.label = model.headers[i]; // the column's name beside the cell on a phone
       if (model.numeric(i)) td.className = "num";
       row.append(td);
     });
@@ -570,5 +726,10 @@ function downloadCSV() {
 
 $("connect").addEventListener("submit", connect);
 $("controls").addEventListener("submit", load);
-$("metric").addEventListener("change", syncCurrency);
+$("metric").addEventListener("change", syncOptions);
+$("breakdown").addEventListener("change", syncOptions);
+$("project").addEventListener("change", async () => {
+  if ($("project").value.trim()) await loadAvailability($("project").value.trim());
+  syncOptions();
+});
 $("csv").addEventListener("click", downloadCSV);

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"net/url"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hjx-exchange/hjx/internal/postgres"
+	"github.com/hjx-exchange/hjx/internal/postgres/pgtest"
+)
+
+// TestDBUpCreatesDatabaseOfDatabaseURL runs .ci/db-up (the first step of `make
+// run`) with a DATABASE_URL naming a database that does not exist: the script
+// creates it on that server and says so, and a second run leaves it alone.
+func TestDBUpCreatesDatabaseOfDatabaseURL(t *testing.T) {
+	if _, err := exec.LookPath("psql"); err != nil {
+		t.Skip("psql is not installed: .ci/db-up leaves the database to hjx migrate (TestMigrateCreatesMissingDatabase)")
+	}
+	u, err := url.Parse(pgtest.ServerURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "hjx_dbup_" + strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "")
+	u.Path = "/" + name
+	admin, err := postgres.Open(context.Background(), pgtest.ServerURL(), postgres.PoolConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = admin.Exec(`DROP DATABASE IF EXISTS "` + name + `" WITH (FORCE)`)
+		_ = admin.Close()
+	})
+	dbUp := func() string {
+		cmd := exec.Command("../../.ci/db-up")
+		cmd.Env = append(os.Environ(), "DATABASE_URL="+u.String())
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf(".ci/db-up: %v\n%s", err, out)
+		}
+		return string(out)
+	}
+	if out := dbUp(); !strings.Contains(out, "created database "+name) {
+		t.Errorf(".ci/db-up did not say it created %s: %q", name, out)
+	}
+	var n int
+	if err := admin.Get(&n, `SELECT count(*) FROM pg_database WHERE datname = $1`, name); err != nil || n != 1 {
+		t.Fatalf("database %s after .ci/db-up: found %d (%v)", name, n, err)
+	}
+	if out := dbUp(); strings.Contains(out, "created") {
+		t.Errorf("a second .ci/db-up created the database again: %q", out)
+	}
+}
