@@ -42,6 +42,8 @@ type config struct {
 	// It is a listener of its own so that only who can reach that address (a
 	// loopback or an internal network) may scrape.
 	MetricsAddr string
+	// Federation makes this process a national node and/or a coordinator.
+	Federation federationConfig
 }
 
 // errUsage marks a command-line mistake (exit code 2).
@@ -218,6 +220,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 	duration("HJX_WRITE_TIMEOUT", &c.Server.WriteTimeout)
 	duration("HJX_IDLE_TIMEOUT", &c.Server.IdleTimeout)
 	duration("HJX_SHUTDOWN_TIMEOUT", &c.Server.ShutdownTimeout)
+	c.Federation = loadFederation(getenv, &errs)
+	duration("HJX_FEDERATION_TIMEOUT", &c.Federation.Timeout)
 	switch strings.ToLower(getenv("HJX_LOG_LEVEL")) {
 	case "", "info":
 		c.LogLevel = slog.LevelInfo

@@ -45,6 +45,10 @@ type Coverage struct {
 	PartnersIncluded     int                `json:"partnersIncluded"`
 	PartnersExcluded     []*ExcludedPartner `json:"partnersExcluded"`
 	ObservationsExcluded []*ExclusionCount  `json:"observationsExcluded"`
+	// The national nodes whose partners this table pools (docs/FEDERATION.md); empty on a standalone hjx.
+	Nodes []string `json:"nodes"`
+	// The national nodes that did not answer in time, or whose answer could not be verified; the table is then partial.
+	NodesMissing []string `json:"nodesMissing"`
 }
 
 // code: the DUO code of a failed policy condition (GS, NCU, COL, ...) or POLICY_MISSING; in an outcome table's
@@ -143,6 +147,8 @@ type OutcomeTable struct {
 	Rows       []*OutcomeRow      `json:"rows"`
 	Coverage   *Coverage          `json:"coverage"`
 	Disclosure *DisclosureSummary `json:"disclosure"`
+	// True when a national node of the federation did not answer in time: the table pools the other nodes' partners only, and coverage.nodesMissing names the missing nodes. Always false on a standalone hjx.
+	Partial bool `json:"partial"`
 }
 
 // Relay paging state of a connection.

@@ -56,6 +56,10 @@ type Service struct {
 	DB    *sqlx.DB
 	Audit *audit.Log
 	Now   func() time.Time
+	// Country, on a national node (HJX_NODE_COUNTRY), is the one country whose
+	// partners it holds: a partner of another country is refused, its figures must
+	// stay on its own country's node (docs/FEDERATION.md). Empty: any country.
+	Country string
 }
 
 // NewService returns a Service on the wall clock.
@@ -132,6 +136,9 @@ func (s *Service) Insert(ctx context.Context, tx sqlx.ExtContext, p Partner) (*P
 	}
 	if err := p.Validate(); err != nil {
 		return nil, err
+	}
+	if s.Country != "" && p.Country != s.Country {
+		return nil, hjx.Invalid("country", "this is the %s national node: a partner of another country is registered on its own country's node", s.Country)
 	}
 	p.HealthSettings = dedupe(p.HealthSettings)
 	p.AdviceDomains = dedupe(p.AdviceDomains)

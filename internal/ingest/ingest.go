@@ -100,6 +100,9 @@ type Service struct {
 	// Secret keys every stored row (its record keys, the basis of the noise its
 	// cells get when published); a service without it stores nothing.
 	Secret disclosure.Secret
+	// Country, on a national node (HJX_NODE_COUNTRY), is the one country whose
+	// partners may upload here; empty: any.
+	Country string
 }
 
 // Formats of a submission.

@@ -24,6 +24,14 @@ type Contribution struct {
 	// roles) in the cell: disclosure reduces the cell's sums modulo its key range,
 	// so the same rows give the same noise in every query.
 	ValueKey, NKey int64
+	// MinCell and Identifiable are the partner's policy settings and ValueUnit and
+	// NUnit its unit keys for the metric (disclosure.Contribution): set by
+	// Service.Contributions on the partner's own node, so that the protect step
+	// needs nothing else of the partner.
+	MinCell      int
+	Identifiable bool
+	ValueUnit    uint64
+	NUnit        uint64
 }
 
 // RawCell is one cell before disclosure control: its key (one value per grouped
