@@ -103,7 +103,7 @@ func newWorld(t testing.TB) *world {
 	w.usSrv = httptest.NewServer(w.us.FederationHandler())
 	t.Cleanup(w.usSrv.Close)
 	w.hub = app.New(clone(t, seedURL, []string{}), log, cfg(app.Federation{NodeID: "hub", Key: w.hubKey,
-		Peers: []federation.Peer{{ID: "gb", URL: w.gbSrv.URL, Key: pub(w.gbKey)}, {ID: "us", URL: w.usSrv.URL, Key: pub(w.usKey)}},
+		Peers:   []federation.Peer{{ID: "gb", URL: w.gbSrv.URL, Key: pub(w.gbKey)}, {ID: "us", URL: w.usSrv.URL, Key: pub(w.usKey)}},
 		Timeout: 5 * time.Second}))
 	if w.researcher, err = w.hub.Auth.Authenticate(ctx, w.tokens["RESEARCHER"]); err != nil {
 		t.Fatal(err)
