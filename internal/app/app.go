@@ -140,7 +140,7 @@ func (a *App) federate(f Federation) {
 	if f.NodeCountry != "" {
 		a.Directory.Country, a.Ingest.Country = f.NodeCountry, f.NodeCountry
 		a.Node = &federation.Node{ID: f.NodeID, Country: f.NodeCountry, Key: f.Key, Coordinators: f.Coordinators,
-			DB: a.DB, Governance: a.Governance, Outcomes: a.Outcomes, Audit: a.Audit, Now: a.Config.Now, Log: a.Log,
+			DB: a.DB, Directory: a.Directory, Governance: a.Governance, Outcomes: a.Outcomes, Audit: a.Audit, Now: a.Config.Now, Log: a.Log,
 			Floor: floor}
 	}
 	if len(f.Peers) > 0 {
@@ -155,6 +155,7 @@ func (a *App) federate(f Federation) {
 			Timeout: timeout, DB: a.DB, Governance: a.Governance, Disclosure: a.Outcomes.Disclosure, Now: a.Config.Now,
 			Log: a.Log}
 		a.Outcomes.Federation = a.Coordinator
+		a.Directory.Remote = a.Coordinator
 	}
 }
 

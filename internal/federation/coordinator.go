@@ -17,6 +17,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/hjx-exchange/hjx/internal/directory"
 	"github.com/hjx-exchange/hjx/internal/disclosure"
 	"github.com/hjx-exchange/hjx/internal/governance"
 	"github.com/hjx-exchange/hjx/internal/harmonise"
@@ -51,6 +52,36 @@ type Coordinator struct {
 	Disclosure disclosure.Config
 	Now        func() time.Time
 	Log        *slog.Logger
+
+	// mu guards directory: the public entries of the nodes' partners, from their
+	// answers (a federation's directory: a few hundred partners at most).
+	mu        sync.Mutex
+	directory map[string]*directory.Partner
+}
+
+// RemotePartners returns the directory entries the nodes have sent of the given
+// partners (directory.Remote).
+func (c *Coordinator) RemotePartners(ids []string) map[string]*directory.Partner {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := map[string]*directory.Partner{}
+	for _, id := range ids {
+		if p, ok := c.directory[id]; ok {
+			out[id] = p
+		}
+	}
+	return out
+}
+
+func (c *Coordinator) learn(ps []directory.Partner) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.directory == nil {
+		c.directory = map[string]*directory.Partner{}
+	}
+	for _, p := range ps {
+		c.directory[p.ID] = &p
+	}
 }
 
 // answer is one node's outcome: a verified response or why there is none.
@@ -75,7 +106,20 @@ func (c *Coordinator) Query(ctx context.Context, p *hjx.Principal, projectID str
 	if kind == "AMOUNT" {
 		base.Currency = q.Currency
 	}
+	// The coordinator's own rates version, read while the nodes work.
+	var rates string
+	ratesErr := make(chan error, 1)
+	go func() {
+		var err error
+		if kind == "AMOUNT" {
+			rates, err = RatesVersion(ctx, c.DB)
+		}
+		ratesErr <- err
+	}()
 	answers := c.ask(ctx, base, c.nodes())
+	if err := <-ratesErr; err != nil {
+		return nil, err
+	}
 	if kind == "AMOUNT" && q.Currency == "" {
 		// The default reporting currency depends on the countries of every node's
 		// allowed partners: nodes that converted to another ask again.
@@ -99,7 +143,7 @@ func (c *Coordinator) Query(ctx context.Context, p *hjx.Principal, projectID str
 			}
 		}
 	}
-	return c.pool(ctx, q, kind, answers)
+	return c.pool(q, kind, rates, answers)
 }
 
 // nodes lists every node id, the local one first.
@@ -178,14 +222,7 @@ func (c *Coordinator) askOne(ctx context.Context, req CellsRequest) (*CellsRespo
 
 // pool checks the answers agree on exchange rates, merges them and protects the
 // pooled cells: the table a single node holding every node's rows would give.
-func (c *Coordinator) pool(ctx context.Context, q outcomes.Query, kind string, answers []answer) (*outcomes.Table, error) {
-	rates := ""
-	if kind == "AMOUNT" {
-		var err error
-		if rates, err = RatesVersion(ctx, c.DB); err != nil {
-			return nil, err
-		}
-	}
+func (c *Coordinator) pool(q outcomes.Query, kind, rates string, answers []answer) (*outcomes.Table, error) {
 	var (
 		aggs       []*outcomes.Aggregation
 		byDecision []outcomes.Excluded
@@ -206,6 +243,7 @@ func (c *Coordinator) pool(ctx context.Context, q outcomes.Query, kind string, a
 				"coordinator's: load the same rates on every node (hjx rates load) before pooling money", a.node)
 		}
 		nodes = append(nodes, a.node)
+		c.learn(r.Directory)
 		currency = r.Currency
 		k = max(k, r.K)
 		agg := &outcomes.Aggregation{Cells: r.Cells, Excluded: r.Excluded, ExcludedPartner: map[string]map[string]bool{}}

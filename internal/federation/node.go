@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"sort"
@@ -14,9 +15,11 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/hjx-exchange/hjx/internal/access"
 	"github.com/hjx-exchange/hjx/internal/audit"
+	"github.com/hjx-exchange/hjx/internal/directory"
 	"github.com/hjx-exchange/hjx/internal/governance"
 	"github.com/hjx-exchange/hjx/internal/harmonise"
 	"github.com/hjx-exchange/hjx/internal/hjx"
@@ -36,6 +39,7 @@ type Node struct {
 	// Coordinators are the public keys of the coordinators the node answers, by id.
 	Coordinators map[string]ed25519.PublicKey
 	DB           *sqlx.DB
+	Directory    *directory.Service
 	Governance   *governance.Service
 	Outcomes     *outcomes.Service
 	Audit        *audit.Log
@@ -122,11 +126,24 @@ func (n *Node) Cells(ctx context.Context, req CellsRequest) (*CellsResponse, err
 	if err := req.Query.Validate(); err != nil {
 		return nil, err
 	}
-	if err := n.remember(ctx, req.Coordinator, req.Nonce, now); err != nil {
-		return nil, err
-	}
-	decisions, err := n.Governance.DecisionsForClaims(ctx, req.Claims.project())
-	if err != nil {
+	// The nonce, the decisions and the versions are independent round trips: taken
+	// at once, on three connections. Nothing leaves before all three succeed.
+	var (
+		decisions []governance.PartnerDecision
+		version   int64
+		rates     string
+		g, gctx   = errgroup.WithContext(ctx)
+	)
+	g.Go(func() error { return n.remember(gctx, req.Coordinator, req.Nonce, now) })
+	g.Go(func() (err error) {
+		decisions, err = n.Governance.DecisionsForClaims(gctx, req.Claims.project())
+		return err
+	})
+	g.Go(func() (err error) {
+		version, rates, err = versions(gctx, n.DB)
+		return err
+	})
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	sel := outcomes.Select(decisions, req.Query, n.Floor)
@@ -136,14 +153,6 @@ func (n *Node) Cells(ctx context.Context, req CellsRequest) (*CellsResponse, err
 		if currency == "" {
 			currency = harmonise.DefaultCurrency(sel.Countries)
 		}
-	}
-	version, err := n.Outcomes.DataVersion(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rates, err := RatesVersion(ctx, n.DB)
-	if err != nil {
-		return nil, err
 	}
 	agg, err := n.Outcomes.Contributions(ctx, req.Query, req.Kind, currency, sel.Allowed, sel.Identifiable, sel.ByPartner)
 	if err != nil {
@@ -167,8 +176,27 @@ func (n *Node) Cells(ctx context.Context, req CellsRequest) (*CellsResponse, err
 		}
 		sort.Strings(resp.ExcludedPartners[reason])
 	}
-	if err := n.audit(ctx, req, resp, included); err != nil {
+	named := maps.Clone(included)
+	for _, x := range sel.ByDecision {
+		named[x.PartnerID] = true
+	}
+	for _, ps := range resp.ExcludedPartners {
+		for _, p := range ps {
+			named[p] = true
+		}
+	}
+	var entries map[string]*directory.Partner
+	g, gctx = errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		entries, err = n.Directory.GetMany(gctx, slices.Sorted(maps.Keys(named)))
+		return err
+	})
+	g.Go(func() error { return n.audit(gctx, req, resp, included) })
+	if err := g.Wait(); err != nil {
 		return nil, err
+	}
+	for _, id := range slices.Sorted(maps.Keys(entries)) {
+		resp.Directory = append(resp.Directory, *entries[id])
 	}
 	return resp, nil
 }
@@ -180,20 +208,20 @@ func (n *Node) remember(ctx context.Context, coordinator, nonce string, now time
 	if len(nonce) < 16 || len(nonce) > 128 {
 		return hjx.Invalid("nonce", "must be 16 to 128 characters")
 	}
-	return postgres.WithTx(ctx, n.DB, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM federation_nonces WHERE seen_at < $1`, now.Add(-2*MaxSkew)); err != nil {
-			return hjx.Internal(err, "expire federation nonces")
-		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO federation_nonces (nonce, coordinator, seen_at) VALUES ($1, $2, $3)
-			ON CONFLICT (nonce) DO NOTHING`, nonce, coordinator, now)
-		if err != nil {
-			return hjx.Internal(err, "store federation nonce")
-		}
-		if k, _ := res.RowsAffected(); k == 0 {
-			return hjx.Forbidden("the request was replayed (its nonce has been seen)")
-		}
-		return nil
-	})
+	// One statement: expire old nonces and store this one; no row stored means
+	// the nonce was there.
+	var stored int
+	err := sqlx.GetContext(ctx, n.DB, &stored, `WITH expired AS (DELETE FROM federation_nonces WHERE seen_at < $4),
+		stored AS (INSERT INTO federation_nonces (nonce, coordinator, seen_at) VALUES ($1, $2, $3)
+			ON CONFLICT (nonce) DO NOTHING RETURNING 1)
+		SELECT count(*) FROM stored`, nonce, coordinator, now, now.Add(-2*MaxSkew))
+	if err != nil {
+		return hjx.Internal(err, "store federation nonce")
+	}
+	if stored == 0 {
+		return hjx.Forbidden("the request was replayed (its nonce has been seen)")
+	}
+	return nil
 }
 
 // audit records the exchange on the node: the coordinator as the actor, the
@@ -235,15 +263,31 @@ func CoordinatorPrincipal(id string) *hjx.Principal {
 		Name: "federation coordinator " + id}
 }
 
-// RatesVersion identifies a database's exchange rates: a digest of every year's
-// every version. Nodes and coordinator compare it before pooling money.
+// ratesVersionSQL identifies a database's exchange rates: a digest of every
+// year's every version. Nodes and coordinator compare it before pooling money.
+const ratesVersionSQL = `SELECT md5(COALESCE(string_agg(concat_ws(':', year, version, gbp_per_usd,
+	ppp_gbp_per_intl_dollar, ppp_usd_per_intl_dollar), ',' ORDER BY year, version), '')) FROM exchange_rates`
+
+// RatesVersion returns the database's exchange rates version.
 func RatesVersion(ctx context.Context, db sqlx.QueryerContext) (string, error) {
 	var v string
-	err := sqlx.GetContext(ctx, db, &v, `SELECT md5(COALESCE(string_agg(concat_ws(':', year, version, gbp_per_usd,
-		ppp_gbp_per_intl_dollar, ppp_usd_per_intl_dollar), ',' ORDER BY year, version), ''))
-		FROM exchange_rates`)
-	if err != nil {
+	if err := sqlx.GetContext(ctx, db, &v, ratesVersionSQL); err != nil {
 		return "", hjx.Internal(err, "read exchange rates version")
 	}
 	return v, nil
+}
+
+// versions reads the node's data epoch (outcomes' cache key: every upload,
+// retraction or policy change moves it) and its rates version in one round trip.
+func versions(ctx context.Context, db sqlx.QueryerContext) (data int64, rates string, err error) {
+	var v struct {
+		Data  int64  `db:"data"`
+		Rates string `db:"rates"`
+	}
+	err = sqlx.GetContext(ctx, db, &v, `SELECT (SELECT COALESCE(max(seq), 0) FROM data_versions) AS data, (`+
+		ratesVersionSQL+`) AS rates`)
+	if err != nil {
+		return 0, "", hjx.Internal(err, "read data and rates versions")
+	}
+	return v.Data, v.Rates, nil
 }

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/hjx-exchange/hjx/internal/access"
+	"github.com/hjx-exchange/hjx/internal/directory"
 	"github.com/hjx-exchange/hjx/internal/outcomes"
 )
 
@@ -99,6 +100,10 @@ type CellsResponse struct {
 	Excluded         map[string]int      `json:"excluded"`
 	ExcludedPartners map[string][]string `json:"excludedPartners"`
 	ByDecision       []outcomes.Excluded `json:"byDecision"`
+	// Directory holds the public directory entries of the partners the answer
+	// names (as the public partners query shows them), so the coordinator can
+	// resolve them in coverage.
+	Directory []directory.Partner `json:"directory"`
 }
 
 // Envelope is a signed message: Payload is the JSON of a request or response,

@@ -236,7 +236,3 @@ func Select(decisions []governance.PartnerDecision, q Query, floor int) Selectio
 	}
 	return sel
 }
-
-// DataVersion is the database's data epoch: every committed upload, retraction,
-// policy or project change moves it.
-func (s *Service) DataVersion(ctx context.Context) (int64, error) { return s.epoch(ctx) }
