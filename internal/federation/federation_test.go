@@ -21,10 +21,12 @@ import (
 
 	"github.com/hjx-exchange/hjx/graph"
 	"github.com/hjx-exchange/hjx/internal/app"
+	"github.com/hjx-exchange/hjx/internal/auth"
 	"github.com/hjx-exchange/hjx/internal/demo"
 	"github.com/hjx-exchange/hjx/internal/directory"
 	"github.com/hjx-exchange/hjx/internal/federation"
 	"github.com/hjx-exchange/hjx/internal/hjx"
+	"github.com/hjx-exchange/hjx/internal/ingest"
 	"github.com/hjx-exchange/hjx/internal/outcomes"
 	"github.com/hjx-exchange/hjx/internal/postgres"
 	"github.com/hjx-exchange/hjx/internal/postgres/pgtest"
@@ -415,6 +417,29 @@ func TestFederation(t *testing.T) {
 			t.Errorf("registering a US partner on the GB node: %v, want INVALID", err)
 		}
 	})
+}
+
+// TestNodeRefusesOtherCountriesUploads: a database that still holds a partner of
+// another country (moved out, or registered before the node was made national)
+// takes no more uploads from it on a national node.
+func TestNodeRefusesOtherCountriesUploads(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	node := app.New(w.single.DB, slog.New(slog.DiscardHandler), app.Config{Now: w.clock.Now, Secret: w.single.Config.Secret,
+		Federation: app.Federation{NodeID: "gb", NodeCountry: "GB", Key: w.gbKey}})
+	spec := demo.Partners()[len(demo.Partners())-1]
+	if spec.Country != "US" {
+		t.Fatalf("want a US demo partner, got %s", spec.ID)
+	}
+	issued, err := node.Auth.Create(ctx, auth.NewPrincipal{Name: "uploader", Role: hjx.RolePartnerUploader, PartnerID: spec.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = node.Ingest.Submit(ctx, issued.Principal, ingest.Request{Format: ingest.FormatCSV, ConsentBasis: "HIPAA_SAFE_HARBOR",
+		CSV: bytes.NewReader(demo.CSV(demo.Figures(spec, 2019)))})
+	if hjx.ErrorCode(err) != hjx.CodeForbidden {
+		t.Errorf("upload by a US partner on the GB node: %v, want FORBIDDEN", err)
+	}
 }
 
 func steward() *hjx.Principal { return &hjx.Principal{Role: hjx.RoleSteward} }

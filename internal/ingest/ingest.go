@@ -228,6 +228,12 @@ func (s *Service) Submit(ctx context.Context, p *hjx.Principal, req Request) (*R
 		}
 		preHash = h // "" when the file is too large: reading it reports that
 	}
+	// The registration first: on a national node it refuses a partner of another
+	// country, even for bytes it already holds.
+	reg, err := s.registration(ctx, p.PartnerID)
+	if err != nil {
+		return nil, err
+	}
 	if preHash != "" {
 		if sub, err := s.findBySha(ctx, s.DB, p.PartnerID, preHash); err != nil {
 			return nil, err
@@ -237,10 +243,6 @@ func (s *Service) Submit(ctx context.Context, p *hjx.Principal, req Request) (*R
 	}
 
 	metrics, err := s.codebook(ctx)
-	if err != nil {
-		return nil, err
-	}
-	reg, err := s.registration(ctx, p.PartnerID)
 	if err != nil {
 		return nil, err
 	}
