@@ -22,7 +22,7 @@ func TestFederationConfig(t *testing.T) {
 	})
 	t.Run("OKCoordinator", func(t *testing.T) {
 		c, err := loadConfig(env(map[string]string{"HJX_NODE_ID": "hub", "HJX_FEDERATION_KEY": seed,
-			"HJX_FEDERATION_PEERS": "gb=https://gb.internal:9443, us=https://us.internal:9443",
+			"HJX_FEDERATION_PEERS":     "gb=https://gb.internal:9443, us=https://us.internal:9443",
 			"HJX_FEDERATION_PEER_KEYS": "gb=" + pub + ",us=" + pub, "HJX_FEDERATION_TIMEOUT": "3s"}))
 		if err != nil || len(c.Federation.Peers) != 2 || c.Federation.Timeout.Seconds() != 3 {
 			t.Fatalf("coordinator config %+v, %v", c.Federation, err)
