@@ -282,7 +282,8 @@ func TestFederation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := hubLog.Items[0]; got.Action != "outcomes.query" || !slices.Contains(got.PartnersIncluded, w.admin.PartnerID) {
+		if got := hubLog.Items[0]; got.Action != "outcomes.query" || !slices.Contains(got.PartnersIncluded, w.admin.PartnerID) ||
+			got.Detail["nodes"] != "gb,us" {
 			t.Errorf("coordinator's newest entry %+v, want the outcome query including %s", got, w.admin.PartnerID)
 		}
 	})

@@ -296,6 +296,11 @@ func (s *Service) audit(ctx context.Context, p *hjx.Principal, projectID string,
 	e := audit.Entry{Action: "outcomes.query", Subject: "project:" + projectID + " metric:" + q.Metric,
 		ProjectID: projectID, CellsSuppressed: t.SuppressedCells, Request: string(canonical),
 		Detail: map[string]string{"metric": q.Metric, "groupBy": joinDims(q.GroupBy), "cells": itoa(len(t.Rows))}}
+	if len(t.Nodes) > 0 || t.Partial {
+		// A federated answer: which national nodes it pooled, and which were missing.
+		e.Detail["nodes"] = strings.Join(t.Nodes, ",")
+		e.Detail["nodesMissing"] = strings.Join(t.NodesMissing, ",")
+	}
 	seen := map[string]bool{}
 	e.PartnersIncluded = t.Included
 	for _, x := range t.PartnersExcluded {
