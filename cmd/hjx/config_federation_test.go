@@ -41,6 +41,8 @@ func TestFederationConfig(t *testing.T) {
 		{"ErrBadKey", map[string]string{"HJX_NODE_ID": "gb", "HJX_NODE_COUNTRY": "GB", "HJX_FEDERATION_KEY": "short"}, "HJX_FEDERATION_KEY"},
 		{"ErrServingWithoutCoordinators", map[string]string{"HJX_NODE_ID": "gb", "HJX_NODE_COUNTRY": "GB",
 			"HJX_FEDERATION_KEY": seed, "HJX_FEDERATION_ADDR": ":9443"}, "HJX_FEDERATION_COORDINATORS"},
+		{"ErrAddrWithoutCountry", map[string]string{"HJX_NODE_ID": "gb", "HJX_FEDERATION_KEY": seed,
+			"HJX_FEDERATION_ADDR": ":9443"}, "HJX_NODE_COUNTRY"},
 		{"ErrTLSFiles", map[string]string{"HJX_FEDERATION_TLS_CERT": "/nonexistent.crt"}, "HJX_FEDERATION_TLS"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -86,6 +86,8 @@ func loadFederation(getenv func(string) string, errs *[]error) federationConfig 
 		bad("HJX_NODE_ID is required on a national node or a coordinator")
 	case (f.NodeCountry != "" || len(f.Peers) > 0) && f.Key == nil:
 		bad("HJX_FEDERATION_KEY is required on a national node or a coordinator (hjx federation keygen)")
+	case f.Addr != "" && f.NodeCountry == "":
+		bad("HJX_FEDERATION_ADDR serves a national node's exchange: set HJX_NODE_COUNTRY too")
 	case f.NodeCountry != "" && len(f.Coordinators) == 0 && f.Addr != "":
 		bad("HJX_FEDERATION_COORDINATORS is required for a node serving HJX_FEDERATION_ADDR")
 	}
