@@ -136,6 +136,7 @@ bench: db-up build bench-tools
 	DATABASE_URL='$(DB_URL)' $(GO) run ./bench/ingest -hjx $(HJX) -sizes $(BENCH_INGEST_SIZES) -runs $(BENCH_RUNS)
 	DATABASE_URL='$(DB_URL)' $(GO) run ./bench/outcomes -hjx $(HJX) -hey $(HEY) -sizes $(BENCH_OUTCOME_SIZES) -runs $(BENCH_QUERY_RUNS)
 	$(GO) run ./bench/plot
+	DATABASE_URL='$(DB_URL)' $(GO) test -run XXX -bench BenchmarkDashboardQuery -benchtime 200x ./internal/federation/
 
 clean:
 	rm -rf bin $(WEB_DIR)/node_modules $(PGL_DIR)/node_modules $(ECO_DIR)/node_modules

@@ -36,7 +36,9 @@ func optEnum[T ~string](s string) *T {
 func toOutcomeTable(t *outcomes.Table, metric *model.MetricDefinition) *model.OutcomeTable {
 	out := &model.OutcomeTable{Metric: metric, Rows: []*model.OutcomeRow{},
 		Coverage: &model.Coverage{PartnersIncluded: len(t.Included), PartnersExcluded: []*model.ExcludedPartner{},
-			ObservationsExcluded: []*model.ExclusionCount{}},
+			ObservationsExcluded: []*model.ExclusionCount{}, Nodes: nonNilStrings(t.Nodes),
+			NodesMissing: nonNilStrings(t.NodesMissing)},
+		Partial: t.Partial,
 		Disclosure: &model.DisclosureSummary{K: t.K, RoundingBase: t.RoundingBase, SuppressedCells: t.SuppressedCells,
 			ByReason: []*model.ReasonCount{}}, PartialPeriods: append([]string{}, t.PartialPeriods...)}
 	out.Currency = optEnum[model.ReportingCurrency](t.Currency)
@@ -64,6 +66,10 @@ func toOutcomeTable(t *outcomes.Table, metric *model.MetricDefinition) *model.Ou
 	}
 	for _, x := range t.PartnersExcluded {
 		ep := &model.ExcludedPartner{PartnerID: x.PartnerID, Reasons: []*model.DecisionReason{}}
+		if x.Node != "" {
+			node := x.Node
+			ep.Node = &node
+		}
 		for _, reason := range x.Reasons {
 			ep.Reasons = append(ep.Reasons, &model.DecisionReason{Code: reason.Code, Message: reason.Message})
 		}
@@ -126,4 +132,11 @@ func toAvailability(a *outcomes.Availability, metrics []directory.Metric) *model
 		out.Metrics = append(out.Metrics, ma)
 	}
 	return out
+}
+
+func nonNilStrings(xs []string) []string {
+	if xs == nil {
+		return []string{}
+	}
+	return xs
 }

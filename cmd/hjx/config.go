@@ -45,6 +45,8 @@ type config struct {
 	// SessionIdle and SessionMaxAge bound the portal's sessions (HJX_SESSION_IDLE,
 	// HJX_SESSION_MAX_AGE); 0 keeps auth's defaults (30 minutes, 12 hours).
 	SessionIdle, SessionMaxAge time.Duration
+	// Federation makes this process a national node and/or a coordinator.
+	Federation federationConfig
 }
 
 // errUsage marks a command-line mistake (exit code 2).
@@ -225,6 +227,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 	duration("HJX_WRITE_TIMEOUT", &c.Server.WriteTimeout)
 	duration("HJX_IDLE_TIMEOUT", &c.Server.IdleTimeout)
 	duration("HJX_SHUTDOWN_TIMEOUT", &c.Server.ShutdownTimeout)
+	c.Federation = loadFederation(getenv, &errs)
+	duration("HJX_FEDERATION_TIMEOUT", &c.Federation.Timeout)
 	switch strings.ToLower(getenv("HJX_LOG_LEVEL")) {
 	case "", "info":
 		c.LogLevel = slog.LevelInfo

@@ -44,6 +44,7 @@ Usage:
                                  register trusted documents (default: the dashboard's) (HJX_URL, HJX_TOKEN)
   hjx soak --tokens FILE [--url URL] [--metrics-url URL] [--duration 5m]
                                  mixed load against a running server; reports errors and latencies
+  hjx federation keygen          print a new Ed25519 key pair for a national node or coordinator
   hjx version                    print the version
 
 Configuration comes from the environment; see README.md.
@@ -78,6 +79,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdSoak(ctx, rest, stdout, stderr)
 	case "documents":
 		return cmdDocuments(ctx, rest, getenv, stdout, stderr)
+	case "federation":
+		return cmdFederation(rest, stdout)
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return nil

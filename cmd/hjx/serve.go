@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -44,7 +45,8 @@ func newTracedApp(ctx context.Context, db *sqlx.DB, cfg config, log *slog.Logger
 	}
 	return app.New(db, log, app.Config{Server: cfg.Server, GraphQL: cfg.GraphQL, MinCellFloor: cfg.MinCellFloor,
 		OutcomeCacheSize: cfg.OutcomeCacheSize, OutcomeCacheBytes: cfg.OutcomeCacheBytes, Ingest: cfg.Ingest,
-		TracerProvider: tp, Secret: secret, SessionIdle: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge}), nil
+		TracerProvider: tp, Secret: secret, SessionIdle: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge,
+		Federation: cfg.Federation.Federation}), nil
 }
 
 // openMigrated connects and brings the schema and reference data up to date: every
@@ -117,6 +119,22 @@ func cmdServe(ctx context.Context, cfg config, getenv func(string) string, stder
 	}
 	if missing := web.MissingBundles(); len(missing) > 0 {
 		log.Warn(web.NotBuilt, "missing", missing)
+	}
+	if h := a.FederationHandler(); h != nil && cfg.Federation.Addr != "" {
+		fln, err := net.Listen("tcp", cfg.Federation.Addr)
+		if err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("listen for the federation exchange on %s: %w", cfg.Federation.Addr, err)
+		}
+		fsrv := &http.Server{Handler: h, ReadHeaderTimeout: cfg.Server.ReadHeaderTimeout, ReadTimeout: time.Minute,
+			WriteTimeout: cfg.Server.RequestTimeout + time.Minute, IdleTimeout: cfg.Server.IdleTimeout,
+			TLSConfig: cfg.Federation.ServerTLS}
+		if fsrv.TLSConfig != nil {
+			fln = tls.NewListener(fln, fsrv.TLSConfig)
+		}
+		log.Info("federation exchange serving", "addr", fln.Addr().String(), "node", cfg.Federation.NodeID,
+			"country", cfg.Federation.NodeCountry, "mutual_tls", fsrv.TLSConfig != nil)
+		go func() { _ = server.Serve(ctx, fsrv, fln, cfg.Server.ShutdownTimeout, log) }()
 	}
 	log.Info("hjx serving", "addr", ln.Addr().String(), "version", version, "production", cfg.Production,
 		"tracing", tp.Enabled)

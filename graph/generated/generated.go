@@ -117,6 +117,8 @@ type ComplexityRoot struct {
 	}
 
 	Coverage struct {
+		Nodes                func(childComplexity int) int
+		NodesMissing         func(childComplexity int) int
 		ObservationsExcluded func(childComplexity int) int
 		PartnersExcluded     func(childComplexity int) int
 		PartnersIncluded     func(childComplexity int) int
@@ -158,6 +160,7 @@ type ComplexityRoot struct {
 	}
 
 	ExcludedPartner struct {
+		Node    func(childComplexity int) int
 		Partner func(childComplexity int) int
 		Reasons func(childComplexity int) int
 	}
@@ -241,6 +244,7 @@ type ComplexityRoot struct {
 		Denominator    func(childComplexity int) int
 		Disclosure     func(childComplexity int) int
 		Metric         func(childComplexity int) int
+		Partial        func(childComplexity int) int
 		PartialPeriods func(childComplexity int) int
 		Rows           func(childComplexity int) int
 	}
@@ -801,6 +805,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CountryAvailability.Partners(childComplexity), true
 
+	case "Coverage.nodes":
+		if e.ComplexityRoot.Coverage.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Coverage.Nodes(childComplexity), true
+	case "Coverage.nodesMissing":
+		if e.ComplexityRoot.Coverage.NodesMissing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Coverage.NodesMissing(childComplexity), true
 	case "Coverage.observationsExcluded":
 		if e.ComplexityRoot.Coverage.ObservationsExcluded == nil {
 			break
@@ -960,6 +976,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ExchangeRate.Year(childComplexity), true
 
+	case "ExcludedPartner.node":
+		if e.ComplexityRoot.ExcludedPartner.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExcludedPartner.Node(childComplexity), true
 	case "ExcludedPartner.partner":
 		if e.ComplexityRoot.ExcludedPartner.Partner == nil {
 			break
@@ -1397,6 +1419,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OutcomeTable.Metric(childComplexity), true
+	case "OutcomeTable.partial":
+		if e.ComplexityRoot.OutcomeTable.Partial == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutcomeTable.Partial(childComplexity), true
 	case "OutcomeTable.partialPeriods":
 		if e.ComplexityRoot.OutcomeTable.PartialPeriods == nil {
 			break
@@ -2913,6 +2941,8 @@ type OutcomeTable {
   denominator: OutcomeTable
   "Periods of the rows (2020-Q3, 2020) that are partial: a year some of whose quarters hold no figures of the table."
   partialPeriods: [String!]!
+  "True when a national node of the federation did not answer in time: the table pools the other nodes' partners only, and coverage.nodesMissing names the missing nodes. Always false on a standalone hjx."
+  partial: Boolean!
 }
 
 type OutcomeRow {
@@ -2948,11 +2978,17 @@ type Coverage {
   partnersIncluded: Int!
   partnersExcluded: [ExcludedPartner!]!
   observationsExcluded: [ExclusionCount!]!
+  "The national nodes whose partners this table pools (docs/FEDERATION.md); empty on a standalone hjx."
+  nodes: [String!]!
+  "The national nodes that did not answer in time, or whose answer could not be verified; the table is then partial."
+  nodesMissing: [String!]!
 }
 
 type ExcludedPartner {
   partner: Partner!
   reasons: [DecisionReason!]!
+  "The national node holding the partner, in a federated answer; null on a standalone hjx."
+  node: String
 }
 
 "reason: NO_EXCHANGE_RATE, PERIOD_NOT_IN_BUCKET, COARSER_THAN_GROUPING or NOT_AT_THIS_BREAKDOWN."
@@ -3348,6 +3384,10 @@ func (ec *executionContext) childFields_Coverage(ctx context.Context, field grap
 		return ec.fieldContext_Coverage_partnersExcluded(ctx, field)
 	case "observationsExcluded":
 		return ec.fieldContext_Coverage_observationsExcluded(ctx, field)
+	case "nodes":
+		return ec.fieldContext_Coverage_nodes(ctx, field)
+	case "nodesMissing":
+		return ec.fieldContext_Coverage_nodesMissing(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Coverage", field.Name)
 }
@@ -3416,6 +3456,8 @@ func (ec *executionContext) childFields_ExcludedPartner(ctx context.Context, fie
 		return ec.fieldContext_ExcludedPartner_partner(ctx, field)
 	case "reasons":
 		return ec.fieldContext_ExcludedPartner_reasons(ctx, field)
+	case "node":
+		return ec.fieldContext_ExcludedPartner_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ExcludedPartner", field.Name)
 }
@@ -3546,6 +3588,8 @@ func (ec *executionContext) childFields_OutcomeTable(ctx context.Context, field 
 		return ec.fieldContext_OutcomeTable_denominator(ctx, field)
 	case "partialPeriods":
 		return ec.fieldContext_OutcomeTable_partialPeriods(ctx, field)
+	case "partial":
+		return ec.fieldContext_OutcomeTable_partial(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OutcomeTable", field.Name)
 }
@@ -5933,6 +5977,52 @@ func (ec *executionContext) fieldContext_Coverage_observationsExcluded(_ context
 	return fc, nil
 }
 
+func (ec *executionContext) _Coverage_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Coverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Coverage_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Coverage_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Coverage", field, false, false, "String")
+}
+
+func (ec *executionContext) _Coverage_nodesMissing(ctx context.Context, field graphql.CollectedField, obj *model.Coverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Coverage_nodesMissing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NodesMissing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Coverage_nodesMissing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Coverage", field, false, false, "String")
+}
+
 func (ec *executionContext) _DataUsageMonth_projectId(ctx context.Context, field graphql.CollectedField, obj *model.DataUsageMonth) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6527,6 +6617,29 @@ func (ec *executionContext) fieldContext_ExcludedPartner_reasons(_ context.Conte
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ExcludedPartner_node(ctx context.Context, field graphql.CollectedField, obj *model.ExcludedPartner) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExcludedPartner_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExcludedPartner_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExcludedPartner", field, false, false, "String")
 }
 
 func (ec *executionContext) _ExcludedPartnerRef_partnerId(ctx context.Context, field graphql.CollectedField, obj *model.ExcludedPartnerRef) (ret graphql.Marshaler) {
@@ -8280,6 +8393,29 @@ func (ec *executionContext) _OutcomeTable_partialPeriods(ctx context.Context, fi
 }
 func (ec *executionContext) fieldContext_OutcomeTable_partialPeriods(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OutcomeTable", field, false, false, "String")
+}
+
+func (ec *executionContext) _OutcomeTable_partial(ctx context.Context, field graphql.CollectedField, obj *model.OutcomeTable) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutcomeTable_partial(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Partial, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutcomeTable_partial(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutcomeTable", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
@@ -14312,6 +14448,16 @@ func (ec *executionContext) _Coverage(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "nodes":
+			out.Values[i] = ec._Coverage_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodesMissing":
+			out.Values[i] = ec._Coverage_nodesMissing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -14600,6 +14746,11 @@ func (ec *executionContext) _ExcludedPartner(ctx context.Context, sel ast.Select
 		case "reasons":
 			out.Values[i] = ec._ExcludedPartner_reasons(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "node":
+			out.Values[i] = ec._ExcludedPartner_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
@@ -15157,6 +15308,11 @@ func (ec *executionContext) _OutcomeTable(ctx context.Context, sel ast.Selection
 			}
 		case "partialPeriods":
 			out.Values[i] = ec._OutcomeTable_partialPeriods(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "partial":
+			out.Values[i] = ec._OutcomeTable_partial(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

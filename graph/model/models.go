@@ -85,6 +85,8 @@ type AccessDecision struct {
 type ExcludedPartner struct {
 	PartnerID string            `json:"-"`
 	Reasons   []*DecisionReason `json:"reasons"`
+	// Node is the national node holding the partner (federated answers only).
+	Node *string `json:"node,omitempty"`
 }
 
 // OutcomeRow is one protected cell of an outcome table.

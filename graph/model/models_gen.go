@@ -91,6 +91,10 @@ type Coverage struct {
 	PartnersIncluded     int                `json:"partnersIncluded"`
 	PartnersExcluded     []*ExcludedPartner `json:"partnersExcluded"`
 	ObservationsExcluded []*ExclusionCount  `json:"observationsExcluded"`
+	// The national nodes whose partners this table pools (docs/FEDERATION.md); empty on a standalone hjx.
+	Nodes []string `json:"nodes"`
+	// The national nodes that did not answer in time, or whose answer could not be verified; the table is then partial.
+	NodesMissing []string `json:"nodesMissing"`
 }
 
 // Outcome queries of one project that included a partner's figures, in one calendar month (UTC).
@@ -217,6 +221,8 @@ type OutcomeTable struct {
 	Denominator *OutcomeTable `json:"denominator,omitempty"`
 	// Periods of the rows (2020-Q3, 2020) that are partial: a year some of whose quarters hold no figures of the table.
 	PartialPeriods []string `json:"partialPeriods"`
+	// True when a national node of the federation did not answer in time: the table pools the other nodes' partners only, and coverage.nodesMissing names the missing nodes. Always false on a standalone hjx.
+	Partial bool `json:"partial"`
 }
 
 // Relay paging state of a connection.

@@ -5,6 +5,7 @@
 package app
 
 import (
+	"crypto/ed25519"
 	"log/slog"
 	"net/http"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/hjx-exchange/hjx/internal/directory"
 	"github.com/hjx-exchange/hjx/internal/disclosure"
 	"github.com/hjx-exchange/hjx/internal/documents"
+	"github.com/hjx-exchange/hjx/internal/federation"
 	"github.com/hjx-exchange/hjx/internal/governance"
 	"github.com/hjx-exchange/hjx/internal/ingest"
 	"github.com/hjx-exchange/hjx/internal/metrics"
@@ -56,6 +58,31 @@ type Config struct {
 	// SessionIdle and SessionMaxAge bound the portal's browser sessions
 	// (HJX_SESSION_IDLE, HJX_SESSION_MAX_AGE); 0 means auth's defaults.
 	SessionIdle, SessionMaxAge time.Duration
+	// Federation makes this process a national node, a coordinator, or both
+	// (docs/FEDERATION.md); the zero value is a standalone hjx.
+	Federation Federation
+}
+
+// Federation is the federation part of Config.
+type Federation struct {
+	// NodeID names this process in the federation (HJX_NODE_ID): the coordinator's
+	// id in its requests, a node's in its answers.
+	NodeID string
+	// NodeCountry makes it a national node holding only that country's partners
+	// (HJX_NODE_COUNTRY), answering the coordinators in Coordinators.
+	NodeCountry string
+	// Key is this process's signing key (HJX_FEDERATION_KEY).
+	Key ed25519.PrivateKey
+	// Coordinators are the coordinators a node answers, by id, with their public
+	// keys (HJX_FEDERATION_COORDINATORS).
+	Coordinators map[string]ed25519.PublicKey
+	// Peers make this process a coordinator (HJX_FEDERATION_PEERS,
+	// HJX_FEDERATION_PEER_KEYS).
+	Peers []federation.Peer
+	// Client makes the coordinator's calls (mutual TLS when configured).
+	Client *http.Client
+	// Timeout bounds each node's answer (HJX_FEDERATION_TIMEOUT).
+	Timeout time.Duration
 }
 
 // App is one process's set of services.
@@ -79,6 +106,10 @@ type App struct {
 	Metrics *metrics.Metrics
 	// Tracer is hjx's tracer on Config.TracerProvider (a no-op one without).
 	Tracer trace.Tracer
+	// Node answers coordinators' exchange requests on a national node; nil otherwise.
+	Node *federation.Node
+	// Coordinator pools queries across the nodes; nil unless peers are configured.
+	Coordinator *federation.Coordinator
 }
 
 // New wires the services on db.
@@ -99,7 +130,45 @@ func New(db *sqlx.DB, log *slog.Logger, cfg Config) *App {
 	a.Documents = &documents.Service{DB: db, Audit: a.Audit, Now: cfg.Now}
 	a.Ingest = &ingest.Service{DB: db, Audit: a.Audit, Now: cfg.Now, Config: cfg.Ingest, Secret: cfg.Secret}
 	a.Metrics = metrics.New(db.DB)
+	a.federate(cfg.Federation)
 	return a
+}
+
+// federate makes the app a national node and/or a coordinator.
+func (a *App) federate(f Federation) {
+	floor := a.Config.MinCellFloor
+	if floor == 0 {
+		floor = disclosure.DefaultFloor
+	}
+	if f.NodeCountry != "" {
+		a.Directory.Country, a.Ingest.Country = f.NodeCountry, f.NodeCountry
+		a.Node = &federation.Node{ID: f.NodeID, Country: f.NodeCountry, Key: f.Key, Coordinators: f.Coordinators,
+			DB: a.DB, Directory: a.Directory, Governance: a.Governance, Outcomes: a.Outcomes, Audit: a.Audit, Now: a.Config.Now, Log: a.Log,
+			Floor: floor}
+	}
+	if len(f.Peers) > 0 {
+		client, timeout := f.Client, f.Timeout
+		if client == nil {
+			client = http.DefaultClient
+		}
+		if timeout == 0 {
+			timeout = federation.DefaultTimeout
+		}
+		a.Coordinator = &federation.Coordinator{ID: f.NodeID, Key: f.Key, Peers: f.Peers, Local: a.Node, Client: client,
+			Timeout: timeout, DB: a.DB, Governance: a.Governance, Disclosure: a.Outcomes.Disclosure, Now: a.Config.Now,
+			Log: a.Log}
+		a.Outcomes.Federation = a.Coordinator
+		a.Directory.Remote = a.Coordinator
+	}
+}
+
+// FederationHandler serves the exchange on a national node (a listener of its own,
+// HJX_FEDERATION_ADDR); nil when this process is not one.
+func (a *App) FederationHandler() http.Handler {
+	if a.Node == nil {
+		return nil
+	}
+	return a.Node.Handler()
 }
 
 // Resolver returns the GraphQL resolver over the services.

@@ -56,6 +56,19 @@ type Service struct {
 	DB    *sqlx.DB
 	Audit *audit.Log
 	Now   func() time.Time
+	// Country, on a national node (HJX_NODE_COUNTRY), is the one country whose
+	// partners it holds: a partner of another country is refused, its figures must
+	// stay on its own country's node (docs/FEDERATION.md). Empty: any country.
+	Country string
+	// Remote, on a federation's coordinator, knows the public directory entries of
+	// the national nodes' partners (as the nodes sent them with their cells), so
+	// that coverage and partner rows resolve partners this database does not hold.
+	Remote Remote
+}
+
+// Remote looks up partners held by other nodes; it returns those it knows.
+type Remote interface {
+	RemotePartners(ids []string) map[string]*Partner
 }
 
 // NewService returns a Service on the wall clock.
@@ -132,6 +145,9 @@ func (s *Service) Insert(ctx context.Context, tx sqlx.ExtContext, p Partner) (*P
 	}
 	if err := p.Validate(); err != nil {
 		return nil, err
+	}
+	if s.Country != "" && p.Country != s.Country {
+		return nil, hjx.Invalid("country", "this is the %s national node: a partner of another country is registered on its own country's node", s.Country)
 	}
 	p.HealthSettings = dedupe(p.HealthSettings)
 	p.AdviceDomains = dedupe(p.AdviceDomains)
@@ -216,12 +232,22 @@ func (s *Service) Get(ctx context.Context, id string) (*Partner, error) {
 	var r partnerRow
 	err := sqlx.GetContext(ctx, s.DB, &r, `SELECT `+partnerColumns+` FROM partners WHERE id = $1`, id)
 	if postgres.IsNoRows(err) {
+		if p := s.remote([]string{id})[id]; p != nil {
+			return p, nil
+		}
 		return nil, hjx.NotFound("partner")
 	}
 	if err != nil {
 		return nil, hjx.Internal(err, "get partner")
 	}
 	return r.partner(), nil
+}
+
+func (s *Service) remote(ids []string) map[string]*Partner {
+	if s.Remote == nil || len(ids) == 0 {
+		return nil
+	}
+	return s.Remote.RemotePartners(ids)
 }
 
 // GetMany loads partners by id in one query (the graph's dataloader calls it).
@@ -234,6 +260,15 @@ func (s *Service) GetMany(ctx context.Context, ids []string) (map[string]*Partne
 	out := make(map[string]*Partner, len(rows))
 	for _, r := range rows {
 		out[r.ID] = r.partner()
+	}
+	var missing []string
+	for _, id := range ids {
+		if out[id] == nil {
+			missing = append(missing, id)
+		}
+	}
+	for id, p := range s.remote(missing) {
+		out[id] = p
 	}
 	return out, nil
 }

@@ -102,6 +102,9 @@ type Service struct {
 	// Secret keys every stored row (its record keys, the basis of the noise its
 	// cells get when published); a service without it stores nothing.
 	Secret disclosure.Secret
+	// Country, on a national node (HJX_NODE_COUNTRY), is the one country whose
+	// partners may upload here; empty: any.
+	Country string
 }
 
 // Formats of a submission.
@@ -250,6 +253,12 @@ func (s *Service) Submit(ctx context.Context, p *hjx.Principal, req Request) (*R
 		}
 		preHash = h // "" when the file is too large: reading it reports that
 	}
+	// The registration first: on a national node it refuses a partner of another
+	// country, even for bytes it already holds.
+	reg, err := s.registration(ctx, p.PartnerID)
+	if err != nil {
+		return nil, err
+	}
 	if preHash != "" {
 		if sub, err := s.findBySha(ctx, s.DB, p.PartnerID, preHash); err != nil {
 			return nil, err
@@ -259,10 +268,6 @@ func (s *Service) Submit(ctx context.Context, p *hjx.Principal, req Request) (*R
 	}
 
 	metrics, err := s.codebook(ctx)
-	if err != nil {
-		return nil, err
-	}
-	reg, err := s.registration(ctx, p.PartnerID)
 	if err != nil {
 		return nil, err
 	}

@@ -570,9 +570,10 @@ func (s *Service) registration(ctx context.Context, partnerID string) (registrat
 		Settings   pq.StringArray `db:"health_settings"`
 		Domains    pq.StringArray `db:"advice_domains"`
 		Categories pq.StringArray `db:"categories"`
+		Country    string         `db:"country"`
 	}
 	err := sqlx.GetContext(ctx, s.DB, &r, `
-		SELECT p.health_settings, p.advice_domains,
+		SELECT p.country, p.health_settings, p.advice_domains,
 			ARRAY(SELECT DISTINCT w.ihelp_category FROM welfare_domains w WHERE w.code = ANY (p.advice_domains)
 				ORDER BY 1) AS categories
 		FROM partners p WHERE p.id = $1`, partnerID)
@@ -581,6 +582,9 @@ func (s *Service) registration(ctx context.Context, partnerID string) (registrat
 	}
 	if err != nil {
 		return registration{}, hjx.Internal(err, "load partner registration")
+	}
+	if s.Country != "" && r.Country != s.Country {
+		return registration{}, hjx.Forbidden("this is the %s national node: the partner's figures are uploaded to its own country's node", s.Country)
 	}
 	return registration{HealthSettings: r.Settings, AdviceDomains: r.Domains, Categories: r.Categories}, nil
 }

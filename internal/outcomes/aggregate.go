@@ -28,6 +28,14 @@ type Contribution struct {
 	// partner's periods in the cell cover (bits 12 and up: the next year's), so a
 	// period bucket missing some of its months shows as partial.
 	Months int64
+	// MinCell and Identifiable are the partner's policy settings and ValueUnit and
+	// NUnit its unit keys for the metric (disclosure.Contribution): set by
+	// Service.Contributions on the partner's own node, so that the protect step
+	// needs nothing else of the partner.
+	MinCell      int
+	Identifiable bool
+	ValueUnit    uint64
+	NUnit        uint64
 }
 
 // RawCell is one cell before disclosure control: its key (one value per grouped

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -41,6 +40,17 @@ type Service struct {
 	// Secret gives each partner its unit keys (its multipliers) for a metric; the
 	// record keys are summed in SQL. A service without it publishes nothing.
 	Secret disclosure.Secret
+	// Federation, when set, answers every query across the national nodes instead
+	// of from this database alone (internal/federation: the coordinator).
+	Federation Federation
+}
+
+// Federation pools a query across national nodes: each decides for and aggregates
+// its own partners, the pooled cells are protected once. The table it returns has
+// k and the partners excluded by decisions set; its Partial flag and NodesMissing
+// say which nodes did not answer.
+type Federation interface {
+	Query(ctx context.Context, p *hjx.Principal, projectID string, q Query, kind string) (*Table, error)
 }
 
 // Row is one published cell of an outcome table.
@@ -67,6 +77,8 @@ type Row struct {
 type Excluded struct {
 	PartnerID string
 	Reasons   []access.Reason
+	// Node is the national node holding the partner (federated tables only).
+	Node string `json:",omitempty"`
 }
 
 // Table is a protected outcome table with its coverage and disclosure summary.
@@ -88,6 +100,12 @@ type Table struct {
 	Denominator *Table
 	// PartialPeriods lists the periods of rows marked PartialPeriod, in row order.
 	PartialPeriods []string
+	// Nodes are the national nodes that answered a federated query; NodesMissing
+	// those that did not in time (or whose answer could not be checked), and then
+	// Partial is set: the table is smaller than the federation's, and says so.
+	Nodes        []string
+	NodesMissing []string
+	Partial      bool
 }
 
 // ExclusionCount is how many observations a reason left out.
@@ -164,35 +182,25 @@ func (s *Service) table(ctx context.Context, p *hjx.Principal, projectID string,
 	if err != nil {
 		return nil, err
 	}
+	if s.Federation != nil {
+		// Not cached: each node reads its own data afresh, so an upload or a
+		// retraction on a node is in the coordinator's very next answer.
+		table, err := s.Federation.Query(ctx, p, projectID, q, kind)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.audit(ctx, p, projectID, q, table.Currency, table); err != nil {
+			return nil, err
+		}
+		return table, nil
+	}
 	decisions, err := s.Governance.DecisionsForProject(ctx, p, projectID)
 	if err != nil {
 		return nil, err
 	}
-	var (
-		allowed, identifiable []string
-		excluded              []Excluded
-		byPartner             = map[string]governance.PartnerDecision{}
-		countries             []string
-		k                     = s.floor()
-	)
-	for _, d := range decisions {
-		if d.Decision.Outcome != access.Allow {
-			excluded = append(excluded, Excluded{PartnerID: d.PartnerID, Reasons: d.Decision.Reasons})
-			continue
-		}
-		k = max(k, d.MinCell)
-		if len(q.Countries) > 0 && !slices.Contains(q.Countries, d.PartnerCountry) {
-			continue
-		}
-		allowed = append(allowed, d.PartnerID)
-		byPartner[d.PartnerID] = d
-		if d.Identifiable {
-			identifiable = append(identifiable, d.PartnerID)
-		}
-		if !slices.Contains(countries, d.PartnerCountry) {
-			countries = append(countries, d.PartnerCountry)
-		}
-	}
+	sel := Select(decisions, q, s.floor())
+	allowed, identifiable, excluded, byPartner, countries, k := sel.Allowed, sel.Identifiable, sel.ByDecision,
+		sel.ByPartner, sel.Countries, sel.K
 	currency := ""
 	if kind == "AMOUNT" {
 		currency = q.Currency
@@ -214,7 +222,7 @@ func (s *Service) table(ctx context.Context, p *hjx.Principal, projectID string,
 	if table == nil {
 		// Computed without the partners excluded by decision: the table keeps only
 		// what depends on data, so that a cached copy never carries stale decisions.
-		table, err = s.compute(ctx, q, kind, currency, allowed, identifiable, byPartner, nil)
+		table, err = s.compute(ctx, q, kind, currency, allowed, identifiable, byPartner)
 		if err != nil {
 			return nil, err
 		}
@@ -266,144 +274,15 @@ func (s *Service) metricKind(ctx context.Context, code string) (string, error) {
 }
 
 func (s *Service) compute(ctx context.Context, q Query, kind, currency string, allowed, identifiable []string,
-	byPartner map[string]governance.PartnerDecision, excluded []Excluded) (*Table, error) {
-	actx, span := telemetry.Start(ctx, s.Tracer, "outcomes.aggregate")
-	agg, err := aggregate(actx, s.DB, aggregateInput{Query: q, Kind: kind, Allowed: allowed,
-		Identifiable: identifiable, Currency: currency})
-	telemetry.End(span, err)
+	byPartner map[string]governance.PartnerDecision) (*Table, error) {
+	agg, err := s.Contributions(ctx, q, kind, currency, allowed, identifiable, byPartner)
 	if err != nil {
 		return nil, err
 	}
-	cells := make([]disclosure.Cell, len(agg.Cells))
-	contributing := map[string]bool{}
-	units := map[string][2]uint64{}
-	for i, rc := range agg.Cells {
-		for _, c := range rc.Contributions {
-			if _, ok := units[c.PartnerID]; !ok {
-				units[c.PartnerID] = [2]uint64{s.Secret.UnitKey(c.PartnerID, q.Metric, disclosure.RoleValue),
-					s.Secret.UnitKey(c.PartnerID, q.Metric, disclosure.RoleN)}
-			}
-		}
-		cells[i] = toDisclosureCell(rc, disclosure.Kind(kind), byPartner, units)
-		for _, c := range rc.Contributions {
-			contributing[c.PartnerID] = true
-		}
-	}
-	_, span = telemetry.Start(ctx, s.Tracer, "disclosure.protect")
-	protected, summary, err := disclosure.Protect(s.Disclosure, cells)
+	_, span := telemetry.Start(ctx, s.Tracer, "disclosure.protect")
+	t, err := Protect(s.Disclosure, q, kind, currency, agg)
 	telemetry.End(span, err)
-	if err != nil {
-		return nil, hjx.Internal(err, "protect outcome cells")
-	}
-	t := &Table{Metric: q.Metric, Kind: kind, Currency: currency, Included: sortedKeys(contributing),
-		RoundingBase: summary.RoundingBase, SuppressedCells: summary.Suppressed}
-	if t.RoundingBase == 0 {
-		t.RoundingBase = disclosure.RoundingBase
-	}
-	for _, r := range disclosure.Reasons() {
-		if n := summary.ByReason[r]; n > 0 {
-			t.SuppressedByReason = append(t.SuppressedByReason, ReasonCount{Reason: string(r), Count: n})
-		}
-	}
-	periodDim := slices.IndexFunc(q.GroupBy, func(d Dimension) bool { return d == DimQuarter || d == DimYear })
-	months := map[string]int64{}
-	if periodDim >= 0 {
-		for _, rc := range agg.Cells {
-			var m int64
-			for _, c := range rc.Contributions {
-				m |= c.Months
-			}
-			months[strings.Join(rc.Key, "\x00")] = m
-		}
-	}
-	for _, pc := range protected {
-		r := toRow(q.GroupBy, pc)
-		if periodDim >= 0 {
-			want, bucket := bucketMonths(pc.Key[periodDim])
-			r.PartialPeriod = bucket && months[strings.Join(pc.Key, "\x00")]&want != want
-		}
-		t.Rows = append(t.Rows, r)
-	}
-	sortRows(q.GroupBy, t.Rows)
-	for _, r := range t.Rows {
-		if r.PartialPeriod && !slices.Contains(t.PartialPeriods, r.Period) {
-			t.PartialPeriods = append(t.PartialPeriods, r.Period)
-		}
-	}
-
-	// Coverage: partners not allowed, then allowed partners that had figures for
-	// the metric but none at this breakdown, period or currency.
-	t.PartnersExcluded = excluded
-	for _, reason := range []string{NotAtThisBreakdown, CoarserThanGrouping, PeriodNotInBucket, NoExchangeRate} {
-		if n := agg.Excluded[reason]; n > 0 {
-			t.ObservationsExcl = append(t.ObservationsExcl, ExclusionCount{Reason: reason, Count: n})
-		}
-	}
-	leftOut := map[string][]access.Reason{}
-	for _, reason := range []string{NotAtThisBreakdown, CoarserThanGrouping, PeriodNotInBucket, NoExchangeRate} {
-		for partner := range agg.ExcludedPartner[reason] {
-			if !contributing[partner] {
-				leftOut[partner] = append(leftOut[partner], access.Reason{Code: reason, Message: coverageMessage[reason]})
-			}
-		}
-	}
-	ids := make([]string, 0, len(leftOut))
-	for id := range leftOut {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		t.PartnersExcluded = append(t.PartnersExcluded, Excluded{PartnerID: id, Reasons: leftOut[id]})
-	}
-	return t, nil
-}
-
-var coverageMessage = map[string]string{
-	NotAtThisBreakdown:  "the partner has figures for this metric, but none broken down exactly by the query's dimensions",
-	CoarserThanGrouping: "the partner records this metric only by I-HELP category, coarser than the welfare-domain grouping asked for",
-	PeriodNotInBucket:   "the partner's periods do not lie wholly inside the query's period buckets or date range",
-	NoExchangeRate:      "no exchange rate is loaded for the years of the partner's figures",
-}
-
-// toDisclosureCell pools a cell's contributions; units holds each partner's unit
-// keys for the metric (value role, n role).
-func toDisclosureCell(rc RawCell, kind disclosure.Kind, byPartner map[string]governance.PartnerDecision,
-	units map[string][2]uint64) disclosure.Cell {
-	c := disclosure.Cell{Key: rc.Key, Kind: kind}
-	var total, sumN, sumSquares float64
-	sds, rows := 0, 0
-	for _, x := range rc.Contributions {
-		d := byPartner[x.PartnerID]
-		contrib := disclosure.Contribution{PartnerID: x.PartnerID, MinCell: d.MinCell, Identifiable: d.Identifiable,
-			Value: x.Value, N: int(x.N), ValueKey: x.ValueKey, NKey: x.NKey,
-			ValueUnit: units[x.PartnerID][0], NUnit: units[x.PartnerID][1]}
-		if kind == disclosure.Mean && x.N > 0 {
-			contrib.Value = x.Value / float64(x.N)
-		}
-		c.Contributions = append(c.Contributions, contrib)
-		total += x.Value
-		sumN += float64(x.N)
-		sumSquares += x.SumSquares
-		sds += x.SDs
-		rows += x.Rows
-	}
-	c.Value, c.N = total, int(sumN)
-	if kind == disclosure.Mean && sumN > 0 {
-		mean := total / sumN
-		c.Value = mean
-		// Pooled SD over every row's group: within-group and between-group variance
-		// (harmonise.PoolMeans, computed from PostgreSQL's sums). Unknown when any
-		// row lacked an SD.
-		if sds == rows && sumN > 1 {
-			v := (sumSquares - sumN*mean*mean) / (sumN - 1)
-			if v < 0 {
-				v = 0 // rounding noise on identical groups
-			}
-			sd := sqrt(v)
-			c.SD = &sd
-		}
-	}
-	return c
+	return t, err
 }
 
 func toRow(groupBy []Dimension, pc disclosure.Protected) Row {
@@ -470,6 +349,11 @@ func (s *Service) audit(ctx context.Context, p *hjx.Principal, projectID string,
 	e := audit.Entry{Action: "outcomes.query", Subject: "project:" + projectID + " metric:" + q.Metric,
 		ProjectID: projectID, CellsSuppressed: t.SuppressedCells, Request: string(canonical),
 		Detail: map[string]string{"metric": q.Metric, "groupBy": joinDims(q.GroupBy), "cells": itoa(len(t.Rows))}}
+	if len(t.Nodes) > 0 || t.Partial {
+		// A federated answer: which national nodes it pooled, and which were missing.
+		e.Detail["nodes"] = strings.Join(t.Nodes, ",")
+		e.Detail["nodesMissing"] = strings.Join(t.NodesMissing, ",")
+	}
 	seen := map[string]bool{}
 	e.PartnersIncluded = t.Included
 	for _, x := range t.PartnersExcluded {

@@ -1,0 +1,293 @@
+package federation
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"maps"
+	"net/http"
+	"slices"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/hjx-exchange/hjx/internal/access"
+	"github.com/hjx-exchange/hjx/internal/audit"
+	"github.com/hjx-exchange/hjx/internal/directory"
+	"github.com/hjx-exchange/hjx/internal/governance"
+	"github.com/hjx-exchange/hjx/internal/harmonise"
+	"github.com/hjx-exchange/hjx/internal/hjx"
+	"github.com/hjx-exchange/hjx/internal/outcomes"
+	"github.com/hjx-exchange/hjx/internal/postgres"
+)
+
+// Node is a national node's side of the exchange: it answers a coordinator's
+// signed request for its own partners only.
+type Node struct {
+	ID string
+	// Country is the node's country: its partners are all of it (the directory and
+	// uploads refuse others), and only they are ever decided on here.
+	Country string
+	// Key signs the node's responses, so the coordinator knows who answered.
+	Key ed25519.PrivateKey
+	// Coordinators are the public keys of the coordinators the node answers, by id.
+	Coordinators map[string]ed25519.PublicKey
+	DB           *sqlx.DB
+	Directory    *directory.Service
+	Governance   *governance.Service
+	Outcomes     *outcomes.Service
+	Audit        *audit.Log
+	Now          func() time.Time
+	Log          *slog.Logger
+	// Floor is the platform's smallest k (HJX_MIN_CELL_FLOOR).
+	Floor int
+}
+
+// Handler serves the exchange (POST CellsPath). Every refusal is 403 with a short
+// reason and logged; the coordinator treats it as a node that did not answer.
+func (n *Node) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST "+CellsPath, func(w http.ResponseWriter, r *http.Request) {
+		var env Envelope
+		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&env); err != nil {
+			http.Error(w, "malformed request", http.StatusBadRequest)
+			return
+		}
+		out, err := n.Answer(r.Context(), env)
+		if err != nil {
+			code := http.StatusInternalServerError
+			msg := "internal error"
+			switch hjx.ErrorCode(err) {
+			case hjx.CodeForbidden, hjx.CodeUnauthenticated:
+				code, msg = http.StatusForbidden, err.Error()
+			case hjx.CodeInvalid:
+				code, msg = http.StatusBadRequest, err.Error()
+			}
+			n.Log.Warn("federation request refused", "status", code, "error", err.Error())
+			http.Error(w, msg, code)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(out)
+	})
+	return mux
+}
+
+// Answer checks a signed request and returns the node's signed answer.
+func (n *Node) Answer(ctx context.Context, env Envelope) (Envelope, error) {
+	var head struct {
+		Coordinator string `json:"coordinator"`
+	}
+	if err := json.Unmarshal(env.Payload, &head); err != nil {
+		return Envelope{}, hjx.Invalid("payload", "is not a cells request")
+	}
+	pub, ok := n.Coordinators[head.Coordinator]
+	if !ok {
+		return Envelope{}, hjx.Forbidden("unknown coordinator")
+	}
+	var req CellsRequest
+	if err := open(pub, env, &req); err != nil {
+		return Envelope{}, hjx.Forbidden("the request's signature does not verify against the coordinator's key")
+	}
+	resp, err := n.Cells(ctx, req)
+	if err != nil {
+		return Envelope{}, err
+	}
+	out, err := seal(n.Key, resp)
+	if err != nil {
+		return Envelope{}, hjx.Internal(err, "sign cells response")
+	}
+	return out, nil
+}
+
+// Cells answers a request whose signature has been checked: it refuses a request
+// addressed elsewhere, stale or replayed, decides for the node's partners on the
+// claims, aggregates the allowed ones and audits the exchange.
+func (n *Node) Cells(ctx context.Context, req CellsRequest) (*CellsResponse, error) {
+	now := n.Now()
+	switch {
+	case req.Node != n.ID:
+		return nil, hjx.Forbidden("the request is addressed to another node")
+	case req.IssuedAt.Before(now.Add(-MaxSkew)) || req.IssuedAt.After(now.Add(MaxSkew)):
+		return nil, hjx.Forbidden("the request has expired (or its clock is off by more than %s)", MaxSkew)
+	case uuid.Validate(req.Claims.ProjectID) != nil:
+		return nil, hjx.Invalid("claims.projectId", "is not a project id")
+	case req.Claims.Status != string(access.StatusApproved):
+		return nil, hjx.Forbidden("the project is %s: outcomes are open to APPROVED projects only", req.Claims.Status)
+	case now.Before(req.Claims.StartsOn) || now.After(req.Claims.EndsOn.AddDate(0, 0, 1)):
+		return nil, hjx.Forbidden("the project is not running today")
+	}
+	if err := req.Query.Validate(); err != nil {
+		return nil, err
+	}
+	// The nonce, the decisions and the versions are independent round trips: taken
+	// at once, on three connections. Nothing leaves before all three succeed.
+	var (
+		decisions []governance.PartnerDecision
+		version   int64
+		rates     string
+		g, gctx   = errgroup.WithContext(ctx)
+	)
+	g.Go(func() error { return n.remember(gctx, req.Coordinator, req.Nonce, now) })
+	g.Go(func() (err error) {
+		decisions, err = n.Governance.DecisionsForClaims(gctx, req.Claims.project())
+		return err
+	})
+	g.Go(func() (err error) {
+		version, rates, err = versions(gctx, n.DB)
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	sel := outcomes.Select(decisions, req.Query, n.Floor)
+	currency := ""
+	if req.Kind == "AMOUNT" {
+		currency = req.Currency
+		if currency == "" {
+			currency = harmonise.DefaultCurrency(sel.Countries)
+		}
+	}
+	agg, err := n.Outcomes.Contributions(ctx, req.Query, req.Kind, currency, sel.Allowed, sel.Identifiable, sel.ByPartner)
+	if err != nil {
+		return nil, err
+	}
+	resp := &CellsResponse{Node: n.ID, Nonce: req.Nonce, DataVersion: version, RatesVersion: rates,
+		Currency: currency, Countries: sel.Countries, K: sel.K, Cells: agg.Cells, Excluded: agg.Excluded,
+		ExcludedPartners: map[string][]string{}, ByDecision: sel.ByDecision}
+	if resp.Cells == nil {
+		resp.Cells = []outcomes.RawCell{}
+	}
+	included := map[string]bool{}
+	for _, c := range agg.Cells {
+		for _, x := range c.Contributions {
+			included[x.PartnerID] = true
+		}
+	}
+	for reason, ps := range agg.ExcludedPartner {
+		for p := range ps {
+			resp.ExcludedPartners[reason] = append(resp.ExcludedPartners[reason], p)
+		}
+		sort.Strings(resp.ExcludedPartners[reason])
+	}
+	named := maps.Clone(included)
+	for _, x := range sel.ByDecision {
+		named[x.PartnerID] = true
+	}
+	for _, ps := range resp.ExcludedPartners {
+		for _, p := range ps {
+			named[p] = true
+		}
+	}
+	var entries map[string]*directory.Partner
+	g, gctx = errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		entries, err = n.Directory.GetMany(gctx, slices.Sorted(maps.Keys(named)))
+		return err
+	})
+	g.Go(func() error { return n.audit(gctx, req, resp, included) })
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for _, id := range slices.Sorted(maps.Keys(entries)) {
+		resp.Directory = append(resp.Directory, *entries[id])
+	}
+	return resp, nil
+}
+
+// remember stores the request's nonce, refusing one seen before; nonces older
+// than the request window are deleted on the way (they could only come with a
+// stale timestamp, which is refused anyway).
+func (n *Node) remember(ctx context.Context, coordinator, nonce string, now time.Time) error {
+	if len(nonce) < 16 || len(nonce) > 128 {
+		return hjx.Invalid("nonce", "must be 16 to 128 characters")
+	}
+	// One statement: expire old nonces and store this one; no row stored means
+	// the nonce was there.
+	var stored int
+	err := sqlx.GetContext(ctx, n.DB, &stored, `WITH expired AS (DELETE FROM federation_nonces WHERE seen_at < $4),
+		stored AS (INSERT INTO federation_nonces (nonce, coordinator, seen_at) VALUES ($1, $2, $3)
+			ON CONFLICT (nonce) DO NOTHING RETURNING 1)
+		SELECT count(*) FROM stored`, nonce, coordinator, now, now.Add(-2*MaxSkew))
+	if err != nil {
+		return hjx.Internal(err, "store federation nonce")
+	}
+	if stored == 0 {
+		return hjx.Forbidden("the request was replayed (its nonce has been seen)")
+	}
+	return nil
+}
+
+// audit records the exchange on the node: the coordinator as the actor, the
+// project, the partners whose figures left and those excluded with their reasons,
+// so each partner's dataUsage on its home node shows every federated query.
+func (n *Node) audit(ctx context.Context, req CellsRequest, resp *CellsResponse, included map[string]bool) error {
+	canonical, _ := json.Marshal(struct {
+		Q        outcomes.Query
+		Currency string
+	}{req.Query, resp.Currency})
+	e := audit.Entry{Action: "federation.cells", Subject: "project:" + req.Claims.ProjectID + " metric:" + req.Query.Metric,
+		ProjectID: req.Claims.ProjectID, Request: string(canonical),
+		Detail: map[string]string{"coordinator": req.Coordinator, "requester": req.Requester, "metric": req.Query.Metric,
+			"cells": strconv.Itoa(len(resp.Cells)), "dataVersion": strconv.FormatInt(resp.DataVersion, 10)}}
+	for p := range included {
+		e.PartnersIncluded = append(e.PartnersIncluded, p)
+	}
+	slices.Sort(e.PartnersIncluded)
+	for _, x := range resp.ByDecision {
+		var codes []string
+		for _, r := range x.Reasons {
+			codes = append(codes, r.Code)
+		}
+		e.PartnersExcluded = append(e.PartnersExcluded, audit.Excluded{PartnerID: x.PartnerID, Reasons: codes})
+	}
+	actor := CoordinatorPrincipal(req.Coordinator)
+	return postgres.WithTx(ctx, n.DB, func(tx *sqlx.Tx) error {
+		_, err := n.Audit.Append(ctx, tx, actor, e)
+		return err
+	})
+}
+
+// CoordinatorPrincipal is how a coordinator appears in a node's audit log: a
+// stable id derived from its name (it has no token on the node) and no role (it
+// is none of the roles a token can have); the entry's action,
+// federation.cells, says what it did.
+func CoordinatorPrincipal(id string) *hjx.Principal {
+	return &hjx.Principal{ID: uuid.NewSHA1(uuid.NameSpaceURL, []byte("hjx-coordinator:"+id)).String(),
+		Name: "federation coordinator " + id}
+}
+
+// ratesVersionSQL identifies a database's exchange rates: a digest of every
+// year's every version. Nodes and coordinator compare it before pooling money.
+const ratesVersionSQL = `SELECT md5(COALESCE(string_agg(concat_ws(':', year, version, gbp_per_usd,
+	ppp_gbp_per_intl_dollar, ppp_usd_per_intl_dollar), ',' ORDER BY year, version), '')) FROM exchange_rates`
+
+// RatesVersion returns the database's exchange rates version.
+func RatesVersion(ctx context.Context, db sqlx.QueryerContext) (string, error) {
+	var v string
+	if err := sqlx.GetContext(ctx, db, &v, ratesVersionSQL); err != nil {
+		return "", hjx.Internal(err, "read exchange rates version")
+	}
+	return v, nil
+}
+
+// versions reads the node's data epoch (outcomes' cache key: every upload,
+// retraction or policy change moves it) and its rates version in one round trip.
+func versions(ctx context.Context, db sqlx.QueryerContext) (data int64, rates string, err error) {
+	var v struct {
+		Data  int64  `db:"data"`
+		Rates string `db:"rates"`
+	}
+	err = sqlx.GetContext(ctx, db, &v, `SELECT (SELECT COALESCE(max(seq), 0) FROM data_versions) AS data, (`+
+		ratesVersionSQL+`) AS rates`)
+	if err != nil {
+		return 0, "", hjx.Internal(err, "read data and rates versions")
+	}
+	return v.Data, v.Rates, nil
+}
