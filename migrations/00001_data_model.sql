@@ -1,4 +1,4 @@
--- The whole data model of DESIGN.md section 3. The vocabularies are checked here as
+-- The whole data model (docs/ARCHITECTURE.md#storage). The vocabularies are checked here as
 -- well as in Go: a row that bypassed the services (psql, a bad migration) still
 -- cannot hold a value the outputs would not know how to treat.
 

@@ -1,4 +1,4 @@
--- Partner uploads (DESIGN.md section 4, "Upload").
+-- Partner uploads (docs/ARCHITECTURE.md#the-data-flow-of-an-upload).
 --
 -- source_row: the row of the file (or the position in the JSON rows) an observation
 -- came from, so a partner's support question "where does this figure come from?"

@@ -1,7 +1,7 @@
 -- Outcome queries at 10 million observations (docs/BENCHMARKS.md).
 --
 -- A query takes from each partner only the rows whose breakdown is exactly the
--- query's dimensions (DESIGN.md section 4), and counts the rest in its coverage
+-- query's dimensions (docs/ARCHITECTURE.md#the-data-flow-of-an-outcome-query), and counts the rest in its coverage
 -- (NOT_AT_THIS_BREAKDOWN, COARSER_THAN_GROUPING). Which dimensions a row gives is
 -- its "shape": one bit per dimension column that is not NULL. For most queries the
 -- rows at the breakdown are exactly the rows of one shape, so:

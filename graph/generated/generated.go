@@ -2732,8 +2732,8 @@ type CountryAvailability {
 
 enum PeriodGranularity { QUARTER YEAR }
 `, BuiltIn: false},
-	{Name: "../../schema/common.graphqls", Input: `# Shared scalars, paging and vocabularies. The enum values are fixed by DESIGN.md
-# section 3 and 5: dashboards and acceptance checks use them.
+	{Name: "../../schema/common.graphqls", Input: `# Shared scalars, paging and vocabularies. The enum values are fixed (where each list
+# is defined: docs/ARCHITECTURE.md#the-vocabularies): dashboards and acceptance checks use them.
 
 "A calendar date, ISO 8601 (2021-03-31)."
 scalar Date

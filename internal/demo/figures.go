@@ -14,7 +14,7 @@ import (
 // Years the demo covers: quarterly figures for each, inside the reference rates' years.
 var Years = []int{2019, 2020, 2021}
 
-// Columns is the CSV header the demo files use: the full upload format of DESIGN.md
+// Columns is the CSV header the demo files use: the full upload format of docs/UPLOADS.md
 // section 5.
 var Columns = []string{"metric", "period_start", "period_end", "value", "n", "welfare_domain", "ihelp_category",
 	"health_setting", "age_band", "sex", "deprivation_scheme", "deprivation_value", "sd", "currency"}

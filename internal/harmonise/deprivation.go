@@ -2,7 +2,7 @@ package harmonise
 
 import "fmt"
 
-// Deprivation schemes (DESIGN.md section 3).
+// Deprivation schemes (docs/ARCHITECTURE.md#the-vocabularies).
 const (
 	// IMDDecile is England's Index of Multiple Deprivation decile, 1 = most deprived.
 	IMDDecile = "IMD_DECILE"

@@ -1,5 +1,5 @@
 // Package harmonise puts UK Health Justice Partnership and US Medical-Legal
-// Partnership figures side by side (DESIGN.md section 4, "Harmonisation"):
+// Partnership figures side by side (docs/OUTCOMES.md; docs/ARCHITECTURE.md#the-data-flow-of-an-outcome-query):
 //
 //   - money, stored in its own currency (GBP or USD), is converted per observation
 //     into the reporting currency (GBP, USD or PPP international dollars) at the

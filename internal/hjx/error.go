@@ -1,5 +1,5 @@
 // Package hjx holds the domain's shared vocabulary: the error type every service
-// returns, the principal a request acts for, and the fixed code lists of DESIGN.md.
+// returns, the principal a request acts for, and the fixed code lists of docs/ARCHITECTURE.md#the-vocabularies.
 // It imports nothing of HTTP, GraphQL or SQL.
 package hjx
 
@@ -12,7 +12,7 @@ import (
 // extensions.code; anything that is not an *Error is treated as INTERNAL.
 type Code string
 
-// The error codes clients see. They are part of the API contract (DESIGN.md section 5).
+// The error codes clients see. They are part of the API contract (docs/ARCHITECTURE.md#the-graphql-contracts-conventions).
 const (
 	CodeUnauthenticated Code = "UNAUTHENTICATED"
 	CodeForbidden       Code = "FORBIDDEN"

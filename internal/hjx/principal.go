@@ -2,7 +2,7 @@ package hjx
 
 import "context"
 
-// Role is what a principal may do; see DESIGN.md section 3.
+// Role is what a principal may do; see docs/ACCESS.md#4-who-may-do-what-default-deny.
 type Role string
 
 // The roles. Partner roles are bound to one partner, DASHBOARD to one project.

@@ -2,7 +2,7 @@ package hjx
 
 import "slices"
 
-// The fixed code lists of DESIGN.md sections 3 and 5. The GraphQL enums and the
+// The fixed code lists (docs/ARCHITECTURE.md#the-vocabularies). The GraphQL enums and the
 // database CHECK constraints hold the same lists; vocab_test.go keeps them in step.
 
 // Countries partners and institutions can be in.

@@ -1,5 +1,5 @@
 // Package ingest takes partners' figures in: CSV files and JSON rows go through one
-// validation and storage path (DESIGN.md section 4, "Upload"). A submission is
+// validation and storage path (docs/ARCHITECTURE.md#the-data-flow-of-an-upload). A submission is
 // validated whole, rejected whole when anything is wrong (nothing is stored), and
 // stored in one transaction with COPY when it is right. Memory stays flat in the
 // file's size: rows stream from the reader into COPY, and the checks between rows

@@ -12,7 +12,7 @@ import (
 	"github.com/hjx-exchange/hjx/internal/hjx"
 )
 
-// column is a column of the upload format (DESIGN.md section 5), in template order.
+// column is a column of the upload format (docs/UPLOADS.md#the-file), in template order.
 type column int
 
 const (

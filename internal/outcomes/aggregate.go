@@ -133,7 +133,7 @@ func keyExpr(d Dimension) string {
 		return `b.sex`
 	case DimDeprivationQuintile:
 		// IMD decile 1 is the most deprived, ADI decile 10 the most disadvantaged:
-		// both map to quintile 1 (DESIGN.md section 3).
+		// both map to quintile 1 (docs/OUTCOMES.md).
 		return `(CASE b.deprivation_scheme WHEN 'IMD_DECILE' THEN ceil(b.deprivation_value / 2.0)
 			WHEN 'ADI_DECILE' THEN 6 - ceil(b.deprivation_value / 2.0) END)::int::text`
 	case DimQuarter:
@@ -146,7 +146,7 @@ func keyExpr(d Dimension) string {
 
 // breakdown returns the SQL conditions for "this row is at the query's breakdown"
 // and for "this row would be, but is coarser (I-HELP only) than a WELFARE_DOMAIN
-// grouping asks". DESIGN.md section 4: from each partner only the rows whose
+// grouping asks". docs/ARCHITECTURE.md#the-data-flow-of-an-outcome-query: from each partner only the rows whose
 // breakdown is exactly the query's grouped and filtered dimensions.
 func breakdown(q Query) (at, coarser string) {
 	var conds []string

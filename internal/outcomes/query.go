@@ -12,7 +12,7 @@ import (
 	"github.com/hjx-exchange/hjx/internal/hjx"
 )
 
-// Dimension is a way to group an outcome table (DESIGN.md section 5).
+// Dimension is a way to group an outcome table (schema/outcomes.graphqls).
 type Dimension string
 
 // The dimensions. COUNTRY, REGION and PARTNER come from the partner; QUARTER and

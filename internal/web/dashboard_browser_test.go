@@ -24,7 +24,7 @@ import (
 )
 
 // fixtureAPI is a stand-in for /graphql that answers the dashboard's three
-// operations with fixed data shaped as DESIGN.md section 5 fixes it. The real API
+// operations with fixed data shaped as schema/outcomes.graphqls fixes it. The real API
 // is tested with the demo world in TestDashboardDemoEndToEnd; the fixture keeps
 // cases the demo does not produce: a period where the only series is suppressed
 // (the grey band and its own tip), TOO_FEW_PARTNERS, an excluded partner in bars.

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// The pages must load nothing from the internet (DESIGN.md section 6, Offline).
+// The pages must load nothing from the internet (docs/ARCHITECTURE.md#pages-portal-dashboard-playground).
 // Bundled libraries carry URL strings that are never fetched: XML namespaces,
 // links a person may click, and words in error messages or schema descriptions.
 // The scan below tells them apart from references a browser would fetch:
