@@ -175,10 +175,24 @@ func (s *Service) table(ctx context.Context, p *hjx.Principal, projectID string,
 	if len(s.Secret) == 0 {
 		return nil, hjx.Internal(errors.New("outcomes: no disclosure secret"), "query outcomes")
 	}
-	if err := s.Governance.RequireOutcomeAccess(ctx, p, projectID); err != nil {
-		return nil, err
+	// The access check and the metric's kind are independent reads, taken at once;
+	// the access check's refusal wins, so a caller without access learns nothing of
+	// the metric, and nothing else starts before it has passed.
+	type kindResult struct {
+		kind string
+		err  error
 	}
-	kind, err := s.metricKind(ctx, q.Metric)
+	kindc := make(chan kindResult, 1)
+	go func() {
+		kind, err := s.metricKind(ctx, q.Metric)
+		kindc <- kindResult{kind, err}
+	}()
+	accessErr := s.Governance.RequireOutcomeAccess(ctx, p, projectID)
+	kr := <-kindc
+	if accessErr != nil {
+		return nil, accessErr
+	}
+	kind, err := kr.kind, kr.err
 	if err != nil {
 		return nil, err
 	}
