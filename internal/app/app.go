@@ -149,7 +149,7 @@ func (a *App) federate(f Federation) {
 	if len(f.Peers) > 0 {
 		client, timeout := f.Client, f.Timeout
 		if client == nil {
-			client = http.DefaultClient
+			client = federation.NewClient(nil)
 		}
 		if timeout == 0 {
 			timeout = federation.DefaultTimeout

@@ -200,7 +200,11 @@ func (c *Coordinator) askOne(ctx context.Context, req CellsRequest) (*CellsRespo
 	if err != nil {
 		return nil, err
 	}
-	defer hres.Body.Close()
+	defer func() {
+		// Read to the end (the encoder's newline), or the connection is not reused.
+		_, _ = io.Copy(io.Discard, io.LimitReader(hres.Body, 4<<10))
+		hres.Body.Close()
+	}()
 	if hres.StatusCode != http.StatusOK {
 		msg, _ := io.ReadAll(io.LimitReader(hres.Body, 512))
 		return nil, fmt.Errorf("node %s: %s: %s", peer.ID, hres.Status, strings.TrimSpace(string(msg)))
