@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"strings"
 
@@ -98,7 +97,7 @@ func loadFederation(getenv func(string) string, errs *[]error) federationConfig 
 			bad("HJX_FEDERATION_TLS_*: %v", err)
 		} else {
 			f.ServerTLS = server
-			f.Client = &http.Client{Transport: &http.Transport{TLSClientConfig: client}}
+			f.Client = federation.NewClient(client)
 		}
 	}
 	return f

@@ -149,13 +149,13 @@ func (a *App) federate(f Federation) {
 	if len(f.Peers) > 0 {
 		client, timeout := f.Client, f.Timeout
 		if client == nil {
-			client = http.DefaultClient
+			client = federation.NewClient(nil)
 		}
 		if timeout == 0 {
 			timeout = federation.DefaultTimeout
 		}
 		a.Coordinator = &federation.Coordinator{ID: f.NodeID, Key: f.Key, Peers: f.Peers, Local: a.Node, Client: client,
-			Timeout: timeout, DB: a.DB, Governance: a.Governance, Disclosure: a.Outcomes.Disclosure, Now: a.Config.Now,
+			Timeout: timeout, DB: a.DB, Disclosure: a.Outcomes.Disclosure, Now: a.Config.Now,
 			Log: a.Log}
 		a.Outcomes.Federation = a.Coordinator
 		a.Directory.Remote = a.Coordinator

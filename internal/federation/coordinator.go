@@ -48,7 +48,6 @@ type Coordinator struct {
 	// reported missing and the table marked partial.
 	Timeout    time.Duration
 	DB         *sqlx.DB // the coordinator's database: projects and exchange rates
-	Governance *governance.Service
 	Disclosure disclosure.Config
 	Now        func() time.Time
 	Log        *slog.Logger
@@ -92,12 +91,9 @@ type answer struct {
 }
 
 // Query asks every node for its cells of the project's query, checks and merges
-// their answers and protects the pooled cells once.
-func (c *Coordinator) Query(ctx context.Context, p *hjx.Principal, projectID string, q outcomes.Query, kind string) (*outcomes.Table, error) {
-	pr, err := c.Governance.Project(ctx, p, projectID)
-	if err != nil {
-		return nil, err
-	}
+// their answers and protects the pooled cells once. The caller has checked p's
+// access to pr (outcomes.Service, which reads pr alongside that check).
+func (c *Coordinator) Query(ctx context.Context, p *hjx.Principal, pr *governance.Project, q outcomes.Query, kind string) (*outcomes.Table, error) {
 	claims := Claims{ProjectID: pr.ID, Institution: pr.Institution, InstitutionCountry: pr.InstitutionCountry,
 		ForProfit: pr.ForProfit, Purpose: string(pr.Purpose), CommercialUse: pr.CommercialUse,
 		EthicsApprovalRef: pr.EthicsApprovalRef, PublicationCommitted: pr.PublicationCommitted,
@@ -204,7 +200,11 @@ func (c *Coordinator) askOne(ctx context.Context, req CellsRequest) (*CellsRespo
 	if err != nil {
 		return nil, err
 	}
-	defer hres.Body.Close()
+	defer func() {
+		// Read to the end (the encoder's newline), or the connection is not reused.
+		_, _ = io.Copy(io.Discard, io.LimitReader(hres.Body, 4<<10))
+		hres.Body.Close()
+	}()
 	if hres.StatusCode != http.StatusOK {
 		msg, _ := io.ReadAll(io.LimitReader(hres.Body, 512))
 		return nil, fmt.Errorf("node %s: %s: %s", peer.ID, hres.Status, strings.TrimSpace(string(msg)))

@@ -126,15 +126,33 @@ func (n *Node) Cells(ctx context.Context, req CellsRequest) (*CellsResponse, err
 	if err := req.Query.Validate(); err != nil {
 		return nil, err
 	}
-	// The nonce, the decisions and the versions are independent round trips: taken
-	// at once, on three connections. Nothing leaves before all three succeed.
+	// The nonce is stored in the transaction that appends the exchange's audit
+	// entry, so the two are one commit: a replay is refused by the unique nonce
+	// (a concurrent one waits for this commit, then is refused), and an answer
+	// whose audit entry did not commit leaves no nonce behind either. Nothing
+	// leaves before that commit.
+	var resp *CellsResponse
+	err := postgres.WithTx(ctx, n.DB, func(tx *sqlx.Tx) (err error) {
+		resp, err = n.cells(ctx, tx, req, now)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// cells decides, aggregates and audits within tx, which holds the nonce.
+func (n *Node) cells(ctx context.Context, tx *sqlx.Tx, req CellsRequest, now time.Time) (*CellsResponse, error) {
+	// The nonce (in tx), the decisions and the versions are independent round
+	// trips: taken at once, on three connections.
 	var (
 		decisions []governance.PartnerDecision
 		version   int64
 		rates     string
 		g, gctx   = errgroup.WithContext(ctx)
 	)
-	g.Go(func() error { return n.remember(gctx, req.Coordinator, req.Nonce, now) })
+	g.Go(func() error { return n.remember(gctx, tx, req.Coordinator, req.Nonce, now) })
 	g.Go(func() (err error) {
 		decisions, err = n.Governance.DecisionsForClaims(gctx, req.Claims.project())
 		return err
@@ -191,7 +209,7 @@ func (n *Node) Cells(ctx context.Context, req CellsRequest) (*CellsResponse, err
 		entries, err = n.Directory.GetMany(gctx, slices.Sorted(maps.Keys(named)))
 		return err
 	})
-	g.Go(func() error { return n.audit(gctx, req, resp, included) })
+	g.Go(func() error { return n.audit(gctx, tx, req, resp, included) })
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
@@ -204,14 +222,17 @@ func (n *Node) Cells(ctx context.Context, req CellsRequest) (*CellsResponse, err
 // remember stores the request's nonce, refusing one seen before; nonces older
 // than the request window are deleted on the way (they could only come with a
 // stale timestamp, which is refused anyway).
-func (n *Node) remember(ctx context.Context, coordinator, nonce string, now time.Time) error {
+func (n *Node) remember(ctx context.Context, tx sqlx.QueryerContext, coordinator, nonce string, now time.Time) error {
 	if len(nonce) < 16 || len(nonce) > 128 {
 		return hjx.Invalid("nonce", "must be 16 to 128 characters")
 	}
 	// One statement: expire old nonces and store this one; no row stored means
-	// the nonce was there.
+	// the nonce was there. The expired rows another answer's transaction is
+	// deleting are skipped, not waited for: answers in flight never queue behind
+	// each other here.
 	var stored int
-	err := sqlx.GetContext(ctx, n.DB, &stored, `WITH expired AS (DELETE FROM federation_nonces WHERE seen_at < $4),
+	err := sqlx.GetContext(ctx, tx, &stored, `WITH expired AS (DELETE FROM federation_nonces WHERE nonce IN (
+			SELECT nonce FROM federation_nonces WHERE seen_at < $4 FOR UPDATE SKIP LOCKED)),
 		stored AS (INSERT INTO federation_nonces (nonce, coordinator, seen_at) VALUES ($1, $2, $3)
 			ON CONFLICT (nonce) DO NOTHING RETURNING 1)
 		SELECT count(*) FROM stored`, nonce, coordinator, now, now.Add(-2*MaxSkew))
@@ -227,7 +248,7 @@ func (n *Node) remember(ctx context.Context, coordinator, nonce string, now time
 // audit records the exchange on the node: the coordinator as the actor, the
 // project, the partners whose figures left and those excluded with their reasons,
 // so each partner's dataUsage on its home node shows every federated query.
-func (n *Node) audit(ctx context.Context, req CellsRequest, resp *CellsResponse, included map[string]bool) error {
+func (n *Node) audit(ctx context.Context, tx *sqlx.Tx, req CellsRequest, resp *CellsResponse, included map[string]bool) error {
 	canonical, _ := json.Marshal(struct {
 		Q        outcomes.Query
 		Currency string
@@ -247,11 +268,8 @@ func (n *Node) audit(ctx context.Context, req CellsRequest, resp *CellsResponse,
 		}
 		e.PartnersExcluded = append(e.PartnersExcluded, audit.Excluded{PartnerID: x.PartnerID, Reasons: codes})
 	}
-	actor := CoordinatorPrincipal(req.Coordinator)
-	return postgres.WithTx(ctx, n.DB, func(tx *sqlx.Tx) error {
-		_, err := n.Audit.Append(ctx, tx, actor, e)
-		return err
-	})
+	_, err := n.Audit.Append(ctx, tx, CoordinatorPrincipal(req.Coordinator), e)
+	return err
 }
 
 // CoordinatorPrincipal is how a coordinator appears in a node's audit log: a

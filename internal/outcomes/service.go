@@ -22,10 +22,12 @@ import (
 )
 
 // Governance is what the outcome query needs from the access rules: whether the
-// caller may query the project, and every partner's decision for it.
+// caller may query the project, every partner's decision for it, and (for a
+// federated query, whose nodes decide on them) the project's own facts.
 type Governance interface {
 	RequireOutcomeAccess(ctx context.Context, p *hjx.Principal, projectID string) error
 	DecisionsForProject(ctx context.Context, p *hjx.Principal, projectID string) ([]governance.PartnerDecision, error)
+	Project(ctx context.Context, p *hjx.Principal, id string) (*governance.Project, error)
 }
 
 // Service answers outcome queries.
@@ -48,9 +50,10 @@ type Service struct {
 // Federation pools a query across national nodes: each decides for and aggregates
 // its own partners, the pooled cells are protected once. The table it returns has
 // k and the partners excluded by decisions set; its Partial flag and NodesMissing
-// say which nodes did not answer.
+// say which nodes did not answer. It is called only once p's access to the
+// project pr has been checked.
 type Federation interface {
-	Query(ctx context.Context, p *hjx.Principal, projectID string, q Query, kind string) (*Table, error)
+	Query(ctx context.Context, p *hjx.Principal, pr *governance.Project, q Query, kind string) (*Table, error)
 }
 
 // Row is one published cell of an outcome table.
@@ -175,17 +178,46 @@ func (s *Service) table(ctx context.Context, p *hjx.Principal, projectID string,
 	if len(s.Secret) == 0 {
 		return nil, hjx.Internal(errors.New("outcomes: no disclosure secret"), "query outcomes")
 	}
-	if err := s.Governance.RequireOutcomeAccess(ctx, p, projectID); err != nil {
-		return nil, err
+	// The access check, the metric's kind and (federated) the project the nodes'
+	// requests carry are independent reads, taken at once; the access check's
+	// refusal wins, so a caller without access learns nothing of the metric, and
+	// nothing is computed or asked of a node before it has passed.
+	type kindResult struct {
+		kind string
+		err  error
 	}
-	kind, err := s.metricKind(ctx, q.Metric)
+	type projectResult struct {
+		pr  *governance.Project
+		err error
+	}
+	kindc, prc := make(chan kindResult, 1), make(chan projectResult, 1)
+	go func() {
+		kind, err := s.metricKind(ctx, q.Metric)
+		kindc <- kindResult{kind, err}
+	}()
+	go func() {
+		var r projectResult
+		if s.Federation != nil {
+			r.pr, r.err = s.Governance.Project(ctx, p, projectID)
+		}
+		prc <- r
+	}()
+	accessErr := s.Governance.RequireOutcomeAccess(ctx, p, projectID)
+	kr, pr := <-kindc, <-prc
+	if accessErr != nil {
+		return nil, accessErr
+	}
+	kind, err := kr.kind, kr.err
 	if err != nil {
 		return nil, err
 	}
 	if s.Federation != nil {
+		if pr.err != nil {
+			return nil, pr.err
+		}
 		// Not cached: each node reads its own data afresh, so an upload or a
 		// retraction on a node is in the coordinator's very next answer.
-		table, err := s.Federation.Query(ctx, p, projectID, q, kind)
+		table, err := s.Federation.Query(ctx, p, pr.pr, q, kind)
 		if err != nil {
 			return nil, err
 		}
