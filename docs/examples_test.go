@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,7 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hjx-exchange/hjx/internal/demo"
 	"github.com/hjx-exchange/hjx/internal/testkit"
 )
 
@@ -90,12 +88,7 @@ type world struct {
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	env := testkit.New(t)
-	res, err := demo.Seed(context.Background(), env.App, "seed", nil)
-	if err != nil {
-		t.Fatalf("demo seed: %v", err)
-	}
-	srv := httptest.NewServer(env.Handler)
-	t.Cleanup(srv.Close)
+	srv, res := env.ServeDemo()
 	w := &world{baseURL: srv.URL, projectID: res.ProjectID, tokens: map[string]string{}}
 	for _, tok := range res.Tokens {
 		w.tokens[tok.Role] = tok.Secret

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/hjx-exchange/hjx/internal/postgres"
 	"github.com/hjx-exchange/hjx/internal/postgres/pgtest"
 )
@@ -20,20 +22,7 @@ func TestDBUpCreatesDatabaseOfDatabaseURL(t *testing.T) {
 	if _, err := exec.LookPath("psql"); err != nil {
 		t.Skip("psql is not installed: .ci/db-up leaves the database to hjx migrate (TestMigrateCreatesMissingDatabase)")
 	}
-	u, err := url.Parse(pgtest.ServerURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	name := "hjx_dbup_" + strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "")
-	u.Path = "/" + name
-	admin, err := postgres.Open(context.Background(), pgtest.ServerURL(), postgres.PoolConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_, _ = admin.Exec(`DROP DATABASE IF EXISTS "` + name + `" WITH (FORCE)`)
-		_ = admin.Close()
-	})
+	u, name, admin := missingDatabaseURL(t, "hjx_dbup_")
 	dbUp := func() string {
 		cmd := exec.Command("../../.ci/db-up")
 		cmd.Env = append(os.Environ(), "DATABASE_URL="+u.String())
@@ -53,4 +42,29 @@ func TestDBUpCreatesDatabaseOfDatabaseURL(t *testing.T) {
 	if out := dbUp(); strings.Contains(out, "created") {
 		t.Errorf("a second .ci/db-up created the database again: %q", out)
 	}
+}
+
+// missingDatabaseURL is the test server's URL naming a database that does not
+// exist yet (prefix plus the time), with that name and a connection to the
+// server's own database; the database is dropped when the test ends, whoever
+// created it.
+func missingDatabaseURL(t *testing.T, prefix string) (*url.URL, string, *sqlx.DB) {
+	t.Helper()
+	u, err := url.Parse(pgtest.ServerURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := prefix + strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "")
+	u.Path = "/" + name
+	adminURL := *u
+	adminURL.Path = "/postgres" // the server's own database: the one DATABASE_URL names may not exist either
+	admin, err := postgres.Open(context.Background(), adminURL.String(), postgres.PoolConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = admin.Exec(`DROP DATABASE IF EXISTS "` + name + `" WITH (FORCE)`)
+		_ = admin.Close()
+	})
+	return u, name, admin
 }

@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/hjx-exchange/hjx/internal/postgres"
 	"github.com/hjx-exchange/hjx/internal/postgres/pgtest"
 	"github.com/hjx-exchange/hjx/internal/web"
 )
@@ -132,20 +130,7 @@ func serveUntilReady(t *testing.T, getenv func(string) string) string {
 // run`) with a DATABASE_URL naming a database that does not exist creates it
 // through the server's postgres database, then migrates it; no manual step.
 func TestMigrateCreatesMissingDatabase(t *testing.T) {
-	u, err := url.Parse(pgtest.ServerURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	name := "hjx_fresh_" + strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "")
-	u.Path = "/" + name
-	admin, err := postgres.Open(context.Background(), pgtest.ServerURL(), postgres.PoolConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_, _ = admin.Exec(`DROP DATABASE IF EXISTS "` + name + `" WITH (FORCE)`)
-		_ = admin.Close()
-	})
+	u, name, admin := missingDatabaseURL(t, "hjx_fresh_")
 	getenv := func(k string) string {
 		if k == "DATABASE_URL" {
 			return u.String()

@@ -19,6 +19,7 @@ import (
 	"github.com/hjx-exchange/hjx/graph"
 	"github.com/hjx-exchange/hjx/internal/app"
 	"github.com/hjx-exchange/hjx/internal/auth"
+	"github.com/hjx-exchange/hjx/internal/demo"
 	"github.com/hjx-exchange/hjx/internal/directory"
 	"github.com/hjx-exchange/hjx/internal/hjx"
 	"github.com/hjx-exchange/hjx/internal/postgres"
@@ -186,4 +187,18 @@ func (e *Env) Send(req *http.Request) *Response {
 // of refused requests.
 func (e *Env) Client() *client.Client {
 	return client.New(e.Handler, client.Path("/graphql"), client.AddHeader(server.PreflightHeader, "true"))
+}
+
+// ServeDemo loads the deterministic demo world (tokens derived from the seed
+// "seed") and serves the whole app on a loopback test server, closed when the test
+// ends: what the browser, docs-example and portal tests run against.
+func (e *Env) ServeDemo() (*httptest.Server, *demo.Result) {
+	e.T.Helper()
+	res, err := demo.Seed(context.Background(), e.App, "seed", nil)
+	if err != nil {
+		e.T.Fatalf("demo seed: %v", err)
+	}
+	srv := httptest.NewServer(e.Handler)
+	e.T.Cleanup(srv.Close)
+	return srv, res
 }

@@ -1,8 +1,6 @@
 package web_test
 
 import (
-	"context"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,12 +27,7 @@ type demoPortal struct {
 func newDemoPortal(t *testing.T) *demoPortal {
 	t.Helper()
 	env := testkit.New(t)
-	res, err := demo.Seed(context.Background(), env.App, "seed", nil)
-	if err != nil {
-		t.Fatalf("demo seed: %v", err)
-	}
-	srv := httptest.NewServer(env.Handler)
-	t.Cleanup(srv.Close)
+	srv, res := env.ServeDemo()
 	p := &demoPortal{env: env, url: srv.URL, projectID: res.ProjectID, token: map[string]demo.Token{}, tokens: res.Tokens}
 	for _, tok := range res.Tokens {
 		if _, ok := p.token[tok.Role]; !ok {
