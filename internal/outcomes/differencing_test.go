@@ -869,15 +869,6 @@ func (kn *atkKnowledge) truthFeasible(t *testing.T, fam *atkFamily) {
 	}
 }
 
-// sumCols is a point's sum over the listed variables.
-func sumCols(y []float64, cols []int) float64 {
-	s := 0.0
-	for _, j := range cols {
-		s += y[j]
-	}
-	return s
-}
-
 // extremes solves for the smallest and largest perturbed sum of the target's
 // variables (hi +Inf when unbounded), and keeps the points reaching them in the
 // pool (up to 200).

@@ -363,6 +363,15 @@ func (p *boxLP) extreme(cols []int, sign float64) (float64, []float64, error) {
 	return sign * p.value(cost), append([]float64(nil), p.x[:p.n]...), nil
 }
 
+// sumCols is a point's sum over the listed variables.
+func sumCols(y []float64, cols []int) float64 {
+	s := 0.0
+	for _, j := range cols {
+		s += y[j]
+	}
+	return s
+}
+
 // lpFeasible reports whether a point satisfies the problem within tol.
 func lpFeasible(y, hi []float64, rows []lpRow, tol float64) bool {
 	for j, v := range y {
@@ -371,11 +380,7 @@ func lpFeasible(y, hi []float64, rows []lpRow, tol float64) bool {
 		}
 	}
 	for _, r := range rows {
-		s := 0.0
-		for _, j := range r.cols {
-			s += y[j]
-		}
-		if s < r.lo-tol || s > r.hi+tol {
+		if s := sumCols(y, r.cols); s < r.lo-tol || s > r.hi+tol {
 			return false
 		}
 	}
