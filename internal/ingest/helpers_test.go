@@ -81,14 +81,6 @@ type uploadResult struct {
 	} `json:"submission"`
 }
 
-func (r uploadResult) codes() []string {
-	var out []string
-	for _, i := range r.Issues {
-		out = append(out, i.Code)
-	}
-	return out
-}
-
 func (r uploadResult) has(code string) bool {
 	for _, i := range r.Issues {
 		if i.Code == code {

@@ -193,29 +193,9 @@ func (s *Service) Retract(ctx context.Context, p *hjx.Principal, id, reason stri
 	cfg := s.Config.withDefaults()
 	var out *Submission
 	err := postgres.WithTx(ctx, s.DB, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, partnerLock, p.PartnerID); err != nil {
-			return hjx.Internal(err, "lock partner")
-		}
-		var status string
-		err := sqlx.GetContext(ctx, tx, &status, `SELECT status FROM submissions WHERE id = $1 AND partner_id = $2 FOR UPDATE`,
-			id, p.PartnerID)
-		if postgres.IsNoRows(err) {
-			return hjx.NotFound("submission")
-		}
+		status, err := s.retractable(ctx, tx, p, id, cfg)
 		if err != nil {
-			return hjx.Internal(err, "read submission")
-		}
-		if status == StatusRetracted {
-			return &hjx.Error{Code: hjx.CodeConflict, Message: "the submission is already retracted"}
-		}
-		var recent int
-		if err := sqlx.GetContext(ctx, tx, &recent, `SELECT count(*) FROM submissions
-			WHERE partner_id = $1 AND status = 'RETRACTED' AND retracted_at > $2`,
-			p.PartnerID, s.Now().UTC().Add(-cfg.RetractionWindow)); err != nil {
-			return hjx.Internal(err, "count retractions")
-		}
-		if recent >= cfg.RetractionLimit {
-			return errRetractionLimit
+			return err
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE observations SET current = false WHERE submission_id = $1 AND current`, id)
 		if err != nil {
@@ -244,6 +224,37 @@ func (s *Service) Retract(ctx context.Context, p *hjx.Principal, id, reason stri
 		return nil, err
 	}
 	return out, nil
+}
+
+// retractable takes the partner's lock and returns the status of its submission
+// id, or why it may not be retracted: it does not exist, it is already retracted,
+// or the partner has used up its retractions for the window.
+func (s *Service) retractable(ctx context.Context, tx *sqlx.Tx, p *hjx.Principal, id string, cfg Config) (string, error) {
+	if err := lockPartner(ctx, tx, p.PartnerID); err != nil {
+		return "", err
+	}
+	var status string
+	err := sqlx.GetContext(ctx, tx, &status, `SELECT status FROM submissions WHERE id = $1 AND partner_id = $2 FOR UPDATE`,
+		id, p.PartnerID)
+	if postgres.IsNoRows(err) {
+		return "", hjx.NotFound("submission")
+	}
+	if err != nil {
+		return "", hjx.Internal(err, "read submission")
+	}
+	if status == StatusRetracted {
+		return "", &hjx.Error{Code: hjx.CodeConflict, Message: "the submission is already retracted"}
+	}
+	var recent int
+	if err := sqlx.GetContext(ctx, tx, &recent, `SELECT count(*) FROM submissions
+		WHERE partner_id = $1 AND status = 'RETRACTED' AND retracted_at > $2`,
+		p.PartnerID, s.Now().UTC().Add(-cfg.RetractionWindow)); err != nil {
+		return "", hjx.Internal(err, "count retractions")
+	}
+	if recent >= cfg.RetractionLimit {
+		return "", errRetractionLimit
+	}
+	return status, nil
 }
 
 // errRetractionLimit ends a retraction's transaction when the partner has used up

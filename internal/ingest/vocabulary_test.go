@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/hjx-exchange/hjx/internal/hjx"
+	"github.com/hjx-exchange/hjx/internal/identifiers"
 )
 
 // No code of any vocabulary or of the codebook may ever look like an identifier,
@@ -17,7 +18,7 @@ func TestVocabularyIsNeverAnIdentifier(t *testing.T) {
 		"CESD_CHANGE", "FINANCIAL_STRAIN", "GP_CONSULTATIONS_3M", "ED_VISITS_6M", "HOUSING_REPAIRS_ACHIEVED"}
 	for _, list := range append(lists, codebook) {
 		for _, v := range list {
-			if k, ok := FindIdentifier(v, false); ok {
+			if k, ok := identifiers.Find(v, false); ok {
 				t.Errorf("%s is flagged as %s", v, k)
 			}
 		}
