@@ -71,6 +71,7 @@ func FuzzReadCSV(f *testing.F) {
 
 // The reader never holds much more than one record, whatever the input.
 func TestCSVReaderBoundsRecordSize(t *testing.T) {
+	t.Parallel()
 	huge := "metric\n\"" + strings.Repeat("x", 1<<20) + "\"\n"
 	r := newCSVReader(strings.NewReader(huge), 1024)
 	if _, err := r.Read(); err != nil {
@@ -86,6 +87,7 @@ func TestCSVReaderBoundsRecordSize(t *testing.T) {
 }
 
 func TestCSVReaderSkipsBOMAndNumbersRecords(t *testing.T) {
+	t.Parallel()
 	r := newCSVReader(strings.NewReader("\xef\xbb\xbfmetric,value\nA,1\nB,2\n"), 1024)
 	rec, err := r.Read()
 	if err != nil || rec[0] != "metric" {

@@ -39,6 +39,7 @@ func (w *world) keyedRows(t *testing.T) []keyedRow {
 // breakdown), under the server's secret: a correction or re-upload of the same cell,
 // in another file, keeps them; other cells get others; the values play no part.
 func TestRecordKeys(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	secret, err := postgres.LoadDisclosureSecret(context.Background(), w.env.App.DB)
 	if err != nil {
@@ -126,6 +127,7 @@ func checkKeysNotReadBack(t *testing.T, w *world, ids ...string) {
 // corrections), counting superseded and retracted versions; the upload that would
 // store a fourth is rejected whole, and audited. After the window it is accepted.
 func TestRevisionLimit(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	version := func(v int, extra ...string) string {
 		return csvOf(append([]string{row("value", strconv.Itoa(v))}, extra...)...)
@@ -175,6 +177,7 @@ func TestRevisionLimit(t *testing.T) {
 // A partner may retract at most three submissions in 30 days; the fourth is refused
 // with RATE_LIMITED, changes nothing, and is audited.
 func TestRetractionLimit(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	var ids []string
 	for m := 1; m <= 4; m++ {

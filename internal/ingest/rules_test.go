@@ -155,6 +155,7 @@ func checkRejected(t *testing.T, w *world, c ruleCase) {
 // rejected with the rule's code) and a file that keeps it (and must be accepted).
 // Each runs as a dry run through the real GraphQL multipart handler.
 func TestValidationRules(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	cases := append(append(fileRuleCases(), cellRuleCases()...), identifierRuleCases()...)
 	for _, c := range cases {
@@ -176,6 +177,7 @@ func TestValidationRules(t *testing.T) {
 // Cells outside the known columns are scanned too: an identifier in a rejected
 // extra column is reported as such, not only as an unknown column.
 func TestIdentifierInUnknownColumn(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	r := w.upload(t, w.uploaderA, strings.TrimSuffix(header, "\n")+",notes\n"+row()+",call 07700 900123\n", true)
 	if r.Accepted || !r.has("COLUMN_UNKNOWN") || !r.has("IDENTIFIER_PHONE") {
@@ -198,6 +200,7 @@ func TestIdentifierInUnknownColumn(t *testing.T) {
 // header must be the format's, the served copy must match the docs, and the example
 // must be accepted.
 func TestPublishedTemplateAndExample(t *testing.T) {
+	t.Parallel()
 	read := func(path string) string {
 		b, err := os.ReadFile(path)
 		if err != nil {
@@ -221,6 +224,7 @@ func TestPublishedTemplateAndExample(t *testing.T) {
 // A header problem that leaves every required column in place does not hide the
 // rows' problems: the partner sees everything to fix in one go.
 func TestHeaderAndRowIssuesTogether(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	bad := strings.Replace(row(), "PATIENTS_SCREENED", "NOT_A_METRIC", 1)
 	r := w.upload(t, w.uploaderA, strings.TrimSuffix(header, "\n")+",notes\n"+bad+",\n", true)
@@ -233,6 +237,7 @@ func TestHeaderAndRowIssuesTogether(t *testing.T) {
 // named as such ("2022-06-31 is not a real date"), not as a format error; a date in
 // another format still gets the format.
 func TestNotARealDate(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	tests := []struct{ name, col, value, want string }{
 		{"ErrInvalid/June31", "period_end", "2022-06-31", "period_end 2022-06-31 is not a real date"},

@@ -10,6 +10,7 @@ import (
 // No code of any vocabulary or of the codebook may ever look like an identifier,
 // or valid files would be refused.
 func TestVocabularyIsNeverAnIdentifier(t *testing.T) {
+	t.Parallel()
 	lists := [][]string{hjx.WelfareDomains, hjx.IhelpCategories, hjx.HealthSettings, hjx.AgeBands, hjx.Sexes,
 		hjx.DeprivationSchemes, hjx.Currencies, Columns[:]}
 	codebook := []string{"PATIENTS_SCREENED", "PATIENTS_WITH_NEED", "PATIENTS_REFERRED", "REFERRALS_WITH_INTAKE",
