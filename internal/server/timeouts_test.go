@@ -25,14 +25,7 @@ func TestServerTimeouts(t *testing.T) {
 		srv.WriteTimeout != cfg.WriteTimeout || srv.IdleTimeout != cfg.IdleTimeout {
 		t.Fatalf("server timeouts %v %v %v %v differ from the configuration", srv.ReadHeaderTimeout, srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- server.Serve(ctx, srv, ln, time.Second, slog.New(slog.DiscardHandler)) }()
-	t.Cleanup(func() { cancel(); <-done })
+	ln := serveOnLoopback(t, srv)
 
 	t.Run("ErrSlowHeaders", func(t *testing.T) {
 		conn, err := net.Dial("tcp", ln.Addr().String())
@@ -64,4 +57,19 @@ func TestServerTimeouts(t *testing.T) {
 			t.Fatalf("status %d", resp.StatusCode)
 		}
 	})
+}
+
+// serveOnLoopback serves srv on a loopback port until the test ends, as the
+// binary does (server.Serve, shutting down within a second).
+func serveOnLoopback(t *testing.T, srv *http.Server) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- server.Serve(ctx, srv, ln, time.Second, slog.New(slog.DiscardHandler)) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return ln
 }

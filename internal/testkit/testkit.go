@@ -171,6 +171,13 @@ func (e *Env) Do(token, query string, vars map[string]any) *Response {
 // Send serves a prepared request and decodes the GraphQL response.
 func (e *Env) Send(req *http.Request) *Response {
 	e.T.Helper()
+	r, _ := e.SendRecorded(req)
+	return r
+}
+
+// SendRecorded is Send for tests that also look at the response's headers.
+func (e *Env) SendRecorded(req *http.Request) (*Response, *httptest.ResponseRecorder) {
+	e.T.Helper()
 	rec := httptest.NewRecorder()
 	e.Handler.ServeHTTP(rec, req)
 	var r Response
@@ -178,7 +185,7 @@ func (e *Env) Send(req *http.Request) *Response {
 		e.T.Fatalf("response is not JSON (status %d): %s", rec.Code, rec.Body.String())
 	}
 	r.Status = rec.Code
-	return &r
+	return &r, rec
 }
 
 // Client returns gqlgen's test client on the same handler (multipart uploads use
