@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"bufio"
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -45,8 +44,8 @@ func scrape(t *testing.T, a *app.App) map[string]float64 {
 func TestMetrics(t *testing.T) {
 	env, world := metricsDemo(t)
 	before := scrape(t, env.App)
-	suppressed, outcomeQueries := suppressingQueries(t, env, demoToken(t, world, "RESEARCHER"), world.ProjectID)
-	metricsTraffic(t, env, demoToken(t, world, "PARTNER_UPLOADER"))
+	suppressed, outcomeQueries := suppressingQueries(t, env, testkit.DemoToken(t, world, "RESEARCHER"), world.ProjectID)
+	metricsTraffic(t, env, testkit.DemoToken(t, world, "PARTNER_UPLOADER"))
 	after := scrape(t, env.App)
 	checkMetricsGrew(t, before, after, suppressed, outcomeQueries)
 }
@@ -59,24 +58,10 @@ func metricsDemo(t *testing.T) (*testkit.Env, *demo.Result) {
 	})
 	// The demo's figures end in 2023; its clock must be past them.
 	env.Clock.Set(time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC))
-	world, err := demo.Seed(context.Background(), env.App, "metrics-test", func(string) {})
-	if err != nil {
-		t.Fatal(err)
-	}
+	world := env.Demo("metrics-test")
 	return env, world
 }
 
-// demoToken returns the secret of the demo world's token with the role.
-func demoToken(t *testing.T, world *demo.Result, role string) string {
-	t.Helper()
-	for _, tk := range world.Tokens {
-		if tk.Role == role {
-			return tk.Secret
-		}
-	}
-	t.Fatalf("no demo %s token", role)
-	return ""
-}
 
 // suppressingQueries runs the first of a few fine groupings of the demo world that
 // suppresses cells, and returns the cells suppressed by reason and how many

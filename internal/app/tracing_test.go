@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -50,11 +49,8 @@ func tracedDemo(t *testing.T) (*tracetest.SpanRecorder, *testkit.Env, *demo.Resu
 		c.TracerProvider = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
 	})
 	env.Clock.Set(time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC)) // past the demo's figures
-	world, err := demo.Seed(context.Background(), env.App, "trace-test", func(string) {})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rec, env, world, demoToken(t, world, "RESEARCHER")
+	world := env.Demo("trace-test")
+	return rec, env, world, testkit.DemoToken(t, world, "RESEARCHER")
 }
 
 func tracedQuery(t *testing.T, env *testkit.Env, world *demo.Result, token string) tracedAnswer {

@@ -201,11 +201,30 @@ func (e *Env) Client() *client.Client {
 // ends: what the browser, docs-example and portal tests run against.
 func (e *Env) ServeDemo() (*httptest.Server, *demo.Result) {
 	e.T.Helper()
-	res, err := demo.Seed(context.Background(), e.App, "seed", nil)
-	if err != nil {
-		e.T.Fatalf("demo seed: %v", err)
-	}
+	res := e.Demo("seed")
 	srv := httptest.NewServer(e.Handler)
 	e.T.Cleanup(srv.Close)
 	return srv, res
+}
+
+// Demo loads the deterministic demo world, its tokens derived from tokenSeed.
+func (e *Env) Demo(tokenSeed string) *demo.Result {
+	e.T.Helper()
+	res, err := demo.Seed(context.Background(), e.App, tokenSeed, nil)
+	if err != nil {
+		e.T.Fatalf("demo seed: %v", err)
+	}
+	return res
+}
+
+// DemoToken returns the secret of the demo world's first token with the role.
+func DemoToken(t testing.TB, world *demo.Result, role string) string {
+	t.Helper()
+	for _, tk := range world.Tokens {
+		if tk.Role == role {
+			return tk.Secret
+		}
+	}
+	t.Fatalf("no demo %s token", role)
+	return ""
 }

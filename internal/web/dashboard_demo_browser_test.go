@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -33,10 +32,7 @@ type demoDashboard struct {
 func newDemoDashboard(t *testing.T) *demoDashboard {
 	t.Helper()
 	env := testkit.New(t)
-	res, err := demo.Seed(context.Background(), env.App, "seed", nil)
-	if err != nil {
-		t.Fatalf("demo seed: %v", err)
-	}
+	res := env.Demo("seed")
 	d := &demoDashboard{env: env, projectID: res.ProjectID, tokens: res.Tokens}
 	for _, tok := range res.Tokens {
 		if tok.Role == string(hjx.RoleDashboard) {
