@@ -62,7 +62,6 @@ func metricsDemo(t *testing.T) (*testkit.Env, *demo.Result) {
 	return env, world
 }
 
-
 // suppressingQueries runs the first of a few fine groupings of the demo world that
 // suppresses cells, and returns the cells suppressed by reason and how many
 // outcome queries it took.
