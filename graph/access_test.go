@@ -12,6 +12,7 @@ import (
 // TestObjectScoping: past the gate, every object is scoped by the principal across
 // the fixture's two partners and two projects.
 func TestObjectScoping(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.tokens["adminB"] = f.adminB
 	p1, p2 := f.ids["p1"], f.ids["p2"]
@@ -92,6 +93,7 @@ func TestObjectScoping(t *testing.T) {
 // show reasons and the moratorium, the partner approves under COL, the project
 // expires by date, and every step is in the audit log, paged newest first.
 func TestAccessFlow(t *testing.T) {
+	t.Parallel()
 	s := newAccessStory(t)
 	s.setPolicies()
 	s.proposeAndApprove()

@@ -26,6 +26,7 @@ func countPartners(t *testing.T, env *testkit.Env) int {
 }
 
 func TestRegisterPartner(t *testing.T) {
+	t.Parallel()
 	env := testkit.New(t)
 	steward, _ := env.Token(hjx.RoleSteward, "", "")
 	researcher, _ := env.Token(hjx.RoleResearcher, "", "")
@@ -88,6 +89,7 @@ func TestRegisterPartner(t *testing.T) {
 }
 
 func TestPartnersDirectory(t *testing.T) {
+	t.Parallel()
 	env := seedDirectory(t)
 	directoryFilters(t, env)
 	directoryPaging(t, env)
@@ -223,6 +225,7 @@ func directoryRefusalsAndLookups(t *testing.T, env *testkit.Env) {
 }
 
 func TestMetricsCodebook(t *testing.T) {
+	t.Parallel()
 	env := testkit.New(t)
 	var out struct {
 		Metrics []struct {
@@ -250,6 +253,7 @@ func TestMetricsCodebook(t *testing.T) {
 }
 
 func TestMe(t *testing.T) {
+	t.Parallel()
 	env := testkit.New(t)
 	env.Partner("leeds-gp", "GB", "GB-ENG")
 	admin, p := env.Token(hjx.RolePartnerAdmin, "leeds-gp", "")

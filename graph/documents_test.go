@@ -42,6 +42,7 @@ func sendHashed(env *testkit.Env, token, hash, query string, apq bool, vars map[
 // project is not restricted. Only the steward and the lead manage documents, and
 // each change is audited.
 func TestTrustedDocuments(t *testing.T) {
+	t.Parallel()
 	w := newTrustedDocsWorld(t)
 	w.unrestricted(t)
 	w.registerAndRestrict(t)
@@ -187,6 +188,7 @@ func (w *trustedDocsWorld) restricted(t *testing.T) {
 // alone then works; a hash that is not the text's is refused; the cache is
 // bounded (size 1: the older hash is forgotten); size 0 turns APQ off.
 func TestAutomaticPersistedQueries(t *testing.T) {
+	t.Parallel()
 	env := testkit.New(t, func(c *app.Config) { c.GraphQL.APQCacheSize = 1 })
 	const q1, q2 = "{ metrics { code } }", "{ partners { totalCount } }"
 	h1, h2 := documents.Hash(q1), documents.Hash(q2)
@@ -218,6 +220,7 @@ func TestAutomaticPersistedQueries(t *testing.T) {
 // Whoever may see a project sees whether its dashboards are restricted: a
 // partner admin listing projects gets the flag, not an error.
 func TestTrustedDocumentsFlagVisibleWithProject(t *testing.T) {
+	t.Parallel()
 	env := testkit.New(t)
 	env.Partner("leeds", "GB", "GB-ENG")
 	lead, _ := env.Token(hjx.RoleResearcher, "", "")

@@ -19,6 +19,7 @@ import (
 // naming the field, and never repeats the text; plain text is accepted (issue 12,
 // item 13).
 func TestFreeTextChecked(t *testing.T) {
+	t.Parallel()
 	w := newFreeTextWorld(t)
 	for _, f := range w.fields() {
 		t.Run(f.name, func(t *testing.T) {

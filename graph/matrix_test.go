@@ -335,6 +335,7 @@ func fieldData(r *testkit.Response, field string) string {
 }
 
 func TestPermissionMatrix(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	covered := map[string]bool{}
 	for _, row := range matrix {

@@ -42,6 +42,7 @@ func scrape(t *testing.T, a *app.App) map[string]float64 {
 // and operation, upload rows accepted and rejected, suppressed cells by reason,
 // rate-limited requests and the connection pool.
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	env, world := metricsDemo(t)
 	before := scrape(t, env.App)
 	suppressed, outcomeQueries := suppressingQueries(t, env, testkit.DemoToken(t, world, "RESEARCHER"), world.ProjectID)

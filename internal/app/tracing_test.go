@@ -21,6 +21,7 @@ import (
 // under the request's span, and no span attribute or event carries the token,
 // a figure of the answer or a query variable.
 func TestOutcomeQueryTrace(t *testing.T) {
+	t.Parallel()
 	rec, env, world, token := tracedDemo(t)
 	before := len(rec.Ended())
 	out := tracedQuery(t, env, world, token)

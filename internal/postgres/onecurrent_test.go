@@ -13,6 +13,7 @@ import (
 // observations_one_current (migration 00060): at most one current figure per
 // partner, metric, period and breakdown, NULL dimensions equal, deferrable.
 func TestOneCurrentFigure(t *testing.T) {
+	t.Parallel()
 	setup := func(t *testing.T) *sqlx.DB {
 		db := pgtest.NewDB(t)
 		if _, err := db.Exec(`

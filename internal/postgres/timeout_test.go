@@ -66,6 +66,7 @@ func TestStatementTimeout(t *testing.T) {
 // HJX_DB_MAX_CONNS bounds the pool: no more connections are opened however
 // many requests wait.
 func TestPoolSize(t *testing.T) {
+	t.Parallel()
 	db, err := postgres.Open(context.Background(), pgtest.NewDatabaseURL(t), postgres.PoolConfig{MaxOpen: 3, MaxIdle: 3})
 	if err != nil {
 		t.Fatal(err)

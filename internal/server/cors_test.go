@@ -31,6 +31,7 @@ func preflight(t *testing.T, h http.Handler, origin, headers string) *httptest.R
 }
 
 func TestCORS(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		origins []string
@@ -93,6 +94,7 @@ func multipartUpload(t *testing.T) *http.Request {
 }
 
 func TestRequirePreflightHeader(t *testing.T) {
+	t.Parallel()
 	env := testkit.New(t, withOrigins(dashboardOrigin))
 	uploader, _ := env.Token("PARTNER_UPLOADER", env.Partner("gb-a", "GB", "GB-ENG").ID, "")
 	tests := []struct {
@@ -147,6 +149,7 @@ func TestRequirePreflightHeader(t *testing.T) {
 }
 
 func TestPreflightHeaderIsAllowedCrossOrigin(t *testing.T) {
+	t.Parallel()
 	env := testkit.New(t, withOrigins(dashboardOrigin))
 	// Browsers list the headers lowercase and sorted, as rs/cors expects.
 	rec := preflight(t, env.Handler, dashboardOrigin, strings.ToLower(server.PreflightHeader)+",authorization,content-type")

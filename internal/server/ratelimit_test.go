@@ -24,6 +24,7 @@ func rateLimited(t *testing.T, rc server.RateConfig) *testkit.Env {
 }
 
 func TestRateLimit(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		run  func(*testing.T)

@@ -78,6 +78,7 @@ func (s session) signOut(env *testkit.Env, csrf string) int {
 }
 
 func TestSessionCookieFlags(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name       string
 		tls        bool
@@ -119,6 +120,7 @@ func TestSessionCookieFlags(t *testing.T) {
 }
 
 func TestSessionStoredHashed(t *testing.T) {
+	t.Parallel()
 	env, _, _, s := stewardSession(t)
 	var dump string
 	if err := env.App.DB.Get(&dump, `SELECT string_agg(s::text, ' ') FROM sessions s`); err != nil {
@@ -130,6 +132,7 @@ func TestSessionStoredHashed(t *testing.T) {
 }
 
 func TestSessionCSRF(t *testing.T) {
+	t.Parallel()
 	env, secret, _, s := stewardSession(t)
 	t.Run("OK", func(t *testing.T) {
 		var out struct{ Me struct{ Role string } }
@@ -166,6 +169,7 @@ func TestSessionCSRF(t *testing.T) {
 }
 
 func TestSessionEnds(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		run  func(*testing.T)
@@ -267,6 +271,7 @@ func sessionErrMaxAge(t *testing.T) {
 // TestSessionStatus: GET /session says who is signed in (and the CSRF value a
 // reloaded page needs), or that no one is, without an error status.
 func TestSessionStatus(t *testing.T) {
+	t.Parallel()
 	env := testkit.New(t)
 	env.Partner("leeds", "GB", "GB-ENG")
 	admin, _ := env.Token(hjx.RolePartnerAdmin, "leeds", "")
