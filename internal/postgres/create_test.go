@@ -14,7 +14,6 @@ import (
 // TestCreateIfMissing: a DATABASE_URL naming a database that does not exist
 // yet gets it created (once), so that `make run` needs no manual step.
 func TestCreateIfMissing(t *testing.T) {
-	t.Parallel()
 	ctx := context.Background()
 	u, err := url.Parse(pgtest.ServerURL())
 	if err != nil {

@@ -145,12 +145,7 @@ func TestDisclosureKeysMigration(t *testing.T) {
 	if _, err := provider.DownTo(ctx, 70); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`
-		INSERT INTO partners (id, name, country, region, model) VALUES ('gb-a', 'A', 'GB', 'GB-ENG', 'HJP');
-		INSERT INTO principals (id, name, role) VALUES ('00000000-0000-4000-8000-000000000001', 'x', 'STEWARD');
-		INSERT INTO submissions (id, partner_id, uploader_id, format, sha256, consent_basis, status, row_count)
-		VALUES ('00000000-0000-4000-8000-0000000000a1', 'gb-a', '00000000-0000-4000-8000-000000000001', 'CSV',
-			repeat('a', 64), 'EXPLICIT_CONSENT', 'ACCEPTED', 1);
+	if _, err := db.Exec(oneSubmission + `
 		INSERT INTO observations (submission_id, partner_id, metric, period_start, period_end, welfare_domain,
 			deprivation_scheme, deprivation_value, value)
 		SELECT '00000000-0000-4000-8000-0000000000a1', 'gb-a', 'PATIENTS_SCREENED',

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
@@ -26,8 +25,7 @@ func TestSlowBodies(t *testing.T) {
 	cfg.BodyReadTimeout = 300 * time.Millisecond
 	cfg.UploadMinRate = 1000
 	uploader := &hjx.Principal{ID: "p1", Role: hjx.RolePartnerUploader}
-	srv := server.New(cfg, server.Deps{Log: slog.New(slog.DiscardHandler), GraphQL: readsBody(3 * cfg.BodyReadTimeout),
-		Ready:        func(context.Context) error { return nil },
+	srv := bareServer(cfg, server.Deps{GraphQL: readsBody(3 * cfg.BodyReadTimeout),
 		Authenticate: func(context.Context, string) (*hjx.Principal, error) { return uploader, nil },
 		UploadRoles:  []hjx.Role{hjx.RolePartnerUploader}})
 	ln := serveOnLoopback(t, srv)

@@ -1,8 +1,6 @@
 package server_test
 
 import (
-	"bytes"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -81,15 +79,10 @@ func TestCORS(t *testing.T) {
 // a cross-site HTML form could send it.
 func multipartUpload(t *testing.T) *http.Request {
 	t.Helper()
-	var body bytes.Buffer
-	w := multipart.NewWriter(&body)
-	_ = w.WriteField("operations", `{"query":"mutation ($f: Upload!) { uploadSubmission(file: $f, consentBasis: EXPLICIT_CONSENT) { accepted } }","variables":{"f":null}}`)
-	_ = w.WriteField("map", `{"0":["variables.f"]}`)
-	part, _ := w.CreateFormFile("0", "observations.csv")
-	_, _ = part.Write([]byte("metric,period_start,period_end,value,n\n"))
-	_ = w.Close()
-	req := httptest.NewRequest(http.MethodPost, "/graphql", &body)
-	req.Header.Set("Content-Type", w.FormDataContentType())
+	body, contentType := testkit.MultipartUpload(`{"query":"mutation ($f: Upload!) { uploadSubmission(file: $f, consentBasis: EXPLICIT_CONSENT) { accepted } }","variables":{"f":null}}`,
+		`{"0":["variables.f"]}`, "observations.csv", "metric,period_start,period_end,value,n\n")
+	req := httptest.NewRequest(http.MethodPost, "/graphql", body)
+	req.Header.Set("Content-Type", contentType)
 	return req
 }
 

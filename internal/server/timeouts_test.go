@@ -19,8 +19,7 @@ func TestServerTimeouts(t *testing.T) {
 	cfg := server.DefaultConfig()
 	cfg.ReadHeaderTimeout = 200 * time.Millisecond
 	cfg.ReadTimeout, cfg.WriteTimeout, cfg.IdleTimeout = 3*time.Second, 4*time.Second, 5*time.Second
-	srv := server.New(cfg, server.Deps{Log: slog.New(slog.DiscardHandler), GraphQL: http.NotFoundHandler(),
-		Ready: func(context.Context) error { return nil }})
+	srv := bareServer(cfg, server.Deps{GraphQL: http.NotFoundHandler()})
 	if srv.ReadHeaderTimeout != cfg.ReadHeaderTimeout || srv.ReadTimeout != cfg.ReadTimeout ||
 		srv.WriteTimeout != cfg.WriteTimeout || srv.IdleTimeout != cfg.IdleTimeout {
 		t.Fatalf("server timeouts %v %v %v %v differ from the configuration", srv.ReadHeaderTimeout, srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout)
@@ -57,6 +56,14 @@ func TestServerTimeouts(t *testing.T) {
 			t.Fatalf("status %d", resp.StatusCode)
 		}
 	})
+}
+
+// bareServer is the server of the configuration with deps, its logs discarded
+// and always ready.
+func bareServer(cfg server.Config, deps server.Deps) *http.Server {
+	deps.Log = slog.New(slog.DiscardHandler)
+	deps.Ready = func(context.Context) error { return nil }
+	return server.New(cfg, deps)
 }
 
 // serveOnLoopback serves srv on a loopback port until the test ends, as the

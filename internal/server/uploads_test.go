@@ -3,7 +3,6 @@ package server_test
 import (
 	"bytes"
 	"errors"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -20,15 +19,10 @@ import (
 // uploadBody is a GraphQL multipart upload of a CSV file of n bytes (larger
 // than the app's UploadMemory below, so it is spooled to disk).
 func uploadBody(n int) ([]byte, string) {
-	var body bytes.Buffer
-	w := multipart.NewWriter(&body)
-	_ = w.WriteField("operations", `{"query":"mutation ($f: Upload!) { uploadSubmission(file: $f, consentBasis: EXPLICIT_CONSENT, dryRun: true) { accepted } }","variables":{"f":null}}`)
-	_ = w.WriteField("map", `{"0":["variables.f"]}`)
-	part, _ := w.CreateFormFile("0", "observations.csv")
 	row := "PEOPLE_ADVISED,2022-01-01,2022-03-31,40,\n"
-	_, _ = part.Write([]byte("metric,period_start,period_end,value,n\n" + strings.Repeat(row, n/len(row)+1)))
-	_ = w.Close()
-	return body.Bytes(), w.FormDataContentType()
+	body, contentType := testkit.MultipartUpload(`{"query":"mutation ($f: Upload!) { uploadSubmission(file: $f, consentBasis: EXPLICIT_CONSENT, dryRun: true) { accepted } }","variables":{"f":null}}`,
+		`{"0":["variables.f"]}`, "observations.csv", "metric,period_start,period_end,value,n\n"+strings.Repeat(row, n/len(row)+1))
+	return body.Bytes(), contentType
 }
 
 // watchedBody serves a request body and records how much of it the server

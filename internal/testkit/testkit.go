@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -186,6 +187,20 @@ func (e *Env) SendRecorded(req *http.Request) (*Response, *httptest.ResponseReco
 	}
 	r.Status = rec.Code
 	return &r, rec
+}
+
+// MultipartUpload is a GraphQL multipart request body (the upload transport):
+// the operations, the map from file to variable and one file of that name and
+// content. It returns the body and its Content-Type.
+func MultipartUpload(operations, fileMap, filename, content string) (*bytes.Buffer, string) {
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	_ = w.WriteField("operations", operations)
+	_ = w.WriteField("map", fileMap)
+	part, _ := w.CreateFormFile("0", filename)
+	_, _ = part.Write([]byte(content))
+	_ = w.Close()
+	return &body, w.FormDataContentType()
 }
 
 // Client returns gqlgen's test client on the same handler (multipart uploads use

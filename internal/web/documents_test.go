@@ -11,7 +11,6 @@ import (
 // The page's documents carry the SHA-256 of their exact text (what the page
 // sends as documentId) and are named after their operation.
 func TestDashboardDocuments(t *testing.T) {
-	t.Parallel()
 	docs := web.DashboardDocuments()
 	if len(docs) != 4 {
 		t.Fatalf("%d dashboard documents, want 4", len(docs))
