@@ -25,10 +25,7 @@ func rateLimited(t *testing.T, rc server.RateConfig) *testkit.Env {
 
 func TestRateLimit(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		name string
-		run  func(*testing.T)
-	}{
+	runParallel(t, []namedTest{
 		{"ErrTokenBucketSpent", rateErrTokenBucketSpent},
 		{"ErrTokensOfOnePrincipalShareABucket", rateErrTokensOfOnePrincipalShareABucket},
 		{"ErrDashboardTokensOfOneProjectShareABucket", rateErrDashboardTokensOfOneProjectShareABucket},
@@ -39,12 +36,7 @@ func TestRateLimit(t *testing.T) {
 		{"OKValidTokenAfterBadTokensFromTheSameAddress", rateOKValidTokenAfterBadTokensFromTheSameAddress},
 		{"OKTokensUnaffectedByAnonymousTrafficFromTheirAddress", rateOKTokensUnaffectedByAnonymousTrafficFromTheirAddress},
 		{"OKOffWhenZero", rateOKOffWhenZero},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			tc.run(t)
-		})
-	}
+	})
 }
 
 func rateErrTokenBucketSpent(t *testing.T) {
@@ -218,6 +210,22 @@ func rateOKOffWhenZero(t *testing.T) {
 		if r, _ := doRaw(env, "", "192.0.2.60:1", nil); r.Code() != "" {
 			t.Fatalf("request %d refused with limits off: %+v", i+1, r.Errors)
 		}
+	}
+}
+
+// namedTest is a subtest that builds its own app.
+type namedTest struct {
+	name string
+	run  func(*testing.T)
+}
+
+// runParallel runs the subtests side by side: each has its own database.
+func runParallel(t *testing.T, tests []namedTest) {
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.run(t)
+		})
 	}
 }
 

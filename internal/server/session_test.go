@@ -170,10 +170,7 @@ func TestSessionCSRF(t *testing.T) {
 
 func TestSessionEnds(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		name string
-		run  func(*testing.T)
-	}{
+	runParallel(t, []namedTest{
 		{"ErrBadToken", sessionErrBadToken},
 		{"OKSignOut", sessionOKSignOut},
 		{"ErrTokenExpires", sessionErrTokenExpires},
@@ -181,12 +178,7 @@ func TestSessionEnds(t *testing.T) {
 		{"ErrIdle", sessionErrIdle},
 		{"ErrIdleConfigured", sessionErrIdleConfigured},
 		{"ErrMaxAge", sessionErrMaxAge},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			tc.run(t)
-		})
-	}
+	})
 }
 
 func sessionErrBadToken(t *testing.T) {
