@@ -12,6 +12,7 @@ import (
 // The GraphQL enums, the domain vocabularies and the reference files must hold the
 // same code lists; a code added to one and not the others would be refused or lost.
 func TestVocabulariesMatchSchema(t *testing.T) {
+	t.Parallel()
 	schema := generated.NewExecutableSchema(generated.Config{}).Schema()
 	enum := func(name string) []string {
 		def := schema.Types[name]
