@@ -59,3 +59,19 @@ type Connection[T any] struct {
 	HasPrevious bool
 	TotalCount  int
 }
+
+// NewConnection makes one page of a list from rows read with LIMIT First+1: the
+// extra row is only there to tell that a next page exists. item makes a row the
+// page's item and gives its sort key, for its cursor.
+func NewConnection[R, T any](rows []R, page Page, total int, item func(R) (T, string)) *Connection[T] {
+	c := &Connection[T]{TotalCount: total, HasPrevious: page.AfterKey != "", Items: make([]T, 0, min(len(rows), page.First))}
+	if len(rows) > page.First {
+		rows, c.HasNext = rows[:page.First], true
+	}
+	for _, r := range rows {
+		it, key := item(r)
+		c.Items = append(c.Items, it)
+		c.Keys = append(c.Keys, key)
+	}
+	return c
+}
