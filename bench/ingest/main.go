@@ -127,9 +127,7 @@ func generate(path string, rows int) (int64, error) {
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
 	fmt.Fprintln(w, "metric,period_start,period_end,value,n,welfare_domain,ihelp_category,health_setting,age_band,sex,deprivation_scheme,deprivation_value,sd,currency")
-	settings := []string{"", "PRIMARY_CARE", "HOSPITAL", "MENTAL_HEALTH", "HOSPICE", "MATERNITY", "PAEDIATRIC", "COMMUNITY_HEALTH_CENTRE", "OTHER"}
-	ages := []string{"", "AGE_0_17", "AGE_18_24", "AGE_25_34", "AGE_35_44", "AGE_45_54", "AGE_55_64", "AGE_65_74", "AGE_75_89", "AGE_90_PLUS"}
-	sexes := []string{"", "FEMALE", "MALE", "OTHER_OR_NOT_STATED"}
+	breakdowns := benchkit.Breakdowns([]string{"", "PRIMARY_CARE", "HOSPITAL", "MENTAL_HEALTH", "HOSPICE", "MATERNITY", "PAEDIATRIC", "COMMUNITY_HEALTH_CENTRE", "OTHER"})
 	rng := mrand.New(mrand.NewPCG(1, 2))
 	n := 0
 	// The first three make the 1M-row file; the others let -sizes go to 5M and beyond.
@@ -140,29 +138,19 @@ func generate(path string, rows int) (int64, error) {
 			y, m := 2012+month/12, time.Month(month%12+1)
 			start := time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
 			end := start.AddDate(0, 1, -1)
-			for _, hs := range settings {
-				for _, age := range ages {
-					for _, sex := range sexes {
-						for dep := 0; dep <= 10 && n < rows; dep++ {
-							scheme, decile := "", ""
-							if dep > 0 {
-								scheme, decile = "IMD_DECILE", strconv.Itoa(dep)
-							}
-							denom := 20 + rng.IntN(400)
-							value, cnt, currency := strconv.Itoa(rng.IntN(denom)), "", ""
-							switch metric {
-							case "REFERRALS_WITH_INTAKE", "STAFF_TRAINED", "GHQ12_CASENESS", "FINANCIAL_STRAIN": // proportions
-								cnt = strconv.Itoa(denom)
-							case "FINANCIAL_GAIN", "DEBT_WRITTEN_OFF", "HEALTH_ORG_BENEFIT": // amounts
-								value = fmt.Sprintf("%d.%02d", rng.IntN(90000), rng.IntN(100))
-								cnt, currency = strconv.Itoa(denom), "GBP"
-							}
-							fmt.Fprintf(w, "%s,%s,%s,%s,%s,,,%s,%s,%s,%s,%s,,%s\n", metric, start.Format("2006-01-02"),
-								end.Format("2006-01-02"), value, cnt, hs, age, sex, scheme, decile, currency)
-							n++
-						}
-					}
+			for _, b := range breakdowns[:min(len(breakdowns), rows-n)] {
+				denom := 20 + rng.IntN(400)
+				value, cnt, currency := strconv.Itoa(rng.IntN(denom)), "", ""
+				switch metric {
+				case "REFERRALS_WITH_INTAKE", "STAFF_TRAINED", "GHQ12_CASENESS", "FINANCIAL_STRAIN": // proportions
+					cnt = strconv.Itoa(denom)
+				case "FINANCIAL_GAIN", "DEBT_WRITTEN_OFF", "HEALTH_ORG_BENEFIT": // amounts
+					value = fmt.Sprintf("%d.%02d", rng.IntN(90000), rng.IntN(100))
+					cnt, currency = strconv.Itoa(denom), "GBP"
 				}
+				fmt.Fprintf(w, "%s,%s,%s,%s,%s,,,%s,%s,%s,%s,%s,,%s\n", metric, start.Format("2006-01-02"),
+					end.Format("2006-01-02"), value, cnt, b.Setting, b.Age, b.Sex, b.Scheme, b.Decile, currency)
+				n++
 			}
 		}
 	}

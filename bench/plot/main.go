@@ -139,22 +139,14 @@ func uploadLines(b *strings.Builder, ij ingestJSON) []*series {
 
 // drawPNG draws the query lines and the upload lines side by side.
 func drawPNG(png string, qs, us []*series) error {
-	queries := plot.New()
-	queries.Title.Text = "Outcome query latency (median)"
-	queries.Y.Label.Text = "milliseconds (log scale)"
-	queries.X.Label.Text = "observations stored (millions, log scale)"
-	if err := addLines(queries, qs); err != nil {
+	queries, err := logLogPlot("Outcome query latency (median)", "observations stored (millions, log scale)", "milliseconds (log scale)", qs)
+	if err != nil {
 		return err
 	}
-	logLog(queries, qs)
-	ingest := plot.New()
-	ingest.Title.Text = "Upload time (median)"
-	ingest.Y.Label.Text = "seconds (log scale)"
-	ingest.X.Label.Text = "rows in the file (millions, log scale)"
-	if err := addLines(ingest, us); err != nil {
+	ingest, err := logLogPlot("Upload time (median)", "rows in the file (millions, log scale)", "seconds (log scale)", us)
+	if err != nil {
 		return err
 	}
-	logLog(ingest, us)
 	img := vgimg.New(16*vg.Inch, 6*vg.Inch)
 	dc := draw.New(img)
 	tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Inch / 2, PadTop: vg.Inch / 8, PadBottom: vg.Inch / 8, PadLeft: vg.Inch / 8, PadRight: vg.Inch / 8}
@@ -170,6 +162,19 @@ func drawPNG(png string, qs, us []*series) error {
 		return err
 	}
 	return f.Close()
+}
+
+// logLogPlot is one side of the picture: its lines on log-log axes.
+func logLogPlot(title, x, y string, ss []*series) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = x
+	p.Y.Label.Text = y
+	if err := addLines(p, ss); err != nil {
+		return nil, err
+	}
+	logLog(p, ss)
+	return p, nil
 }
 
 // palette tells the lines apart: query lines share a colour per system, dashed for
