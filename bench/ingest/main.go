@@ -338,9 +338,17 @@ func (u *ingestRun) copyBaseline(db *sqlx.DB) (time.Duration, error) {
 			ADD FOREIGN KEY (partner_id) REFERENCES partners (id),
 			ADD FOREIGN KEY (metric) REFERENCES metric_definitions (code),
 			ADD FOREIGN KEY (welfare_domain) REFERENCES welfare_domains (code)`,
-		`CHECKPOINT`,
 	}
-	for _, q := range setup {
+	keyed, err := hasColumn(db, "key_value") // a binary from before migration 00070 has no record keys
+	if err != nil {
+		return 0, err
+	}
+	if keyed {
+		// The record keys are hjx's keyed hash of each row, for disclosure control;
+		// a raw COPY has none to write.
+		setup = append(setup, `ALTER TABLE bench_copy ALTER key_value SET DEFAULT 0, ALTER key_n SET DEFAULT 0`)
+	}
+	for _, q := range append(setup, `CHECKPOINT`) {
 		if _, err := db.Exec(q); err != nil {
 			return 0, fmt.Errorf("%s: %w", q, err)
 		}
@@ -362,13 +370,19 @@ func (u *ingestRun) copyBaseline(db *sqlx.DB) (time.Duration, error) {
 // oneCurrentCost times inserting the copied rows under each mechanism for "at most
 // one current figure per partner, metric, period and breakdown".
 func oneCurrentCost(db *sqlx.DB) (exclusion, unique time.Duration, err error) {
-	var migrated bool // a binary from before migration 00060 (a before/after run) has no current_slot
-	if err := db.Get(&migrated, `SELECT EXISTS (SELECT 1 FROM information_schema.columns
-		WHERE table_name = 'observations' AND column_name = 'current_slot')`); err != nil || !migrated {
+	// A binary from before migration 00060 (a before/after run) has no current_slot.
+	if migrated, err := hasColumn(db, "current_slot"); err != nil || !migrated {
 		return 0, 0, err
 	}
-	const cols = `submission_id, partner_id, metric, period_start, period_end, welfare_domain, ihelp_category,
+	cols := `submission_id, partner_id, metric, period_start, period_end, welfare_domain, ihelp_category,
 		health_setting, age_band, sex, deprivation_scheme, deprivation_value, value, n, sd, currency, current`
+	keyed, err := hasColumn(db, "key_value")
+	if err != nil {
+		return 0, 0, err
+	}
+	if keyed {
+		cols += ", key_value, key_n"
+	}
 	for _, c := range []struct {
 		table, constraint string
 		took              *time.Duration
@@ -399,6 +413,15 @@ func oneCurrentCost(db *sqlx.DB) (exclusion, unique time.Duration, err error) {
 	return exclusion, unique, nil
 }
 
+// hasColumn reports whether observations has the column: the binary measured may
+// be from before the migration that added it.
+func hasColumn(db *sqlx.DB, column string) (bool, error) {
+	var has bool
+	err := db.Get(&has, `SELECT EXISTS (SELECT 1 FROM information_schema.columns
+		WHERE table_name = 'observations' AND column_name = $1)`, column)
+	return has, err
+}
+
 func command(env []string, bin string, args ...string) (string, error) {
 	c := exec.Command(bin, args...)
 	c.Env = env
@@ -413,7 +436,8 @@ func command(env []string, bin string, args ...string) (string, error) {
 
 func registerPartner(base, token string) error {
 	body, _ := json.Marshal(map[string]any{"query": `mutation { registerPartner(input: {id: "bench-partner",
-		name: "Benchmark partner", country: GB, region: "GB-ENG", model: HJP, healthSettings: [PRIMARY_CARE],
+		name: "Benchmark partner", country: GB, region: "GB-ENG", model: HJP,
+		healthSettings: [PRIMARY_CARE, HOSPITAL, MENTAL_HEALTH, HOSPICE, MATERNITY, PAEDIATRIC, COMMUNITY_HEALTH_CENTRE, OTHER],
 		adviceDomains: [WELFARE_BENEFITS]}) { id } }`})
 	req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
