@@ -29,6 +29,8 @@ type Long struct {
 	Lines int
 }
 
+// String is the line a failing test prints: where the function starts, so that an
+// editor can jump to it.
 func (l Long) String() string {
 	return fmt.Sprintf("%s:%d: %s is %d lines", l.Path, l.Line, l.Name, l.Lines)
 }
