@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"os"
 
@@ -50,75 +51,19 @@ func (f multipartForm) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, f.maxUploadSize)
 	defer r.Body.Close()
-	mr, err := r.MultipartReader()
-	if err != nil {
-		f.fail(w, r, exec, http.StatusUnprocessableEntity, "the request is not a multipart form")
-		return
-	}
-	var params graphql.RawParams
-	part, err := mr.NextPart()
-	if err != nil || part.FormName() != "operations" {
-		f.failRead(w, r, exec, err, "the first part of a multipart request must be operations")
-		return
-	}
-	if err := decodeJSON(part, &params); err != nil {
-		f.failRead(w, r, exec, err, "the operations part is not one JSON object {query, variables, operationName}")
-		return
-	}
-	part, err = mr.NextPart()
-	if err != nil || part.FormName() != "map" {
-		f.failRead(w, r, exec, err, "the second part of a multipart request must be map")
-		return
-	}
-	uploads := map[string][]string{}
-	if err := decodeJSON(part, &uploads); err != nil {
-		f.failRead(w, r, exec, err, "the map part is not a JSON object of file keys to variable paths")
-		return
-	}
-	for {
-		part, err = mr.NextPart()
-		if err == io.EOF {
-			break
+	req := &multipartRequest{uploads: map[string][]string{}}
+	defer req.releaseAll()
+	if bad := f.read(r, req); bad != nil {
+		if bad.status == 0 {
+			f.failRead(w, r, exec, bad.err, bad.msg)
+		} else {
+			f.fail(w, r, exec, bad.status, bad.msg)
 		}
-		if err != nil {
-			f.failRead(w, r, exec, err, "a part of the multipart request could not be read")
-			return
-		}
-		paths := uploads[part.FormName()]
-		if len(paths) == 0 {
-			f.fail(w, r, exec, http.StatusUnprocessableEntity, "a file part is not named in the map part")
-			return
-		}
-		delete(uploads, part.FormName())
-		open, size, cleanup, err := f.keep(part, r.ContentLength >= 0 && r.ContentLength < f.maxMemory)
-		defer cleanup()
-		if err != nil {
-			f.failRead(w, r, exec, err, "the file could not be received")
-			return
-		}
-		for _, path := range paths {
-			file, err := open()
-			if err != nil {
-				f.failRead(w, r, exec, err, "the file could not be received")
-				return
-			}
-			if c, ok := file.(io.Closer); ok {
-				defer c.Close()
-			}
-			upload := graphql.Upload{File: file, Size: size, Filename: part.FileName(), ContentType: part.Header.Get("Content-Type")}
-			if err := params.AddUpload(upload, part.FormName(), path); err != nil {
-				f.fail(w, r, exec, http.StatusUnprocessableEntity, "the map part names a variable path that does not exist")
-				return
-			}
-		}
-	}
-	if len(uploads) > 0 {
-		f.fail(w, r, exec, http.StatusUnprocessableEntity, "the map part names a file that was not sent")
 		return
 	}
-	params.Headers = r.Header
-	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
-	rc, gerr := exec.CreateOperationContext(r.Context(), &params)
+	req.params.Headers = r.Header
+	req.params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+	rc, gerr := exec.CreateOperationContext(r.Context(), &req.params)
 	if gerr != nil {
 		if errcode.GetErrorKind(gerr) == errcode.KindProtocol {
 			w.WriteHeader(http.StatusUnprocessableEntity)
@@ -128,6 +73,101 @@ func (f multipartForm) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	}
 	responses, ctx := exec.DispatchOperation(r.Context(), rc)
 	writeResponse(w, http.StatusOK, responses(ctx))
+}
+
+// multipartRequest is a multipart request as it is read: the operation, the files
+// the map part names and are still to come, and what to close and remove once the
+// operation has run, in the order to do it.
+type multipartRequest struct {
+	params  graphql.RawParams
+	uploads map[string][]string
+	release []func()
+}
+
+func (req *multipartRequest) releaseAll() {
+	for i := len(req.release) - 1; i >= 0; i-- {
+		req.release[i]()
+	}
+}
+
+// badRequest is why a multipart request cannot run: a status and message, or a
+// read error that failRead judges (status 0) with msg for any other error.
+type badRequest struct {
+	status int
+	err    error
+	msg    string
+}
+
+func invalidPart(msg string) *badRequest {
+	return &badRequest{status: http.StatusUnprocessableEntity, msg: msg}
+}
+
+func unreadable(err error, msg string) *badRequest { return &badRequest{err: err, msg: msg} }
+
+// read reads the operations part, the map part and the files, in that order.
+func (f multipartForm) read(r *http.Request, req *multipartRequest) *badRequest {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return invalidPart("the request is not a multipart form")
+	}
+	part, err := mr.NextPart()
+	if err != nil || part.FormName() != "operations" {
+		return unreadable(err, "the first part of a multipart request must be operations")
+	}
+	if err := decodeJSON(part, &req.params); err != nil {
+		return unreadable(err, "the operations part is not one JSON object {query, variables, operationName}")
+	}
+	part, err = mr.NextPart()
+	if err != nil || part.FormName() != "map" {
+		return unreadable(err, "the second part of a multipart request must be map")
+	}
+	if err := decodeJSON(part, &req.uploads); err != nil {
+		return unreadable(err, "the map part is not a JSON object of file keys to variable paths")
+	}
+	for {
+		part, err = mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return unreadable(err, "a part of the multipart request could not be read")
+		}
+		if bad := f.readFile(r, part, req); bad != nil {
+			return bad
+		}
+	}
+	if len(req.uploads) > 0 {
+		return invalidPart("the map part names a file that was not sent")
+	}
+	return nil
+}
+
+// readFile receives one file part and gives it to each variable the map names it for.
+func (f multipartForm) readFile(r *http.Request, part *multipart.Part, req *multipartRequest) *badRequest {
+	paths := req.uploads[part.FormName()]
+	if len(paths) == 0 {
+		return invalidPart("a file part is not named in the map part")
+	}
+	delete(req.uploads, part.FormName())
+	open, size, cleanup, err := f.keep(part, r.ContentLength >= 0 && r.ContentLength < f.maxMemory)
+	req.release = append(req.release, cleanup)
+	if err != nil {
+		return unreadable(err, "the file could not be received")
+	}
+	for _, path := range paths {
+		file, err := open()
+		if err != nil {
+			return unreadable(err, "the file could not be received")
+		}
+		if c, ok := file.(io.Closer); ok {
+			req.release = append(req.release, func() { _ = c.Close() })
+		}
+		upload := graphql.Upload{File: file, Size: size, Filename: part.FileName(), ContentType: part.Header.Get("Content-Type")}
+		if err := req.params.AddUpload(upload, part.FormName(), path); err != nil {
+			return invalidPart("the map part names a variable path that does not exist")
+		}
+	}
+	return nil
 }
 
 // keep receives one file part: in memory when the whole request is smaller

@@ -205,3 +205,32 @@ func Verdict(ok bool) string {
 	}
 	return "MISSED"
 }
+
+// Breakdown is one breakdown of a generated upload row: a health setting, age band,
+// sex and IMD decile, each "" for none.
+type Breakdown struct {
+	Setting, Age, Sex, Scheme, Decile string
+}
+
+// Breakdowns is every breakdown of the given health settings by age band, sex and
+// IMD decile (none included in each), in the order the upload generators write
+// them: setting, then age, then sex, then decile.
+func Breakdowns(settings []string) []Breakdown {
+	ages := []string{"", "AGE_0_17", "AGE_18_24", "AGE_25_34", "AGE_35_44", "AGE_45_54", "AGE_55_64", "AGE_65_74", "AGE_75_89", "AGE_90_PLUS"}
+	sexes := []string{"", "FEMALE", "MALE", "OTHER_OR_NOT_STATED"}
+	var out []Breakdown
+	for _, hs := range settings {
+		for _, age := range ages {
+			for _, sex := range sexes {
+				for dep := 0; dep <= 10; dep++ {
+					b := Breakdown{Setting: hs, Age: age, Sex: sex}
+					if dep > 0 {
+						b.Scheme, b.Decile = "IMD_DECILE", strconv.Itoa(dep)
+					}
+					out = append(out, b)
+				}
+			}
+		}
+	}
+	return out
+}

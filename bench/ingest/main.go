@@ -127,9 +127,7 @@ func generate(path string, rows int) (int64, error) {
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
 	fmt.Fprintln(w, "metric,period_start,period_end,value,n,welfare_domain,ihelp_category,health_setting,age_band,sex,deprivation_scheme,deprivation_value,sd,currency")
-	settings := []string{"", "PRIMARY_CARE", "HOSPITAL", "MENTAL_HEALTH", "HOSPICE", "MATERNITY", "PAEDIATRIC", "COMMUNITY_HEALTH_CENTRE", "OTHER"}
-	ages := []string{"", "AGE_0_17", "AGE_18_24", "AGE_25_34", "AGE_35_44", "AGE_45_54", "AGE_55_64", "AGE_65_74", "AGE_75_89", "AGE_90_PLUS"}
-	sexes := []string{"", "FEMALE", "MALE", "OTHER_OR_NOT_STATED"}
+	breakdowns := benchkit.Breakdowns([]string{"", "PRIMARY_CARE", "HOSPITAL", "MENTAL_HEALTH", "HOSPICE", "MATERNITY", "PAEDIATRIC", "COMMUNITY_HEALTH_CENTRE", "OTHER"})
 	rng := mrand.New(mrand.NewPCG(1, 2))
 	n := 0
 	// The first three make the 1M-row file; the others let -sizes go to 5M and beyond.
@@ -140,29 +138,19 @@ func generate(path string, rows int) (int64, error) {
 			y, m := 2012+month/12, time.Month(month%12+1)
 			start := time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
 			end := start.AddDate(0, 1, -1)
-			for _, hs := range settings {
-				for _, age := range ages {
-					for _, sex := range sexes {
-						for dep := 0; dep <= 10 && n < rows; dep++ {
-							scheme, decile := "", ""
-							if dep > 0 {
-								scheme, decile = "IMD_DECILE", strconv.Itoa(dep)
-							}
-							denom := 20 + rng.IntN(400)
-							value, cnt, currency := strconv.Itoa(rng.IntN(denom)), "", ""
-							switch metric {
-							case "REFERRALS_WITH_INTAKE", "STAFF_TRAINED", "GHQ12_CASENESS", "FINANCIAL_STRAIN": // proportions
-								cnt = strconv.Itoa(denom)
-							case "FINANCIAL_GAIN", "DEBT_WRITTEN_OFF", "HEALTH_ORG_BENEFIT": // amounts
-								value = fmt.Sprintf("%d.%02d", rng.IntN(90000), rng.IntN(100))
-								cnt, currency = strconv.Itoa(denom), "GBP"
-							}
-							fmt.Fprintf(w, "%s,%s,%s,%s,%s,,,%s,%s,%s,%s,%s,,%s\n", metric, start.Format("2006-01-02"),
-								end.Format("2006-01-02"), value, cnt, hs, age, sex, scheme, decile, currency)
-							n++
-						}
-					}
+			for _, b := range breakdowns[:min(len(breakdowns), rows-n)] {
+				denom := 20 + rng.IntN(400)
+				value, cnt, currency := strconv.Itoa(rng.IntN(denom)), "", ""
+				switch metric {
+				case "REFERRALS_WITH_INTAKE", "STAFF_TRAINED", "GHQ12_CASENESS", "FINANCIAL_STRAIN": // proportions
+					cnt = strconv.Itoa(denom)
+				case "FINANCIAL_GAIN", "DEBT_WRITTEN_OFF", "HEALTH_ORG_BENEFIT": // amounts
+					value = fmt.Sprintf("%d.%02d", rng.IntN(90000), rng.IntN(100))
+					cnt, currency = strconv.Itoa(denom), "GBP"
 				}
+				fmt.Fprintf(w, "%s,%s,%s,%s,%s,,,%s,%s,%s,%s,%s,,%s\n", metric, start.Format("2006-01-02"),
+					end.Format("2006-01-02"), value, cnt, b.Setting, b.Age, b.Sex, b.Scheme, b.Decile, currency)
+				n++
 			}
 		}
 	}
@@ -180,104 +168,168 @@ func generate(path string, rows int) (int64, error) {
 }
 
 func once(serverURL, hjxBin, file string, size int64, rows int, dir string) (result, error) {
-	ctx := context.Background()
 	var r result
-	dbName := "hjx_bench_" + randomHex(6)
-	dbURL, err := benchkit.WithDatabase(serverURL, dbName)
+	u := &ingestRun{serverURL: serverURL, hjxBin: hjxBin, file: file, dir: dir, size: size, rows: rows}
+	defer u.cleanUp()
+	if err := u.createDatabase(); err != nil {
+		return r, err
+	}
+	uploader, err := u.serve()
 	if err != nil {
 		return r, err
 	}
-	adminURL, _ := benchkit.WithDatabase(serverURL, "postgres")
-	admin, err := sqlx.Open("postgres", adminURL)
-	if err != nil {
-		return r, err
-	}
-	defer admin.Close()
-	if _, err := admin.Exec(`CREATE DATABASE ` + dbName); err != nil {
-		return r, err
-	}
-	defer admin.Exec(`DROP DATABASE IF EXISTS ` + dbName + ` WITH (FORCE)`) //nolint:errcheck
-
-	env := append(os.Environ(), "DATABASE_URL="+dbURL, "HJX_LOG_LEVEL=warn",
-		"HJX_MAX_UPLOAD_ROWS="+strconv.Itoa(rows), "HJX_MAX_UPLOAD_BYTES="+strconv.FormatInt(size+(1<<20), 10))
-	if out, err := command(env, hjxBin, "migrate"); err != nil {
-		return r, fmt.Errorf("migrate: %v: %s", err, out)
-	}
-	steward, err := command(env, hjxBin, "token", "create", "--role", "STEWARD", "--name", "bench steward")
-	if err != nil {
-		return r, fmt.Errorf("steward token: %v: %s", err, steward)
-	}
-
-	port, err := benchkit.FreePort()
-	if err != nil {
-		return r, err
-	}
-	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	srv := exec.Command(hjxBin, "serve")
-	srv.Env = append(env, "HJX_ADDR=127.0.0.1:"+strconv.Itoa(port))
-	serverLog, err := os.Create(filepath.Join(dir, "serve-"+dbName+".log"))
-	if err != nil {
-		return r, err
-	}
-	defer serverLog.Close()
-	srv.Stderr = serverLog
-	if err := srv.Start(); err != nil {
-		return r, err
-	}
-	defer func() {
-		_ = srv.Process.Signal(syscall.SIGTERM)
-		_ = srv.Wait()
-	}()
-	if err := waitReady(base); err != nil {
-		return r, err
-	}
-	if err := registerPartner(base, strings.TrimSpace(steward)); err != nil {
-		return r, err
-	}
-	uploader, err := command(env, hjxBin, "token", "create", "--role", "PARTNER_UPLOADER", "--partner", "bench-partner", "--name", "bench")
-	if err != nil {
-		return r, fmt.Errorf("uploader token: %v: %s", err, uploader)
-	}
-
-	db, err := sqlx.Open("postgres", dbURL)
+	db, err := sqlx.Open("postgres", u.dbURL)
 	if err != nil {
 		return r, err
 	}
 	defer db.Close()
-	if _, err := db.Exec(`CHECKPOINT`); err != nil {
-		return r, err
-	}
-	runtime.GC()
-	if r.BaseKB, err = benchkit.VmHWM(srv.Process.Pid); err != nil {
-		return r, err
-	}
-	f, err := os.Open(file)
-	if err != nil {
-		return r, err
-	}
-	began := time.Now()
-	res, err := uploadclient.Upload(ctx, uploadclient.Options{URL: base, Token: strings.TrimSpace(uploader),
-		ConsentBasis: "UK_GDPR_PUBLIC_TASK_RESEARCH"}, "observations.csv", f, size)
-	r.API = time.Since(began)
-	_ = f.Close()
-	if err != nil {
-		logged, _ := os.ReadFile(serverLog.Name())
-		return r, fmt.Errorf("%w; the server logged:\n%s", err, logged)
-	}
-	if !res.Accepted || res.Submission == nil || res.Submission.RowCount != rows {
-		return r, fmt.Errorf("upload not accepted: %+v", res)
-	}
-	if r.PeakKB, err = benchkit.VmHWM(srv.Process.Pid); err != nil {
+	if err := u.upload(db, uploader, &r); err != nil {
 		return r, err
 	}
 	r.Rows = rows
+	if r.Copy, err = u.copyBaseline(db); err != nil {
+		return r, err
+	}
+	if r.Exclusion, r.Unique, err = oneCurrentCost(db); err != nil {
+		return r, err
+	}
+	return r, nil
+}
 
-	// The baseline: the same file, PostgreSQL's own COPY, into a table identical to
-	// observations (columns, defaults, CHECKs, indexes, the exclusion constraint,
-	// and the same foreign keys), the columns the file lacks filled by defaults.
+// ingestRun is one run: a database of its own and an hjx server on it.
+type ingestRun struct {
+	serverURL, hjxBin, file, dir string
+	size                         int64
+	rows                         int
+	dbName, dbURL                string
+	env                          []string
+	base                         string // the server's URL
+	srv                          *exec.Cmd
+	serverLog                    *os.File
+	undo                         []func() // when the run ends, the last first
+}
+
+func (u *ingestRun) cleanUp() {
+	for i := len(u.undo) - 1; i >= 0; i-- {
+		u.undo[i]()
+	}
+}
+
+// createDatabase creates the run's database, to be dropped when the run ends.
+func (u *ingestRun) createDatabase() error {
+	u.dbName = "hjx_bench_" + randomHex(6)
+	var err error
+	if u.dbURL, err = benchkit.WithDatabase(u.serverURL, u.dbName); err != nil {
+		return err
+	}
+	adminURL, _ := benchkit.WithDatabase(u.serverURL, "postgres")
+	admin, err := sqlx.Open("postgres", adminURL)
+	if err != nil {
+		return err
+	}
+	u.undo = append(u.undo, func() { _ = admin.Close() })
+	if _, err := admin.Exec(`CREATE DATABASE ` + u.dbName); err != nil {
+		return err
+	}
+	drop := `DROP DATABASE IF EXISTS ` + u.dbName + ` WITH (FORCE)`
+	u.undo = append(u.undo, func() { _, _ = admin.Exec(drop) })
+	return nil
+}
+
+// serve migrates the database, serves it with the bench partner registered, and
+// returns an uploader's token.
+func (u *ingestRun) serve() (string, error) {
+	u.env = append(os.Environ(), "DATABASE_URL="+u.dbURL, "HJX_LOG_LEVEL=warn",
+		"HJX_MAX_UPLOAD_ROWS="+strconv.Itoa(u.rows), "HJX_MAX_UPLOAD_BYTES="+strconv.FormatInt(u.size+(1<<20), 10))
+	if out, err := command(u.env, u.hjxBin, "migrate"); err != nil {
+		return "", fmt.Errorf("migrate: %v: %s", err, out)
+	}
+	steward, err := command(u.env, u.hjxBin, "token", "create", "--role", "STEWARD", "--name", "bench steward")
+	if err != nil {
+		return "", fmt.Errorf("steward token: %v: %s", err, steward)
+	}
+	if err := u.start(); err != nil {
+		return "", err
+	}
+	if err := waitReady(u.base); err != nil {
+		return "", err
+	}
+	if err := registerPartner(u.base, strings.TrimSpace(steward)); err != nil {
+		return "", err
+	}
+	uploader, err := command(u.env, u.hjxBin, "token", "create", "--role", "PARTNER_UPLOADER", "--partner", "bench-partner", "--name", "bench")
+	if err != nil {
+		return "", fmt.Errorf("uploader token: %v: %s", err, uploader)
+	}
+	return strings.TrimSpace(uploader), nil
+}
+
+// start starts `hjx serve`, logging to a file of the run's directory; it is
+// stopped when the run ends.
+func (u *ingestRun) start() error {
+	port, err := benchkit.FreePort()
+	if err != nil {
+		return err
+	}
+	u.base = "http://127.0.0.1:" + strconv.Itoa(port)
+	srv := exec.Command(u.hjxBin, "serve")
+	srv.Env = append(u.env, "HJX_ADDR=127.0.0.1:"+strconv.Itoa(port))
+	serverLog, err := os.Create(filepath.Join(u.dir, "serve-"+u.dbName+".log"))
+	if err != nil {
+		return err
+	}
+	u.undo = append(u.undo, func() { _ = serverLog.Close() })
+	srv.Stderr = serverLog
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	u.undo = append(u.undo, func() {
+		_ = srv.Process.Signal(syscall.SIGTERM)
+		_ = srv.Wait()
+	})
+	u.srv, u.serverLog = srv, serverLog
+	return nil
+}
+
+// upload times the upload through the API, and the server's memory before and at
+// its peak.
+func (u *ingestRun) upload(db *sqlx.DB, uploader string, r *result) error {
+	if _, err := db.Exec(`CHECKPOINT`); err != nil {
+		return err
+	}
+	runtime.GC()
+	var err error
+	if r.BaseKB, err = benchkit.VmHWM(u.srv.Process.Pid); err != nil {
+		return err
+	}
+	f, err := os.Open(u.file)
+	if err != nil {
+		return err
+	}
+	began := time.Now()
+	res, err := uploadclient.Upload(context.Background(), uploadclient.Options{URL: u.base, Token: uploader,
+		ConsentBasis: "UK_GDPR_PUBLIC_TASK_RESEARCH"}, "observations.csv", f, u.size)
+	r.API = time.Since(began)
+	_ = f.Close()
+	if err != nil {
+		logged, _ := os.ReadFile(u.serverLog.Name())
+		return fmt.Errorf("%w; the server logged:\n%s", err, logged)
+	}
+	if !res.Accepted || res.Submission == nil || res.Submission.RowCount != u.rows {
+		return fmt.Errorf("upload not accepted: %+v", res)
+	}
+	r.PeakKB, err = benchkit.VmHWM(u.srv.Process.Pid)
+	return err
+}
+
+// copyBaseline times the baseline: the same file, PostgreSQL's own COPY, into a
+// table identical to observations (columns, defaults, CHECKs, indexes, the
+// exclusion constraint, and the same foreign keys), the columns the file lacks
+// filled by defaults.
+func (u *ingestRun) copyBaseline(db *sqlx.DB) (time.Duration, error) {
 	var subID string
 	if err := db.Get(&subID, `SELECT id::text FROM submissions LIMIT 1`); err != nil {
-		return r, err
+		return 0, err
 	}
 	setup := []string{
 		`CREATE TABLE bench_copy (LIKE observations INCLUDING ALL)`,
@@ -286,40 +338,51 @@ func once(serverURL, hjxBin, file string, size int64, rows int, dir string) (res
 			ADD FOREIGN KEY (partner_id) REFERENCES partners (id),
 			ADD FOREIGN KEY (metric) REFERENCES metric_definitions (code),
 			ADD FOREIGN KEY (welfare_domain) REFERENCES welfare_domains (code)`,
-		`CHECKPOINT`,
 	}
-	for _, q := range setup {
+	keyed, err := hasColumn(db, "key_value") // a binary from before migration 00070 has no record keys
+	if err != nil {
+		return 0, err
+	}
+	if keyed {
+		// The record keys are hjx's keyed hash of each row, for disclosure control;
+		// a raw COPY has none to write.
+		setup = append(setup, `ALTER TABLE bench_copy ALTER key_value SET DEFAULT 0, ALTER key_n SET DEFAULT 0`)
+	}
+	for _, q := range append(setup, `CHECKPOINT`) {
 		if _, err := db.Exec(q); err != nil {
-			return r, fmt.Errorf("%s: %w", q, err)
+			return 0, fmt.Errorf("%s: %w", q, err)
 		}
 	}
-	began = time.Now()
-	cp := exec.Command("psql", dbURL, "-v", "ON_ERROR_STOP=1", "-q", "-c",
-		`\copy bench_copy (metric, period_start, period_end, value, n, welfare_domain, ihelp_category, health_setting, age_band, sex, deprivation_scheme, deprivation_value, sd, currency) FROM '`+file+`' WITH (FORMAT csv, HEADER true)`)
+	began := time.Now()
+	cp := exec.Command("psql", u.dbURL, "-v", "ON_ERROR_STOP=1", "-q", "-c",
+		`\copy bench_copy (metric, period_start, period_end, value, n, welfare_domain, ihelp_category, health_setting, age_band, sex, deprivation_scheme, deprivation_value, sd, currency) FROM '`+u.file+`' WITH (FORMAT csv, HEADER true)`)
 	if out, err := cp.CombinedOutput(); err != nil {
-		return r, fmt.Errorf("psql copy: %v: %s", err, out)
+		return 0, fmt.Errorf("psql copy: %v: %s", err, out)
 	}
-	r.Copy = time.Since(began)
+	took := time.Since(began)
 	var copied int
-	if err := db.Get(&copied, `SELECT count(*) FROM bench_copy`); err != nil || copied != rows {
-		return r, fmt.Errorf("raw COPY loaded %d rows (%v)", copied, err)
+	if err := db.Get(&copied, `SELECT count(*) FROM bench_copy`); err != nil || copied != u.rows {
+		return took, fmt.Errorf("raw COPY loaded %d rows (%v)", copied, err)
 	}
-	if r.Exclusion, r.Unique, err = oneCurrentCost(db); err != nil {
-		return r, err
-	}
-	return r, nil
+	return took, nil
 }
 
 // oneCurrentCost times inserting the copied rows under each mechanism for "at most
 // one current figure per partner, metric, period and breakdown".
 func oneCurrentCost(db *sqlx.DB) (exclusion, unique time.Duration, err error) {
-	var migrated bool // a binary from before migration 00060 (a before/after run) has no current_slot
-	if err := db.Get(&migrated, `SELECT EXISTS (SELECT 1 FROM information_schema.columns
-		WHERE table_name = 'observations' AND column_name = 'current_slot')`); err != nil || !migrated {
+	// A binary from before migration 00060 (a before/after run) has no current_slot.
+	if migrated, err := hasColumn(db, "current_slot"); err != nil || !migrated {
 		return 0, 0, err
 	}
-	const cols = `submission_id, partner_id, metric, period_start, period_end, welfare_domain, ihelp_category,
+	cols := `submission_id, partner_id, metric, period_start, period_end, welfare_domain, ihelp_category,
 		health_setting, age_band, sex, deprivation_scheme, deprivation_value, value, n, sd, currency, current`
+	keyed, err := hasColumn(db, "key_value")
+	if err != nil {
+		return 0, 0, err
+	}
+	if keyed {
+		cols += ", key_value, key_n"
+	}
 	for _, c := range []struct {
 		table, constraint string
 		took              *time.Duration
@@ -350,6 +413,15 @@ func oneCurrentCost(db *sqlx.DB) (exclusion, unique time.Duration, err error) {
 	return exclusion, unique, nil
 }
 
+// hasColumn reports whether observations has the column: the binary measured may
+// be from before the migration that added it.
+func hasColumn(db *sqlx.DB, column string) (bool, error) {
+	var has bool
+	err := db.Get(&has, `SELECT EXISTS (SELECT 1 FROM information_schema.columns
+		WHERE table_name = 'observations' AND column_name = $1)`, column)
+	return has, err
+}
+
 func command(env []string, bin string, args ...string) (string, error) {
 	c := exec.Command(bin, args...)
 	c.Env = env
@@ -364,7 +436,8 @@ func command(env []string, bin string, args ...string) (string, error) {
 
 func registerPartner(base, token string) error {
 	body, _ := json.Marshal(map[string]any{"query": `mutation { registerPartner(input: {id: "bench-partner",
-		name: "Benchmark partner", country: GB, region: "GB-ENG", model: HJP, healthSettings: [PRIMARY_CARE],
+		name: "Benchmark partner", country: GB, region: "GB-ENG", model: HJP,
+		healthSettings: [PRIMARY_CARE, HOSPITAL, MENTAL_HEALTH, HOSPICE, MATERNITY, PAEDIATRIC, COMMUNITY_HEALTH_CENTRE, OTHER],
 		adviceDomains: [WELFARE_BENEFITS]}) { id } }`})
 	req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")

@@ -228,143 +228,201 @@ func measureSize(ctx context.Context, o options, dir string, ds *dataset, size i
 		return sr, err
 	}
 	defer db.Close()
-	if _, err := db.Exec(postgraphileView); err != nil {
+	s := &sizeRun{o: o, dir: dir, ds: ds, db: db, client: &http.Client{Timeout: 10 * time.Minute}}
+	if err := s.prepare(&sr); err != nil {
 		return sr, err
 	}
-	if err := db.Get(&sr.ShapeCountsRows, `SELECT count(*) FROM observation_shape_counts`); err != nil {
+	defer s.stopServers()
+	if err := s.startServers(); err != nil {
 		return sr, err
-	}
-	var partners []string
-	if err := db.Select(&partners, `SELECT id FROM partners ORDER BY id`); err != nil {
-		return sr, err
-	}
-	allowed := "{" + strings.Join(partners, ",") + "}"
-	env := append(os.Environ(), "DATABASE_URL="+ds.URL, "HJX_LOG_LEVEL=warn",
-		// Limits that would otherwise shape the load (ignored by builds without them).
-		"HJX_RATE_LIMIT=0", "HJX_RATE_LIMIT_ANONYMOUS=0", "HJX_REQUEST_TIMEOUT=10m", "HJX_STATEMENT_TIMEOUT=10m")
-	token, err := command(env, o.hjxBin, "token", "create", "--role", "DASHBOARD", "--project", benchProject, "--name", "bench dashboard")
-	if err != nil {
-		return sr, fmt.Errorf("dashboard token: %v: %s", err, token)
-	}
-	token = strings.TrimSpace(token)
-
-	startHJX := func(name string, cacheSize int) (*benchkit.Process, error) {
-		port, err := benchkit.FreePort()
-		if err != nil {
-			return nil, err
-		}
-		cmd := exec.Command(o.hjxBin, "serve")
-		cmd.Env = append(env, "HJX_ADDR=127.0.0.1:"+strconv.Itoa(port), "HJX_OUTCOME_CACHE_SIZE="+strconv.Itoa(cacheSize))
-		return benchkit.Start(cmd, dir, name, "http://127.0.0.1:"+strconv.Itoa(port), "/readyz")
-	}
-	uncached, err := startHJX("hjx-uncached", 0)
-	if err != nil {
-		return sr, err
-	}
-	defer uncached.Stop()
-	cached, err := startHJX("hjx-cached", 1000)
-	if err != nil {
-		return sr, err
-	}
-	defer cached.Stop()
-	pgPort, err := benchkit.FreePort()
-	if err != nil {
-		return sr, err
-	}
-	pgBin, _ := filepath.Abs(filepath.Join(o.pgDir, "node_modules", ".bin", "postgraphile"))
-	pgCmd := exec.Command(pgBin, "--connection", ds.URL, "--schema", "bench_pg", "--append-plugins", "@graphile/pg-aggregates,postgraphile-plugin-connection-filter",
-		"--host", "127.0.0.1", "--port", strconv.Itoa(pgPort), "--disable-query-log", "--disable-graphiql")
-	pgCmd.Dir = o.pgDir
-	pgCmd.Env = os.Environ()
-	pgl, err := benchkit.Start(pgCmd, dir, "postgraphile", "http://127.0.0.1:"+strconv.Itoa(pgPort), "/graphql")
-	if err != nil {
-		return sr, err
-	}
-	defer pgl.Stop()
-
-	client := &http.Client{Timeout: 10 * time.Minute}
-	hjxBody := func(q benchQuery) string {
-		b, _ := json.Marshal(map[string]any{"query": q.graphql, "variables": map[string]any{"p": benchProject}})
-		return string(b)
-	}
-	pgBody := func(q benchQuery) string {
-		b, _ := json.Marshal(map[string]any{"query": q.pgGraphQL})
-		return string(b)
-	}
-	var kinds = map[string]string{}
-	for _, m := range benchMetrics {
-		kinds[m.Code] = m.Kind
 	}
 	for _, q := range queries {
-		qr := QueryResult{Name: q.name}
-		direct := fmt.Sprintf(q.sql, allowed)
-		tuned := strings.Replace(direct, "\nGROUP BY", fmt.Sprintf("\n\tAND observation_shape(o.welfare_domain, o.ihelp_category, "+
-			"o.health_setting, o.age_band, o.sex, o.deprivation_scheme) = %d\nGROUP BY", q.shape), 1)
-		before, beforeArgs := outcomes.Statement(q.query, q.kind, "", partners, nil, true)
-		after, afterArgs := outcomes.Statement(q.query, q.kind, "", partners, nil, false)
-		// One untimed round of each first: plans, connections and caches warm.
-		body, err := post(client, uncached.Base+"/graphql", token, hjxBody(q))
+		qr, err := s.query(ctx, q)
 		if err != nil {
-			return sr, fmt.Errorf("%s through hjx: %w", q.name, err)
+			return sr, err
 		}
-		var table struct {
-			Data struct {
-				Outcomes struct {
-					Rows []struct{ Suppressed bool }
-				}
-			}
-		}
-		_ = json.Unmarshal(body, &table)
-		qr.Cells = len(table.Data.Outcomes.Rows)
-		shown := 0
-		for _, r := range table.Data.Outcomes.Rows {
-			if !r.Suppressed {
-				shown++
-			}
-		}
-		logf("%d rows, %s: hjx returns %d cells, %d shown", ds.Rows, q.name, qr.Cells, shown)
-		if _, err := post(client, pgl.Base+"/graphql", "", pgBody(q)); err != nil {
-			return sr, fmt.Errorf("%s through PostGraphile: %w", q.name, err)
-		}
-		for i := 0; i <= o.runs; i++ {
-			api, err := timed(func() error { _, err := post(client, uncached.Base+"/graphql", token, hjxBody(q)); return err })
-			if err != nil {
-				return sr, err
-			}
-			sqlTime, err := timed(func() error { return drain(ctx, db, direct) })
-			if err != nil {
-				return sr, fmt.Errorf("direct SQL: %w", err)
-			}
-			tunedTime, err := timed(func() error { return drain(ctx, db, tuned) })
-			if err != nil {
-				return sr, fmt.Errorf("tuned SQL: %w", err)
-			}
-			b, err := timed(func() error { return drain(ctx, db, before, beforeArgs...) })
-			if err != nil {
-				return sr, fmt.Errorf("hjx statement (naive): %w", err)
-			}
-			a, err := timed(func() error { return drain(ctx, db, after, afterArgs...) })
-			if err != nil {
-				return sr, fmt.Errorf("hjx statement (shape path): %w", err)
-			}
-			pg, err := timed(func() error { _, err := post(client, pgl.Base+"/graphql", "", pgBody(q)); return err })
-			if err != nil {
-				return sr, err
-			}
-			if i == 0 {
-				continue // warm-up round
-			}
-			qr.API, qr.SQL, qr.HJXBefore, qr.HJXAfter, qr.PostGraphile = append(qr.API, api), append(qr.SQL, sqlTime),
-				append(qr.HJXBefore, b), append(qr.HJXAfter, a), append(qr.PostGraphile, pg)
-			qr.TunedSQL = append(qr.TunedSQL, tunedTime)
-		}
-		logf("%d rows, %s: API %.1f ms, SQL %.1f ms (tuned %.1f ms), hjx SQL before %.1f / after %.1f ms, PostGraphile %.1f ms", ds.Rows, q.name,
-			benchkit.Median(qr.API), benchkit.Median(qr.SQL), benchkit.Median(qr.TunedSQL), benchkit.Median(qr.HJXBefore), benchkit.Median(qr.HJXAfter),
-			benchkit.Median(qr.PostGraphile))
 		sr.Queries = append(sr.Queries, qr)
 	}
+	if err := s.throughput(&sr); err != nil {
+		return sr, err
+	}
+	sr.LoadAfter = benchkit.LoadAvg()
+	return sr, nil
+}
 
-	// Throughput of the dashboard query, one system at a time.
+// sizeRun is the measurement of one size: its database, the servers under test and
+// the dashboard's token.
+type sizeRun struct {
+	o                     options
+	dir                   string
+	ds                    *dataset
+	db                    *sqlx.DB
+	partners              []string
+	allowed               string // the partners as a PostgreSQL array
+	env                   []string
+	token                 string
+	uncached, cached, pgl *benchkit.Process
+	client                *http.Client
+}
+
+// prepare readies the database for PostGraphile, counts its shape counters, and
+// makes the dashboard's token.
+func (s *sizeRun) prepare(sr *SizeResult) error {
+	if _, err := s.db.Exec(postgraphileView); err != nil {
+		return err
+	}
+	if err := s.db.Get(&sr.ShapeCountsRows, `SELECT count(*) FROM observation_shape_counts`); err != nil {
+		return err
+	}
+	if err := s.db.Select(&s.partners, `SELECT id FROM partners ORDER BY id`); err != nil {
+		return err
+	}
+	s.allowed = "{" + strings.Join(s.partners, ",") + "}"
+	s.env = append(os.Environ(), "DATABASE_URL="+s.ds.URL, "HJX_LOG_LEVEL=warn",
+		// Limits that would otherwise shape the load (ignored by builds without them).
+		"HJX_RATE_LIMIT=0", "HJX_RATE_LIMIT_ANONYMOUS=0", "HJX_REQUEST_TIMEOUT=10m", "HJX_STATEMENT_TIMEOUT=10m")
+	token, err := command(s.env, s.o.hjxBin, "token", "create", "--role", "DASHBOARD", "--project", benchProject, "--name", "bench dashboard")
+	if err != nil {
+		return fmt.Errorf("dashboard token: %v: %s", err, token)
+	}
+	s.token = strings.TrimSpace(token)
+	return nil
+}
+
+// startServers starts hjx without and with its outcome cache, and PostGraphile.
+func (s *sizeRun) startServers() error {
+	var err error
+	if s.uncached, err = s.startHJX("hjx-uncached", 0); err != nil {
+		return err
+	}
+	if s.cached, err = s.startHJX("hjx-cached", 1000); err != nil {
+		return err
+	}
+	pgPort, err := benchkit.FreePort()
+	if err != nil {
+		return err
+	}
+	pgBin, _ := filepath.Abs(filepath.Join(s.o.pgDir, "node_modules", ".bin", "postgraphile"))
+	pgCmd := exec.Command(pgBin, "--connection", s.ds.URL, "--schema", "bench_pg", "--append-plugins", "@graphile/pg-aggregates,postgraphile-plugin-connection-filter",
+		"--host", "127.0.0.1", "--port", strconv.Itoa(pgPort), "--disable-query-log", "--disable-graphiql")
+	pgCmd.Dir = s.o.pgDir
+	pgCmd.Env = os.Environ()
+	s.pgl, err = benchkit.Start(pgCmd, s.dir, "postgraphile", "http://127.0.0.1:"+strconv.Itoa(pgPort), "/graphql")
+	return err
+}
+
+func (s *sizeRun) startHJX(name string, cacheSize int) (*benchkit.Process, error) {
+	port, err := benchkit.FreePort()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(s.o.hjxBin, "serve")
+	cmd.Env = append(s.env, "HJX_ADDR=127.0.0.1:"+strconv.Itoa(port), "HJX_OUTCOME_CACHE_SIZE="+strconv.Itoa(cacheSize))
+	return benchkit.Start(cmd, s.dir, name, "http://127.0.0.1:"+strconv.Itoa(port), "/readyz")
+}
+
+// stopServers stops the servers that started, the last started first.
+func (s *sizeRun) stopServers() {
+	for _, p := range []*benchkit.Process{s.pgl, s.cached, s.uncached} {
+		if p != nil {
+			p.Stop()
+		}
+	}
+}
+
+func hjxBody(q benchQuery) string {
+	b, _ := json.Marshal(map[string]any{"query": q.graphql, "variables": map[string]any{"p": benchProject}})
+	return string(b)
+}
+
+func pgBody(q benchQuery) string {
+	b, _ := json.Marshal(map[string]any{"query": q.pgGraphQL})
+	return string(b)
+}
+
+// query times one query every way: through hjx, as the natural SQL (and tuned to
+// the shape path), as hjx's statement before and after the rollups, and through
+// PostGraphile.
+func (s *sizeRun) query(ctx context.Context, q benchQuery) (QueryResult, error) {
+	qr := QueryResult{Name: q.name}
+	direct := fmt.Sprintf(q.sql, s.allowed)
+	tuned := strings.Replace(direct, "\nGROUP BY", fmt.Sprintf("\n\tAND observation_shape(o.welfare_domain, o.ihelp_category, "+
+		"o.health_setting, o.age_band, o.sex, o.deprivation_scheme) = %d\nGROUP BY", q.shape), 1)
+	before, beforeArgs := outcomes.Statement(q.query, q.kind, "", s.partners, nil, true)
+	after, afterArgs := outcomes.Statement(q.query, q.kind, "", s.partners, nil, false)
+	if err := s.warm(q, &qr); err != nil {
+		return qr, err
+	}
+	hjxPost := func() error { _, err := post(s.client, s.uncached.Base+"/graphql", s.token, hjxBody(q)); return err }
+	pgPost := func() error { _, err := post(s.client, s.pgl.Base+"/graphql", "", pgBody(q)); return err }
+	for i := 0; i <= s.o.runs; i++ {
+		var times [6]float64
+		for k, step := range []struct {
+			what string
+			f    func() error
+		}{
+			{"", hjxPost},
+			{"direct SQL", func() error { return drain(ctx, s.db, direct) }},
+			{"tuned SQL", func() error { return drain(ctx, s.db, tuned) }},
+			{"hjx statement (naive)", func() error { return drain(ctx, s.db, before, beforeArgs...) }},
+			{"hjx statement (shape path)", func() error { return drain(ctx, s.db, after, afterArgs...) }},
+			{"", pgPost},
+		} {
+			t, err := timed(step.f)
+			if err != nil && step.what != "" {
+				err = fmt.Errorf("%s: %w", step.what, err)
+			}
+			if err != nil {
+				return qr, err
+			}
+			times[k] = t
+		}
+		if i == 0 {
+			continue // warm-up round
+		}
+		api, sqlTime, tunedTime, b, a, pg := times[0], times[1], times[2], times[3], times[4], times[5]
+		qr.API, qr.SQL, qr.HJXBefore, qr.HJXAfter, qr.PostGraphile = append(qr.API, api), append(qr.SQL, sqlTime),
+			append(qr.HJXBefore, b), append(qr.HJXAfter, a), append(qr.PostGraphile, pg)
+		qr.TunedSQL = append(qr.TunedSQL, tunedTime)
+	}
+	logf("%d rows, %s: API %.1f ms, SQL %.1f ms (tuned %.1f ms), hjx SQL before %.1f / after %.1f ms, PostGraphile %.1f ms", s.ds.Rows, q.name,
+		benchkit.Median(qr.API), benchkit.Median(qr.SQL), benchkit.Median(qr.TunedSQL), benchkit.Median(qr.HJXBefore), benchkit.Median(qr.HJXAfter),
+		benchkit.Median(qr.PostGraphile))
+	return qr, nil
+}
+
+// warm runs one untimed round through hjx and PostGraphile first, so plans,
+// connections and caches are warm, and counts the cells hjx returns.
+func (s *sizeRun) warm(q benchQuery, qr *QueryResult) error {
+	body, err := post(s.client, s.uncached.Base+"/graphql", s.token, hjxBody(q))
+	if err != nil {
+		return fmt.Errorf("%s through hjx: %w", q.name, err)
+	}
+	var table struct {
+		Data struct {
+			Outcomes struct {
+				Rows []struct{ Suppressed bool }
+			}
+		}
+	}
+	_ = json.Unmarshal(body, &table)
+	qr.Cells = len(table.Data.Outcomes.Rows)
+	shown := 0
+	for _, r := range table.Data.Outcomes.Rows {
+		if !r.Suppressed {
+			shown++
+		}
+	}
+	logf("%d rows, %s: hjx returns %d cells, %d shown", s.ds.Rows, q.name, qr.Cells, shown)
+	if _, err := post(s.client, s.pgl.Base+"/graphql", "", pgBody(q)); err != nil {
+		return fmt.Errorf("%s through PostGraphile: %w", q.name, err)
+	}
+	return nil
+}
+
+// throughput measures the dashboard query under load, one system at a time, and
+// pgbench running its SQL.
+func (s *sizeRun) throughput(sr *SizeResult) error {
 	dash := queries[0]
 	for _, t := range []struct {
 		name string
@@ -372,35 +430,34 @@ func measureSize(ctx context.Context, o options, dir string, ds *dataset, size i
 		tok  string
 		body string
 	}{
-		{"hjx uncached", uncached, token, hjxBody(dash)},
-		{"hjx cached", cached, token, hjxBody(dash)},
-		{"PostGraphile", pgl, "", pgBody(dash)},
+		{"hjx uncached", s.uncached, s.token, hjxBody(dash)},
+		{"hjx cached", s.cached, s.token, hjxBody(dash)},
+		{"PostGraphile", s.pgl, "", pgBody(dash)},
 	} {
-		if _, err := hey(o.heyBin, t.p.Base+"/graphql", t.tok, t.body, o.warmup); err != nil {
-			return sr, fmt.Errorf("%s warm-up: %w", t.name, err)
+		if _, err := hey(s.o.heyBin, t.p.Base+"/graphql", t.tok, t.body, s.o.warmup); err != nil {
+			return fmt.Errorf("%s warm-up: %w", t.name, err)
 		}
-		rps, err := hey(o.heyBin, t.p.Base+"/graphql", t.tok, t.body, o.duration)
+		rps, err := hey(s.o.heyBin, t.p.Base+"/graphql", t.tok, t.body, s.o.duration)
 		if err != nil {
-			return sr, fmt.Errorf("%s: %w", t.name, err)
+			return fmt.Errorf("%s: %w", t.name, err)
 		}
-		logf("%d rows, throughput %s: %.1f req/s, peak RSS %.0f MiB", ds.Rows, t.name, rps, t.p.PeakMiB())
+		logf("%d rows, throughput %s: %.1f req/s, peak RSS %.0f MiB", s.ds.Rows, t.name, rps, t.p.PeakMiB())
 		sr.Throughput = append(sr.Throughput, Throughput{Name: t.name, RPS: rps, PeakMiB: t.p.PeakMiB()})
 	}
-	script := filepath.Join(dir, "dashboard.sql")
-	if err := os.WriteFile(script, []byte(strings.ReplaceAll(fmt.Sprintf(dash.sql, allowed), "\n", " ")+";\n"), 0o644); err != nil {
-		return sr, err
+	script := filepath.Join(s.dir, "dashboard.sql")
+	if err := os.WriteFile(script, []byte(strings.ReplaceAll(fmt.Sprintf(dash.sql, s.allowed), "\n", " ")+";\n"), 0o644); err != nil {
+		return err
 	}
-	if _, err := pgbench(ds.URL, script, o.warmup); err != nil {
-		return sr, fmt.Errorf("pgbench warm-up: %w", err)
+	if _, err := pgbench(s.ds.URL, script, s.o.warmup); err != nil {
+		return fmt.Errorf("pgbench warm-up: %w", err)
 	}
-	tps, err := pgbench(ds.URL, script, o.duration)
+	tps, err := pgbench(s.ds.URL, script, s.o.duration)
 	if err != nil {
-		return sr, fmt.Errorf("pgbench: %w", err)
+		return fmt.Errorf("pgbench: %w", err)
 	}
-	logf("%d rows, throughput pgbench: %.1f tps", ds.Rows, tps)
+	logf("%d rows, throughput pgbench: %.1f tps", s.ds.Rows, tps)
 	sr.Throughput = append(sr.Throughput, Throughput{Name: "pgbench (direct SQL)", RPS: tps})
-	sr.LoadAfter = benchkit.LoadAvg()
-	return sr, nil
+	return nil
 }
 
 func timed(f func() error) (float64, error) {

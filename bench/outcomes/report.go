@@ -42,9 +42,20 @@ func millions(n int64) string {
 // report rewrites the outcomes section of the benchmarks document.
 func report(path string, res Results) error {
 	var b strings.Builder
-	med := benchkit.Median
-	fmt.Fprintf(&b, "## Outcome queries: API vs direct SQL vs PostGraphile, and throughput\n\n")
-	fmt.Fprintf(&b, "Measured %s by `make bench` (`go run ./bench/outcomes`) on %s. Each latency is the median of %d runs\n"+
+	reportMethod(&b, res)
+	for _, sr := range res.Sizes {
+		reportSize(&b, sr)
+	}
+	if len(res.Sizes) > 0 {
+		reportTargets(&b, res)
+	}
+	return benchkit.ReplaceSection(path, "outcomes", b.String())
+}
+
+// reportMethod says how the figures were measured: the data and the queries.
+func reportMethod(b *strings.Builder, res Results) {
+	fmt.Fprintf(b, "## Outcome queries: API vs direct SQL vs PostGraphile, and throughput\n\n")
+	fmt.Fprintf(b, "Measured %s by `make bench` (`go run ./bench/outcomes`) on %s. Each latency is the median of %d runs\n"+
 		"(after one untimed round); each throughput a %s run of `hey` (4 connections, loopback) after a warm-up.\n\n",
 		res.Date, res.Machine, res.Runs, res.Duration)
 	b.WriteString("**Data.** Generated in SQL (`bench/outcomes/data.go`) in its own database per size (`hjx_bench_<size>`, kept for\n" +
@@ -72,53 +83,56 @@ func report(path string, res Results) error {
 		"  lockfile) on loopback, `groupedAggregates` over a view of the same tables (`bench_pg.bench_observations`:\n" +
 		"  current rows of whole-quarter periods with the partner's country and the quarter). **PostGraphile applies no\n" +
 		"  access rule, disclosure control or audit**: it answers a cheaper question than hjx does.\n\n")
+}
 
-	for _, sr := range res.Sizes {
-		fmt.Fprintf(&b, "### %s observations (%d rows, %d partners)\n\n", millions(sr.Target), sr.Rows, sr.Partners)
-		gen := "generated in an earlier run"
-		if !sr.Reused {
-			gen = fmt.Sprintf("generated in %.0f s", sr.GenerateSeconds)
-		}
-		fmt.Fprintf(&b, "Data %s; `observation_shape_counts` holds %d rows. Load average (1/5/15 min) before: %s, after: %s.\n\n",
-			gen, sr.ShapeCountsRows, sr.LoadBefore, sr.LoadAfter)
-		b.WriteString("| query | cells | API (ms) | direct SQL (ms) | API / SQL | tuned SQL (ms) | API / tuned | PostGraphile (ms) | hjx statement before (ms) | after (ms) | before / after |\n")
-		b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
-		for _, q := range sr.Queries {
-			api, sql, tuned, pg, bef, aft := med(q.API), med(q.SQL), med(q.TunedSQL), med(q.PostGraphile), med(q.HJXBefore), med(q.HJXAfter)
-			fmt.Fprintf(&b, "| %s | %d | %.1f | %.1f | **%.2f** | %.1f | %.2f | %.1f | %.1f | %.1f | %.1fx |\n", q.Name, q.Cells, api, sql,
-				ratio(api, sql), tuned, ratio(api, tuned), pg, bef, aft, ratio(bef, aft))
-		}
-		b.WriteString("\n| dashboard query under load | requests/s | vs hjx uncached | server peak RSS (MiB) |\n|---|---|---|---|\n")
-		un := throughputOf(sr, "hjx uncached").RPS
-		for _, t := range sr.Throughput {
-			mem := "n/a (PostgreSQL only)"
-			if t.PeakMiB > 0 {
-				mem = fmt.Sprintf("%.0f", t.PeakMiB)
-			}
-			fmt.Fprintf(&b, "| %s | %.0f | %.2fx | %s |\n", t.Name, t.RPS, ratio(t.RPS, un), mem)
-		}
-		b.WriteString("\n")
+// reportSize is one size's tables: latencies, then throughput under load.
+func reportSize(b *strings.Builder, sr SizeResult) {
+	med := benchkit.Median
+	fmt.Fprintf(b, "### %s observations (%d rows, %d partners)\n\n", millions(sr.Target), sr.Rows, sr.Partners)
+	gen := "generated in an earlier run"
+	if !sr.Reused {
+		gen = fmt.Sprintf("generated in %.0f s", sr.GenerateSeconds)
 	}
+	fmt.Fprintf(b, "Data %s; `observation_shape_counts` holds %d rows. Load average (1/5/15 min) before: %s, after: %s.\n\n",
+		gen, sr.ShapeCountsRows, sr.LoadBefore, sr.LoadAfter)
+	b.WriteString("| query | cells | API (ms) | direct SQL (ms) | API / SQL | tuned SQL (ms) | API / tuned | PostGraphile (ms) | hjx statement before (ms) | after (ms) | before / after |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, q := range sr.Queries {
+		api, sql, tuned, pg, bef, aft := med(q.API), med(q.SQL), med(q.TunedSQL), med(q.PostGraphile), med(q.HJXBefore), med(q.HJXAfter)
+		fmt.Fprintf(b, "| %s | %d | %.1f | %.1f | **%.2f** | %.1f | %.2f | %.1f | %.1f | %.1f | %.1fx |\n", q.Name, q.Cells, api, sql,
+			ratio(api, sql), tuned, ratio(api, tuned), pg, bef, aft, ratio(bef, aft))
+	}
+	b.WriteString("\n| dashboard query under load | requests/s | vs hjx uncached | server peak RSS (MiB) |\n|---|---|---|---|\n")
+	un := throughputOf(sr, "hjx uncached").RPS
+	for _, t := range sr.Throughput {
+		mem := "n/a (PostgreSQL only)"
+		if t.PeakMiB > 0 {
+			mem = fmt.Sprintf("%.0f", t.PeakMiB)
+		}
+		fmt.Fprintf(b, "| %s | %.0f | %.2fx | %s |\n", t.Name, t.RPS, ratio(t.RPS, un), mem)
+	}
+	b.WriteString("\n")
+}
 
-	if len(res.Sizes) > 0 {
-		// Targets are judged at 10M observations (the size they name), else on the largest size measured.
-		sr := res.Sizes[len(res.Sizes)-1]
-		for _, x := range res.Sizes {
-			if x.Target == 10_000_000 {
-				sr = x
-			}
+// reportTargets judges the targets.
+func reportTargets(b *strings.Builder, res Results) {
+	med := benchkit.Median
+	// Targets are judged at 10M observations (the size they name), else on the largest size measured.
+	sr := res.Sizes[len(res.Sizes)-1]
+	for _, x := range res.Sizes {
+		if x.Target == 10_000_000 {
+			sr = x
 		}
-		dash, heavy := queryOf(sr, "dashboard"), queryOf(sr, "heavy")
-		un, ca, pg := throughputOf(sr, "hjx uncached").RPS, throughputOf(sr, "hjx cached").RPS, throughputOf(sr, "PostGraphile").RPS
-		fmt.Fprintf(&b, "**Targets** (at %s observations, ratios from the same run):\n\n", millions(sr.Target))
-		r := ratio(med(dash.API), med(dash.SQL))
-		fmt.Fprintf(&b, "- dashboard query uncached, API <= 1.3x direct SQL: **%s** (%.2fx)\n", benchkit.Verdict(r <= 1.3), r)
-		r = ratio(un, pg)
-		fmt.Fprintf(&b, "- dashboard throughput, hjx uncached >= 1.5x PostGraphile: **%s** (%.2fx)\n", benchkit.Verdict(r >= 1.5), r)
-		r = ratio(ca, un)
-		fmt.Fprintf(&b, "- dashboard throughput, cached >= 10x uncached: **%s** (%.1fx)\n", benchkit.Verdict(r >= 10), r)
-		r = ratio(med(heavy.API), med(heavy.SQL))
-		fmt.Fprintf(&b, "- heavy query, API <= direct SQL latency: **%s** (%.2fx)\n", benchkit.Verdict(r <= 1), r)
 	}
-	return benchkit.ReplaceSection(path, "outcomes", b.String())
+	dash, heavy := queryOf(sr, "dashboard"), queryOf(sr, "heavy")
+	un, ca, pg := throughputOf(sr, "hjx uncached").RPS, throughputOf(sr, "hjx cached").RPS, throughputOf(sr, "PostGraphile").RPS
+	fmt.Fprintf(b, "**Targets** (at %s observations, ratios from the same run):\n\n", millions(sr.Target))
+	r := ratio(med(dash.API), med(dash.SQL))
+	fmt.Fprintf(b, "- dashboard query uncached, API <= 1.3x direct SQL: **%s** (%.2fx)\n", benchkit.Verdict(r <= 1.3), r)
+	r = ratio(un, pg)
+	fmt.Fprintf(b, "- dashboard throughput, hjx uncached >= 1.5x PostGraphile: **%s** (%.2fx)\n", benchkit.Verdict(r >= 1.5), r)
+	r = ratio(ca, un)
+	fmt.Fprintf(b, "- dashboard throughput, cached >= 10x uncached: **%s** (%.1fx)\n", benchkit.Verdict(r >= 10), r)
+	r = ratio(med(heavy.API), med(heavy.SQL))
+	fmt.Fprintf(b, "- heavy query, API <= direct SQL latency: **%s** (%.2fx)\n", benchkit.Verdict(r <= 1), r)
 }

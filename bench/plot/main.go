@@ -79,6 +79,18 @@ func run(outcomesPath, ingestPath, png, out string) error {
 	b.WriteString("## How cost grows with work\n\n")
 	b.WriteString("Drawn by `go run ./bench/plot` from `docs/bench/outcomes.json` and `docs/bench/ingest.json` (the figures above)\n" +
 		"into [scaling.png](scaling.png). Medians, in milliseconds for queries and seconds for uploads.\n\n")
+	qs := queryLines(&b, oj)
+	us := uploadLines(&b, ij)
+	if err := drawPNG(png, qs, us); err != nil {
+		return err
+	}
+	b.WriteString("\n![Outcome query latency by observations stored; upload time by rows](scaling.png)\n")
+	return benchkit.ReplaceSection(out, "scaling", b.String())
+}
+
+// queryLines writes the query latencies' table and returns their lines: per query,
+// the hjx API, direct SQL and PostGraphile.
+func queryLines(b *strings.Builder, oj outcomesJSON) []*series {
 	b.WriteString("| observations | query | hjx API | direct SQL | PostGraphile | hjx statement before | after |\n|---|---|---|---|---|---|---|\n")
 	lines := map[string]*series{}
 	var order []string
@@ -92,7 +104,7 @@ func run(outcomesPath, ingestPath, png, out string) error {
 	for _, s := range oj.Sizes {
 		for _, q := range s.Queries {
 			m := benchkit.Median
-			fmt.Fprintf(&b, "| %d | %s | %.1f | %.1f | %.1f | %.1f | %.1f |\n", s.Rows, q.Name, m(q.API), m(q.SQL),
+			fmt.Fprintf(b, "| %d | %s | %.1f | %.1f | %.1f | %.1f | %.1f |\n", s.Rows, q.Name, m(q.API), m(q.SQL),
 				m(q.PostGraphile), m(q.HJXBefore), m(q.HJXAfter))
 			x := float64(s.Rows) / 1e6
 			add(q.Name+": hjx API", x, m(q.API))
@@ -100,42 +112,41 @@ func run(outcomesPath, ingestPath, png, out string) error {
 			add(q.Name+": PostGraphile", x, m(q.PostGraphile))
 		}
 	}
+	var qs []*series
+	for _, name := range order {
+		qs = append(qs, lines[name])
+	}
+	return qs
+}
+
+// uploadLines writes the upload times' table and returns their lines: the API
+// upload and the raw COPY.
+func uploadLines(b *strings.Builder, ij ingestJSON) []*series {
 	b.WriteString("\n| rows uploaded | API upload (s) | raw COPY (s) | ratio of the medians |\n|---|---|---|---|\n")
-	var upload, copyLine series
+	upload, copyLine := &series{name: "upload through the API"}, &series{name: "raw COPY"}
 	for _, s := range ij.Sizes {
 		var api, cp []float64
 		for _, r := range s.Runs {
 			api, cp = append(api, float64(r.API)/1e9), append(cp, float64(r.Copy)/1e9)
 		}
 		a, c := benchkit.Median(api), benchkit.Median(cp)
-		fmt.Fprintf(&b, "| %d | %.2f | %.2f | %.2f |\n", s.Rows, a, c, a/c)
+		fmt.Fprintf(b, "| %d | %.2f | %.2f | %.2f |\n", s.Rows, a, c, a/c)
 		upload.pts = append(upload.pts, plotter.XY{X: float64(s.Rows) / 1e6, Y: a})
 		copyLine.pts = append(copyLine.pts, plotter.XY{X: float64(s.Rows) / 1e6, Y: c})
 	}
-	upload.name, copyLine.name = "upload through the API", "raw COPY"
+	return []*series{upload, copyLine}
+}
 
-	queries := plot.New()
-	queries.Title.Text = "Outcome query latency (median)"
-	queries.X.Label.Text = "observations stored (millions)"
-	queries.Y.Label.Text = "milliseconds (log scale)"
-	queries.X.Label.Text = "observations stored (millions, log scale)"
-	var qs []*series
-	for _, name := range order {
-		qs = append(qs, lines[name])
-	}
-	if err := addLines(queries, qs); err != nil {
+// drawPNG draws the query lines and the upload lines side by side.
+func drawPNG(png string, qs, us []*series) error {
+	queries, err := logLogPlot("Outcome query latency (median)", "observations stored (millions, log scale)", "milliseconds (log scale)", qs)
+	if err != nil {
 		return err
 	}
-	logLog(queries, qs)
-	ingest := plot.New()
-	ingest.Title.Text = "Upload time (median)"
-	ingest.X.Label.Text = "rows in the file (millions)"
-	ingest.Y.Label.Text = "seconds (log scale)"
-	ingest.X.Label.Text = "rows in the file (millions, log scale)"
-	if err := addLines(ingest, []*series{&upload, &copyLine}); err != nil {
+	ingest, err := logLogPlot("Upload time (median)", "rows in the file (millions, log scale)", "seconds (log scale)", us)
+	if err != nil {
 		return err
 	}
-	logLog(ingest, []*series{&upload, &copyLine})
 	img := vgimg.New(16*vg.Inch, 6*vg.Inch)
 	dc := draw.New(img)
 	tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Inch / 2, PadTop: vg.Inch / 8, PadBottom: vg.Inch / 8, PadLeft: vg.Inch / 8, PadRight: vg.Inch / 8}
@@ -150,11 +161,20 @@ func run(outcomesPath, ingestPath, png, out string) error {
 		f.Close()
 		return err
 	}
-	if err := f.Close(); err != nil {
-		return err
+	return f.Close()
+}
+
+// logLogPlot is one side of the picture: its lines on log-log axes.
+func logLogPlot(title, x, y string, ss []*series) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = x
+	p.Y.Label.Text = y
+	if err := addLines(p, ss); err != nil {
+		return nil, err
 	}
-	b.WriteString("\n![Outcome query latency by observations stored; upload time by rows](scaling.png)\n")
-	return benchkit.ReplaceSection(out, "scaling", b.String())
+	logLog(p, ss)
+	return p, nil
 }
 
 // palette tells the lines apart: query lines share a colour per system, dashed for

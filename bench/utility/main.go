@@ -237,15 +237,8 @@ func standardQueries() []query {
 			out = append(out, query{metric: metric, kind: kind, currency: currency, groupBy: g})
 		}
 	}
-	const (
-		country = outcomes.DimCountry
-		region  = outcomes.DimRegion
-		quarter = outcomes.DimQuarter
-		year    = outcomes.DimYear
-		sex     = outcomes.DimSex
-		age     = outcomes.DimAgeBand
-		domain  = outcomes.DimWelfareDomain
-	)
+	country, region, quarter, year := outcomes.DimCountry, outcomes.DimRegion, outcomes.DimQuarter, outcomes.DimYear
+	sex, age, domain := outcomes.DimSex, outcomes.DimAgeBand, outcomes.DimWelfareDomain
 	g := func(d ...outcomes.Dimension) []outcomes.Dimension { return d }
 	add("PATIENTS_SCREENED", "COUNT", g(), g(country), g(quarter), g(year), g(sex), g(country, year), g(country, sex),
 		g(sex, year), g(sex, quarter), g(region), g(region, year), g(region, sex))

@@ -181,6 +181,37 @@ type tokenRow struct {
 	ProjectID   *string    `db:"project_id"`
 }
 
+// tokenColumns are tokenRow's columns, of tokens t joined to principals p.
+const tokenColumns = `t.id AS token_id, t.secret_hash, t.expires_at, t.revoked_at,
+	p.id AS principal_id, p.name, p.role, p.partner_id, p.project_id::text AS project_id`
+
+// selectToken reads tokenRows; the caller adds the WHERE.
+const selectToken = `SELECT ` + tokenColumns + ` FROM tokens t JOIN principals p ON p.id = t.principal_id`
+
+// ended reports whether the token was revoked or has expired at now.
+func (r tokenRow) ended(now time.Time) bool {
+	return r.RevokedAt != nil || (r.ExpiresAt != nil && !r.ExpiresAt.After(now))
+}
+
+// principal is the token's principal, as a request acts with it.
+func (r tokenRow) principal() *hjx.Principal {
+	p := principalOf(r.PrincipalID, r.Name, r.Role, r.PartnerID, r.ProjectID)
+	p.TokenID = r.TokenID
+	return p
+}
+
+// principalOf is a principal as stored, where a NULL partner or project is none.
+func principalOf(id, name, role string, partnerID, projectID *string) *hjx.Principal {
+	p := &hjx.Principal{ID: id, Name: name, Role: hjx.Role(role)}
+	if partnerID != nil {
+		p.PartnerID = *partnerID
+	}
+	if projectID != nil {
+		p.ProjectID = *projectID
+	}
+	return p
+}
+
 // errUnauthenticated is the same for every failure, so a caller cannot tell an
 // unknown token from a revoked or expired one.
 var errUnauthenticated = hjx.Errorf(hjx.CodeUnauthenticated, "the bearer token is not valid (unknown, expired or revoked)")
@@ -192,11 +223,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*hjx.Princip
 	}
 	h := sha256.Sum256([]byte(secret))
 	var r tokenRow
-	err := sqlx.GetContext(ctx, s.DB, &r, `
-		SELECT t.id AS token_id, t.secret_hash, t.expires_at, t.revoked_at,
-		       p.id AS principal_id, p.name, p.role, p.partner_id, p.project_id::text AS project_id
-		FROM tokens t JOIN principals p ON p.id = t.principal_id
-		WHERE t.secret_hash = $1`, h[:])
+	err := sqlx.GetContext(ctx, s.DB, &r, selectToken+` WHERE t.secret_hash = $1`, h[:])
 	if postgres.IsNoRows(err) {
 		return nil, errUnauthenticated
 	}
@@ -208,17 +235,10 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*hjx.Princip
 	if subtle.ConstantTimeCompare(r.SecretHash, h[:]) != 1 {
 		return nil, errUnauthenticated
 	}
-	if r.RevokedAt != nil || (r.ExpiresAt != nil && !r.ExpiresAt.After(s.Now())) {
+	if r.ended(s.Now()) {
 		return nil, errUnauthenticated
 	}
-	p := &hjx.Principal{ID: r.PrincipalID, Name: r.Name, Role: hjx.Role(r.Role), TokenID: r.TokenID}
-	if r.PartnerID != nil {
-		p.PartnerID = *r.PartnerID
-	}
-	if r.ProjectID != nil {
-		p.ProjectID = *r.ProjectID
-	}
-	return p, nil
+	return r.principal(), nil
 }
 
 // TokenOwner returns the principal a token belongs to, for revocation rules.
@@ -227,25 +247,14 @@ func (s *Service) TokenOwner(ctx context.Context, tx sqlx.ExtContext, tokenID st
 		return nil, hjx.NotFound("token")
 	}
 	var r tokenRow
-	err := sqlx.GetContext(ctx, tx, &r, `
-		SELECT t.id AS token_id, t.secret_hash, t.expires_at, t.revoked_at,
-		       p.id AS principal_id, p.name, p.role, p.partner_id, p.project_id::text AS project_id
-		FROM tokens t JOIN principals p ON p.id = t.principal_id
-		WHERE t.id = $1`, tokenID)
+	err := sqlx.GetContext(ctx, tx, &r, selectToken+` WHERE t.id = $1`, tokenID)
 	if postgres.IsNoRows(err) {
 		return nil, hjx.NotFound("token")
 	}
 	if err != nil {
 		return nil, hjx.Internal(err, "look up token")
 	}
-	p := &hjx.Principal{ID: r.PrincipalID, Name: r.Name, Role: hjx.Role(r.Role), TokenID: r.TokenID}
-	if r.PartnerID != nil {
-		p.PartnerID = *r.PartnerID
-	}
-	if r.ProjectID != nil {
-		p.ProjectID = *r.ProjectID
-	}
-	return p, nil
+	return r.principal(), nil
 }
 
 // Revoke marks a token revoked within tx; it is refused from the next request on.
@@ -278,14 +287,7 @@ func (s *Service) PrincipalsByID(ctx context.Context, ids []string) (map[string]
 	}
 	out := make(map[string]*hjx.Principal, len(rows))
 	for _, r := range rows {
-		p := &hjx.Principal{ID: r.ID, Name: r.Name, Role: hjx.Role(r.Role)}
-		if r.PartnerID != nil {
-			p.PartnerID = *r.PartnerID
-		}
-		if r.ProjectID != nil {
-			p.ProjectID = *r.ProjectID
-		}
-		out[r.ID] = p
+		out[r.ID] = principalOf(r.ID, r.Name, r.Role, r.PartnerID, r.ProjectID)
 	}
 	return out, nil
 }

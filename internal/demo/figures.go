@@ -68,218 +68,290 @@ var ageShare = []struct {
 // each quarter (STAFF_TRAINED once, for the whole year), with breakdowns by domain,
 // sex, age band and deprivation beside the totals.
 func Figures(p PartnerSpec, year int) []Row {
-	h := fnv.New64a()
-	fmt.Fprintf(h, "%s/%d", p.ID, year)
-	rng := rand.New(rand.NewPCG(h.Sum64(), 2019))
-	currency := map[string]string{"GB": "GBP", "US": "USD"}[p.Country]
+	g := newGenerator(p, year)
 	// 2020's first lockdowns cut face-to-face referrals; 2021 recovers.
 	trend := map[int]float64{2019: 1.0, 2020: 0.85, 2021: 1.1}[year]
-
-	var rows []Row
-	jitter := func(x, spread float64) float64 { return x * (1 + spread*(rng.Float64()*2-1)) }
-	count := func(x float64) int { return max(0, int(math.Round(x))) }
-	add := func(r Row) { rows = append(rows, r) }
-
 	for q := 0; q < 4; q++ {
-		start := time.Date(year, time.Month(3*q+1), 1, 0, 0, 0, 0, time.UTC)
-		end := start.AddDate(0, 3, -1)
-		ps, pe := start.Format(time.DateOnly), end.Format(time.DateOnly)
-		base := p.Size * 110 * trend * jitter(1, 0.12)
-		screened := count(base * 4.2)
-		withNeed := count(float64(screened) * jitter(0.46, 0.08))
-		referred := count(float64(withNeed) * jitter(0.62, 0.08))
-		advised := count(float64(referred) * jitter(0.85, 0.05))
-		rowCount := func(metric string, v int) Row {
-			return Row{Metric: metric, PeriodStart: ps, PeriodEnd: pe, Value: strconv.Itoa(v), N: ""}
-		}
-		add(rowCount("PATIENTS_SCREENED", screened))
-		add(rowCount("PATIENTS_WITH_NEED", withNeed))
-		add(rowCount("PATIENTS_REFERRED", referred))
-		add(rowCount("CLIENTS_ADVISED", advised))
-		add(Row{Metric: "REFERRALS_WITH_INTAKE", PeriodStart: ps, PeriodEnd: pe,
-			Value: strconv.Itoa(count(float64(referred) * jitter(0.81, 0.06))), N: strconv.Itoa(referred)})
-
-		// Screening by sex: the OTHER_OR_NOT_STATED cell is small by nature.
-		female := count(float64(screened) * jitter(0.57, 0.04))
-		other := count(float64(screened) * jitter(0.015, 0.5))
-		for _, s := range []struct {
-			sex string
-			v   int
-		}{{"FEMALE", female}, {"MALE", screened - female - other}, {"OTHER_OR_NOT_STATED", other}} {
-			r := rowCount("PATIENTS_SCREENED", s.v)
-			r.Sex = s.sex
-			add(r)
-		}
-		// Clients advised by age band (the 90+ band is top-coded, as HIPAA requires).
-		for _, a := range ageShare {
-			r := rowCount("CLIENTS_ADVISED", count(float64(advised)*jitter(a.share, 0.2)))
-			r.AgeBand = a.band
-			add(r)
-		}
-		// Screening and clients advised by deprivation decile: England's IMD (1 = most
-		// deprived) or the US Area Deprivation Index (10 = most disadvantaged). Advice
-		// reaches the most deprived areas most. (Money by decile follows below.)
-		scheme := ""
-		switch {
-		case p.Region == "GB-ENG":
-			scheme = "IMD_DECILE"
-		case p.Country == "US":
-			scheme = "ADI_DECILE"
-		}
-		// depthShare is decile d's share of a partner's clients.
-		depthShare := func(d int) float64 {
-			depth := float64(10-d) / 9 // 1 for the most deprived IMD decile
-			if scheme == "ADI_DECILE" {
-				depth = float64(d-1) / 9
-			}
-			return 0.02 + 0.16*depth*depth
-		}
-		if scheme != "" {
-			for d := 1; d <= 10; d++ {
-				r := rowCount("PATIENTS_SCREENED", count(float64(screened)*jitter(depthShare(d), 0.15)))
-				r.DeprivationScheme, r.DeprivationValue = scheme, strconv.Itoa(d)
-				add(r)
-				r = rowCount("CLIENTS_ADVISED", count(float64(advised)*jitter(depthShare(d), 0.15)))
-				r.DeprivationScheme, r.DeprivationValue = scheme, strconv.Itoa(d)
-				add(r)
-			}
-		}
-
-		// Issues by domain (a client can count in several): fine domains, or I-HELP
-		// categories for partners that record only those.
-		issuesTotal := 0
-		byIhelp := map[string]int{}
-		var ihelpOrder []string
-		for _, d := range p.AdviceDomains {
-			v := count(float64(advised) * 1.6 * jitter(domainShare[d], 0.25))
-			issuesTotal += v
-			if p.IhelpOnly {
-				c := ihelpOf[d]
-				if _, seen := byIhelp[c]; !seen {
-					ihelpOrder = append(ihelpOrder, c)
-				}
-				byIhelp[c] += v
-				continue
-			}
-			r := rowCount("ISSUES_BY_DOMAIN", v)
-			r.WelfareDomain = d
-			add(r)
-		}
-		for _, c := range ihelpOrder {
-			r := rowCount("ISSUES_BY_DOMAIN", byIhelp[c])
-			r.IhelpCategory = c
-			add(r)
-		}
-		add(rowCount("ISSUES_BY_DOMAIN", issuesTotal))
-
-		// Money: a typical gain per client with a financial outcome of about GBP 2,800
-		// or USD 3,900 (Woodhead 2018; Reece 2024; NCMLP measure 6).
-		perClient := map[string]float64{"GBP": 2800, "USD": 3900}[currency]
-		gainClients := count(float64(advised) * jitter(0.42, 0.1))
-		gainTotal := 0.0
-		for _, d := range p.AdviceDomains {
-			if d != "WELFARE_BENEFITS" && d != "DEBT" && d != "HOUSING" {
-				continue
-			}
-			share := map[string]float64{"WELFARE_BENEFITS": 0.7, "DEBT": 0.18, "HOUSING": 0.12}[d]
-			n := count(float64(gainClients) * share)
-			amount := float64(n) * perClient * jitter(1, 0.3) * map[string]float64{"WELFARE_BENEFITS": 1.2, "DEBT": 0.6, "HOUSING": 0.5}[d]
-			gainTotal += amount
-			if p.IhelpOnly {
-				continue
-			}
-			add(Row{Metric: "FINANCIAL_GAIN", PeriodStart: ps, PeriodEnd: pe, Value: money(amount), N: strconv.Itoa(n),
-				WelfareDomain: d, Currency: currency})
-		}
-		add(Row{Metric: "FINANCIAL_GAIN", PeriodStart: ps, PeriodEnd: pe, Value: money(gainTotal), N: strconv.Itoa(gainClients), Currency: currency})
-		// Money gained by deprivation decile: the clients with a gain split as the
-		// clients advised do; gains per client a little larger where deprivation is
-		// deepest (more unclaimed entitlement).
-		if scheme != "" {
-			for d := 1; d <= 10; d++ {
-				n := count(float64(gainClients) * jitter(depthShare(d), 0.15))
-				lift := 1.0 + 0.15*depthShare(d)/0.18
-				add(Row{Metric: "FINANCIAL_GAIN", PeriodStart: ps, PeriodEnd: pe, Value: money(float64(n) * perClient * lift * jitter(1, 0.25)),
-					N: strconv.Itoa(n), DeprivationScheme: scheme, DeprivationValue: strconv.Itoa(d), Currency: currency})
-			}
-		}
-		debtClients := count(float64(advised) * jitter(0.12, 0.3))
-		add(Row{Metric: "DEBT_WRITTEN_OFF", PeriodStart: ps, PeriodEnd: pe,
-			Value: money(float64(debtClients) * perClient * 0.45 * jitter(1, 0.4)), N: strconv.Itoa(debtClients), Currency: currency})
-		add(Row{Metric: "HEALTH_ORG_BENEFIT", PeriodStart: ps, PeriodEnd: pe,
-			Value: money(float64(referred) * perClient * 0.05 * jitter(1, 0.5)), N: strconv.Itoa(referred), Currency: currency})
-
-		// Wellbeing and health: UK partners measure WEMWBS, SWEMWBS and GHQ-12 on most
-		// clients, US partners PSS-10, GAD-7 and CES-D; each side measures the other's
-		// instruments only on a few, which makes small cells.
-		measured := func(home bool) int {
-			if home {
-				return count(float64(advised) * jitter(0.35, 0.15))
-			}
-			return count(float64(advised) * jitter(0.04, 0.6))
-		}
-		uk := p.Country == "GB"
-		mean := func(metric string, home bool, mu, sd, lo, hi float64) {
-			n := measured(home)
-			v := math.Max(lo, math.Min(hi, mu+sd/math.Sqrt(math.Max(1, float64(n)))*rng.NormFloat64()))
-			add(Row{Metric: metric, PeriodStart: ps, PeriodEnd: pe, Value: strconv.FormatFloat(v, 'f', 2, 64),
-				N: strconv.Itoa(n), SD: strconv.FormatFloat(jitter(sd, 0.1), 'f', 2, 64)})
-		}
-		mean("WEMWBS_CHANGE", uk, 3.6, 8.5, -56, 56)
-		// Wellbeing change by the domain of the client's main problem (WEMWBS in the
-		// UK, PSS-10 in the US, where a fall is an improvement): fine domains, or
-		// I-HELP categories for partners that record only those.
-		byDomain := func(metric string, mu, sd, lo, hi float64) {
-			measuredBy := map[string]int{}
-			var order []string
-			for _, d := range p.AdviceDomains {
-				key := d
-				if p.IhelpOnly {
-					key = ihelpOf[d]
-				}
-				if _, seen := measuredBy[key]; !seen {
-					order = append(order, key)
-				}
-				measuredBy[key] += count(float64(advised) * 0.35 * jitter(domainShare[d], 0.2))
-			}
-			for _, key := range order {
-				n := measuredBy[key]
-				v := math.Max(lo, math.Min(hi, mu+sd/math.Sqrt(math.Max(1, float64(n)))*rng.NormFloat64()))
-				r := Row{Metric: metric, PeriodStart: ps, PeriodEnd: pe, Value: strconv.FormatFloat(v, 'f', 2, 64),
-					N: strconv.Itoa(n), SD: strconv.FormatFloat(jitter(sd, 0.1), 'f', 2, 64)}
-				if p.IhelpOnly {
-					r.IhelpCategory = key
-				} else {
-					r.WelfareDomain = key
-				}
-				add(r)
-			}
-		}
-		if uk {
-			byDomain("WEMWBS_CHANGE", 3.6, 8.5, -56, 56)
-		} else {
-			byDomain("PSS10_CHANGE", -2.4, 6.2, -40, 40)
-		}
-		mean("SWEMWBS_CHANGE", uk, 1.9, 3.9, -28, 28)
-		mean("PSS10_CHANGE", !uk, -2.4, 6.2, -40, 40)
-		mean("GAD7_CHANGE", !uk, -1.7, 4.6, -21, 21)
-		mean("CESD_CHANGE", !uk, -3.1, 9.4, -60, 60)
-		mean("GP_CONSULTATIONS_3M", true, 2.2, 1.9, 0, 90)
-		mean("ED_VISITS_6M", true, 0.38, 0.8, 0, 180)
-		proportion := func(metric string, n int, rate float64) {
-			add(Row{Metric: metric, PeriodStart: ps, PeriodEnd: pe,
-				Value: strconv.Itoa(min(n, count(float64(n)*jitter(rate, 0.1)))), N: strconv.Itoa(n)})
-		}
-		proportion("GHQ12_CASENESS", measured(uk), 0.44)
-		proportion("FINANCIAL_STRAIN", measured(true), 0.52)
-		proportion("HOUSING_REPAIRS_ACHIEVED", count(jitter(14*p.Size, 0.5)), 0.6)
+		g.quarter(year, q, trend)
 	}
-	// Staff training is reported once a year: a 12-month period that fits a YEAR
-	// bucket but no QUARTER.
-	staff := count(jitter(60*p.Size, 0.2))
-	add(Row{Metric: "STAFF_TRAINED", PeriodStart: fmt.Sprintf("%d-01-01", year), PeriodEnd: fmt.Sprintf("%d-12-31", year),
-		Value: strconv.Itoa(min(staff, count(float64(staff)*jitter(0.55, 0.3)))), N: strconv.Itoa(staff)})
-	return rows
+	g.staffTrained(year)
+	return g.rows
+}
+
+// generator draws one partner-year's rows. Its random source is seeded from the
+// partner and the year, so the same call gives the same rows; the steps draw from it
+// in a fixed order, which is what keeps them the same.
+type generator struct {
+	p         PartnerSpec
+	rng       *rand.Rand
+	currency  string
+	perClient float64 // a typical gain per client with a financial outcome
+	scheme    string  // the partner's deprivation scheme, "" for none
+	rows      []Row
+}
+
+func newGenerator(p PartnerSpec, year int) *generator {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%s/%d", p.ID, year)
+	g := &generator{p: p, rng: rand.New(rand.NewPCG(h.Sum64(), 2019))}
+	g.currency = map[string]string{"GB": "GBP", "US": "USD"}[p.Country]
+	// About GBP 2,800 or USD 3,900 (Woodhead 2018; Reece 2024; NCMLP measure 6).
+	g.perClient = map[string]float64{"GBP": 2800, "USD": 3900}[g.currency]
+	// England's IMD (1 = most deprived) or the US Area Deprivation Index (10 = most
+	// disadvantaged).
+	switch {
+	case p.Region == "GB-ENG":
+		g.scheme = "IMD_DECILE"
+	case p.Country == "US":
+		g.scheme = "ADI_DECILE"
+	}
+	return g
+}
+
+func (g *generator) jitter(x, spread float64) float64 { return x * (1 + spread*(g.rng.Float64()*2-1)) }
+
+func (g *generator) add(r Row) { g.rows = append(g.rows, r) }
+
+// count rounds a drawn figure to a count of people.
+func count(x float64) int { return max(0, int(math.Round(x))) }
+
+// depthShare is deprivation decile d's share of a partner's clients: advice reaches
+// the most deprived areas most.
+func (g *generator) depthShare(d int) float64 {
+	depth := float64(10-d) / 9 // 1 for the most deprived IMD decile
+	if g.scheme == "ADI_DECILE" {
+		depth = float64(d-1) / 9
+	}
+	return 0.02 + 0.16*depth*depth
+}
+
+// quarterRows is one quarter's period and its funnel of people, from which every
+// other figure of the quarter is drawn.
+type quarterRows struct {
+	*generator
+	ps, pe                                string
+	screened, withNeed, referred, advised int
+}
+
+func (g *generator) quarter(year, q int, trend float64) {
+	start := time.Date(year, time.Month(3*q+1), 1, 0, 0, 0, 0, time.UTC)
+	end := start.AddDate(0, 3, -1)
+	qr := &quarterRows{generator: g, ps: start.Format(time.DateOnly), pe: end.Format(time.DateOnly)}
+	base := g.p.Size * 110 * trend * g.jitter(1, 0.12)
+	qr.screened = count(base * 4.2)
+	qr.withNeed = count(float64(qr.screened) * g.jitter(0.46, 0.08))
+	qr.referred = count(float64(qr.withNeed) * g.jitter(0.62, 0.08))
+	qr.advised = count(float64(qr.referred) * g.jitter(0.85, 0.05))
+	qr.funnel()
+	qr.bySex()
+	qr.byAge()
+	qr.byDeprivation()
+	qr.issues()
+	qr.gains()
+	qr.wellbeing()
+}
+
+// row is a count of the quarter.
+func (q *quarterRows) row(metric string, v int) Row {
+	return Row{Metric: metric, PeriodStart: q.ps, PeriodEnd: q.pe, Value: strconv.Itoa(v), N: ""}
+}
+
+func (q *quarterRows) funnel() {
+	q.add(q.row("PATIENTS_SCREENED", q.screened))
+	q.add(q.row("PATIENTS_WITH_NEED", q.withNeed))
+	q.add(q.row("PATIENTS_REFERRED", q.referred))
+	q.add(q.row("CLIENTS_ADVISED", q.advised))
+	q.add(Row{Metric: "REFERRALS_WITH_INTAKE", PeriodStart: q.ps, PeriodEnd: q.pe,
+		Value: strconv.Itoa(count(float64(q.referred) * q.jitter(0.81, 0.06))), N: strconv.Itoa(q.referred)})
+}
+
+// bySex is screening by sex: the OTHER_OR_NOT_STATED cell is small by nature.
+func (q *quarterRows) bySex() {
+	female := count(float64(q.screened) * q.jitter(0.57, 0.04))
+	other := count(float64(q.screened) * q.jitter(0.015, 0.5))
+	for _, s := range []struct {
+		sex string
+		v   int
+	}{{"FEMALE", female}, {"MALE", q.screened - female - other}, {"OTHER_OR_NOT_STATED", other}} {
+		r := q.row("PATIENTS_SCREENED", s.v)
+		r.Sex = s.sex
+		q.add(r)
+	}
+}
+
+// byAge is clients advised by age band (the 90+ band is top-coded, as HIPAA requires).
+func (q *quarterRows) byAge() {
+	for _, a := range ageShare {
+		r := q.row("CLIENTS_ADVISED", count(float64(q.advised)*q.jitter(a.share, 0.2)))
+		r.AgeBand = a.band
+		q.add(r)
+	}
+}
+
+// byDeprivation is screening and clients advised by deprivation decile. (Money by
+// decile is in gains.)
+func (q *quarterRows) byDeprivation() {
+	if q.scheme == "" {
+		return
+	}
+	for d := 1; d <= 10; d++ {
+		r := q.row("PATIENTS_SCREENED", count(float64(q.screened)*q.jitter(q.depthShare(d), 0.15)))
+		r.DeprivationScheme, r.DeprivationValue = q.scheme, strconv.Itoa(d)
+		q.add(r)
+		r = q.row("CLIENTS_ADVISED", count(float64(q.advised)*q.jitter(q.depthShare(d), 0.15)))
+		r.DeprivationScheme, r.DeprivationValue = q.scheme, strconv.Itoa(d)
+		q.add(r)
+	}
+}
+
+// issues is issues by domain (a client can count in several): fine domains, or
+// I-HELP categories for partners that record only those.
+func (q *quarterRows) issues() {
+	issuesTotal := 0
+	byIhelp := map[string]int{}
+	var ihelpOrder []string
+	for _, d := range q.p.AdviceDomains {
+		v := count(float64(q.advised) * 1.6 * q.jitter(domainShare[d], 0.25))
+		issuesTotal += v
+		if q.p.IhelpOnly {
+			c := ihelpOf[d]
+			if _, seen := byIhelp[c]; !seen {
+				ihelpOrder = append(ihelpOrder, c)
+			}
+			byIhelp[c] += v
+			continue
+		}
+		r := q.row("ISSUES_BY_DOMAIN", v)
+		r.WelfareDomain = d
+		q.add(r)
+	}
+	for _, c := range ihelpOrder {
+		r := q.row("ISSUES_BY_DOMAIN", byIhelp[c])
+		r.IhelpCategory = c
+		q.add(r)
+	}
+	q.add(q.row("ISSUES_BY_DOMAIN", issuesTotal))
+}
+
+// gains is the financial gains by domain and by deprivation decile, the debt
+// written off and the benefit to the health organisation.
+func (q *quarterRows) gains() {
+	gainClients := count(float64(q.advised) * q.jitter(0.42, 0.1))
+	gainTotal := 0.0
+	for _, d := range q.p.AdviceDomains {
+		if d != "WELFARE_BENEFITS" && d != "DEBT" && d != "HOUSING" {
+			continue
+		}
+		share := map[string]float64{"WELFARE_BENEFITS": 0.7, "DEBT": 0.18, "HOUSING": 0.12}[d]
+		n := count(float64(gainClients) * share)
+		amount := float64(n) * q.perClient * q.jitter(1, 0.3) * map[string]float64{"WELFARE_BENEFITS": 1.2, "DEBT": 0.6, "HOUSING": 0.5}[d]
+		gainTotal += amount
+		if q.p.IhelpOnly {
+			continue
+		}
+		q.add(Row{Metric: "FINANCIAL_GAIN", PeriodStart: q.ps, PeriodEnd: q.pe, Value: money(amount), N: strconv.Itoa(n),
+			WelfareDomain: d, Currency: q.currency})
+	}
+	q.add(Row{Metric: "FINANCIAL_GAIN", PeriodStart: q.ps, PeriodEnd: q.pe, Value: money(gainTotal), N: strconv.Itoa(gainClients), Currency: q.currency})
+	// Money gained by deprivation decile: the clients with a gain split as the
+	// clients advised do; gains per client a little larger where deprivation is
+	// deepest (more unclaimed entitlement).
+	if q.scheme != "" {
+		for d := 1; d <= 10; d++ {
+			n := count(float64(gainClients) * q.jitter(q.depthShare(d), 0.15))
+			lift := 1.0 + 0.15*q.depthShare(d)/0.18
+			q.add(Row{Metric: "FINANCIAL_GAIN", PeriodStart: q.ps, PeriodEnd: q.pe, Value: money(float64(n) * q.perClient * lift * q.jitter(1, 0.25)),
+				N: strconv.Itoa(n), DeprivationScheme: q.scheme, DeprivationValue: strconv.Itoa(d), Currency: q.currency})
+		}
+	}
+	debtClients := count(float64(q.advised) * q.jitter(0.12, 0.3))
+	q.add(Row{Metric: "DEBT_WRITTEN_OFF", PeriodStart: q.ps, PeriodEnd: q.pe,
+		Value: money(float64(debtClients) * q.perClient * 0.45 * q.jitter(1, 0.4)), N: strconv.Itoa(debtClients), Currency: q.currency})
+	q.add(Row{Metric: "HEALTH_ORG_BENEFIT", PeriodStart: q.ps, PeriodEnd: q.pe,
+		Value: money(float64(q.referred) * q.perClient * 0.05 * q.jitter(1, 0.5)), N: strconv.Itoa(q.referred), Currency: q.currency})
+}
+
+// wellbeing is wellbeing and health: UK partners measure WEMWBS, SWEMWBS and GHQ-12
+// on most clients, US partners PSS-10, GAD-7 and CES-D; each side measures the
+// other's instruments only on a few, which makes small cells.
+func (q *quarterRows) wellbeing() {
+	uk := q.p.Country == "GB"
+	q.mean("WEMWBS_CHANGE", uk, 3.6, 8.5, -56, 56)
+	// Wellbeing change by the domain of the client's main problem (WEMWBS in the
+	// UK, PSS-10 in the US, where a fall is an improvement).
+	if uk {
+		q.meanByDomain("WEMWBS_CHANGE", 3.6, 8.5, -56, 56)
+	} else {
+		q.meanByDomain("PSS10_CHANGE", -2.4, 6.2, -40, 40)
+	}
+	q.mean("SWEMWBS_CHANGE", uk, 1.9, 3.9, -28, 28)
+	q.mean("PSS10_CHANGE", !uk, -2.4, 6.2, -40, 40)
+	q.mean("GAD7_CHANGE", !uk, -1.7, 4.6, -21, 21)
+	q.mean("CESD_CHANGE", !uk, -3.1, 9.4, -60, 60)
+	q.mean("GP_CONSULTATIONS_3M", true, 2.2, 1.9, 0, 90)
+	q.mean("ED_VISITS_6M", true, 0.38, 0.8, 0, 180)
+	q.proportion("GHQ12_CASENESS", q.measured(uk), 0.44)
+	q.proportion("FINANCIAL_STRAIN", q.measured(true), 0.52)
+	q.proportion("HOUSING_REPAIRS_ACHIEVED", count(q.jitter(14*q.p.Size, 0.5)), 0.6)
+}
+
+// measured is how many clients an instrument was measured on: most, on the side
+// whose home instrument it is.
+func (q *quarterRows) measured(home bool) int {
+	if home {
+		return count(float64(q.advised) * q.jitter(0.35, 0.15))
+	}
+	return count(float64(q.advised) * q.jitter(0.04, 0.6))
+}
+
+// meanRow is a mean of n measurements around mu, clamped to the instrument's range.
+func (q *quarterRows) meanRow(metric string, n int, mu, sd, lo, hi float64) Row {
+	v := math.Max(lo, math.Min(hi, mu+sd/math.Sqrt(math.Max(1, float64(n)))*q.rng.NormFloat64()))
+	return Row{Metric: metric, PeriodStart: q.ps, PeriodEnd: q.pe, Value: strconv.FormatFloat(v, 'f', 2, 64),
+		N: strconv.Itoa(n), SD: strconv.FormatFloat(q.jitter(sd, 0.1), 'f', 2, 64)}
+}
+
+func (q *quarterRows) mean(metric string, home bool, mu, sd, lo, hi float64) {
+	q.add(q.meanRow(metric, q.measured(home), mu, sd, lo, hi))
+}
+
+// meanByDomain is a mean by fine domain, or by I-HELP category for partners that
+// record only those.
+func (q *quarterRows) meanByDomain(metric string, mu, sd, lo, hi float64) {
+	measuredBy := map[string]int{}
+	var order []string
+	for _, d := range q.p.AdviceDomains {
+		key := d
+		if q.p.IhelpOnly {
+			key = ihelpOf[d]
+		}
+		if _, seen := measuredBy[key]; !seen {
+			order = append(order, key)
+		}
+		measuredBy[key] += count(float64(q.advised) * 0.35 * q.jitter(domainShare[d], 0.2))
+	}
+	for _, key := range order {
+		r := q.meanRow(metric, measuredBy[key], mu, sd, lo, hi)
+		if q.p.IhelpOnly {
+			r.IhelpCategory = key
+		} else {
+			r.WelfareDomain = key
+		}
+		q.add(r)
+	}
+}
+
+func (q *quarterRows) proportion(metric string, n int, rate float64) {
+	q.add(Row{Metric: metric, PeriodStart: q.ps, PeriodEnd: q.pe,
+		Value: strconv.Itoa(min(n, count(float64(n)*q.jitter(rate, 0.1)))), N: strconv.Itoa(n)})
+}
+
+// staffTrained is staff training, reported once a year: a 12-month period that fits
+// a YEAR bucket but no QUARTER.
+func (g *generator) staffTrained(year int) {
+	staff := count(g.jitter(60*g.p.Size, 0.2))
+	g.add(Row{Metric: "STAFF_TRAINED", PeriodStart: fmt.Sprintf("%d-01-01", year), PeriodEnd: fmt.Sprintf("%d-12-31", year),
+		Value: strconv.Itoa(min(staff, count(float64(staff)*g.jitter(0.55, 0.3)))), N: strconv.Itoa(staff)})
 }
 
 func money(x float64) string { return strconv.FormatFloat(math.Round(x*100)/100, 'f', 2, 64) }

@@ -54,102 +54,142 @@ type Result struct {
 // fixed ids, and re-uploading the same bytes returns the earlier submission.
 // progress gets one line per step.
 func Seed(ctx context.Context, a *app.App, tokenSeed string, progress func(string)) (*Result, error) {
-	res := &Result{}
 	say := func(format string, args ...any) {
 		if progress != nil {
 			progress(fmt.Sprintf(format, args...))
 		}
 	}
-	steward, secret, err := ensure(ctx, a, tokenSeed, "steward", auth.NewPrincipal{Name: "Demo steward", Role: hjx.RoleSteward})
+	s := &seeder{ctx: ctx, a: a, tokenSeed: tokenSeed, res: &Result{}}
+	steward, err := s.principal("steward", auth.NewPrincipal{Name: "Demo steward", Role: hjx.RoleSteward}, "STEWARD", "")
 	if err != nil {
 		return nil, err
 	}
-	res.Tokens = append(res.Tokens, Token{Role: "STEWARD", Secret: secret})
-
 	partners := Partners()
-	admins := map[string]*hjx.Principal{}
 	uploaders := map[string]*hjx.Principal{}
 	for _, ps := range partners {
-		if _, err := a.Directory.Get(ctx, ps.ID); hjx.ErrorCode(err) == hjx.CodeNotFound {
-			_, err = a.Directory.Register(ctx, steward, directory.Partner{ID: ps.ID, Name: ps.Name, Country: ps.Country,
-				Region: ps.Region, Model: ps.Model, HealthSettings: ps.HealthSettings, AdviceDomains: ps.AdviceDomains,
-				ActiveFrom: time.Date(2018, 4, 1, 0, 0, 0, 0, time.UTC)})
-			if err != nil {
-				return nil, fmt.Errorf("register %s: %w", ps.ID, err)
-			}
-			res.PartnersAdded++
-		} else if err != nil {
-			return nil, err
-		}
-		admin, adminSecret, err := ensure(ctx, a, tokenSeed, "admin:"+ps.ID,
-			auth.NewPrincipal{Name: "Demo admin, " + ps.Name, Role: hjx.RolePartnerAdmin, PartnerID: ps.ID})
-		if err != nil {
-			return nil, err
-		}
-		uploader, uploaderSecret, err := ensure(ctx, a, tokenSeed, "uploader:"+ps.ID,
-			auth.NewPrincipal{Name: "Demo uploader, " + ps.Name, Role: hjx.RolePartnerUploader, PartnerID: ps.ID})
-		if err != nil {
-			return nil, err
-		}
-		admins[ps.ID], uploaders[ps.ID] = admin, uploader
-		if ps.ID == partners[0].ID {
-			res.Tokens = append(res.Tokens, Token{Role: "PARTNER_ADMIN", Secret: adminSecret, For: ps.ID},
-				Token{Role: "PARTNER_UPLOADER", Secret: uploaderSecret, For: ps.ID})
-		}
-		if _, err := a.Governance.CurrentPolicy(ctx, admin, ps.ID); hjx.ErrorCode(err) == hjx.CodeNotFound {
-			if _, err := a.Governance.SetPolicy(ctx, admin, ps.ID, policyInput(*ps.Policy)); err != nil {
-				return nil, fmt.Errorf("policy of %s: %w", ps.ID, err)
-			}
-			res.PoliciesSet++
-		} else if err != nil {
+		if uploaders[ps.ID], err = s.partner(steward, ps, ps.ID == partners[0].ID); err != nil {
 			return nil, err
 		}
 	}
-	say("partners: %d in the directory (%d added), %d policies set", len(partners), res.PartnersAdded, res.PoliciesSet)
-
-	researcher, researcherSecret, err := ensure(ctx, a, tokenSeed, "researcher",
-		auth.NewPrincipal{Name: "Demo researcher", Role: hjx.RoleResearcher})
-	if err != nil {
+	say("partners: %d in the directory (%d added), %d policies set", len(partners), s.res.PartnersAdded, s.res.PoliciesSet)
+	if err := s.project(steward); err != nil {
 		return nil, err
 	}
-	res.Tokens = append(res.Tokens, Token{Role: "RESEARCHER", Secret: researcherSecret})
-	projectID, err := ensureProject(ctx, a, steward, researcher)
-	if err != nil {
-		return nil, err
-	}
-	res.ProjectID = projectID
-	_, dashSecret, err := ensure(ctx, a, tokenSeed, "dashboard:"+projectID,
-		auth.NewPrincipal{Name: "Demo dashboard", Role: hjx.RoleDashboard, ProjectID: projectID})
-	if err != nil {
-		return nil, err
-	}
-	res.Tokens = append(res.Tokens, Token{Role: "DASHBOARD", Secret: dashSecret, For: projectID})
-	// The /dashboard page's own documents, so that the project can restrict its
-	// dashboards to them (restrictDashboardsToTrustedDocuments) and the page still works.
-	if _, err := a.Documents.Register(ctx, researcher, projectID, web.NewDocuments()); err != nil {
-		return nil, fmt.Errorf("register the dashboard's documents: %w", err)
-	}
-
 	for i, ps := range partners {
-		basis := map[string]string{"GB": "UK_GDPR_PUBLIC_TASK_RESEARCH", "US": "HIPAA_SAFE_HARBOR"}[ps.Country]
-		for _, year := range Years {
-			r, err := a.Ingest.Submit(ctx, uploaders[ps.ID], ingest.Request{Format: ingest.FormatCSV, ConsentBasis: basis,
-				CSV: bytes.NewReader(CSV(Figures(ps, year)))})
-			if err != nil {
-				return nil, fmt.Errorf("figures of %s for %d: %w", ps.ID, year, err)
-			}
-			if !r.Accepted {
-				return nil, fmt.Errorf("figures of %s for %d rejected: %d issues, first: %+v", ps.ID, year, r.IssueCount, r.Issues[0])
-			}
-			if r.Existing {
-				res.SubmissionsExisted++
-			} else {
-				res.SubmissionsStored++
-			}
+		if err := s.figures(uploaders[ps.ID], ps); err != nil {
+			return nil, err
 		}
 		say("figures: %d/%d partners (%s)", i+1, len(partners), ps.ID)
 	}
-	return res, nil
+	return s.res, nil
+}
+
+// seeder is one run of Seed: what it needs at every step and what it has done.
+type seeder struct {
+	ctx       context.Context
+	a         *app.App
+	tokenSeed string
+	res       *Result
+}
+
+// principal ensures a demo principal and, when role is not empty, prints its token.
+func (s *seeder) principal(label string, np auth.NewPrincipal, role, forID string) (*hjx.Principal, error) {
+	p, secret, err := ensure(s.ctx, s.a, s.tokenSeed, label, np)
+	if err != nil {
+		return nil, err
+	}
+	if role != "" {
+		s.res.Tokens = append(s.res.Tokens, Token{Role: role, Secret: secret, For: forID})
+	}
+	return p, nil
+}
+
+// partner registers a demo partner, its admin and uploader, and its policy, each
+// unless it is there already, and returns the uploader. The first partner's tokens
+// are printed.
+func (s *seeder) partner(steward *hjx.Principal, ps PartnerSpec, printTokens bool) (*hjx.Principal, error) {
+	ctx, a := s.ctx, s.a
+	if _, err := a.Directory.Get(ctx, ps.ID); hjx.ErrorCode(err) == hjx.CodeNotFound {
+		_, err = a.Directory.Register(ctx, steward, directory.Partner{ID: ps.ID, Name: ps.Name, Country: ps.Country,
+			Region: ps.Region, Model: ps.Model, HealthSettings: ps.HealthSettings, AdviceDomains: ps.AdviceDomains,
+			ActiveFrom: time.Date(2018, 4, 1, 0, 0, 0, 0, time.UTC)})
+		if err != nil {
+			return nil, fmt.Errorf("register %s: %w", ps.ID, err)
+		}
+		s.res.PartnersAdded++
+	} else if err != nil {
+		return nil, err
+	}
+	adminRole, uploaderRole := "", ""
+	if printTokens {
+		adminRole, uploaderRole = "PARTNER_ADMIN", "PARTNER_UPLOADER"
+	}
+	admin, err := s.principal("admin:"+ps.ID,
+		auth.NewPrincipal{Name: "Demo admin, " + ps.Name, Role: hjx.RolePartnerAdmin, PartnerID: ps.ID}, adminRole, ps.ID)
+	if err != nil {
+		return nil, err
+	}
+	uploader, err := s.principal("uploader:"+ps.ID,
+		auth.NewPrincipal{Name: "Demo uploader, " + ps.Name, Role: hjx.RolePartnerUploader, PartnerID: ps.ID}, uploaderRole, ps.ID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := a.Governance.CurrentPolicy(ctx, admin, ps.ID); hjx.ErrorCode(err) == hjx.CodeNotFound {
+		if _, err := a.Governance.SetPolicy(ctx, admin, ps.ID, policyInput(*ps.Policy)); err != nil {
+			return nil, fmt.Errorf("policy of %s: %w", ps.ID, err)
+		}
+		s.res.PoliciesSet++
+	} else if err != nil {
+		return nil, err
+	}
+	return uploader, nil
+}
+
+// project ensures the demo researcher, the approved demo project, its dashboard
+// principal and the /dashboard page's trusted documents.
+func (s *seeder) project(steward *hjx.Principal) error {
+	researcher, err := s.principal("researcher",
+		auth.NewPrincipal{Name: "Demo researcher", Role: hjx.RoleResearcher}, "RESEARCHER", "")
+	if err != nil {
+		return err
+	}
+	projectID, err := ensureProject(s.ctx, s.a, steward, researcher)
+	if err != nil {
+		return err
+	}
+	s.res.ProjectID = projectID
+	_, err = s.principal("dashboard:"+projectID,
+		auth.NewPrincipal{Name: "Demo dashboard", Role: hjx.RoleDashboard, ProjectID: projectID}, "DASHBOARD", projectID)
+	if err != nil {
+		return err
+	}
+	// The /dashboard page's own documents, so that the project can restrict its
+	// dashboards to them (restrictDashboardsToTrustedDocuments) and the page still works.
+	if _, err := s.a.Documents.Register(s.ctx, researcher, projectID, web.NewDocuments()); err != nil {
+		return fmt.Errorf("register the dashboard's documents: %w", err)
+	}
+	return nil
+}
+
+// figures uploads a partner's figures for every demo year.
+func (s *seeder) figures(uploader *hjx.Principal, ps PartnerSpec) error {
+	basis := map[string]string{"GB": "UK_GDPR_PUBLIC_TASK_RESEARCH", "US": "HIPAA_SAFE_HARBOR"}[ps.Country]
+	for _, year := range Years {
+		r, err := s.a.Ingest.Submit(s.ctx, uploader, ingest.Request{Format: ingest.FormatCSV, ConsentBasis: basis,
+			CSV: bytes.NewReader(CSV(Figures(ps, year)))})
+		if err != nil {
+			return fmt.Errorf("figures of %s for %d: %w", ps.ID, year, err)
+		}
+		if !r.Accepted {
+			return fmt.Errorf("figures of %s for %d rejected: %d issues, first: %+v", ps.ID, year, r.IssueCount, r.Issues[0])
+		}
+		if r.Existing {
+			s.res.SubmissionsExisted++
+		} else {
+			s.res.SubmissionsStored++
+		}
+	}
+	return nil
 }
 
 // ensure creates a demo principal with a token derived from the seed, once.

@@ -50,62 +50,61 @@ var usDomains = []string{"WELFARE_BENEFITS", "HEALTH_INSURANCE", "HOUSING", "UTI
 func Partners() []PartnerSpec {
 	gru := &PolicySpec{Permission: "GRU"}
 	return []PartnerSpec{
-		{ID: "leeds-gp-welfare-rights", Name: "Leeds GP Welfare Rights (demo)", Country: "GB", Region: "GB-ENG", Model: "HJP",
-			HealthSettings: []string{"PRIMARY_CARE"}, AdviceDomains: ukDomains, Size: 1.4, Policy: &PolicySpec{Permission: "GRU", Identifiable: true}},
-		{ID: "tower-hamlets-gp-advice", Name: "Tower Hamlets GP Advice (demo)", Country: "GB", Region: "GB-ENG", Model: "HJP",
-			HealthSettings: []string{"PRIMARY_CARE"}, AdviceDomains: ukDomains, Size: 1.6, Policy: gru},
-		{ID: "manchester-maternity-advice", Name: "Manchester Maternity Advice (demo)", Country: "GB", Region: "GB-ENG", Model: "HJP",
-			HealthSettings: []string{"MATERNITY"}, AdviceDomains: []string{"WELFARE_BENEFITS", "HOUSING", "DEBT", "IMMIGRATION"}, Size: 0.6,
-			Policy: &PolicySpec{Permission: "HMB"}},
-		{ID: "bristol-mental-health-advice", Name: "Bristol Mental Health Advice (demo)", Country: "GB", Region: "GB-ENG", Model: "HJP",
-			HealthSettings: []string{"MENTAL_HEALTH"}, AdviceDomains: ukDomains, Size: 0.9,
-			Policy: &PolicySpec{Permission: "GRU", NonCommercialOnly: true, NotForProfitOnly: true}},
-		{ID: "newcastle-hospital-welfare", Name: "Newcastle Hospital Welfare Service (demo)", Country: "GB", Region: "GB-ENG", Model: "HJP",
-			HealthSettings: []string{"HOSPITAL"}, AdviceDomains: ukDomains, Size: 1.1, Policy: gru},
-		{ID: "cardiff-hospice-advice", Name: "Cardiff Hospice Advice (demo)", Country: "GB", Region: "GB-WLS", Model: "HJP",
-			HealthSettings: []string{"HOSPICE"}, AdviceDomains: []string{"WELFARE_BENEFITS", "DEBT", "COMMUNITY_CARE"}, Size: 0.3,
-			Policy: &PolicySpec{Permission: "GRU", CollaborationRequired: true}},
-		{ID: "swansea-gp-advice", Name: "Swansea GP Advice (demo)", Country: "GB", Region: "GB-WLS", Model: "HJP",
-			HealthSettings: []string{"PRIMARY_CARE"}, AdviceDomains: ukDomains, Size: 0.8, Policy: gru},
-		{ID: "glasgow-deep-end-advice", Name: "Glasgow Deep End Advice (demo)", Country: "GB", Region: "GB-SCT", Model: "HJP",
-			HealthSettings: []string{"PRIMARY_CARE"}, AdviceDomains: ukDomains, Size: 1.2, Policy: gru},
-		{ID: "birmingham-gp-advice", Name: "Birmingham GP Advice (demo)", Country: "GB", Region: "GB-ENG", Model: "HJP",
-			HealthSettings: []string{"PRIMARY_CARE"}, AdviceDomains: ukDomains, Size: 1.3, Policy: gru},
-		{ID: "liverpool-hospital-welfare", Name: "Liverpool Hospital Welfare Rights (demo)", Country: "GB", Region: "GB-ENG", Model: "HJP",
-			HealthSettings: []string{"HOSPITAL"}, AdviceDomains: ukDomains, Size: 1.0, Policy: gru},
-		{ID: "sheffield-mental-health-advice", Name: "Sheffield Mental Health Advice (demo)", Country: "GB", Region: "GB-ENG", Model: "HJP",
-			HealthSettings: []string{"MENTAL_HEALTH"}, AdviceDomains: ukDomains, Size: 0.8, Policy: gru},
-		{ID: "hull-gp-advice", Name: "Hull GP Advice (demo)", Country: "GB", Region: "GB-ENG", Model: "HJP",
-			HealthSettings: []string{"PRIMARY_CARE"}, AdviceDomains: ukDomains, Size: 0.9, Policy: gru},
-		{ID: "edinburgh-infirmary-welfare", Name: "Edinburgh Infirmary Welfare Rights (demo)", Country: "GB", Region: "GB-SCT", Model: "HJP",
-			HealthSettings: []string{"HOSPITAL"}, AdviceDomains: ukDomains, Size: 0.7,
-			Policy: &PolicySpec{Permission: "GRU", AllowedInstitutions: []string{"University of Edinburgh", "University of Glasgow"}}},
+		uk("leeds-gp-welfare-rights", "Leeds GP Welfare Rights (demo)", "GB-ENG", "PRIMARY_CARE", 1.4, &PolicySpec{Permission: "GRU", Identifiable: true}),
+		uk("tower-hamlets-gp-advice", "Tower Hamlets GP Advice (demo)", "GB-ENG", "PRIMARY_CARE", 1.6, gru),
+		withDomains(uk("manchester-maternity-advice", "Manchester Maternity Advice (demo)", "GB-ENG", "MATERNITY", 0.6, &PolicySpec{Permission: "HMB"}),
+			"WELFARE_BENEFITS", "HOUSING", "DEBT", "IMMIGRATION"),
+		uk("bristol-mental-health-advice", "Bristol Mental Health Advice (demo)", "GB-ENG", "MENTAL_HEALTH", 0.9,
+			&PolicySpec{Permission: "GRU", NonCommercialOnly: true, NotForProfitOnly: true}),
+		uk("newcastle-hospital-welfare", "Newcastle Hospital Welfare Service (demo)", "GB-ENG", "HOSPITAL", 1.1, gru),
+		withDomains(uk("cardiff-hospice-advice", "Cardiff Hospice Advice (demo)", "GB-WLS", "HOSPICE", 0.3, &PolicySpec{Permission: "GRU", CollaborationRequired: true}),
+			"WELFARE_BENEFITS", "DEBT", "COMMUNITY_CARE"),
+		uk("swansea-gp-advice", "Swansea GP Advice (demo)", "GB-WLS", "PRIMARY_CARE", 0.8, gru),
+		uk("glasgow-deep-end-advice", "Glasgow Deep End Advice (demo)", "GB-SCT", "PRIMARY_CARE", 1.2, gru),
+		uk("birmingham-gp-advice", "Birmingham GP Advice (demo)", "GB-ENG", "PRIMARY_CARE", 1.3, gru),
+		uk("liverpool-hospital-welfare", "Liverpool Hospital Welfare Rights (demo)", "GB-ENG", "HOSPITAL", 1.0, gru),
+		uk("sheffield-mental-health-advice", "Sheffield Mental Health Advice (demo)", "GB-ENG", "MENTAL_HEALTH", 0.8, gru),
+		uk("hull-gp-advice", "Hull GP Advice (demo)", "GB-ENG", "PRIMARY_CARE", 0.9, gru),
+		uk("edinburgh-infirmary-welfare", "Edinburgh Infirmary Welfare Rights (demo)", "GB-SCT", "HOSPITAL", 0.7,
+			&PolicySpec{Permission: "GRU", AllowedInstitutions: []string{"University of Edinburgh", "University of Glasgow"}}),
 
-		{ID: "boston-childrens-mlp", Name: "Boston Children's MLP (demo)", Country: "US", Region: "US-MA", Model: "MLP",
-			HealthSettings: []string{"PAEDIATRIC"}, AdviceDomains: usDomains, Size: 1.3, Policy: gru},
-		{ID: "bronx-chc-mlp", Name: "Bronx Community Health Center MLP (demo)", Country: "US", Region: "US-NY", Model: "MLP",
-			HealthSettings: []string{"COMMUNITY_HEALTH_CENTRE"}, AdviceDomains: usDomains, Size: 1.5, Policy: gru, IhelpOnly: true},
-		{ID: "chicago-chc-legal", Name: "Chicago CHC Legal Partnership (demo)", Country: "US", Region: "US-IL", Model: "MLP",
-			HealthSettings: []string{"COMMUNITY_HEALTH_CENTRE"}, AdviceDomains: usDomains, Size: 1.0, Policy: gru},
-		{ID: "cincinnati-childrens-mlp", Name: "Cincinnati Children's MLP (demo)", Country: "US", Region: "US-OH", Model: "MLP",
-			HealthSettings: []string{"PAEDIATRIC"}, AdviceDomains: usDomains, Size: 1.1, Policy: &PolicySpec{Permission: "HMB", EthicsRequired: true}},
-		{ID: "houston-hospital-mlp", Name: "Houston Hospital MLP (demo)", Country: "US", Region: "US-TX", Model: "MLP",
-			HealthSettings: []string{"HOSPITAL"}, AdviceDomains: usDomains, Size: 0.9,
-			Policy: &PolicySpec{Permission: "GRU", AllowedCountries: []string{"US"}}},
-		{ID: "oakland-chc-mlp", Name: "Oakland CHC MLP (demo)", Country: "US", Region: "US-CA", Model: "MLP",
-			HealthSettings: []string{"COMMUNITY_HEALTH_CENTRE"}, AdviceDomains: usDomains, Size: 0.8, Policy: gru, IhelpOnly: true},
-		{ID: "seattle-behavioral-mlp", Name: "Seattle Behavioral Health MLP (demo)", Country: "US", Region: "US-WA", Model: "MLP",
-			HealthSettings: []string{"MENTAL_HEALTH"}, AdviceDomains: usDomains, Size: 0.5, Policy: &PolicySpec{Permission: "GRU", PublicationRequired: true}},
-		{ID: "atlanta-primary-care-mlp", Name: "Atlanta Primary Care MLP (demo)", Country: "US", Region: "US-GA", Model: "MLP",
-			HealthSettings: []string{"PRIMARY_CARE"}, AdviceDomains: usDomains, Size: 0.7, Policy: gru},
-		{ID: "philadelphia-maternity-mlp", Name: "Philadelphia Maternity MLP (demo)", Country: "US", Region: "US-PA", Model: "MLP",
-			HealthSettings: []string{"MATERNITY"}, AdviceDomains: []string{"WELFARE_BENEFITS", "HEALTH_INSURANCE", "HOUSING", "FAMILY"}, Size: 0.4,
-			Policy: &PolicySpec{Permission: "GRU", MinCell: 15}},
-		{ID: "detroit-chc-mlp", Name: "Detroit CHC MLP (demo)", Country: "US", Region: "US-MI", Model: "MLP",
-			HealthSettings: []string{"COMMUNITY_HEALTH_CENTRE"}, AdviceDomains: usDomains, Size: 1.0, Policy: gru},
-		{ID: "denver-hospital-mlp", Name: "Denver Hospital MLP (demo)", Country: "US", Region: "US-CO", Model: "MLP",
-			HealthSettings: []string{"HOSPITAL"}, AdviceDomains: usDomains, Size: 0.9, Policy: gru},
-		{ID: "baltimore-primary-care-mlp", Name: "Baltimore Primary Care MLP (demo)", Country: "US", Region: "US-MD", Model: "MLP",
-			HealthSettings: []string{"PRIMARY_CARE"}, AdviceDomains: usDomains, Size: 0.8, Policy: gru},
+		us("boston-childrens-mlp", "Boston Children's MLP (demo)", "US-MA", "PAEDIATRIC", 1.3, gru),
+		ihelpOnly(us("bronx-chc-mlp", "Bronx Community Health Center MLP (demo)", "US-NY", "COMMUNITY_HEALTH_CENTRE", 1.5, gru)),
+		us("chicago-chc-legal", "Chicago CHC Legal Partnership (demo)", "US-IL", "COMMUNITY_HEALTH_CENTRE", 1.0, gru),
+		us("cincinnati-childrens-mlp", "Cincinnati Children's MLP (demo)", "US-OH", "PAEDIATRIC", 1.1, &PolicySpec{Permission: "HMB", EthicsRequired: true}),
+		us("houston-hospital-mlp", "Houston Hospital MLP (demo)", "US-TX", "HOSPITAL", 0.9, &PolicySpec{Permission: "GRU", AllowedCountries: []string{"US"}}),
+		ihelpOnly(us("oakland-chc-mlp", "Oakland CHC MLP (demo)", "US-CA", "COMMUNITY_HEALTH_CENTRE", 0.8, gru)),
+		us("seattle-behavioral-mlp", "Seattle Behavioral Health MLP (demo)", "US-WA", "MENTAL_HEALTH", 0.5, &PolicySpec{Permission: "GRU", PublicationRequired: true}),
+		us("atlanta-primary-care-mlp", "Atlanta Primary Care MLP (demo)", "US-GA", "PRIMARY_CARE", 0.7, gru),
+		withDomains(us("philadelphia-maternity-mlp", "Philadelphia Maternity MLP (demo)", "US-PA", "MATERNITY", 0.4, &PolicySpec{Permission: "GRU", MinCell: 15}),
+			"WELFARE_BENEFITS", "HEALTH_INSURANCE", "HOUSING", "FAMILY"),
+		us("detroit-chc-mlp", "Detroit CHC MLP (demo)", "US-MI", "COMMUNITY_HEALTH_CENTRE", 1.0, gru),
+		us("denver-hospital-mlp", "Denver Hospital MLP (demo)", "US-CO", "HOSPITAL", 0.9, gru),
+		us("baltimore-primary-care-mlp", "Baltimore Primary Care MLP (demo)", "US-MD", "PRIMARY_CARE", 0.8, gru),
 	}
+}
+
+// uk is a UK health justice partnership in one health setting, advising on the
+// usual UK domains.
+func uk(id, name, region, setting string, size float64, policy *PolicySpec) PartnerSpec {
+	return PartnerSpec{ID: id, Name: name, Country: "GB", Region: region, Model: "HJP",
+		HealthSettings: []string{setting}, AdviceDomains: ukDomains, Size: size, Policy: policy}
+}
+
+// us is a US medical-legal partnership in one health setting, advising on the usual
+// US domains.
+func us(id, name, region, setting string, size float64, policy *PolicySpec) PartnerSpec {
+	return PartnerSpec{ID: id, Name: name, Country: "US", Region: region, Model: "MLP",
+		HealthSettings: []string{setting}, AdviceDomains: usDomains, Size: size, Policy: policy}
+}
+
+// withDomains is a partner advising on fewer domains than its country's usual.
+func withDomains(p PartnerSpec, domains ...string) PartnerSpec {
+	p.AdviceDomains = domains
+	return p
+}
+
+func ihelpOnly(p PartnerSpec) PartnerSpec {
+	p.IhelpOnly = true
+	return p
 }

@@ -102,15 +102,11 @@ func (p *Partner) Validate() error {
 	if !hjx.In(hjx.PartnershipModels, p.Model) {
 		return hjx.Invalid("model", "must be HJP or MLP")
 	}
-	for _, s := range p.HealthSettings {
-		if !hjx.In(hjx.HealthSettings, s) {
-			return hjx.Invalid("healthSettings", "holds a value that is not a health setting")
-		}
+	if !hjx.AllIn(hjx.HealthSettings, p.HealthSettings) {
+		return hjx.Invalid("healthSettings", "holds a value that is not a health setting")
 	}
-	for _, d := range p.AdviceDomains {
-		if !hjx.In(hjx.WelfareDomains, d) {
-			return hjx.Invalid("adviceDomains", "holds a value that is not a welfare domain")
-		}
+	if !hjx.AllIn(hjx.WelfareDomains, p.AdviceDomains) {
+		return hjx.Invalid("adviceDomains", "holds a value that is not a welfare domain")
 	}
 	if p.ActiveTo != nil && p.ActiveTo.Before(p.ActiveFrom) {
 		return hjx.Invalid("activeTo", "must not be before activeFrom")

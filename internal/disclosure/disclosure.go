@@ -520,91 +520,131 @@ func build(cfg Config, cells []Cell) ([]cellState, error) {
 			return nil, bad("same key as cell %d", j)
 		}
 		seen[key] = i
-		if !finite(c.Value) || (c.SD != nil && (!finite(*c.SD) || *c.SD < 0)) {
-			return nil, bad("value or sd is not a finite number (sd >= 0)")
-		}
-		n := c.N
-		switch c.Kind {
-		case Count:
-			n = 0
-			if !whole(c.Value) || c.Value < 0 {
-				return nil, bad("count %v is not a whole number >= 0", c.Value)
-			}
-		case Proportion:
-			if !whole(c.Value) || c.Value < 0 || c.Value > float64(c.N) {
-				return nil, bad("numerator %v is not a whole number in 0..n (n = %d)", c.Value, c.N)
-			}
-		case Amount:
-			if c.Value < 0 || c.N < 0 {
-				return nil, bad("money total %v and n %d must be >= 0", c.Value, c.N)
-			}
-		case Mean:
-			if c.N < 0 {
-				return nil, bad("n %d must be >= 0", c.N)
-			}
-		default:
-			return nil, bad("unknown kind %q", c.Kind)
-		}
-		fig := figure{kind: c.Kind, value: c.Value, n: n}
-		var count, persons int64
-		var money, magnitude float64
-		for _, p := range c.Contributions {
-			if p.PartnerID == "" || p.MinCell < 0 || !finite(p.Value) {
-				return nil, bad("contribution of partner %q: needs an id, min cell >= 0 and a finite value", p.PartnerID)
-			}
-			s := share{partner: p.PartnerID, minCell: p.MinCell, identifiable: p.Identifiable,
-				value: decimal.NewFromFloat(p.Value), n: int64(p.N)}
-			switch c.Kind {
-			case Count:
-				s.n = 0
-				if !whole(p.Value) || p.Value < 0 {
-					return nil, bad("partner %q: count %v is not a whole number >= 0", p.PartnerID, p.Value)
-				}
-				count += int64(p.Value)
-			case Proportion:
-				if !whole(p.Value) || p.Value < 0 || p.Value > float64(p.N) {
-					return nil, bad("partner %q: numerator %v is not a whole number in 0..n (n = %d)", p.PartnerID, p.Value, p.N)
-				}
-				count += int64(p.Value)
-			case Amount:
-				if p.Value < 0 || p.N < 0 {
-					return nil, bad("partner %q: money %v and n %d must be >= 0", p.PartnerID, p.Value, p.N)
-				}
-				money += p.Value
-				magnitude += p.Value
-			case Mean:
-				if p.N < 0 {
-					return nil, bad("partner %q: n %d must be >= 0", p.PartnerID, p.N)
-				}
-				s.value = s.value.Mul(decimal.NewFromInt(int64(p.N))) // the partner's sum n*mean
-				money += p.Value * float64(p.N)
-				magnitude += math.Abs(p.Value * float64(p.N))
-			}
-			persons += s.n
-			fig.addShare(s)
-		}
-		// The published figure is made of the contributions and the rules judge
-		// them: they must add up to the cell (money and means up to float error).
-		switch c.Kind {
-		case Count, Proportion:
-			if count != int64(c.Value) {
-				return nil, bad("contributions add up to %d, the cell says %v", count, c.Value)
-			}
-		case Amount, Mean:
-			total := c.Value
-			if c.Kind == Mean {
-				total *= float64(c.N)
-			}
-			if math.Abs(money-total) > 1e-9*(1+magnitude) {
-				return nil, bad("contributions add up to %v, the cell says %v", money, total)
-			}
-		}
-		if c.Kind != Count && persons != int64(c.N) {
-			return nil, bad("contributions' n add up to %d, the cell says %d", persons, c.N)
+		fig, err := cellFigure(c, bad)
+		if err != nil {
+			return nil, err
 		}
 		states[i] = cellState{fig: fig, k: cfg.k(fig.shares)}
 	}
 	return states, nil
+}
+
+// invalidf makes the error for one invalid cell.
+type invalidf func(format string, args ...any) error
+
+// cellFigure checks a cell's figure and its contributions and makes them a figure.
+func cellFigure(c Cell, bad invalidf) (figure, error) {
+	if err := checkCell(c, bad); err != nil {
+		return figure{}, err
+	}
+	n := c.N
+	if c.Kind == Count {
+		n = 0
+	}
+	fig := figure{kind: c.Kind, value: c.Value, n: n}
+	var t totals
+	for _, p := range c.Contributions {
+		s, err := t.add(c.Kind, p, bad)
+		if err != nil {
+			return figure{}, err
+		}
+		fig.addShare(s)
+	}
+	return fig, t.check(c, bad)
+}
+
+// checkCell checks the cell's own figure for its kind.
+func checkCell(c Cell, bad invalidf) error {
+	if !finite(c.Value) || (c.SD != nil && (!finite(*c.SD) || *c.SD < 0)) {
+		return bad("value or sd is not a finite number (sd >= 0)")
+	}
+	switch c.Kind {
+	case Count:
+		if !whole(c.Value) || c.Value < 0 {
+			return bad("count %v is not a whole number >= 0", c.Value)
+		}
+	case Proportion:
+		if !whole(c.Value) || c.Value < 0 || c.Value > float64(c.N) {
+			return bad("numerator %v is not a whole number in 0..n (n = %d)", c.Value, c.N)
+		}
+	case Amount:
+		if c.Value < 0 || c.N < 0 {
+			return bad("money total %v and n %d must be >= 0", c.Value, c.N)
+		}
+	case Mean:
+		if c.N < 0 {
+			return bad("n %d must be >= 0", c.N)
+		}
+	default:
+		return bad("unknown kind %q", c.Kind)
+	}
+	return nil
+}
+
+// totals is what a cell's contributions add up to, to check against the cell.
+type totals struct {
+	count, persons   int64
+	money, magnitude float64
+}
+
+// add checks one contribution, adds it to the totals and returns its share.
+func (t *totals) add(kind Kind, p Contribution, bad invalidf) (share, error) {
+	if p.PartnerID == "" || p.MinCell < 0 || !finite(p.Value) {
+		return share{}, bad("contribution of partner %q: needs an id, min cell >= 0 and a finite value", p.PartnerID)
+	}
+	s := share{partner: p.PartnerID, minCell: p.MinCell, identifiable: p.Identifiable,
+		value: decimal.NewFromFloat(p.Value), n: int64(p.N)}
+	switch kind {
+	case Count:
+		s.n = 0
+		if !whole(p.Value) || p.Value < 0 {
+			return share{}, bad("partner %q: count %v is not a whole number >= 0", p.PartnerID, p.Value)
+		}
+		t.count += int64(p.Value)
+	case Proportion:
+		if !whole(p.Value) || p.Value < 0 || p.Value > float64(p.N) {
+			return share{}, bad("partner %q: numerator %v is not a whole number in 0..n (n = %d)", p.PartnerID, p.Value, p.N)
+		}
+		t.count += int64(p.Value)
+	case Amount:
+		if p.Value < 0 || p.N < 0 {
+			return share{}, bad("partner %q: money %v and n %d must be >= 0", p.PartnerID, p.Value, p.N)
+		}
+		t.money += p.Value
+		t.magnitude += p.Value
+	case Mean:
+		if p.N < 0 {
+			return share{}, bad("partner %q: n %d must be >= 0", p.PartnerID, p.N)
+		}
+		s.value = s.value.Mul(decimal.NewFromInt(int64(p.N))) // the partner's sum n*mean
+		t.money += p.Value * float64(p.N)
+		t.magnitude += math.Abs(p.Value * float64(p.N))
+	}
+	t.persons += s.n
+	return s, nil
+}
+
+// check is that the contributions add up to the cell: the published figure is made
+// of the contributions and the rules judge them (money and means up to float error).
+func (t totals) check(c Cell, bad invalidf) error {
+	switch c.Kind {
+	case Count, Proportion:
+		if t.count != int64(c.Value) {
+			return bad("contributions add up to %d, the cell says %v", t.count, c.Value)
+		}
+	case Amount, Mean:
+		total := c.Value
+		if c.Kind == Mean {
+			total *= float64(c.N)
+		}
+		if math.Abs(t.money-total) > 1e-9*(1+t.magnitude) {
+			return bad("contributions add up to %v, the cell says %v", t.money, total)
+		}
+	}
+	if c.Kind != Count && t.persons != int64(c.N) {
+		return bad("contributions' n add up to %d, the cell says %d", t.persons, c.N)
+	}
+	return nil
 }
 
 // secondary applies rule 3 until no sibling set needs more suppression. A set is

@@ -63,7 +63,7 @@ type Connection[T any] struct {
 // PageOf makes the page of rows read with LIMIT First+1 (the extra row only tells
 // that there is a next page): each row becomes an item, with its sort key.
 func PageOf[R, T any](rows []R, total int, page Page, item func(R) T, key func(R) string) *Connection[T] {
-	c := &Connection[T]{TotalCount: total, HasPrevious: page.AfterKey != ""}
+	c := &Connection[T]{TotalCount: total, HasPrevious: page.AfterKey != "", Items: make([]T, 0, min(len(rows), page.First))}
 	if len(rows) > page.First {
 		rows, c.HasNext = rows[:page.First], true
 	}

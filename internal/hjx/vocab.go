@@ -61,6 +61,11 @@ var MetricKinds = []string{"COUNT", "PROPORTION", "AMOUNT", "MEAN"}
 // In reports whether v is one of list.
 func In(list []string, v string) bool { return slices.Contains(list, v) }
 
+// AllIn reports whether every one of values is in list (true for no values).
+func AllIn(list, values []string) bool {
+	return !slices.ContainsFunc(values, func(v string) bool { return !In(list, v) })
+}
+
 // RegionsOf returns the regions valid for a country, nil for an unknown country.
 func RegionsOf(country string) []string {
 	switch country {

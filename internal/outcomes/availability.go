@@ -159,58 +159,17 @@ func reasonCodes(rs []access.Reason) []string {
 // distinct partners overall and per country. Metrics are listed by code, the
 // codebook's order.
 func foldAvailability(projectID string, rows []availabilityRow) *Availability {
-	type acc struct {
-		fits     int
-		years    map[int]bool
-		partners map[string]string // partner -> country
-		dims     []Dimension
-	}
-	byMetric := map[string]map[int]*acc{}
-	var metrics []string
-	add := func(metric string, shape, fits int, years []int64, partner, country string) {
-		shapes := byMetric[metric]
-		if shapes == nil {
-			shapes = map[int]*acc{}
-			byMetric[metric] = shapes
-			metrics = append(metrics, metric)
-		}
-		a := shapes[shape]
-		if a == nil {
-			a = &acc{years: map[int]bool{}, partners: map[string]string{}}
-			for _, sd := range shapeDimensions {
-				if shape&sd.bit != 0 {
-					a.dims = append(a.dims, sd.dim)
-				}
-			}
-			shapes[shape] = a
-		}
-		a.fits |= fits
-		for _, y := range years {
-			a.years[int(y)] = true
-		}
-		a.partners[partner] = country
-	}
+	c := catalogue{byMetric: map[string]map[int]*shapeAcc{}}
 	for _, r := range rows {
-		variants := []int{r.Shape}
-		if r.Shape&shapeWelfareDomain != 0 {
-			variants = append(variants, r.Shape&^shapeWelfareDomain|shapeIhelpCategory)
-		}
-		if r.SingleSetting {
-			for _, v := range variants {
-				if v&shapeHealthSetting == 0 {
-					variants = append(variants, v|shapeHealthSetting)
-				}
-			}
-		}
-		for _, v := range variants {
-			add(r.Metric, v, r.Fits, r.Years, r.PartnerID, r.Country)
+		for _, v := range shapeVariants(r) {
+			c.add(r.Metric, v, r.Fits, r.Years, r.PartnerID, r.Country)
 		}
 	}
 	out := &Availability{ProjectID: projectID, Metrics: []MetricAvailability{}}
-	slices.Sort(metrics)
-	for _, m := range metrics {
-		shapes := make([]*acc, 0, len(byMetric[m]))
-		for _, a := range byMetric[m] {
+	slices.Sort(c.metrics)
+	for _, m := range c.metrics {
+		shapes := make([]*shapeAcc, 0, len(c.byMetric[m]))
+		for _, a := range c.byMetric[m] {
 			shapes = append(shapes, a)
 		}
 		// Totals first, then by number of dimensions, then by the dimensions' order.
@@ -222,34 +181,94 @@ func foldAvailability(projectID string, rows []availabilityRow) *Availability {
 		})
 		ma := MetricAvailability{Metric: m}
 		for _, a := range shapes {
-			b := BreakdownAvailability{Dimensions: a.dims, Granularities: []string{}, Partners: len(a.partners)}
-			if b.Dimensions == nil {
-				b.Dimensions = []Dimension{}
-			}
-			if a.fits&1 != 0 {
-				b.Granularities = append(b.Granularities, GranularityQuarter)
-			}
-			if a.fits&2 != 0 {
-				b.Granularities = append(b.Granularities, GranularityYear)
-			}
-			for y := range a.years {
-				b.Years = append(b.Years, y)
-			}
-			slices.Sort(b.Years)
-			perCountry := map[string]int{}
-			for _, c := range a.partners {
-				perCountry[c]++
-			}
-			for _, c := range hjx.Countries {
-				if n := perCountry[c]; n > 0 {
-					b.Countries = append(b.Countries, CountryAvailability{Country: c, Partners: n})
-				}
-			}
-			ma.Breakdowns = append(ma.Breakdowns, b)
+			ma.Breakdowns = append(ma.Breakdowns, a.breakdown())
 		}
 		out.Metrics = append(out.Metrics, ma)
 	}
 	return out
+}
+
+// shapeVariants is the shapes a row serves: its own, the I-HELP grouping of a
+// welfare-domain breakdown, and, for a partner in a single health setting, each of
+// those by health setting too.
+func shapeVariants(r availabilityRow) []int {
+	variants := []int{r.Shape}
+	if r.Shape&shapeWelfareDomain != 0 {
+		variants = append(variants, r.Shape&^shapeWelfareDomain|shapeIhelpCategory)
+	}
+	if r.SingleSetting {
+		for _, v := range variants {
+			if v&shapeHealthSetting == 0 {
+				variants = append(variants, v|shapeHealthSetting)
+			}
+		}
+	}
+	return variants
+}
+
+// catalogue gathers the shapes of each metric, metrics in order of first sight.
+type catalogue struct {
+	byMetric map[string]map[int]*shapeAcc
+	metrics  []string
+}
+
+// shapeAcc is one metric's shape as gathered so far.
+type shapeAcc struct {
+	fits     int
+	years    map[int]bool
+	partners map[string]string // partner -> country
+	dims     []Dimension
+}
+
+func (c *catalogue) add(metric string, shape, fits int, years []int64, partner, country string) {
+	shapes := c.byMetric[metric]
+	if shapes == nil {
+		shapes = map[int]*shapeAcc{}
+		c.byMetric[metric] = shapes
+		c.metrics = append(c.metrics, metric)
+	}
+	a := shapes[shape]
+	if a == nil {
+		a = &shapeAcc{years: map[int]bool{}, partners: map[string]string{}}
+		for _, sd := range shapeDimensions {
+			if shape&sd.bit != 0 {
+				a.dims = append(a.dims, sd.dim)
+			}
+		}
+		shapes[shape] = a
+	}
+	a.fits |= fits
+	for _, y := range years {
+		a.years[int(y)] = true
+	}
+	a.partners[partner] = country
+}
+
+func (a *shapeAcc) breakdown() BreakdownAvailability {
+	b := BreakdownAvailability{Dimensions: a.dims, Granularities: []string{}, Partners: len(a.partners)}
+	if b.Dimensions == nil {
+		b.Dimensions = []Dimension{}
+	}
+	if a.fits&1 != 0 {
+		b.Granularities = append(b.Granularities, GranularityQuarter)
+	}
+	if a.fits&2 != 0 {
+		b.Granularities = append(b.Granularities, GranularityYear)
+	}
+	for y := range a.years {
+		b.Years = append(b.Years, y)
+	}
+	slices.Sort(b.Years)
+	perCountry := map[string]int{}
+	for _, c := range a.partners {
+		perCountry[c]++
+	}
+	for _, c := range hjx.Countries {
+		if n := perCountry[c]; n > 0 {
+			b.Countries = append(b.Countries, CountryAvailability{Country: c, Partners: n})
+		}
+	}
+	return b
 }
 
 // dimsKey orders dimension lists by the positions of their dimensions in Dimensions.

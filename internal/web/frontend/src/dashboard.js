@@ -23,6 +23,21 @@ import "./dashboard.css";
 // tokens to them; the page sends each by hash (documentId) and, where the server
 // does not know the hash yet, once more with its text (the APQ protocol).
 import DOCUMENTS from "../../documents/dashboard.json";
+// The page's fixed wording, in one file with the portal's (words.json): the
+// countries shown side by side; why a cell has no number (docs/DISCLOSURE.md: the
+// API returns TOO_FEW_PARTNERS or DISCLOSURE_RISK only, the other, deprecated
+// reasons are kept for older servers); why a partner or observation is left out;
+// category codes that read better as words than as the code in lower case;
+// reporting currencies in words (titles, axes, table headers); the breakdowns
+// offered, with their result field and table header.
+import {
+  countries as COUNTRIES,
+  suppression as SUPPRESSION,
+  exclusion as EXCLUSION,
+  categoryWords as WORDS,
+  currency as CURRENCY,
+  breakdowns as BREAKDOWNS,
+} from "./words.json";
 
 Chart.register(BarController, BarElement, CategoryScale, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip);
 
@@ -42,28 +57,6 @@ Interaction.modes.period = (chart, e) => {
   return items;
 };
 
-const COUNTRIES = [
-  { code: "GB", name: "United Kingdom" },
-  { code: "US", name: "United States" },
-];
-
-// Why a cell has no number (docs/DISCLOSURE.md). The API returns TOO_FEW_PARTNERS or
-// DISCLOSURE_RISK only; the other, deprecated reasons are kept for older servers.
-const SUPPRESSION = {
-  TOO_FEW_PARTNERS: "fewer partners contribute to this cell than disclosure control requires",
-  DISCLOSURE_RISK: "publishing it could disclose a few people or one organisation's figures",
-  SMALL_CELL: "too few people in this cell",
-  DOMINANCE: "one or two partners would dominate this total",
-  SECONDARY: "hidden so that another suppressed cell cannot be worked out",
-};
-
-const EXCLUSION = {
-  NO_EXCHANGE_RATE: "no exchange rate for the year",
-  PERIOD_NOT_IN_BUCKET: "period straddles a quarter or year",
-  COARSER_THAN_GROUPING: "given only at a coarser breakdown",
-  NOT_AT_THIS_BREAKDOWN: "no figures at this breakdown",
-};
-
 // Category order as in the schema, so charts and tables read the same way every time.
 const ORDER = {
   welfareDomain: ["WELFARE_BENEFITS", "DEBT", "HEALTH_INSURANCE", "HOUSING", "UTILITIES", "EMPLOYMENT", "EDUCATION",
@@ -73,32 +66,8 @@ const ORDER = {
   sex: ["FEMALE", "MALE", "OTHER_OR_NOT_STATED"],
 };
 
-// Category codes that read better as words than as the code in lower case.
-const WORDS = {
-  ihelpCategory: {
-    INCOME_INSURANCE: "Income & insurance",
-    HOUSING_UTILITIES: "Housing & utilities",
-    EDUCATION_EMPLOYMENT: "Education & employment",
-    LEGAL_STATUS: "Legal status",
-    PERSONAL_FAMILY_STABILITY: "Personal & family stability",
-  },
-  sex: { FEMALE: "Female", MALE: "Male", OTHER_OR_NOT_STATED: "Other or not stated" },
-};
-
-// Reporting currencies in words (titles, axes, table headers).
-const CURRENCY = { GBP: "pounds sterling, GBP", USD: "US dollars, USD", PPP_INTL_DOLLAR: "PPP dollars, international $" };
-
 // Numbers with thousands separators, in the table and the tooltips.
 const NUMBER = new Intl.NumberFormat("en-GB", { maximumFractionDigits: 2 });
-
-const BREAKDOWNS = {
-  WELFARE_DOMAIN: { field: "welfareDomain", header: "Welfare domain" },
-  IHELP_CATEGORY: { field: "ihelpCategory", header: "I-HELP category" },
-  AGE_BAND: { field: "ageBand", header: "Age band" },
-  SEX: { field: "sex", header: "Sex" },
-  DEPRIVATION_QUINTILE: { field: "deprivationQuintile", header: "Deprivation quintile (1 = most deprived)" },
-  REGION: { field: "region", header: "Region" },
-};
 
 // Okabe-Ito and Tol colours: distinguishable with the common colour-vision deficiencies.
 const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#882255", "#44AA99",

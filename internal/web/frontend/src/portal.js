@@ -6,7 +6,11 @@
 // parsed as HTML.
 import { Chart, BarController, BarElement, CategoryScale, Legend, LinearScale, Tooltip } from "chart.js";
 import "./portal.css";
-import { DUO, ERROR_HELP, ROLE_NAMES } from "./portal-text.js";
+// The portal's fixed wording, in one file with the dashboard's (words.json): DUO
+// codes in plain words (names from the GA4GH Data Use Ontology,
+// internal/reference/duo_codes.csv), what to do after each error code, the roles'
+// names, and the consent bases in words.
+import { duo as DUO, errorHelp as ERROR_HELP, roleNames as ROLE_NAMES, consent as CONSENT } from "./words.json";
 
 Chart.register(BarController, BarElement, CategoryScale, Legend, LinearScale, Tooltip);
 
@@ -320,14 +324,6 @@ async function busy(button, fn) {
 }
 
 // ---- partner: upload ----
-
-const CONSENT = {
-  UK_GDPR_PUBLIC_TASK_RESEARCH: "UK GDPR: public task (research)",
-  UK_GDPR_LEGITIMATE_INTERESTS_RESEARCH: "UK GDPR: legitimate interests (research)",
-  EXPLICIT_CONSENT: "Explicit consent",
-  HIPAA_SAFE_HARBOR: "HIPAA Safe Harbor de-identification",
-  HIPAA_EXPERT_DETERMINATION: "HIPAA expert determination",
-};
 
 const TEMPLATE_HEADER = "metric,period_start,period_end,value,n,welfare_domain,ihelp_category,health_setting,age_band,sex,deprivation_scheme,deprivation_value,sd,currency";
 
