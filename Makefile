@@ -79,8 +79,10 @@ test: db-up web chromium check-schema
 	DATABASE_URL='$(DB_URL)' $(GO) test -count=1 -timeout 20m ./...
 
 ## soak: mixed load against a real server with the demo world for SOAK_DURATION (default 5m); not in CI
+## (the load generator is bench/soak, a program of its own: the production binary does not ship it)
 soak: db-up build
-	HJX=$(HJX) ./.ci/soak
+	$(GO) build -o bin/soak ./bench/soak
+	HJX=$(HJX) SOAK=bin/soak ./.ci/soak
 
 .PHONY: utility
 ## utility: what disclosure control costs researchers: error of every published cell of a standard set of
