@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/hjx-exchange/hjx/internal/hjx"
 	"github.com/hjx-exchange/hjx/internal/identifiers"
@@ -181,6 +182,22 @@ type tokenRow struct {
 	ProjectID   *string    `db:"project_id"`
 }
 
+// tokenColumns are tokenRow's columns, of tokens t joined to principals p.
+const tokenColumns = `t.id AS token_id, t.secret_hash, t.expires_at, t.revoked_at,
+		       p.id AS principal_id, p.name, p.role, p.partner_id, p.project_id::text AS project_id`
+
+// tokenQuery selects one tokenRow by the condition that follows it.
+const tokenQuery = `
+		SELECT ` + tokenColumns + `
+		FROM tokens t JOIN principals p ON p.id = t.principal_id
+		WHERE `
+
+// principal is who the token speaks for.
+func (r tokenRow) principal() *hjx.Principal {
+	return &hjx.Principal{ID: r.PrincipalID, Name: r.Name, Role: hjx.Role(r.Role), TokenID: r.TokenID,
+		PartnerID: hjx.Deref(r.PartnerID), ProjectID: hjx.Deref(r.ProjectID)}
+}
+
 // errUnauthenticated is the same for every failure, so a caller cannot tell an
 // unknown token from a revoked or expired one.
 var errUnauthenticated = hjx.Errorf(hjx.CodeUnauthenticated, "the bearer token is not valid (unknown, expired or revoked)")
@@ -192,11 +209,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*hjx.Princip
 	}
 	h := sha256.Sum256([]byte(secret))
 	var r tokenRow
-	err := sqlx.GetContext(ctx, s.DB, &r, `
-		SELECT t.id AS token_id, t.secret_hash, t.expires_at, t.revoked_at,
-		       p.id AS principal_id, p.name, p.role, p.partner_id, p.project_id::text AS project_id
-		FROM tokens t JOIN principals p ON p.id = t.principal_id
-		WHERE t.secret_hash = $1`, h[:])
+	err := sqlx.GetContext(ctx, s.DB, &r, tokenQuery+`t.secret_hash = $1`, h[:])
 	if postgres.IsNoRows(err) {
 		return nil, errUnauthenticated
 	}
@@ -211,14 +224,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*hjx.Princip
 	if r.RevokedAt != nil || (r.ExpiresAt != nil && !r.ExpiresAt.After(s.Now())) {
 		return nil, errUnauthenticated
 	}
-	p := &hjx.Principal{ID: r.PrincipalID, Name: r.Name, Role: hjx.Role(r.Role), TokenID: r.TokenID}
-	if r.PartnerID != nil {
-		p.PartnerID = *r.PartnerID
-	}
-	if r.ProjectID != nil {
-		p.ProjectID = *r.ProjectID
-	}
-	return p, nil
+	return r.principal(), nil
 }
 
 // TokenOwner returns the principal a token belongs to, for revocation rules.
@@ -227,25 +233,14 @@ func (s *Service) TokenOwner(ctx context.Context, tx sqlx.ExtContext, tokenID st
 		return nil, hjx.NotFound("token")
 	}
 	var r tokenRow
-	err := sqlx.GetContext(ctx, tx, &r, `
-		SELECT t.id AS token_id, t.secret_hash, t.expires_at, t.revoked_at,
-		       p.id AS principal_id, p.name, p.role, p.partner_id, p.project_id::text AS project_id
-		FROM tokens t JOIN principals p ON p.id = t.principal_id
-		WHERE t.id = $1`, tokenID)
+	err := sqlx.GetContext(ctx, tx, &r, tokenQuery+`t.id = $1`, tokenID)
 	if postgres.IsNoRows(err) {
 		return nil, hjx.NotFound("token")
 	}
 	if err != nil {
 		return nil, hjx.Internal(err, "look up token")
 	}
-	p := &hjx.Principal{ID: r.PrincipalID, Name: r.Name, Role: hjx.Role(r.Role), TokenID: r.TokenID}
-	if r.PartnerID != nil {
-		p.PartnerID = *r.PartnerID
-	}
-	if r.ProjectID != nil {
-		p.ProjectID = *r.ProjectID
-	}
-	return p, nil
+	return r.principal(), nil
 }
 
 // Revoke marks a token revoked within tx; it is refused from the next request on.
@@ -272,7 +267,7 @@ func (s *Service) PrincipalsByID(ctx context.Context, ids []string) (map[string]
 	}
 	err := sqlx.SelectContext(ctx, s.DB, &rows, `
 		SELECT id, name, role, partner_id, project_id::text AS project_id
-		FROM principals WHERE id = ANY($1::uuid[])`, pqStringArray(ids))
+		FROM principals WHERE id = ANY($1::uuid[])`, pq.Array(hjx.ValidIDs(ids)))
 	if err != nil {
 		return nil, hjx.Internal(err, "load principals")
 	}

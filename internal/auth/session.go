@@ -130,8 +130,7 @@ func (s *Sessions) Resume(ctx context.Context, id string) (*Session, error) {
 	h := sessionHash(id)
 	var r sessionRow
 	err := sqlx.GetContext(ctx, s.Tokens.DB, &r, `
-		SELECT t.id AS token_id, t.secret_hash, t.expires_at, t.revoked_at,
-		       p.id AS principal_id, p.name, p.role, p.partner_id, p.project_id::text AS project_id,
+		SELECT `+tokenColumns+`,
 		       s.csrf_token, s.last_seen_at, s.expires_at AS session_expires_at, s.revoked_at AS session_revoked_at
 		FROM sessions s JOIN tokens t ON t.id = s.token_id JOIN principals p ON p.id = t.principal_id
 		WHERE s.id_hash = $1`, h)
@@ -152,14 +151,7 @@ func (s *Sessions) Resume(ctx context.Context, id string) (*Session, error) {
 			return nil, hjx.Internal(err, "touch session")
 		}
 	}
-	p := &hjx.Principal{ID: r.PrincipalID, Name: r.Name, Role: hjx.Role(r.Role), TokenID: r.TokenID}
-	if r.PartnerID != nil {
-		p.PartnerID = *r.PartnerID
-	}
-	if r.ProjectID != nil {
-		p.ProjectID = *r.ProjectID
-	}
-	return &Session{ID: id, CSRF: r.CSRF, Principal: p, ExpiresAt: r.SessionExpires}, nil
+	return &Session{ID: id, CSRF: r.CSRF, Principal: r.principal(), ExpiresAt: r.SessionExpires}, nil
 }
 
 // CheckCSRF reports whether the header value a request carried is the

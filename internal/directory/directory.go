@@ -140,8 +140,7 @@ func (s *Service) Register(ctx context.Context, by *hjx.Principal, p Partner) (*
 // for the operator's own tools (the demo seed).
 func (s *Service) Insert(ctx context.Context, tx sqlx.ExtContext, p Partner) (*Partner, error) {
 	if p.ActiveFrom.IsZero() {
-		y, m, d := s.Now().UTC().Date()
-		p.ActiveFrom = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+		p.ActiveFrom = hjx.DateOf(s.Now())
 	}
 	if err := p.Validate(); err != nil {
 		return nil, err
