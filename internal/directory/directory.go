@@ -71,11 +71,6 @@ type Remote interface {
 	RemotePartners(ids []string) map[string]*Partner
 }
 
-// NewService returns a Service on the wall clock.
-func NewService(db *sqlx.DB, log *audit.Log) *Service {
-	return &Service{DB: db, Audit: log, Now: time.Now}
-}
-
 var slugRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
 // Validate checks a partner against the directory's rules, naming the first field

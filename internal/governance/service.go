@@ -27,11 +27,6 @@ type Service struct {
 	MinCellFloor int
 }
 
-// NewService returns a Service on the wall clock with the default floor.
-func NewService(db *sqlx.DB, log *audit.Log, tokens *auth.Service) *Service {
-	return &Service{DB: db, Audit: log, Auth: tokens, Now: time.Now, MinCellFloor: access.DefaultMinCellFloor}
-}
-
 // today is the calendar date (UTC) every date rule is applied on.
 func (s *Service) today() time.Time {
 	return hjx.DateOf(s.Now())
