@@ -5,7 +5,7 @@ HJX := bin/hjx
 export DATABASE_URL ?=
 DB_URL = $(if $(DATABASE_URL),$(DATABASE_URL),postgres://postgres@127.0.0.1:5432/hjx?sslmode=disable)
 
-.PHONY: run test build web chromium db-up vet generate check-generated check-schema release-schema eco bench bench-tools clean soak
+.PHONY: run test build web chromium db-up vet staticcheck generate check-generated check-schema release-schema eco bench bench-tools clean soak
 
 # The browser pages' bundles (GraphiQL, Chart.js), embedded in the binary: built
 # from the pinned npm project with `npm ci` (the npm registry only, no install
@@ -73,14 +73,17 @@ check-schema: $(ECO_DEPS)
 release-schema: $(ECO_DEPS)
 	$(ECO_DIR)/check-schema --release
 
-## test: database up, vet, schema check, every test against real PostgreSQL (fuzz seeds included)
+## test: database up, vet, staticcheck, schema check, every test against real PostgreSQL (fuzz seeds included)
 test: db-up web chromium check-schema
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 	DATABASE_URL='$(DB_URL)' $(GO) test -count=1 -timeout 20m ./...
 
 ## soak: mixed load against a real server with the demo world for SOAK_DURATION (default 5m); not in CI
+## (the load generator is bench/soak, a program of its own: the production binary does not ship it)
 soak: db-up build
-	HJX=$(HJX) ./.ci/soak
+	$(GO) build -o bin/soak ./bench/soak
+	HJX=$(HJX) SOAK=bin/soak ./.ci/soak
 
 .PHONY: utility
 ## utility: what disclosure control costs researchers: error of every published cell of a standard set of
@@ -91,6 +94,11 @@ utility: db-up
 
 vet:
 	$(GO) vet ./...
+
+## staticcheck: the linter, at the version go.mod pins (`tool` directive); graph/generated/staticcheck.conf says
+## which check is off for generated code and why
+staticcheck:
+	$(GO) tool staticcheck ./...
 
 generate:
 	$(GO) generate ./...

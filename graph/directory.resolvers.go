@@ -18,7 +18,7 @@ func (r *mutationResolver) RegisterPartner(ctx context.Context, input model.Part
 		Model: string(input.Model), HealthSettings: stringSlice(input.HealthSettings),
 		AdviceDomains: stringSlice(input.AdviceDomains)}
 	if input.ActiveFrom != nil {
-		p.ActiveFrom = dateOnly(*input.ActiveFrom)
+		p.ActiveFrom = hjx.DateOf(*input.ActiveFrom)
 	}
 	out, err := r.Directory.Register(ctx, hjx.PrincipalFrom(ctx), p)
 	if err != nil {

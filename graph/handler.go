@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"slices"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -144,10 +143,4 @@ func (introspectionFor) Validate(graphql.ExecutableSchema) error { return nil }
 func (everyone introspectionFor) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	oc.DisableIntrospection = !mayExplore(ctx, bool(everyone))
 	return nil
-}
-
-// dateOnly keeps only the calendar date of t, in UTC.
-func dateOnly(t time.Time) time.Time {
-	y, m, d := t.UTC().Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }

@@ -63,15 +63,6 @@ func loadPartner(ctx context.Context, id string) (*directory.Partner, error) {
 	return p, err
 }
 
-// loadPrincipal returns one principal through the request's loader.
-func loadPrincipal(ctx context.Context, id string) (*hjx.Principal, error) {
-	p, err := loadersFrom(ctx).principals.Load(ctx, id)
-	if errors.Is(err, dataloadgen.ErrNotFound) {
-		return nil, hjx.NotFound("principal")
-	}
-	return p, err
-}
-
 // loadProject returns one project the request's principal may see, NOT_FOUND otherwise.
 func loadProject(ctx context.Context, id string) (*governance.Project, error) {
 	p, err := loadersFrom(ctx).projects.Load(ctx, id)

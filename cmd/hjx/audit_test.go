@@ -75,6 +75,7 @@ func idOf(t *testing.T, db *sqlx.DB, seq int) string {
 }
 
 func TestAuditVerify(t *testing.T) {
+	t.Parallel()
 	t.Run("OK", func(t *testing.T) {
 		db, verify := auditDB(t)
 		var head string

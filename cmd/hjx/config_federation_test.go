@@ -8,6 +8,7 @@ import (
 )
 
 func TestFederationConfig(t *testing.T) {
+	t.Parallel()
 	seed, pub, err := federation.GenerateKey()
 	if err != nil {
 		t.Fatal(err)

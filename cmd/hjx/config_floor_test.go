@@ -3,6 +3,7 @@ package main
 import "testing"
 
 func TestMinCellFloorConfig(t *testing.T) {
+	t.Parallel()
 	env := func(v string) func(string) string {
 		return func(k string) string {
 			if k == "HJX_MIN_CELL_FLOOR" {

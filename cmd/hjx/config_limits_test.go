@@ -7,14 +7,16 @@ import (
 	"time"
 )
 
-// Every limit the README's configuration table lists is read from its variable,
-// and a value that makes no sense is a usage error naming the variable.
-func TestLimitsConfig(t *testing.T) {
-	tests := []struct {
-		name, value string
-		got         func(c config) any
-		want        any
-	}{
+// limitCase: setting name to value gives want, as got reads it from the config.
+type limitCase struct {
+	name, value string
+	got         func(c config) any
+	want        any
+}
+
+// limitCases: one value of each limit the README's configuration table lists.
+func limitCases() []limitCase {
+	return []limitCase{
 		{"HJX_MAX_BODY_BYTES", "2048", func(c config) any { return c.Server.MaxBodyBytes }, int64(2048)},
 		{"HJX_SESSION_IDLE", "10m", func(c config) any { return c.SessionIdle }, 10 * time.Minute},
 		{"HJX_SESSION_MAX_AGE", "8h", func(c config) any { return c.SessionMaxAge }, 8 * time.Hour},
@@ -57,7 +59,13 @@ func TestLimitsConfig(t *testing.T) {
 		{"HJX_METRICS_ADDR", "127.0.0.1:9464", func(c config) any { return c.MetricsAddr }, "127.0.0.1:9464"},
 		{"HJX_OUTCOME_CACHE_BYTES", "1048576", func(c config) any { return c.OutcomeCacheBytes }, int64(1 << 20)},
 	}
-	for _, tc := range tests {
+}
+
+// Every limit the README's configuration table lists is read from its variable,
+// and a value that makes no sense is a usage error naming the variable.
+func TestLimitsConfig(t *testing.T) {
+	t.Parallel()
+	for _, tc := range limitCases() {
 		t.Run("OK/"+tc.name, func(t *testing.T) {
 			c, err := loadConfig(func(k string) string {
 				if k == tc.name {
@@ -73,6 +81,12 @@ func TestLimitsConfig(t *testing.T) {
 			}
 		})
 	}
+	testLimitsInvalid(t)
+	t.Run("OKDefaults", testLimitsDefaults)
+}
+
+// testLimitsInvalid: a value that makes no sense is a usage error.
+func testLimitsInvalid(t *testing.T) {
 	for _, bad := range []struct{ name, value string }{
 		{"HJX_MAX_QUERY_DEPTH", "0"}, {"HJX_MAX_PAGE_SIZE", "-1"}, {"HJX_MAX_ALIASES", "many"},
 		{"HJX_REQUEST_TIMEOUT", "30"}, {"HJX_STATEMENT_TIMEOUT", "-1s"}, {"HJX_RATE_LIMIT", "-2"},
@@ -91,18 +105,20 @@ func TestLimitsConfig(t *testing.T) {
 			}
 		})
 	}
-	t.Run("OKDefaults", func(t *testing.T) {
-		c, err := loadConfig(func(string) string { return "" })
-		if err != nil {
-			t.Fatal(err)
-		}
-		if c.Server.Rate.PerToken <= 0 || c.Server.Rate.PerIP <= 0 || c.GraphQL.MaxDepth <= 0 || c.GraphQL.MaxAliases <= 0 ||
-			c.GraphQL.MaxFields <= 0 || c.GraphQL.MaxOutcomes <= 0 ||
-			c.Pool.StatementTimeout <= 0 || c.Pool.ConnectTimeout <= 0 || c.Server.RequestTimeout <= 0 || c.MetricsAddr != "" ||
-			c.Server.BodyReadTimeout <= 0 || c.Server.UploadMinRate <= 0 ||
-			c.Ingest.RevisionLimit != 3 || c.Ingest.RetractionLimit != 3 || c.Ingest.RevisionWindow != 30*24*time.Hour ||
-			c.Ingest.RetractionWindow != 30*24*time.Hour {
-			t.Fatalf("a limit is off by default: %+v", c)
-		}
-	})
+}
+
+// testLimitsDefaults: no limit is off by default.
+func testLimitsDefaults(t *testing.T) {
+	c, err := loadConfig(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Server.Rate.PerToken <= 0 || c.Server.Rate.PerIP <= 0 || c.GraphQL.MaxDepth <= 0 || c.GraphQL.MaxAliases <= 0 ||
+		c.GraphQL.MaxFields <= 0 || c.GraphQL.MaxOutcomes <= 0 ||
+		c.Pool.StatementTimeout <= 0 || c.Pool.ConnectTimeout <= 0 || c.Server.RequestTimeout <= 0 || c.MetricsAddr != "" ||
+		c.Server.BodyReadTimeout <= 0 || c.Server.UploadMinRate <= 0 ||
+		c.Ingest.RevisionLimit != 3 || c.Ingest.RetractionLimit != 3 || c.Ingest.RevisionWindow != 30*24*time.Hour ||
+		c.Ingest.RetractionWindow != 30*24*time.Hour {
+		t.Fatalf("a limit is off by default: %+v", c)
+	}
 }

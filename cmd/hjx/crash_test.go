@@ -128,13 +128,24 @@ func fingerprint(t *testing.T, db *sqlx.DB) string {
 	return fp
 }
 
-// A server killed with SIGKILL in the middle of a large upload, while its body
-// is still arriving or while its rows are being copied into the database,
-// leaves no trace of that submission; restarted, it serves everything else.
-func TestCrashDuringUpload(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
+// crashWorld is a database with earlier data, the hjx binary, and what every
+// part of TestCrashDuringUpload checks against.
+type crashWorld struct {
+	ctx      context.Context
+	bin      string
+	dbURL    string
+	db       *sqlx.DB
+	uploader *auth.Issued
+	earlier  *ingest.Result
+	before   string // fingerprint before any crash
+	csv      []byte
+	opts     uploadclient.Options
+}
+
+// newCrashWorld builds the binary and stores the earlier data through the services:
+// a partner, its uploader, one submission.
+func newCrashWorld(t *testing.T) *crashWorld {
+	t.Helper()
 	ctx := context.Background()
 	bin := filepath.Join(t.TempDir(), "hjx")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
@@ -147,7 +158,6 @@ func TestCrashDuringUpload(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = db.Close() })
 
-	// Earlier data, stored through the services: a partner, its uploader, one submission.
 	secret, err := postgres.LoadDisclosureSecret(ctx, db)
 	if err != nil {
 		t.Fatal(err)
@@ -168,144 +178,186 @@ func TestCrashDuringUpload(t *testing.T) {
 	if err != nil || !earlier.Accepted {
 		t.Fatalf("earlier upload: %v %+v", err, earlier)
 	}
-	before := fingerprint(t, db)
 	csv := largeCSV()
-	opts := uploadclient.Options{Token: uploader.Secret, ConsentBasis: "UK_GDPR_PUBLIC_TASK_RESEARCH"}
+	return &crashWorld{ctx: ctx, bin: bin, dbURL: dbURL, db: db, uploader: uploader, earlier: earlier,
+		before: fingerprint(t, db), csv: csv,
+		opts: uploadclient.Options{Token: uploader.Secret, ConsentBasis: "UK_GDPR_PUBLIC_TASK_RESEARCH"}}
+}
 
-	t.Run("OKKilledMidStream", func(t *testing.T) {
-		srv := startServe(t, bin, dbURL)
-		// Send the headers and half the body of a multipart upload, then kill.
-		conn, err := net.Dial("tcp", srv.addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		body := multipartBody(t, csv)
-		fmt.Fprintf(conn, "POST /graphql HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nApollo-Require-Preflight: true\r\n"+
-			"Content-Type: %s\r\nContent-Length: %d\r\n\r\n", srv.addr, uploader.Secret, body.contentType, len(body.data))
-		if _, err := conn.Write(body.data[:len(body.data)/2]); err != nil {
-			t.Fatal(err)
-		}
-		srv.kill9(t)
-		if got := fingerprint(t, db); got != before {
-			t.Fatalf("the database changed after a crash mid-stream:\n%s\n%s", before, got)
-		}
-	})
+// A server killed with SIGKILL in the middle of a large upload, while its body
+// is still arriving or while its rows are being copied into the database,
+// leaves no trace of that submission; restarted, it serves everything else.
+func TestCrashDuringUpload(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	t.Parallel()
+	w := newCrashWorld(t)
+	t.Run("OKKilledMidStream", w.killedMidStream)
+	t.Run("OKKilledMidCopy", w.killedMidCopy)
+	t.Run("OKRestartServesEverythingElse", w.restartServesEverythingElse)
+}
 
-	t.Run("OKKilledMidCopy", func(t *testing.T) {
-		// Fault injection in the test database: a trigger makes the COPY wait,
-		// at the gate row, for an advisory lock this test holds.
-		if _, err := db.Exec(`
-			CREATE FUNCTION crash_gate() RETURNS trigger LANGUAGE plpgsql AS $$
-			BEGIN
-				IF NEW.value = ` + fmt.Sprint(gateValue) + ` THEN PERFORM pg_advisory_xact_lock_shared(4242); END IF;
-				RETURN NEW;
-			END $$;
-			CREATE TRIGGER crash_gate BEFORE INSERT ON observations FOR EACH ROW EXECUTE FUNCTION crash_gate();`); err != nil {
-			t.Fatal(err)
-		}
-		gate, err := db.Connx(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer gate.Close()
-		if _, err := gate.ExecContext(ctx, `SELECT pg_advisory_lock(4242)`); err != nil {
-			t.Fatal(err)
-		}
-		srv := startServe(t, bin, dbURL)
-		opts.URL = "http://" + srv.addr
-		uploadCtx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		go func() {
-			_, _ = uploadclient.Upload(uploadCtx, opts, "large.csv", bytes.NewReader(csv), int64(len(csv)))
-		}()
+// killedMidStream: the headers and half the body of a multipart upload, then SIGKILL.
+func (w *crashWorld) killedMidStream(t *testing.T) {
+	db, uploader, before, csv := w.db, w.uploader, w.before, w.csv
+	srv := startServe(t, w.bin, w.dbURL)
+	// Send the headers and half the body of a multipart upload, then kill.
+	conn, err := net.Dial("tcp", srv.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	body := multipartBody(t, csv)
+	fmt.Fprintf(conn, "POST /graphql HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nApollo-Require-Preflight: true\r\n"+
+		"Content-Type: %s\r\nContent-Length: %d\r\n\r\n", srv.addr, uploader.Secret, body.contentType, len(body.data))
+	if _, err := conn.Write(body.data[:len(body.data)/2]); err != nil {
+		t.Fatal(err)
+	}
+	srv.kill9(t)
+	if got := fingerprint(t, db); got != before {
+		t.Fatalf("the database changed after a crash mid-stream:\n%s\n%s", before, got)
+	}
+}
 
-		// Wait, with a deadline, until the upload's COPY is held at the gate row
-		// with thousands of rows already copied.
-		var pid, copied int
-		deadline := time.Now().Add(60 * time.Second)
-		for {
-			err := db.QueryRowx(`SELECT a.pid, p.tuples_processed FROM pg_stat_activity a
-				JOIN pg_stat_progress_copy p ON p.pid = a.pid
-				WHERE a.datname = current_database() AND a.wait_event_type = 'Lock' AND a.wait_event = 'advisory'`).Scan(&pid, &copied)
-			if err == nil {
-				break
-			}
-			if !postgres.IsNoRows(err) {
-				t.Fatal(err)
-			}
-			if time.Now().After(deadline) {
-				t.Fatal("the upload's COPY never reached the gate row")
-			}
-		}
-		if copied < 8000 {
-			t.Fatalf("COPY held after %d rows, want it mid-way (about 9000)", copied)
-		}
-		srv.kill9(t)
-		// Let the orphaned backend go on: it finds its client gone and rolls back.
-		if _, err := gate.ExecContext(ctx, `SELECT pg_advisory_unlock(4242)`); err != nil {
-			t.Fatal(err)
-		}
-		deadline = time.Now().Add(30 * time.Second)
-		for {
-			var alive bool
-			if err := db.Get(&alive, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $1)`, pid); err != nil {
-				t.Fatal(err)
-			}
-			if !alive {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatal("the crashed server's backend is still running after 30 s")
-			}
-		}
-		if _, err := db.Exec(`DROP TRIGGER crash_gate ON observations; DROP FUNCTION crash_gate()`); err != nil {
-			t.Fatal(err)
-		}
-		if got := fingerprint(t, db); got != before {
-			t.Fatalf("the database changed after a crash mid-COPY:\n%s\n%s", before, got)
-		}
-	})
+// killedMidCopy: SIGKILL while the upload's COPY is held mid-way by a trigger.
+func (w *crashWorld) killedMidCopy(t *testing.T) {
+	ctx, db, before, csv, opts := w.ctx, w.db, w.before, w.csv, w.opts
+	gate := w.holdCopyAtGate(t)
+	defer gate.Close()
+	srv := startServe(t, w.bin, w.dbURL)
+	opts.URL = "http://" + srv.addr
+	uploadCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		_, _ = uploadclient.Upload(uploadCtx, opts, "large.csv", bytes.NewReader(csv), int64(len(csv)))
+	}()
 
-	t.Run("OKRestartServesEverythingElse", func(t *testing.T) {
-		srv := startServe(t, bin, dbURL)
-		req, _ := http.NewRequest(http.MethodPost, "http://"+srv.addr+"/graphql",
-			strings.NewReader(`{"query":"{ submissions { totalCount edges { node { id status rowCount } } } }"}`))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+uploader.Secret)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
+	pid, copied := w.waitAtGate(t)
+	if copied < 8000 {
+		t.Fatalf("COPY held after %d rows, want it mid-way (about 9000)", copied)
+	}
+	srv.kill9(t)
+	// Let the orphaned backend go on: it finds its client gone and rolls back.
+	if _, err := gate.ExecContext(ctx, `SELECT pg_advisory_unlock(4242)`); err != nil {
+		t.Fatal(err)
+	}
+	w.waitGone(t, pid)
+	if _, err := db.Exec(`DROP TRIGGER crash_gate ON observations; DROP FUNCTION crash_gate()`); err != nil {
+		t.Fatal(err)
+	}
+	if got := fingerprint(t, db); got != before {
+		t.Fatalf("the database changed after a crash mid-COPY:\n%s\n%s", before, got)
+	}
+}
+
+// holdCopyAtGate installs, in the test database, a trigger that makes the COPY
+// wait at the gate row for an advisory lock, and takes that lock on the
+// connection it returns.
+func (w *crashWorld) holdCopyAtGate(t *testing.T) *sqlx.Conn {
+	t.Helper()
+	ctx, db := w.ctx, w.db
+	if _, err := db.Exec(`
+		CREATE FUNCTION crash_gate() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+			IF NEW.value = ` + fmt.Sprint(gateValue) + ` THEN PERFORM pg_advisory_xact_lock_shared(4242); END IF;
+			RETURN NEW;
+		END $$;
+		CREATE TRIGGER crash_gate BEFORE INSERT ON observations FOR EACH ROW EXECUTE FUNCTION crash_gate();`); err != nil {
+		t.Fatal(err)
+	}
+	gate, err := db.Connx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gate.ExecContext(ctx, `SELECT pg_advisory_lock(4242)`); err != nil {
+		t.Fatal(err)
+	}
+	return gate
+}
+
+// waitAtGate waits, with a deadline, until the upload's COPY is held at the gate
+// row, and returns its backend's pid and the rows it has copied.
+func (w *crashWorld) waitAtGate(t *testing.T) (pid, copied int) {
+	t.Helper()
+	db := w.db
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		err := db.QueryRowx(`SELECT a.pid, p.tuples_processed FROM pg_stat_activity a
+			JOIN pg_stat_progress_copy p ON p.pid = a.pid
+			WHERE a.datname = current_database() AND a.wait_event_type = 'Lock' AND a.wait_event = 'advisory'`).Scan(&pid, &copied)
+		if err == nil {
+			break
+		}
+		if !postgres.IsNoRows(err) {
 			t.Fatal(err)
 		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		var out struct {
-			Data struct {
-				Submissions struct {
-					TotalCount int
-					Edges      []struct {
-						Node struct {
-							ID, Status string
-							RowCount   int
-						}
+		if time.Now().After(deadline) {
+			t.Fatal("the upload's COPY never reached the gate row")
+		}
+	}
+	return pid, copied
+}
+
+// waitGone waits, with a deadline, until the backend pid has ended.
+func (w *crashWorld) waitGone(t *testing.T, pid int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var alive bool
+		if err := w.db.Get(&alive, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $1)`, pid); err != nil {
+			t.Fatal(err)
+		}
+		if !alive {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the crashed server's backend is still running after 30 s")
+		}
+	}
+}
+
+// restartServesEverythingElse: restarted, the server has only the earlier
+// submission and takes the same large upload in full.
+func (w *crashWorld) restartServesEverythingElse(t *testing.T) {
+	ctx, uploader, earlier, csv := w.ctx, w.uploader, w.earlier, w.csv
+	srv := startServe(t, w.bin, w.dbURL)
+	req, _ := http.NewRequest(http.MethodPost, "http://"+srv.addr+"/graphql",
+		strings.NewReader(`{"query":"{ submissions { totalCount edges { node { id status rowCount } } } }"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+uploader.Secret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var out struct {
+		Data struct {
+			Submissions struct {
+				TotalCount int
+				Edges      []struct {
+					Node struct {
+						ID, Status string
+						RowCount   int
 					}
 				}
 			}
 		}
-		if err := json.Unmarshal(raw, &out); err != nil {
-			t.Fatalf("%v: %s", err, raw)
-		}
-		s := out.Data.Submissions
-		if s.TotalCount != 1 || s.Edges[0].Node.ID != earlier.Submission.ID || s.Edges[0].Node.Status != "ACCEPTED" || s.Edges[0].Node.RowCount != 1 {
-			t.Fatalf("after restart the submissions are %s, want only the earlier one", raw)
-		}
-		// And the server accepts the same large upload now, in full.
-		res, err := uploadclient.Upload(ctx, uploadclient.Options{URL: "http://" + srv.addr, Token: uploader.Secret,
-			ConsentBasis: "UK_GDPR_PUBLIC_TASK_RESEARCH"}, "large.csv", bytes.NewReader(csv), int64(len(csv)))
-		if err != nil || !res.Accepted || res.Submission.RowCount != 18144 {
-			t.Fatalf("re-upload after restart: %v %+v", err, res)
-		}
-	})
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatalf("%v: %s", err, raw)
+	}
+	s := out.Data.Submissions
+	if s.TotalCount != 1 || s.Edges[0].Node.ID != earlier.Submission.ID || s.Edges[0].Node.Status != "ACCEPTED" || s.Edges[0].Node.RowCount != 1 {
+		t.Fatalf("after restart the submissions are %s, want only the earlier one", raw)
+	}
+	// And the server accepts the same large upload now, in full.
+	res, err := uploadclient.Upload(ctx, uploadclient.Options{URL: "http://" + srv.addr, Token: uploader.Secret,
+		ConsentBasis: "UK_GDPR_PUBLIC_TASK_RESEARCH"}, "large.csv", bytes.NewReader(csv), int64(len(csv)))
+	if err != nil || !res.Accepted || res.Submission.RowCount != 18144 {
+		t.Fatalf("re-upload after restart: %v %+v", err, res)
+	}
 }
 
 type multipart struct {

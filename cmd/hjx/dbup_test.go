@@ -19,6 +19,7 @@ import (
 // run`) with a DATABASE_URL naming a database that does not exist: the script
 // creates it on that server and says so, and a second run leaves it alone.
 func TestDBUpCreatesDatabaseOfDatabaseURL(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("psql"); err != nil {
 		t.Skip("psql is not installed: .ci/db-up leaves the database to hjx migrate (TestMigrateCreatesMissingDatabase)")
 	}

@@ -39,6 +39,7 @@ func (w *lineWatch) String() string { w.mu.Lock(); defer w.mu.Unlock(); return w
 // and exits non-zero; `hjx token revoke --demo` is the fix, after which it
 // serves, and the demo tokens are dead.
 func TestProductionRefusesDemoTokens(t *testing.T) {
+	t.Parallel()
 	url := pgtest.NewDatabaseURL(t)
 	env := func(production bool) func(string) string {
 		return func(k string) string {
@@ -130,6 +131,7 @@ func serveUntilReady(t *testing.T, getenv func(string) string) string {
 // run`) with a DATABASE_URL naming a database that does not exist creates it
 // through the server's postgres database, then migrates it; no manual step.
 func TestMigrateCreatesMissingDatabase(t *testing.T) {
+	t.Parallel()
 	u, name, admin := missingDatabaseURL(t, "hjx_fresh_")
 	getenv := func(k string) string {
 		if k == "DATABASE_URL" {

@@ -40,13 +40,9 @@ func cmdDocuments(ctx context.Context, args []string, getenv func(string) string
 	if *project == "" {
 		return usageError("--project is required\n\n" + documentsUsage)
 	}
-	token := getenv("HJX_TOKEN")
-	if token == "" {
-		return usageError("documents: set HJX_TOKEN to the steward's or the project lead's token")
-	}
-	url := getenv("HJX_URL")
-	if url == "" {
-		url = "http://localhost:8080"
+	url, token, err := serverOf(getenv, "documents", "the steward's or the project lead's token")
+	if err != nil {
+		return err
 	}
 	var texts []string
 	for _, f := range fs.Args() {

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -16,6 +15,7 @@ import (
 // documents through the API with the lead's token and restricts the project;
 // another researcher's token is refused.
 func TestDocumentsCommand(t *testing.T) {
+	t.Parallel()
 	env := testkit.New(t)
 	lead, _ := env.Token(hjx.RoleResearcher, "", "")
 	other, _ := env.Token(hjx.RoleResearcher, "", "")
@@ -24,12 +24,11 @@ func TestDocumentsCommand(t *testing.T) {
 		forProfit: false, purpose: GENERAL_RESEARCH, commercialUse: false, publicationCommitted: true,
 		startsOn: "2022-01-01", endsOn: "2023-12-31"}) { id } }`, nil).Decode(t, &proj)
 	pid := proj.ProposeProject.ID
-	srv := httptest.NewServer(env.Handler)
-	defer srv.Close()
+	url := serveHTTP(t, env)
 	register := func(token string) (string, error) {
 		var out, errOut bytes.Buffer
-		getenv := func(k string) string { return map[string]string{"HJX_URL": srv.URL, "HJX_TOKEN": token}[k] }
-		err := run(context.Background(), []string{"hjx", "documents", "register", "--project", pid, "--restrict"}, getenv, &out, &errOut)
+		err := run(context.Background(), []string{"hjx", "documents", "register", "--project", pid, "--restrict"},
+			clientEnv(url, token), &out, &errOut)
 		return out.String(), err
 	}
 

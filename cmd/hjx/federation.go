@@ -23,10 +23,9 @@ type federationConfig struct {
 	ServerTLS *tls.Config
 }
 
-// loadFederation reads HJX_NODE_ID, HJX_NODE_COUNTRY and HJX_FEDERATION_*; errors
-// are appended to errs.
-func loadFederation(getenv func(string) string, errs *[]error) federationConfig {
-	var f federationConfig
+// loadFederation reads HJX_NODE_ID, HJX_NODE_COUNTRY and HJX_FEDERATION_* into f
+// (but the timeout, read with the other settings); errors are appended to errs.
+func loadFederation(getenv func(string) string, f *federationConfig, errs *[]error) {
 	bad := func(format string, args ...any) { *errs = append(*errs, fmt.Errorf(format, args...)) }
 	f.NodeID = strings.TrimSpace(getenv("HJX_NODE_ID"))
 	f.NodeCountry = strings.ToUpper(strings.TrimSpace(getenv("HJX_NODE_COUNTRY")))
@@ -100,7 +99,6 @@ func loadFederation(getenv func(string) string, errs *[]error) federationConfig 
 			f.Client = federation.NewClient(client)
 		}
 	}
-	return f
 }
 
 // cmdFederation: `hjx federation keygen` prints a new key pair.

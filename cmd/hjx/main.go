@@ -42,8 +42,6 @@ Usage:
                                  load later years' exchange rates (a changed year needs --correct)
   hjx documents register --project ID [--restrict] [FILE.graphql...]
                                  register trusted documents (default: the dashboard's) (HJX_URL, HJX_TOKEN)
-  hjx soak --tokens FILE [--url URL] [--metrics-url URL] [--duration 5m]
-                                 mixed load against a running server; reports errors and latencies
   hjx federation keygen          print a new Ed25519 key pair for a national node or coordinator
   hjx version                    print the version
 
@@ -75,8 +73,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdUpload(ctx, rest, getenv, stdout, stderr)
 	case "rates":
 		return cmdRates(ctx, cfg, rest, stdout, stderr)
-	case "soak":
-		return cmdSoak(ctx, rest, stdout, stderr)
 	case "documents":
 		return cmdDocuments(ctx, rest, getenv, stdout, stderr)
 	case "federation":

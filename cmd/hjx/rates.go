@@ -36,16 +36,11 @@ func cmdRates(ctx context.Context, cfg config, args []string, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, stderr)
-	db, err := openMigrated(ctx, cfg, log)
+	a, db, err := openApp(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	a, err := newApp(ctx, db, cfg, log)
-	if err != nil {
-		return err
-	}
 	res, err := a.Rates.Load(ctx, hjx.OperatorPrincipal("hjx rates load"), b, *source, *correct)
 	if err != nil {
 		return err

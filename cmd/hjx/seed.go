@@ -26,16 +26,11 @@ func cmdSeed(ctx context.Context, cfg config, args []string, stdout, stderr io.W
 	if cfg.Production {
 		return usageError("seed --demo is refused in production mode (HJX_PRODUCTION=true): its tokens are public")
 	}
-	log := newLogger(cfg, stderr)
-	db, err := openMigrated(ctx, cfg, log)
+	a, db, err := openApp(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	a, err := newApp(ctx, db, cfg, log)
-	if err != nil {
-		return err
-	}
 	res, err := demo.Seed(ctx, a, cfg.DemoSeed, func(line string) { fmt.Fprintln(stderr, "seed:", line) })
 	if err != nil {
 		return err

@@ -32,12 +32,22 @@ func openDB(ctx context.Context, cfg config) (*sqlx.DB, error) {
 	return postgres.Open(ctx, cfg.DatabaseURL, cfg.Pool)
 }
 
-// newApp wires the services on a migrated database, with its disclosure secret.
-func newApp(ctx context.Context, db *sqlx.DB, cfg config, log *slog.Logger) (*app.App, error) {
-	return newTracedApp(ctx, db, cfg, log, nil)
+// openApp is how the operator commands that act through the services start: a
+// migrated database and the services on it. The caller closes db.
+func openApp(ctx context.Context, cfg config, stderr io.Writer) (a *app.App, db *sqlx.DB, err error) {
+	log := newLogger(cfg, stderr)
+	if db, err = openMigrated(ctx, cfg, log); err != nil {
+		return nil, nil, err
+	}
+	if a, err = newTracedApp(ctx, db, cfg, log, nil); err != nil {
+		_ = db.Close()
+		return nil, nil, err
+	}
+	return a, db, nil
 }
 
-// newTracedApp is newApp with its spans sent to tp (hjx serve).
+// newTracedApp wires the services on a migrated database, with its disclosure
+// secret, their spans sent to tp (nil: nowhere).
 func newTracedApp(ctx context.Context, db *sqlx.DB, cfg config, log *slog.Logger, tp trace.TracerProvider) (*app.App, error) {
 	secret, err := postgres.LoadDisclosureSecret(ctx, db)
 	if err != nil {

@@ -20,55 +20,15 @@ const progressMinBytes = 1 << 20
 // HJX_TOKEN: `hjx upload FILE --consent-basis X [--dry-run]`. It exits non-zero when
 // the file is rejected, after printing every issue as a table.
 func cmdUpload(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("upload", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	basis := fs.String("consent-basis", "", "the consent basis of the figures: UK_GDPR_PUBLIC_TASK_RESEARCH, UK_GDPR_LEGITIMATE_INTERESTS_RESEARCH, EXPLICIT_CONSENT, HIPAA_SAFE_HARBOR or HIPAA_EXPERT_DETERMINATION")
-	dryRun := fs.Bool("dry-run", false, "validate and report without storing")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: hjx upload FILE --consent-basis BASIS [--dry-run]\n\nEnvironment: HJX_URL (default http://localhost:8080), HJX_TOKEN (a partner uploader or admin token).")
-		fs.PrintDefaults()
+	opts, file, err := uploadArgs(args, stdout, stderr)
+	if err != nil || file == "" {
+		return err
 	}
-	// Asked for, the usage is the answer: on stdout, exit 0.
-	for _, a := range args {
-		if a == "-h" || a == "-help" || a == "--help" {
-			fs.SetOutput(stdout)
-			fs.Usage()
-			return nil
-		}
-		if a == "--" {
-			break
-		}
+	opts.URL, opts.Token, err = serverOf(getenv, "upload", "your partner upload token")
+	if err != nil {
+		return err
 	}
-	// The file may come before or after the flags.
-	var files []string
-	for rest := args; ; {
-		if err := fs.Parse(rest); err != nil {
-			return usageError("upload: " + err.Error())
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		rest = fs.Args()[1:]
-	}
-	if len(files) != 1 {
-		fs.Usage()
-		return usageError("upload: give exactly one FILE")
-	}
-	if *basis == "" {
-		fs.Usage()
-		return usageError("upload: --consent-basis is required")
-	}
-	token := getenv("HJX_TOKEN")
-	if token == "" {
-		return usageError("upload: set HJX_TOKEN to your partner upload token")
-	}
-	url := getenv("HJX_URL")
-	if url == "" {
-		url = "http://localhost:8080"
-	}
-
-	f, err := os.Open(files[0])
+	f, err := os.Open(file)
 	if err != nil {
 		return fmt.Errorf("upload: %w", err)
 	}
@@ -78,9 +38,8 @@ func cmdUpload(ctx context.Context, args []string, getenv func(string) string, s
 		return fmt.Errorf("upload: %w", err)
 	}
 	if !info.Mode().IsRegular() {
-		return fmt.Errorf("upload: %s is not a regular file", files[0])
+		return fmt.Errorf("upload: %s is not a regular file", file)
 	}
-	opts := uploadclient.Options{URL: url, Token: token, ConsentBasis: strings.ToUpper(*basis), DryRun: *dryRun}
 	if info.Size() >= progressMinBytes {
 		opts.Progress = progressPrinter(stderr)
 	}
@@ -95,6 +54,57 @@ func cmdUpload(ctx context.Context, args []string, getenv func(string) string, s
 		}
 		return fmt.Errorf("upload: %w", err)
 	}
+	return printUploadResult(stdout, res)
+}
+
+// uploadArgs parses upload's command line into the options and the file; the
+// file is "" (and the error nil) when the usage was asked for and printed.
+func uploadArgs(args []string, stdout, stderr io.Writer) (uploadclient.Options, string, error) {
+	fs := flag.NewFlagSet("upload", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	basis := fs.String("consent-basis", "", "the consent basis of the figures: UK_GDPR_PUBLIC_TASK_RESEARCH, UK_GDPR_LEGITIMATE_INTERESTS_RESEARCH, EXPLICIT_CONSENT, HIPAA_SAFE_HARBOR or HIPAA_EXPERT_DETERMINATION")
+	dryRun := fs.Bool("dry-run", false, "validate and report without storing")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: hjx upload FILE --consent-basis BASIS [--dry-run]\n\nEnvironment: HJX_URL (default http://localhost:8080), HJX_TOKEN (a partner uploader or admin token).")
+		fs.PrintDefaults()
+	}
+	// Asked for, the usage is the answer: on stdout, exit 0.
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" {
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return uploadclient.Options{}, "", nil
+		}
+		if a == "--" {
+			break
+		}
+	}
+	// The file may come before or after the flags.
+	var files []string
+	for rest := args; ; {
+		if err := fs.Parse(rest); err != nil {
+			return uploadclient.Options{}, "", usageError("upload: " + err.Error())
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		files = append(files, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	if len(files) != 1 {
+		fs.Usage()
+		return uploadclient.Options{}, "", usageError("upload: give exactly one FILE")
+	}
+	if *basis == "" {
+		fs.Usage()
+		return uploadclient.Options{}, "", usageError("upload: --consent-basis is required")
+	}
+	return uploadclient.Options{ConsentBasis: strings.ToUpper(*basis), DryRun: *dryRun}, files[0], nil
+}
+
+// printUploadResult says what the server did with the file; a rejection is every
+// issue as a table, and errSilent.
+func printUploadResult(stdout io.Writer, res *uploadclient.Result) error {
 	switch {
 	case res.Accepted && res.AlreadyStored && res.Submission != nil:
 		fmt.Fprintf(stdout, "%s\nsha256 %s\n", res.Summary, res.Submission.Sha256)
@@ -125,6 +135,20 @@ func cmdUpload(ctx context.Context, args []string, getenv func(string) string, s
 		fmt.Fprintf(stdout, "\n... and %d more issue(s) not listed; fix these and upload again.\n", res.IssueCount-len(res.Issues))
 	}
 	return errSilent
+}
+
+// serverOf is the server the client commands talk to (HJX_URL, default
+// http://localhost:8080) and the token they send (HJX_TOKEN, described by want).
+func serverOf(getenv func(string) string, cmd, want string) (url, token string, err error) {
+	token = getenv("HJX_TOKEN")
+	if token == "" {
+		return "", "", usageError(cmd + ": set HJX_TOKEN to " + want)
+	}
+	url = getenv("HJX_URL")
+	if url == "" {
+		url = "http://localhost:8080"
+	}
+	return url, token, nil
 }
 
 // progressPrinter writes "sent X of Y MiB (P%)" on one line, at most once per percent.

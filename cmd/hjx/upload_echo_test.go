@@ -5,15 +5,12 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/hjx-exchange/hjx/internal/hjx"
 	"github.com/hjx-exchange/hjx/internal/ingest"
-	"github.com/hjx-exchange/hjx/internal/testkit"
 )
 
 // echoProbes are values no issue may repeat: identifiers the detectors know (and
@@ -40,12 +37,8 @@ func echoProbes(seed uint64) []string {
 // that no line the command prints repeats it: not as a message, not as a column
 // (issue 12, item 4).
 func TestUploadNeverEchoes(t *testing.T) {
-	env := testkit.New(t)
-	env.Partner("leeds-gp", "GB", "GB-ENG")
-	token, _ := env.Token(hjx.RolePartnerUploader, "leeds-gp", "")
-	srv := httptest.NewServer(env.Handler)
-	defer srv.Close()
-	getenv := func(k string) string { return map[string]string{"HJX_URL": srv.URL, "HJX_TOKEN": token}[k] }
+	t.Parallel()
+	getenv := uploaderEnv(t)
 	dir := t.TempDir()
 	valid := map[string]string{"metric": "PATIENTS_SCREENED", "period_start": "2022-01-01", "period_end": "2022-01-31", "value": "12"}
 	header := strings.Join(ingest.Columns[:], ",")

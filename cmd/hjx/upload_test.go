@@ -14,15 +14,30 @@ import (
 	"github.com/hjx-exchange/hjx/internal/testkit"
 )
 
-func TestUploadCommand(t *testing.T) {
+// uploaderEnv serves a fresh world with the partner leeds-gp and returns the
+// environment `hjx upload` reads: the server's URL and the partner uploader's token.
+func uploaderEnv(t *testing.T) func(string) string {
 	env := testkit.New(t)
 	env.Partner("leeds-gp", "GB", "GB-ENG")
 	token, _ := env.Token(hjx.RolePartnerUploader, "leeds-gp", "")
+	return clientEnv(serveHTTP(t, env), token)
+}
+
+// serveHTTP serves env's handler on a loopback port until the test ends.
+func serveHTTP(t *testing.T, env *testkit.Env) string {
 	srv := httptest.NewServer(env.Handler)
-	defer srv.Close()
-	getenv := func(k string) string {
-		return map[string]string{"HJX_URL": srv.URL, "HJX_TOKEN": token}[k]
-	}
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// clientEnv is the environment of hjx's client commands: HJX_URL and HJX_TOKEN.
+func clientEnv(url, token string) func(string) string {
+	return func(k string) string { return map[string]string{"HJX_URL": url, "HJX_TOKEN": token}[k] }
+}
+
+func TestUploadCommand(t *testing.T) {
+	t.Parallel()
+	getenv := uploaderEnv(t)
 	dir := t.TempDir()
 	write := func(name, content string) string {
 		p := filepath.Join(dir, name)

@@ -15,6 +15,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/hjx-exchange/hjx/internal/hjx"
 )
 
 // Permission is a policy's DUO data use permission: at most one per dataset.
@@ -165,7 +167,7 @@ func Decide(policy *Policy, project Project, approval *Approval, today time.Time
 	if policy.AllowedProjects != nil && !slices.Contains(policy.AllowedProjects, project.ID) {
 		fail("PS", "The partner allows use by named projects only; this project is not one of them.")
 	}
-	if policy.ExpiresAt != nil && dateOf(today).After(dateOf(*policy.ExpiresAt)) {
+	if policy.ExpiresAt != nil && hjx.DateOf(today).After(hjx.DateOf(*policy.ExpiresAt)) {
 		fail("TS", "The partner's permission to use its data ended on %s.", policy.ExpiresAt.Format(time.DateOnly))
 	}
 	if policy.EthicsApprovalRequired && strings.TrimSpace(project.EthicsApprovalRef) == "" {
@@ -199,12 +201,6 @@ func Decide(policy *Policy, project Project, approval *Approval, today time.Time
 // and surrounding blanks do not matter ("University of Leeds" = "university of  leeds").
 func SameInstitution(a, b string) bool {
 	return strings.EqualFold(strings.Join(strings.Fields(a), " "), strings.Join(strings.Fields(b), " "))
-}
-
-// dateOf keeps the calendar date of t in UTC: policies and projects speak in dates.
-func dateOf(t time.Time) time.Time {
-	y, m, d := t.UTC().Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
 // Codes lists the DUO codes a policy sets, permission first: the policy as a data

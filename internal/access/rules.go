@@ -30,7 +30,7 @@ func StatusOn(stored Status, endsOn, today time.Time) Status {
 	if stored == StatusRevoked {
 		return StatusRevoked
 	}
-	if dateOf(today).After(dateOf(endsOn)) {
+	if hjx.DateOf(today).After(hjx.DateOf(endsOn)) {
 		return StatusExpired
 	}
 	return stored
@@ -87,9 +87,9 @@ type PolicyInput struct {
 // creation facts, which storage adds). The first field at fault is named.
 func (in PolicyInput) Policy(partnerID, country string, floor int, today time.Time) (Policy, error) {
 	p := Policy{PartnerID: partnerID, Permission: in.Permission,
-		NonCommercialOnly: deref(in.NonCommercialOnly), NotForProfitOnly: deref(in.NotForProfitOnly),
-		EthicsApprovalRequired: deref(in.EthicsApprovalRequired), CollaborationRequired: deref(in.CollaborationRequired),
-		PublicationRequired: deref(in.PublicationRequired), Identifiable: deref(in.Identifiable)}
+		NonCommercialOnly: hjx.Deref(in.NonCommercialOnly), NotForProfitOnly: hjx.Deref(in.NotForProfitOnly),
+		EthicsApprovalRequired: hjx.Deref(in.EthicsApprovalRequired), CollaborationRequired: hjx.Deref(in.CollaborationRequired),
+		PublicationRequired: hjx.Deref(in.PublicationRequired), Identifiable: hjx.Deref(in.Identifiable)}
 	if !slices.Contains(Permissions, in.Permission) {
 		return p, hjx.Invalid("permission", "must be GRU, HMB or NRES")
 	}
@@ -124,14 +124,14 @@ func (in PolicyInput) Policy(partnerID, country string, floor int, today time.Ti
 		return p, err
 	}
 	if in.ExpiresAt != nil {
-		d := dateOf(*in.ExpiresAt)
-		if d.Before(dateOf(today)) {
+		d := hjx.DateOf(*in.ExpiresAt)
+		if d.Before(hjx.DateOf(today)) {
 			return p, hjx.Invalid("expiresAt", "must be today or later (a policy that has already ended would share with no one)")
 		}
 		p.ExpiresAt = &d
 	}
 	if in.MoratoriumUntil != nil {
-		d := dateOf(*in.MoratoriumUntil)
+		d := hjx.DateOf(*in.MoratoriumUntil)
 		p.MoratoriumUntil = &d
 	}
 	if floor < 1 {
@@ -176,8 +176,6 @@ func cleanList(field string, xs []string, check func(string) (string, error)) ([
 	return out, nil
 }
 
-func deref(b *bool) bool { return b != nil && *b }
-
 // ProjectInput is a proposed research project before validation.
 type ProjectInput struct {
 	Title                string
@@ -218,11 +216,11 @@ func (in *ProjectInput) Validate(today time.Time) error {
 	if len([]rune(in.EthicsApprovalRef)) > MaxEthicsRef {
 		return hjx.Invalid("ethicsApprovalRef", "must be at most %d characters", MaxEthicsRef)
 	}
-	in.StartsOn, in.EndsOn = dateOf(in.StartsOn), dateOf(in.EndsOn)
+	in.StartsOn, in.EndsOn = hjx.DateOf(in.StartsOn), hjx.DateOf(in.EndsOn)
 	if in.EndsOn.Before(in.StartsOn) {
 		return hjx.Invalid("endsOn", "must not be before startsOn")
 	}
-	if in.EndsOn.Before(dateOf(today)) {
+	if in.EndsOn.Before(hjx.DateOf(today)) {
 		return hjx.Invalid("endsOn", "must be today or later: a project that has ended cannot be proposed")
 	}
 	if in.EndsOn.After(in.StartsOn.AddDate(MaxProjectYears, 0, 0)) {

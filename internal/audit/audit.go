@@ -80,9 +80,6 @@ type Log struct {
 	secret []byte // the audit secret, once read
 }
 
-// NewLog returns a Log on the wall clock.
-func NewLog() *Log { return &Log{Now: time.Now} }
-
 // computeHash is the HashV1 hash: SHA-256 over the JSON of the decoded entry (Hash
 // excluded). The time is fixed to microseconds, PostgreSQL's precision, so a stored
 // entry hashes the same when read back. Only Verify uses it, for entries written

@@ -39,18 +39,11 @@ const entryColumns = `seq, id::text AS id, at, principal_id::text AS principal_i
 	subject, project_id::text AS project_id, partners_included, partners_excluded, cells_suppressed,
 	request_hash, detail, prev_hash, hash, hash_version`
 
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
 func (r entryRow) entry() (Entry, error) {
-	e := Entry{Seq: r.Seq, ID: r.ID, At: r.At, PrincipalID: deref(r.PrincipalID), PrincipalName: deref(r.PrincipalName),
-		Role: deref(r.Role), Action: r.Action, Subject: r.Subject, ProjectID: deref(r.ProjectID),
+	e := Entry{Seq: r.Seq, ID: r.ID, At: r.At, PrincipalID: hjx.Deref(r.PrincipalID), PrincipalName: hjx.Deref(r.PrincipalName),
+		Role: hjx.Deref(r.Role), Action: r.Action, Subject: r.Subject, ProjectID: hjx.Deref(r.ProjectID),
 		PartnersIncluded: []string(r.PartnersIncluded), CellsSuppressed: r.CellsSuppressed,
-		RequestHash: deref(r.RequestHash), PrevHash: r.PrevHash, Hash: r.Hash, HashVersion: r.HashVersion}
+		RequestHash: hjx.Deref(r.RequestHash), PrevHash: r.PrevHash, Hash: r.Hash, HashVersion: r.HashVersion}
 	if err := strictUnmarshal(r.PartnersExcluded, &e.PartnersExcluded); err != nil {
 		return e, fmt.Errorf("partners_excluded: %w", err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/hjx-exchange/hjx/internal/hjx"
 	"github.com/hjx-exchange/hjx/internal/identifiers"
@@ -202,14 +203,8 @@ func (r tokenRow) principal() *hjx.Principal {
 
 // principalOf is a principal as stored, where a NULL partner or project is none.
 func principalOf(id, name, role string, partnerID, projectID *string) *hjx.Principal {
-	p := &hjx.Principal{ID: id, Name: name, Role: hjx.Role(role)}
-	if partnerID != nil {
-		p.PartnerID = *partnerID
-	}
-	if projectID != nil {
-		p.ProjectID = *projectID
-	}
-	return p
+	return &hjx.Principal{ID: id, Name: name, Role: hjx.Role(role),
+		PartnerID: hjx.Deref(partnerID), ProjectID: hjx.Deref(projectID)}
 }
 
 // errUnauthenticated is the same for every failure, so a caller cannot tell an
@@ -281,7 +276,7 @@ func (s *Service) PrincipalsByID(ctx context.Context, ids []string) (map[string]
 	}
 	err := sqlx.SelectContext(ctx, s.DB, &rows, `
 		SELECT id, name, role, partner_id, project_id::text AS project_id
-		FROM principals WHERE id = ANY($1::uuid[])`, pqStringArray(ids))
+		FROM principals WHERE id = ANY($1::uuid[])`, pq.Array(hjx.ValidIDs(ids)))
 	if err != nil {
 		return nil, hjx.Internal(err, "load principals")
 	}

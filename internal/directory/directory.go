@@ -71,11 +71,6 @@ type Remote interface {
 	RemotePartners(ids []string) map[string]*Partner
 }
 
-// NewService returns a Service on the wall clock.
-func NewService(db *sqlx.DB, log *audit.Log) *Service {
-	return &Service{DB: db, Audit: log, Now: time.Now}
-}
-
 var slugRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
 // Validate checks a partner against the directory's rules, naming the first field
@@ -136,8 +131,7 @@ func (s *Service) Register(ctx context.Context, by *hjx.Principal, p Partner) (*
 // for the operator's own tools (the demo seed).
 func (s *Service) Insert(ctx context.Context, tx sqlx.ExtContext, p Partner) (*Partner, error) {
 	if p.ActiveFrom.IsZero() {
-		y, m, d := s.Now().UTC().Date()
-		p.ActiveFrom = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+		p.ActiveFrom = hjx.DateOf(s.Now())
 	}
 	if err := p.Validate(); err != nil {
 		return nil, err

@@ -15,7 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
@@ -98,11 +97,6 @@ const mayReadSQL = `(` + mayManageSQL + `
 // parameters as mayReadSQL.
 const maySeeProjectSQL = `($1 IN ('STEWARD', 'PARTNER_ADMIN') OR ` + mayReadSQL + `)`
 
-func validID(id string) bool {
-	_, err := uuid.Parse(id)
-	return err == nil
-}
-
 // Register records docs for the project (the steward or the project's lead);
 // registering a document already there changes nothing. It returns the
 // documents in the order given, with one audit entry naming their hashes.
@@ -157,7 +151,7 @@ func (s *Service) List(ctx context.Context, p *hjx.Principal, projectID string) 
 	if p == nil {
 		return nil, hjx.Errorf(hjx.CodeUnauthenticated, "a valid bearer token is required")
 	}
-	if !validID(projectID) {
+	if !hjx.ValidID(projectID) {
 		return nil, hjx.NotFound("project")
 	}
 	var ok bool
@@ -208,7 +202,7 @@ func (s *Service) Restrict(ctx context.Context, p *hjx.Principal, projectID stri
 // Restricted reports whether the project's dashboards run only registered
 // documents, to those who may see the project.
 func (s *Service) Restricted(ctx context.Context, p *hjx.Principal, projectID string) (bool, error) {
-	if p == nil || !validID(projectID) {
+	if p == nil || !hjx.ValidID(projectID) {
 		return false, hjx.NotFound("project")
 	}
 	var only []bool
@@ -228,7 +222,7 @@ func (s *Service) Restricted(ctx context.Context, p *hjx.Principal, projectID st
 // hash, nil when there is none. One indexed query: it runs on every request
 // of a dashboard token.
 func (s *Service) ForDashboard(ctx context.Context, p *hjx.Principal, sha string) (restricted bool, doc *Document, err error) {
-	if p == nil || p.Role != hjx.RoleDashboard || !validID(p.ProjectID) {
+	if p == nil || p.Role != hjx.RoleDashboard || !hjx.ValidID(p.ProjectID) {
 		return false, nil, nil
 	}
 	var row dashboardRow
@@ -260,7 +254,7 @@ type dashboardRow struct {
 func ValidHash(s string) bool { return hexHash.MatchString(s) }
 
 func (s *Service) requireManage(ctx context.Context, q sqlx.QueryerContext, p *hjx.Principal, projectID string) error {
-	if !validID(projectID) {
+	if !hjx.ValidID(projectID) {
 		return hjx.NotFound("project")
 	}
 	var may, sees bool

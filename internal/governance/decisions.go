@@ -74,7 +74,7 @@ func (s *Service) decisions(ctx context.Context, q sqlx.QueryerContext, pr *Proj
 		pol := r.policy()
 		var approval *access.Approval
 		if r.Allow != nil {
-			approval = &access.Approval{Allow: *r.Allow, DecidedBy: deref(r.DecidedBy)}
+			approval = &access.Approval{Allow: *r.Allow, DecidedBy: hjx.Deref(r.DecidedBy)}
 			if r.DecidedAt != nil {
 				approval.DecidedAt = *r.DecidedAt
 			}
@@ -161,7 +161,7 @@ func (s *Service) RequireOutcomeAccess(ctx context.Context, p *hjx.Principal, pr
 	default:
 		return hjx.Forbidden("only a project's researchers and dashboards may query outcomes")
 	}
-	if !validID(projectID) {
+	if !hjx.ValidID(projectID) {
 		return hjx.Forbidden("you are not a member of this project")
 	}
 	pr, err := s.visibleProject(ctx, s.DB, p, projectID, false)

@@ -58,13 +58,13 @@ func (r policyRow) policy() *access.Policy {
 		}
 		return []string(a)
 	}
-	p := &access.Policy{PartnerID: r.PartnerID, Version: *r.Version, Permission: access.Permission(deref(r.Permission)),
-		NonCommercialOnly: derefBool(r.NonCommercialOnly), NotForProfitOnly: derefBool(r.NotForProfitOnly),
+	p := &access.Policy{PartnerID: r.PartnerID, Version: *r.Version, Permission: access.Permission(hjx.Deref(r.Permission)),
+		NonCommercialOnly: hjx.Deref(r.NonCommercialOnly), NotForProfitOnly: hjx.Deref(r.NotForProfitOnly),
 		AllowedCountries: list(r.AllowedCountries), AllowedInstitutions: list(r.AllowedInstitutions),
 		AllowedProjects: list(r.AllowedProjects), ExpiresAt: utcDate(r.ExpiresAt),
-		EthicsApprovalRequired: derefBool(r.EthicsApprovalRequired), CollaborationRequired: derefBool(r.CollaborationRequired),
-		PublicationRequired: derefBool(r.PublicationRequired), MoratoriumUntil: utcDate(r.MoratoriumUntil),
-		Identifiable: derefBool(r.Identifiable), CreatedBy: deref(r.CreatedBy)}
+		EthicsApprovalRequired: hjx.Deref(r.EthicsApprovalRequired), CollaborationRequired: hjx.Deref(r.CollaborationRequired),
+		PublicationRequired: hjx.Deref(r.PublicationRequired), MoratoriumUntil: utcDate(r.MoratoriumUntil),
+		Identifiable: hjx.Deref(r.Identifiable), CreatedBy: hjx.Deref(r.CreatedBy)}
 	if r.MinCell != nil {
 		p.MinCell = *r.MinCell
 	}
@@ -74,21 +74,11 @@ func (r policyRow) policy() *access.Policy {
 	return p
 }
 
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
-func derefBool(b *bool) bool { return b != nil && *b }
-
 func utcDate(t *time.Time) *time.Time {
 	if t == nil {
 		return nil
 	}
-	y, m, d := t.Date()
-	u := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	u := hjx.DateOf(*t)
 	return &u
 }
 

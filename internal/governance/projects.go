@@ -78,11 +78,11 @@ func scopeArgs(p *hjx.Principal) []any {
 func (r projectRow) project(today time.Time) *Project {
 	out := &Project{Project: access.Project{ID: r.ID, Institution: r.Institution, InstitutionCountry: r.InstitutionCountry,
 		ForProfit: r.ForProfit, Purpose: access.Purpose(r.Purpose), CommercialUse: r.CommercialUse,
-		EthicsApprovalRef: deref(r.EthicsApprovalRef), PublicationCommitted: r.PublicationCommitted},
-		Title: r.Title, StartsOn: *utcDate(&r.StartsOn), EndsOn: *utcDate(&r.EndsOn),
+		EthicsApprovalRef: hjx.Deref(r.EthicsApprovalRef), PublicationCommitted: r.PublicationCommitted},
+		Title: r.Title, StartsOn: hjx.DateOf(r.StartsOn), EndsOn: hjx.DateOf(r.EndsOn),
 		Status:     access.StatusOn(access.Status(r.Status), r.EndsOn, today),
-		ApprovedAt: r.ApprovedAt, RevokedAt: r.RevokedAt, RevokedReason: deref(r.RevokedReason), CreatedAt: r.CreatedAt,
-		LeadID: deref(r.LeadID), MemberIDs: []string(r.MemberIDs)}
+		ApprovedAt: r.ApprovedAt, RevokedAt: r.RevokedAt, RevokedReason: hjx.Deref(r.RevokedReason), CreatedAt: r.CreatedAt,
+		LeadID: hjx.Deref(r.LeadID), MemberIDs: []string(r.MemberIDs)}
 	if out.MemberIDs == nil {
 		out.MemberIDs = []string{}
 	}
@@ -100,14 +100,14 @@ func forViewer(p *hjx.Principal, pr *Project) *Project {
 // Project returns one project p may see, NOT_FOUND otherwise (a researcher asking
 // for a project they are not on cannot tell it exists).
 func (s *Service) Project(ctx context.Context, p *hjx.Principal, id string) (*Project, error) {
-	if p == nil || !validID(id) {
+	if p == nil || !hjx.ValidID(id) {
 		return nil, hjx.NotFound("project")
 	}
 	return s.visibleProject(ctx, s.DB, p, id, false)
 }
 
 func (s *Service) visibleProject(ctx context.Context, q sqlx.QueryerContext, p *hjx.Principal, id string, lock bool) (*Project, error) {
-	if !validID(id) {
+	if !hjx.ValidID(id) {
 		return nil, hjx.NotFound("project")
 	}
 	query := `SELECT ` + projectColumns + ` FROM research_projects rp WHERE rp.id = $4 AND ` + visibleProjectSQL
@@ -134,7 +134,7 @@ func (s *Service) Projects(ctx context.Context, p *hjx.Principal, page hjx.Page)
 	if page.AfterKey != "" {
 		at, id, ok := strings.Cut(page.AfterKey, "|")
 		t, err := time.Parse(time.RFC3339Nano, at)
-		if !ok || err != nil || !validID(id) {
+		if !ok || err != nil || !hjx.ValidID(id) {
 			return nil, hjx.Invalid("after", "is not a cursor of this list")
 		}
 		afterAt, afterID = t, id
@@ -225,7 +225,7 @@ func (s *Service) AddProjectMember(ctx context.Context, p *hjx.Principal, projec
 			return hjx.Errorf(hjx.CodeConflict, "the project is %s: it takes no new members", pr.Status)
 		}
 		notResearcher := hjx.Invalid("principalId", "is not the id of a researcher")
-		if !validID(principalID) {
+		if !hjx.ValidID(principalID) {
 			return notResearcher
 		}
 		var role string
@@ -321,15 +321,9 @@ func (s *Service) ProjectsByID(ctx context.Context, p *hjx.Principal, ids []stri
 	if p == nil {
 		return out, nil
 	}
-	valid := make([]string, 0, len(ids))
-	for _, id := range ids {
-		if validID(id) {
-			valid = append(valid, id)
-		}
-	}
 	var rows []projectRow
 	err := sqlx.SelectContext(ctx, s.DB, &rows, `SELECT `+projectColumns+` FROM research_projects rp
-		WHERE rp.id = ANY($4::uuid[]) AND `+visibleProjectSQL, append(scopeArgs(p), pq.Array(valid))...)
+		WHERE rp.id = ANY($4::uuid[]) AND `+visibleProjectSQL, append(scopeArgs(p), pq.Array(hjx.ValidIDs(ids)))...)
 	if err != nil {
 		return nil, hjx.Internal(err, "load projects")
 	}

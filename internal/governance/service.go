@@ -9,12 +9,12 @@ package governance
 import (
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
 	"github.com/hjx-exchange/hjx/internal/access"
 	"github.com/hjx-exchange/hjx/internal/audit"
 	"github.com/hjx-exchange/hjx/internal/auth"
+	"github.com/hjx-exchange/hjx/internal/hjx"
 )
 
 // Service is the governance service. MinCellFloor is the platform's smallest
@@ -27,15 +27,9 @@ type Service struct {
 	MinCellFloor int
 }
 
-// NewService returns a Service on the wall clock with the default floor.
-func NewService(db *sqlx.DB, log *audit.Log, tokens *auth.Service) *Service {
-	return &Service{DB: db, Audit: log, Auth: tokens, Now: time.Now, MinCellFloor: access.DefaultMinCellFloor}
-}
-
 // today is the calendar date (UTC) every date rule is applied on.
 func (s *Service) today() time.Time {
-	y, m, d := s.Now().UTC().Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	return hjx.DateOf(s.Now())
 }
 
 func (s *Service) floor() int {
@@ -43,11 +37,4 @@ func (s *Service) floor() int {
 		return access.DefaultMinCellFloor
 	}
 	return s.MinCellFloor
-}
-
-// validID reports whether id is a well-formed uuid; a malformed id is simply an
-// object that does not exist, never a database cast error.
-func validID(id string) bool {
-	_, err := uuid.Parse(id)
-	return err == nil
 }

@@ -28,3 +28,10 @@ func DateShaped(s string) bool {
 	}
 	return true
 }
+
+// DateOf is the calendar date of t in UTC, at midnight: policies, projects and
+// partners speak in dates, and every date rule compares whole days the same way.
+func DateOf(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}

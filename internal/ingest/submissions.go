@@ -94,12 +94,7 @@ func (s *Service) GetMany(ctx context.Context, p *hjx.Principal, ids []string) (
 	if !ok {
 		return out, nil
 	}
-	valid := make([]string, 0, len(ids))
-	for _, id := range ids {
-		if _, err := uuid.Parse(id); err == nil {
-			valid = append(valid, id)
-		}
-	}
+	valid := hjx.ValidIDs(ids)
 	if len(valid) == 0 {
 		return out, nil
 	}

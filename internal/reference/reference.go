@@ -44,11 +44,6 @@ type Rate struct {
 	GBPPerUSD, PPPGBPPerIntl, PPPUSDPerIntl string // decimal strings, kept exact
 }
 
-// DUOCode is one GA4GH Data Use Ontology code.
-type DUOCode struct {
-	Code, ID, Kind, Label string
-}
-
 // RatesSource is recorded with every rate loaded from the reference file.
 const RatesSource = "IMF IFS / World Bank PA.NUS.FCRF (gbp_per_usd); World Bank ICP PA.NUS.PPP (PPP factors); reference/exchange_rates.csv"
 
@@ -144,19 +139,6 @@ func Rates() ([]Rate, error) {
 		return nil, fmt.Errorf("exchange_rates.csv: %w", err)
 	}
 	return rs, nil
-}
-
-// DUOCodes returns the rows of duo_codes.csv.
-func DUOCodes() ([]DUOCode, error) {
-	recs, err := readCSV(duoCSV, []string{"code", "id", "kind", "label"})
-	if err != nil {
-		return nil, fmt.Errorf("duo_codes.csv: %w", err)
-	}
-	out := make([]DUOCode, 0, len(recs))
-	for _, r := range recs {
-		out = append(out, DUOCode{Code: r[0], ID: r[1], Kind: r[2], Label: r[3]})
-	}
-	return out, nil
 }
 
 // Digest is a hash of all embedded reference files.

@@ -1,3 +1,9 @@
+// Command soak drives a mixed load (outcome queries, uploads, directory reads) at
+// a running hjx server for a set time and reports errors, latency percentiles and
+// the server's memory at start and end. `make soak` (.ci/soak) runs it against a
+// server with the demo world; the tokens come from `hjx seed --demo`'s output. It
+// is a tool of its own, not an hjx command, so the production binary does not
+// ship a load generator.
 package main
 
 import (
@@ -12,10 +18,12 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"os/signal"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -23,11 +31,28 @@ import (
 	"github.com/hjx-exchange/hjx/internal/uploadclient"
 )
 
-// cmdSoak drives a mixed load (outcome queries, uploads, directory reads) at a
-// running server for a set time and reports errors, latency percentiles and the
-// server's memory at start and end. `make soak` runs it against a server with
-// the demo world; the tokens come from `hjx seed --demo`'s output.
-func cmdSoak(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	var u usageError
+	switch {
+	case errors.As(err, &u):
+		fmt.Fprintln(os.Stderr, "soak:", err)
+		os.Exit(2)
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "soak:", err)
+		os.Exit(1)
+	}
+}
+
+// usageError marks a command-line mistake (exit status 2).
+type usageError string
+
+func (e usageError) Error() string { return string(e) }
+
+// run parses the flags, runs the load and reports; it fails when any request failed.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("soak", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	url := fs.String("url", "http://127.0.0.1:18080", "server base URL")
@@ -40,7 +65,7 @@ func cmdSoak(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return usageError(err.Error())
 	}
 	if *tokensFile == "" {
-		return usageError("usage: hjx soak --tokens FILE [--url URL] [--metrics-url URL] [--duration 5m] [--rps 40] [--workers 8]")
+		return usageError("usage: soak --tokens FILE [--url URL] [--metrics-url URL] [--duration 5m] [--rps 40] [--workers 8]")
 	}
 	world, err := readSeedOutput(*tokensFile)
 	if err != nil {
@@ -71,7 +96,7 @@ func cmdSoak(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	memEnd, _ := serverMemory(ctx, *metricsURL)
 	s.report(stdout, elapsed, memStart, memEnd)
 	if s.failures() > 0 {
-		return fmt.Errorf("soak: %d unexpected errors", s.failures())
+		return fmt.Errorf("%d unexpected errors", s.failures())
 	}
 	return nil
 }
