@@ -5,16 +5,16 @@ import (
 
 	"github.com/hjx-exchange/hjx/graph/model"
 	"github.com/hjx-exchange/hjx/internal/directory"
+	"github.com/hjx-exchange/hjx/internal/disclosure"
+	"github.com/hjx-exchange/hjx/internal/hjx"
 	"github.com/hjx-exchange/hjx/internal/outcomes"
 	"github.com/hjx-exchange/hjx/internal/rates"
 )
 
 func fromOutcomeQuery(q model.OutcomeQuery) outcomes.Query {
-	out := outcomes.Query{Metric: q.Metric, Countries: stringSlice(q.Countries), From: q.From, To: q.To,
-		HealthSettings: stringSlice(q.HealthSettings), WelfareDomains: stringSlice(q.WelfareDomains)}
-	for _, d := range q.GroupBy {
-		out.GroupBy = append(out.GroupBy, outcomes.Dimension(d))
-	}
+	out := outcomes.Query{Metric: q.Metric, Countries: hjx.Strings(q.Countries), From: q.From, To: q.To,
+		HealthSettings: hjx.Strings(q.HealthSettings), WelfareDomains: hjx.Strings(q.WelfareDomains),
+		GroupBy: q.GroupBy}
 	if q.Currency != nil {
 		out.Currency = string(*q.Currency)
 	}
@@ -25,6 +25,7 @@ func fromOutcomeQuery(q model.OutcomeQuery) outcomes.Query {
 	return out
 }
 
+// optEnum is a nullable enum field of a code the domain keeps as text.
 func optEnum[T ~string](s string) *T {
 	if s == "" {
 		return nil
@@ -36,18 +37,18 @@ func optEnum[T ~string](s string) *T {
 func toOutcomeTable(t *outcomes.Table, metric *model.MetricDefinition) *model.OutcomeTable {
 	out := &model.OutcomeTable{Metric: metric, Rows: []*model.OutcomeRow{},
 		Coverage: &model.Coverage{PartnersIncluded: len(t.Included), PartnersExcluded: []*model.ExcludedPartner{},
-			ObservationsExcluded: []*model.ExclusionCount{}, Nodes: nonNilStrings(t.Nodes),
-			NodesMissing: nonNilStrings(t.NodesMissing)},
+			ObservationsExcluded: []*model.ExclusionCount{}, Nodes: nonNil(t.Nodes),
+			NodesMissing: nonNil(t.NodesMissing)},
 		Partial: t.Partial,
 		Disclosure: &model.DisclosureSummary{K: t.K, RoundingBase: t.RoundingBase, SuppressedCells: t.SuppressedCells,
 			ByReason: []*model.ReasonCount{}}, PartialPeriods: append([]string{}, t.PartialPeriods...)}
-	out.Currency = optEnum[model.ReportingCurrency](t.Currency)
+	out.Currency = optEnum[hjx.ReportingCurrency](t.Currency)
 	for _, r := range t.Rows {
-		row := &model.OutcomeRow{Country: optEnum[model.Country](r.Country), PartnerID: r.PartnerID,
-			HealthSetting: optEnum[model.HealthSetting](r.HealthSetting), WelfareDomain: optEnum[model.WelfareDomain](r.WelfareDomain),
-			IhelpCategory: optEnum[model.IhelpCategory](r.IhelpCategory), AgeBand: optEnum[model.AgeBand](r.AgeBand),
-			Sex: optEnum[model.Sex](r.Sex), Value: r.Value, N: r.N, Sd: r.SD, Rate: r.Rate,
-			Suppressed: r.Suppressed, Suppression: optEnum[model.SuppressionReason](r.Reason), Ratio: r.Ratio,
+		row := &model.OutcomeRow{Country: optEnum[hjx.Country](r.Country), PartnerID: r.PartnerID,
+			HealthSetting: optEnum[hjx.HealthSetting](r.HealthSetting), WelfareDomain: optEnum[hjx.WelfareDomain](r.WelfareDomain),
+			IhelpCategory: optEnum[hjx.IhelpCategory](r.IhelpCategory), AgeBand: optEnum[hjx.AgeBand](r.AgeBand),
+			Sex: optEnum[hjx.Sex](r.Sex), Value: r.Value, N: r.N, Sd: r.SD, Rate: r.Rate,
+			Suppressed: r.Suppressed, Suppression: optEnum[disclosure.Reason](r.Reason), Ratio: r.Ratio,
 			PartialPeriod: r.PartialPeriod}
 		if r.Region != "" {
 			region := r.Region
@@ -79,16 +80,9 @@ func toOutcomeTable(t *outcomes.Table, metric *model.MetricDefinition) *model.Ou
 		out.Coverage.ObservationsExcluded = append(out.Coverage.ObservationsExcluded, &model.ExclusionCount{Reason: e.Reason, Count: e.Count})
 	}
 	for _, rc := range t.SuppressedByReason {
-		out.Disclosure.ByReason = append(out.Disclosure.ByReason, &model.ReasonCount{Reason: model.SuppressionReason(rc.Reason), Count: rc.Count})
+		out.Disclosure.ByReason = append(out.Disclosure.ByReason, &model.ReasonCount{Reason: rc.Reason, Count: rc.Count})
 	}
 	return out
-}
-
-func nonNilInts(xs []int) []int {
-	if xs == nil {
-		return []int{}
-	}
-	return xs
 }
 
 func toExchangeRate(r rates.Rate) *model.ExchangeRate {
@@ -115,28 +109,15 @@ func toAvailability(a *outcomes.Availability, metrics []directory.Metric) *model
 		}
 		ma := &model.MetricAvailability{Metric: def, Breakdowns: []*model.BreakdownAvailability{}}
 		for _, b := range m.Breakdowns {
-			ba := &model.BreakdownAvailability{Dimensions: []model.Dimension{}, Granularities: []model.PeriodGranularity{},
-				Years: []int{}, Partners: b.Partners, Countries: []*model.CountryAvailability{}}
-			for _, d := range b.Dimensions {
-				ba.Dimensions = append(ba.Dimensions, model.Dimension(d))
-			}
-			for _, g := range b.Granularities {
-				ba.Granularities = append(ba.Granularities, model.PeriodGranularity(g))
-			}
-			ba.Years = append(ba.Years, b.Years...)
+			ba := &model.BreakdownAvailability{Dimensions: append([]outcomes.Dimension{}, b.Dimensions...),
+				Granularities: append([]outcomes.Granularity{}, b.Granularities...), Years: append([]int{}, b.Years...),
+				Partners: b.Partners, Countries: []*model.CountryAvailability{}}
 			for _, c := range b.Countries {
-				ba.Countries = append(ba.Countries, &model.CountryAvailability{Country: model.Country(c.Country), Partners: c.Partners})
+				ba.Countries = append(ba.Countries, &model.CountryAvailability{Country: hjx.Country(c.Country), Partners: c.Partners})
 			}
 			ma.Breakdowns = append(ma.Breakdowns, ba)
 		}
 		out.Metrics = append(out.Metrics, ma)
 	}
 	return out
-}
-
-func nonNilStrings(xs []string) []string {
-	if xs == nil {
-		return []string{}
-	}
-	return xs
 }

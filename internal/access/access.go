@@ -95,6 +95,9 @@ const (
 	PendingApproval Outcome = "PENDING_APPROVAL"
 )
 
+// Outcomes lists the outcomes, in the schema's order.
+func Outcomes() []Outcome { return []Outcome{Allow, Deny, PendingApproval} }
+
 // CodePolicyMissing is the reason code of a partner that has set no policy: such a
 // partner shares with no one.
 const CodePolicyMissing = "POLICY_MISSING"

@@ -23,6 +23,11 @@ const (
 	StatusRevoked  Status = "REVOKED"
 )
 
+// Statuses lists the statuses, in the schema's order.
+func Statuses() []Status {
+	return []Status{StatusProposed, StatusApproved, StatusExpired, StatusRevoked}
+}
+
 // StatusOn returns the status a project with stored status and end date has on the
 // calendar date today: a project past its end date is EXPIRED, whether it was
 // approved or still waiting; a revoked one stays REVOKED.

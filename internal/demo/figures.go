@@ -9,6 +9,8 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"time"
+
+	"github.com/hjx-exchange/hjx/internal/hjx"
 )
 
 // Years the demo covers: quarterly figures for each, inside the reference rates' years.
@@ -71,7 +73,7 @@ func Figures(p PartnerSpec, year int) []Row {
 	h := fnv.New64a()
 	fmt.Fprintf(h, "%s/%d", p.ID, year)
 	rng := rand.New(rand.NewPCG(h.Sum64(), 2019))
-	currency := map[string]string{"GB": "GBP", "US": "USD"}[p.Country]
+	currency := string(map[hjx.Country]hjx.Currency{hjx.CountryGB: hjx.CurrencyGBP, hjx.CountryUS: hjx.CurrencyUSD}[p.Country])
 	// 2020's first lockdowns cut face-to-face referrals; 2021 recovers.
 	trend := map[int]float64{2019: 1.0, 2020: 0.85, 2021: 1.1}[year]
 
@@ -123,7 +125,7 @@ func Figures(p PartnerSpec, year int) []Row {
 		switch {
 		case p.Region == "GB-ENG":
 			scheme = "IMD_DECILE"
-		case p.Country == "US":
+		case p.Country == hjx.CountryUS:
 			scheme = "ADI_DECILE"
 		}
 		// depthShare is decile d's share of a partner's clients.

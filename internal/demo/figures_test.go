@@ -3,6 +3,8 @@ package demo
 import (
 	"bytes"
 	"testing"
+
+	"github.com/hjx-exchange/hjx/internal/hjx"
 )
 
 func TestFiguresDeterministic(t *testing.T) {
@@ -17,7 +19,7 @@ func TestFiguresDeterministic(t *testing.T) {
 }
 
 func TestWorldShape(t *testing.T) {
-	countries := map[string]int{}
+	countries := map[hjx.Country]int{}
 	regions := map[string]bool{}
 	for _, p := range Partners() {
 		countries[p.Country]++

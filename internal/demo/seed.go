@@ -93,8 +93,8 @@ func Seed(ctx context.Context, a *app.App, tokenSeed string, progress func(strin
 		}
 		admins[ps.ID], uploaders[ps.ID] = admin, uploader
 		if ps.ID == partners[0].ID {
-			res.Tokens = append(res.Tokens, Token{Role: "PARTNER_ADMIN", Secret: adminSecret, For: ps.ID},
-				Token{Role: "PARTNER_UPLOADER", Secret: uploaderSecret, For: ps.ID})
+			res.Tokens = append(res.Tokens, Token{Role: string(hjx.RolePartnerAdmin), Secret: adminSecret, For: ps.ID},
+				Token{Role: string(hjx.RolePartnerUploader), Secret: uploaderSecret, For: ps.ID})
 		}
 		if _, err := a.Governance.CurrentPolicy(ctx, admin, ps.ID); hjx.ErrorCode(err) == hjx.CodeNotFound {
 			if _, err := a.Governance.SetPolicy(ctx, admin, ps.ID, policyInput(*ps.Policy)); err != nil {
@@ -131,7 +131,8 @@ func Seed(ctx context.Context, a *app.App, tokenSeed string, progress func(strin
 	}
 
 	for i, ps := range partners {
-		basis := map[string]string{"GB": "UK_GDPR_PUBLIC_TASK_RESEARCH", "US": "HIPAA_SAFE_HARBOR"}[ps.Country]
+		basis := string(map[hjx.Country]hjx.ConsentBasis{hjx.CountryGB: hjx.ConsentPublicTaskResearch,
+			hjx.CountryUS: hjx.ConsentHIPAASafeHarbor}[ps.Country])
 		for _, year := range Years {
 			r, err := a.Ingest.Submit(ctx, uploaders[ps.ID], ingest.Request{Format: ingest.FormatCSV, ConsentBasis: basis,
 				CSV: bytes.NewReader(CSV(Figures(ps, year)))})

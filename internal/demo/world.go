@@ -7,11 +7,15 @@
 // the same binary always produces the same world.
 package demo
 
+import "github.com/hjx-exchange/hjx/internal/hjx"
+
 // PartnerSpec is one demo partner and how it shares.
 type PartnerSpec struct {
-	ID, Name, Country, Region, Model string
-	HealthSettings                   []string
-	AdviceDomains                    []string
+	ID, Name, Region string
+	Country          hjx.Country
+	Model            hjx.PartnershipModel
+	HealthSettings   []string
+	AdviceDomains    []string
 	// Size scales the partner's caseload: a small hospice sees fewer clients than an
 	// inner-city GP network.
 	Size float64

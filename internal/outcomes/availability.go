@@ -14,11 +14,14 @@ import (
 	"github.com/hjx-exchange/hjx/internal/postgres"
 )
 
-// Period granularities a breakdown's rows fit wholly in (the QUARTER and YEAR
-// groupings keep only such rows).
+// Granularity is a period length a breakdown's rows fit wholly in (the QUARTER and
+// YEAR groupings keep only such rows); the GraphQL enum PeriodGranularity.
+type Granularity string
+
+// The granularities.
 const (
-	GranularityQuarter = "QUARTER"
-	GranularityYear    = "YEAR"
+	GranularityQuarter Granularity = "QUARTER"
+	GranularityYear    Granularity = "YEAR"
 )
 
 // Availability is what data a project may pool: per metric, the breakdown shapes
@@ -40,7 +43,7 @@ type MetricAvailability struct {
 // down by (none for totals), in the order of Dimensions.
 type BreakdownAvailability struct {
 	Dimensions    []Dimension
-	Granularities []string // GranularityQuarter and/or GranularityYear
+	Granularities []Granularity // GranularityQuarter and/or GranularityYear
 	Years         []int
 	Partners      int
 	Countries     []CountryAvailability
@@ -222,7 +225,7 @@ func foldAvailability(projectID string, rows []availabilityRow) *Availability {
 		})
 		ma := MetricAvailability{Metric: m}
 		for _, a := range shapes {
-			b := BreakdownAvailability{Dimensions: a.dims, Granularities: []string{}, Partners: len(a.partners)}
+			b := BreakdownAvailability{Dimensions: a.dims, Granularities: []Granularity{}, Partners: len(a.partners)}
 			if b.Dimensions == nil {
 				b.Dimensions = []Dimension{}
 			}

@@ -115,7 +115,7 @@ func TestOutcomesDemo(t *testing.T) {
 			for _, x := range shares {
 				key := x.Country + " " + x.Period
 				if want[key] == nil {
-					want[key] = &disclosure.Cell{Key: []string{}, Kind: disclosure.Amount}
+					want[key] = &disclosure.Cell{Key: []string{}, Kind: hjx.KindAmount}
 				}
 				c := want[key]
 				d := byPartner[x.Partner]

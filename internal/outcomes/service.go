@@ -119,7 +119,7 @@ type ExclusionCount struct {
 
 // ReasonCount is how many cells a suppression reason hid.
 type ReasonCount struct {
-	Reason string
+	Reason disclosure.Reason
 	Count  int
 }
 

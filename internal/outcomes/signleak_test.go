@@ -278,7 +278,7 @@ func TestSignLeakDemo(t *testing.T) {
 	country := map[string]string{}
 	for _, p := range demo.Partners() {
 		if allowed[p.ID] {
-			setting[p.ID], country[p.ID] = p.HealthSettings[0], p.Country
+			setting[p.ID], country[p.ID] = p.HealthSettings[0], string(p.Country)
 		}
 	}
 	read := func(q map[string]any, n bool) (float64, bool) {
