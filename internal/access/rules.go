@@ -45,7 +45,7 @@ func StatusOn(stored Status, endsOn, today time.Time) Status {
 // country: GB 8 (NHS Digital and OpenSAFELY suppress 1-7), US 11 (CMS and PCORnet
 // suppress 1-10). See reference/SOURCES.md.
 func CountryDefaultMinCell(country string) int {
-	if country == "US" {
+	if country == string(hjx.CountryUS) {
 		return 11
 	}
 	return 8
@@ -95,13 +95,13 @@ func (in PolicyInput) Policy(partnerID, country string, floor int, today time.Ti
 		NonCommercialOnly: deref(in.NonCommercialOnly), NotForProfitOnly: deref(in.NotForProfitOnly),
 		EthicsApprovalRequired: deref(in.EthicsApprovalRequired), CollaborationRequired: deref(in.CollaborationRequired),
 		PublicationRequired: deref(in.PublicationRequired), Identifiable: deref(in.Identifiable)}
-	if !slices.Contains(Permissions, in.Permission) {
-		return p, hjx.Invalid("permission", "must be GRU, HMB or NRES")
+	if !slices.Contains(Permissions(), in.Permission) {
+		return p, hjx.Invalid("permission", "must be %s", hjx.Alternatives(Permissions()))
 	}
 	var err error
 	if p.AllowedCountries, err = cleanList("allowedCountries", in.AllowedCountries, func(s string) (string, error) {
 		if !hjx.In(hjx.Countries, s) {
-			return "", hjx.Invalid("allowedCountries", "holds a country hjx does not know (GB or US)")
+			return "", hjx.Invalid("allowedCountries", "holds a country hjx does not know (%s)", hjx.Alternatives(hjx.AllCountries()))
 		}
 		return s, nil
 	}); err != nil {
@@ -214,9 +214,9 @@ func (in *ProjectInput) Validate(today time.Time) error {
 		return hjx.Invalid("institution", "must be 1 to %d characters", MaxInstitutionCh)
 	}
 	if !hjx.In(hjx.Countries, in.InstitutionCountry) {
-		return hjx.Invalid("institutionCountry", "must be GB or US")
+		return hjx.Invalid("institutionCountry", "must be %s", hjx.Alternatives(hjx.AllCountries()))
 	}
-	if !slices.Contains(Purposes, in.Purpose) {
+	if !slices.Contains(Purposes(), in.Purpose) {
 		return hjx.Invalid("purpose", "must be GENERAL_RESEARCH or HEALTH_MEDICAL_BIOMEDICAL")
 	}
 	in.EthicsApprovalRef = strings.TrimSpace(in.EthicsApprovalRef)

@@ -107,7 +107,7 @@ func Figures(p PartnerSpec, year int) []Row {
 		for _, s := range []struct {
 			sex string
 			v   int
-		}{{"FEMALE", female}, {"MALE", screened - female - other}, {"OTHER_OR_NOT_STATED", other}} {
+		}{{string(hjx.SexFemale), female}, {string(hjx.SexMale), screened - female - other}, {string(hjx.SexOtherOrNotStated), other}} {
 			r := rowCount("PATIENTS_SCREENED", s.v)
 			r.Sex = s.sex
 			add(r)
@@ -124,14 +124,14 @@ func Figures(p PartnerSpec, year int) []Row {
 		scheme := ""
 		switch {
 		case p.Region == "GB-ENG":
-			scheme = "IMD_DECILE"
+			scheme = string(hjx.SchemeIMDDecile)
 		case p.Country == hjx.CountryUS:
-			scheme = "ADI_DECILE"
+			scheme = string(hjx.SchemeADIDecile)
 		}
 		// depthShare is decile d's share of a partner's clients.
 		depthShare := func(d int) float64 {
 			depth := float64(10-d) / 9 // 1 for the most deprived IMD decile
-			if scheme == "ADI_DECILE" {
+			if scheme == string(hjx.SchemeADIDecile) {
 				depth = float64(d-1) / 9
 			}
 			return 0.02 + 0.16*depth*depth
@@ -176,7 +176,7 @@ func Figures(p PartnerSpec, year int) []Row {
 
 		// Money: a typical gain per client with a financial outcome of about GBP 2,800
 		// or USD 3,900 (Woodhead 2018; Reece 2024; NCMLP measure 6).
-		perClient := map[string]float64{"GBP": 2800, "USD": 3900}[currency]
+		perClient := map[string]float64{string(hjx.CurrencyGBP): 2800, string(hjx.CurrencyUSD): 3900}[currency]
 		gainClients := count(float64(advised) * jitter(0.42, 0.1))
 		gainTotal := 0.0
 		for _, d := range p.AdviceDomains {
@@ -220,7 +220,7 @@ func Figures(p PartnerSpec, year int) []Row {
 			}
 			return count(float64(advised) * jitter(0.04, 0.6))
 		}
-		uk := p.Country == "GB"
+		uk := p.Country == hjx.CountryGB
 		mean := func(metric string, home bool, mu, sd, lo, hi float64) {
 			n := measured(home)
 			v := math.Max(lo, math.Min(hi, mu+sd/math.Sqrt(math.Max(1, float64(n)))*rng.NormFloat64()))

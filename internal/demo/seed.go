@@ -64,7 +64,7 @@ func Seed(ctx context.Context, a *app.App, tokenSeed string, progress func(strin
 	if err != nil {
 		return nil, err
 	}
-	res.Tokens = append(res.Tokens, Token{Role: "STEWARD", Secret: secret})
+	res.Tokens = append(res.Tokens, Token{Role: string(hjx.RoleSteward), Secret: secret})
 
 	partners := Partners()
 	admins := map[string]*hjx.Principal{}
@@ -112,7 +112,7 @@ func Seed(ctx context.Context, a *app.App, tokenSeed string, progress func(strin
 	if err != nil {
 		return nil, err
 	}
-	res.Tokens = append(res.Tokens, Token{Role: "RESEARCHER", Secret: researcherSecret})
+	res.Tokens = append(res.Tokens, Token{Role: string(hjx.RoleResearcher), Secret: researcherSecret})
 	projectID, err := ensureProject(ctx, a, steward, researcher)
 	if err != nil {
 		return nil, err
@@ -123,7 +123,7 @@ func Seed(ctx context.Context, a *app.App, tokenSeed string, progress func(strin
 	if err != nil {
 		return nil, err
 	}
-	res.Tokens = append(res.Tokens, Token{Role: "DASHBOARD", Secret: dashSecret, For: projectID})
+	res.Tokens = append(res.Tokens, Token{Role: string(hjx.RoleDashboard), Secret: dashSecret, For: projectID})
 	// The /dashboard page's own documents, so that the project can restrict its
 	// dashboards to them (restrictDashboardsToTrustedDocuments) and the page still works.
 	if _, err := a.Documents.Register(ctx, researcher, projectID, web.NewDocuments()); err != nil {
@@ -184,7 +184,7 @@ func ensureProject(ctx context.Context, a *app.App, steward, researcher *hjx.Pri
 		}
 	}
 	pr, err := a.Governance.ProposeProjectWithID(ctx, researcher, ProjectID, access.ProjectInput{Title: ProjectTitle,
-		Institution: "University of Leeds", InstitutionCountry: "GB", Purpose: access.Purpose("HEALTH_MEDICAL_BIOMEDICAL"),
+		Institution: "University of Leeds", InstitutionCountry: string(hjx.CountryGB), Purpose: access.PurposeHMB,
 		EthicsApprovalRef: "DEMO-REC-2022-014", PublicationCommitted: true,
 		StartsOn: time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC), EndsOn: time.Date(2030, 12, 31, 0, 0, 0, 0, time.UTC)})
 	if err != nil {
@@ -198,7 +198,7 @@ func ensureProject(ctx context.Context, a *app.App, steward, researcher *hjx.Pri
 
 func policyInput(ps PolicySpec) access.PolicyInput {
 	yes := func(b bool) *bool { return &b }
-	in := access.PolicyInput{Permission: access.Permission(ps.Permission), NonCommercialOnly: yes(ps.NonCommercialOnly),
+	in := access.PolicyInput{Permission: ps.Permission, NonCommercialOnly: yes(ps.NonCommercialOnly),
 		NotForProfitOnly: yes(ps.NotForProfitOnly), AllowedCountries: ps.AllowedCountries,
 		AllowedInstitutions:    ps.AllowedInstitutions,
 		EthicsApprovalRequired: yes(ps.EthicsRequired), CollaborationRequired: yes(ps.CollaborationRequired),
@@ -224,7 +224,7 @@ func (r *Result) Print(w interface{ Write([]byte) (int, error) }, baseURL string
 	}
 	researcher := ""
 	for _, t := range r.Tokens {
-		if t.Role == "RESEARCHER" {
+		if t.Role == string(hjx.RoleResearcher) {
 			researcher = t.Secret
 		}
 	}

@@ -257,9 +257,9 @@ func foldAvailability(projectID string, rows []availabilityRow) *Availability {
 
 // dimsKey orders dimension lists by the positions of their dimensions in Dimensions.
 func dimsKey(ds []Dimension) string {
-	b := make([]byte, len(ds))
+	all, b := Dimensions(), make([]byte, len(ds))
 	for i, d := range ds {
-		b[i] = byte('a' + slices.Index(Dimensions, d))
+		b[i] = byte('a' + slices.Index(all, d))
 	}
 	return string(b)
 }

@@ -234,7 +234,7 @@ func (s *Service) table(ctx context.Context, p *hjx.Principal, projectID string,
 	allowed, identifiable, excluded, byPartner, countries, k := sel.Allowed, sel.Identifiable, sel.ByDecision,
 		sel.ByPartner, sel.Countries, sel.K
 	currency := ""
-	if kind == "AMOUNT" {
+	if hjx.MetricKind(kind) == hjx.KindAmount {
 		currency = q.Currency
 		if currency == "" {
 			currency = harmonise.DefaultCurrency(countries)
