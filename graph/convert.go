@@ -62,16 +62,8 @@ func toSubmissionResult(r *ingest.Result) *model.SubmissionResult {
 		out.Submission = toSubmission(r.Submission)
 	}
 	for i, is := range r.Issues {
-		v := &model.ValidationIssue{Code: is.Code, Message: is.Message}
-		if is.Row > 0 {
-			row := is.Row
-			v.Row = &row
-		}
-		if is.Column != "" {
-			col := is.Column
-			v.Column = &col
-		}
-		out.Issues[i] = v
+		out.Issues[i] = &model.ValidationIssue{Code: is.Code, Message: is.Message, Row: nonZero(is.Row),
+			Column: nonZero(is.Column)}
 	}
 	return out
 }
@@ -90,4 +82,14 @@ func nonNil[T any](xs []T) []T {
 		return []T{}
 	}
 	return xs
+}
+
+// nonZero returns &v, or nil for the zero value: a nullable field the domain keeps
+// as "" when absent.
+func nonZero[T comparable](v T) *T {
+	var zero T
+	if v == zero {
+		return nil
+	}
+	return &v
 }

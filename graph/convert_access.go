@@ -39,16 +39,11 @@ func toProjectInput(in model.ProjectInput) access.ProjectInput {
 }
 
 func toProject(p *governance.Project) *model.Project {
-	out := &model.Project{ID: p.ID, Title: p.Title, Institution: p.Institution,
+	return &model.Project{ID: p.ID, Title: p.Title, Institution: p.Institution,
 		InstitutionCountry: hjx.Country(p.InstitutionCountry), ForProfit: p.ForProfit,
 		Purpose: p.Purpose, CommercialUse: p.CommercialUse,
 		PublicationCommitted: p.PublicationCommitted, StartsOn: p.StartsOn, EndsOn: p.EndsOn,
-		Status: p.Status, MemberIDs: p.MemberIDs}
-	if p.EthicsApprovalRef != "" {
-		ref := p.EthicsApprovalRef
-		out.EthicsApprovalRef = &ref
-	}
-	return out
+		Status: p.Status, MemberIDs: p.MemberIDs, EthicsApprovalRef: nonZero(p.EthicsApprovalRef)}
 }
 
 func toAccessDecision(d governance.PartnerDecision) *model.AccessDecision {
@@ -69,17 +64,10 @@ func toDecisionChange(c governance.DecisionChange) *model.AccessDecisionChange {
 	return out
 }
 
-func optional(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
 func toAuditEntry(e audit.Entry) *model.AuditEntry {
-	out := &model.AuditEntry{ID: e.ID, Seq: int(e.Seq), At: e.At, PrincipalID: optional(e.PrincipalID),
-		PrincipalName: optional(e.PrincipalName), Action: e.Action, Subject: e.Subject, ProjectID: optional(e.ProjectID),
-		PartnersIncluded: e.PartnersIncluded, CellsSuppressed: e.CellsSuppressed, RequestHash: optional(e.RequestHash),
+	out := &model.AuditEntry{ID: e.ID, Seq: int(e.Seq), At: e.At, PrincipalID: nonZero(e.PrincipalID),
+		PrincipalName: nonZero(e.PrincipalName), Action: e.Action, Subject: e.Subject, ProjectID: nonZero(e.ProjectID),
+		PartnersIncluded: e.PartnersIncluded, CellsSuppressed: e.CellsSuppressed, RequestHash: nonZero(e.RequestHash),
 		PrevHash: e.PrevHash, Hash: e.Hash, PartnersExcluded: make([]*model.ExcludedPartnerRef, len(e.PartnersExcluded))}
 	if out.PartnersIncluded == nil {
 		out.PartnersIncluded = []string{}

@@ -5,7 +5,6 @@ import (
 
 	"github.com/hjx-exchange/hjx/graph/model"
 	"github.com/hjx-exchange/hjx/internal/directory"
-	"github.com/hjx-exchange/hjx/internal/disclosure"
 	"github.com/hjx-exchange/hjx/internal/hjx"
 	"github.com/hjx-exchange/hjx/internal/outcomes"
 	"github.com/hjx-exchange/hjx/internal/rates"
@@ -25,15 +24,6 @@ func fromOutcomeQuery(q model.OutcomeQuery) outcomes.Query {
 	return out
 }
 
-// optEnum is a nullable enum field of a code the domain keeps as text.
-func optEnum[T ~string](s string) *T {
-	if s == "" {
-		return nil
-	}
-	v := T(s)
-	return &v
-}
-
 func toOutcomeTable(t *outcomes.Table, metric *model.MetricDefinition) *model.OutcomeTable {
 	out := &model.OutcomeTable{Metric: metric, Rows: []*model.OutcomeRow{},
 		Coverage: &model.Coverage{PartnersIncluded: len(t.Included), PartnersExcluded: []*model.ExcludedPartner{},
@@ -42,22 +32,14 @@ func toOutcomeTable(t *outcomes.Table, metric *model.MetricDefinition) *model.Ou
 		Partial: t.Partial,
 		Disclosure: &model.DisclosureSummary{K: t.K, RoundingBase: t.RoundingBase, SuppressedCells: t.SuppressedCells,
 			ByReason: []*model.ReasonCount{}}, PartialPeriods: append([]string{}, t.PartialPeriods...)}
-	out.Currency = optEnum[hjx.ReportingCurrency](t.Currency)
+	out.Currency = nonZero(hjx.ReportingCurrency(t.Currency))
 	for _, r := range t.Rows {
-		row := &model.OutcomeRow{Country: optEnum[hjx.Country](r.Country), PartnerID: r.PartnerID,
-			HealthSetting: optEnum[hjx.HealthSetting](r.HealthSetting), WelfareDomain: optEnum[hjx.WelfareDomain](r.WelfareDomain),
-			IhelpCategory: optEnum[hjx.IhelpCategory](r.IhelpCategory), AgeBand: optEnum[hjx.AgeBand](r.AgeBand),
-			Sex: optEnum[hjx.Sex](r.Sex), Value: r.Value, N: r.N, Sd: r.SD, Rate: r.Rate,
-			Suppressed: r.Suppressed, Suppression: optEnum[disclosure.Reason](r.Reason), Ratio: r.Ratio,
-			PartialPeriod: r.PartialPeriod}
-		if r.Region != "" {
-			region := r.Region
-			row.Region = &region
-		}
-		if r.Period != "" {
-			period := r.Period
-			row.Period = &period
-		}
+		row := &model.OutcomeRow{Country: nonZero(hjx.Country(r.Country)), PartnerID: r.PartnerID,
+			HealthSetting: nonZero(hjx.HealthSetting(r.HealthSetting)), WelfareDomain: nonZero(hjx.WelfareDomain(r.WelfareDomain)),
+			IhelpCategory: nonZero(hjx.IhelpCategory(r.IhelpCategory)), AgeBand: nonZero(hjx.AgeBand(r.AgeBand)),
+			Sex: nonZero(hjx.Sex(r.Sex)), Value: r.Value, N: r.N, Sd: r.SD, Rate: r.Rate,
+			Suppressed: r.Suppressed, Suppression: nonZero(r.Reason), Ratio: r.Ratio,
+			PartialPeriod: r.PartialPeriod, Region: nonZero(r.Region), Period: nonZero(r.Period)}
 		if q := r.DeprivationQuintile(); q != 0 {
 			row.DeprivationQuintile = &q
 		}
@@ -66,11 +48,7 @@ func toOutcomeTable(t *outcomes.Table, metric *model.MetricDefinition) *model.Ou
 		out.Rows = append(out.Rows, row)
 	}
 	for _, x := range t.PartnersExcluded {
-		ep := &model.ExcludedPartner{PartnerID: x.PartnerID, Reasons: []*model.DecisionReason{}}
-		if x.Node != "" {
-			node := x.Node
-			ep.Node = &node
-		}
+		ep := &model.ExcludedPartner{PartnerID: x.PartnerID, Reasons: []*model.DecisionReason{}, Node: nonZero(x.Node)}
 		for _, reason := range x.Reasons {
 			ep.Reasons = append(ep.Reasons, &model.DecisionReason{Code: reason.Code, Message: reason.Message})
 		}

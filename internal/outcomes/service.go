@@ -66,7 +66,7 @@ type Row struct {
 	SD, Rate   *float64
 	Partners   int
 	Suppressed bool
-	Reason     string
+	Reason     disclosure.Reason
 	// Ratio is Value over the denominator's Value for the same cell (Query.RatioTo)
 	// or over N (Query.PerPerson), from published figures only; nil when either is
 	// suppressed or the divisor is 0.
@@ -319,7 +319,7 @@ func (s *Service) compute(ctx context.Context, q Query, kind, currency string, a
 
 func toRow(groupBy []Dimension, pc disclosure.Protected) Row {
 	r := Row{Value: pc.Value, N: pc.N, SD: pc.SD, Rate: pc.Rate, Partners: pc.Partners, Suppressed: pc.Suppressed,
-		Reason: string(pc.Reason)}
+		Reason: pc.Reason}
 	for i, d := range groupBy {
 		*r.field(d) = pc.Key[i]
 	}
