@@ -1,8 +1,8 @@
 package hjx
 
-// The code lists as text, for code that checks text (CSV cells, flags) against them:
-// internal/ingest and cmd/hjx. They are derived from the typed lists in vocab.go,
-// never typed again.
+// The code lists as text, for code that checks text against them (CSV cells in
+// internal/ingest, flags, domain fields still held as text). They are derived from
+// the typed lists in vocab.go, never typed again.
 var (
 	// Countries are AllCountries as text.
 	Countries = Strings(AllCountries())
