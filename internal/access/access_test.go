@@ -26,6 +26,7 @@ func ukProject() Project {
 }
 
 func TestDecide(t *testing.T) {
+	t.Parallel()
 	allowRef := &Approval{Allow: true}
 	refuse := &Approval{Allow: false}
 	cases := []struct {
@@ -106,6 +107,7 @@ func TestDecide(t *testing.T) {
 }
 
 func TestDecideMoratoriumShownNotBlocking(t *testing.T) {
+	t.Parallel()
 	d := Decide(&Policy{Permission: PermissionGRU, MoratoriumUntil: date("2023-01-01")}, ukProject(), nil, today)
 	if d.Outcome != Allow || d.MoratoriumUntil == nil || !d.MoratoriumUntil.Equal(*date("2023-01-01")) {
 		t.Fatalf("decision = %+v, want ALLOW with moratorium 2023-01-01", d)
@@ -113,6 +115,7 @@ func TestDecideMoratoriumShownNotBlocking(t *testing.T) {
 }
 
 func TestStatusOn(t *testing.T) {
+	t.Parallel()
 	end := *date("2022-06-30")
 	cases := []struct {
 		name   string
@@ -137,6 +140,7 @@ func TestStatusOn(t *testing.T) {
 func intp(n int) *int { return &n }
 
 func TestPolicyInput(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name    string
 		in      PolicyInput
@@ -187,6 +191,7 @@ func TestPolicyInput(t *testing.T) {
 }
 
 func TestProjectInputValidate(t *testing.T) {
+	t.Parallel()
 	valid := func() ProjectInput {
 		return ProjectInput{Title: " Advice  and health ", Institution: "UCL", InstitutionCountry: "GB",
 			Purpose: PurposeGeneral, StartsOn: *date("2022-01-01"), EndsOn: *date("2023-12-31")}

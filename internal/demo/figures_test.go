@@ -8,6 +8,7 @@ import (
 )
 
 func TestFiguresDeterministic(t *testing.T) {
+	t.Parallel()
 	for _, p := range Partners() {
 		for _, y := range Years {
 			a, b := CSV(Figures(p, y)), CSV(Figures(p, y))
@@ -19,6 +20,7 @@ func TestFiguresDeterministic(t *testing.T) {
 }
 
 func TestWorldShape(t *testing.T) {
+	t.Parallel()
 	countries := map[hjx.Country]int{}
 	regions := map[string]bool{}
 	for _, p := range Partners() {
@@ -37,6 +39,7 @@ func TestWorldShape(t *testing.T) {
 
 // The issue asks for every demo partner to have a sharing policy.
 func TestEveryPartnerHasAPolicy(t *testing.T) {
+	t.Parallel()
 	for _, p := range Partners() {
 		if p.Policy == nil {
 			t.Errorf("%s has no sharing policy", p.ID)

@@ -216,15 +216,7 @@ func (s *Service) List(ctx context.Context, f Filter, page hjx.Page) (*hjx.Conne
 	if err := sqlx.GetContext(ctx, s.DB, &total, `SELECT count(*) FROM partners WHERE `+filterSQL, args...); err != nil {
 		return nil, hjx.Internal(err, "count partners")
 	}
-	c := &hjx.Connection[*Partner]{TotalCount: total, HasPrevious: page.AfterKey != ""}
-	if len(rows) > page.First {
-		rows, c.HasNext = rows[:page.First], true
-	}
-	for _, r := range rows {
-		c.Items = append(c.Items, r.partner())
-		c.Keys = append(c.Keys, r.ID)
-	}
-	return c, nil
+	return hjx.PageOf(rows, total, page, partnerRow.partner, func(r partnerRow) string { return r.ID }), nil
 }
 
 // Get returns one partner or NOT_FOUND.

@@ -139,14 +139,48 @@ const Published Reason = ""
 const zero = true
 
 func TestPrimaryRules(t *testing.T) {
-	tests := []struct {
-		name     string
-		cfg      Config
-		cell     Cell
-		cause    Reason
-		partners int
-		zero     bool // the published value is 0
-	}{
+	t.Parallel()
+	var tests []primaryCase
+	for _, cases := range [][]primaryCase{primaryCountCases(), primaryProportionAmountMeanCases(),
+		primaryPartnerCases(), primaryDominanceCases()} {
+		tests = append(tests, cases...)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := protectOne(t, tt.cfg, tt.cell)
+			if got.Cause != tt.cause || got.Suppressed != (tt.cause != Published) || got.Partners != tt.partners {
+				t.Fatalf("got %s, want cause %q partners %d", show(got), tt.cause, tt.partners)
+			}
+			if got.Suppressed {
+				if want := public(tt.cause); got.Reason != want {
+					t.Errorf("reason %s, want the public %s", got.Reason, want)
+				}
+				return
+			}
+			if got.Value == nil || (tt.zero && *got.Value != 0) || (!tt.zero && *got.Value == 0) {
+				t.Errorf("published %s, zero %v", show(got), tt.zero)
+			}
+			if got.Reason != "" {
+				t.Errorf("published with reason %s", got.Reason)
+			}
+		})
+	}
+}
+
+// primaryCase is a cell, the rules in force and what protecting it alone gives.
+type primaryCase struct {
+	name     string
+	cfg      Config
+	cell     Cell
+	cause    Reason
+	partners int
+	zero     bool // the published value is 0
+}
+
+// primaryCountCases are TestPrimaryRules' cases of counts, and of what is left
+// once a contributor or the identifiable partners take their figures out.
+func primaryCountCases() []primaryCase {
+	return []primaryCase{
 		// Counts: 1..k-1 suppressed, zero and k or more shown.
 		{"CountShown", Config{}, count(23), Published, 4, false},
 		{"CountZeroShown", Config{}, count(0), Published, 4, zero},
@@ -179,7 +213,12 @@ func TestPrimaryRules(t *testing.T) {
 		{"RemainderAfterIdentifiablesAndInsider", Config{},
 			count(100, ident(gb("x", 50)), ident(gb("y", 30)), gb("a", 14), gb("b", 2), gb("c", 2), gb("d", 2)),
 			SmallCell, 6, false},
+	}
+}
 
+// primaryProportionAmountMeanCases are TestPrimaryRules' cases of proportions, amounts and means.
+func primaryProportionAmountMeanCases() []primaryCase {
+	return []primaryCase{
 		// Proportions: numerator, denominator and complement, and their remainders.
 		{"ProportionShown", Config{}, prop(23, 47), Published, 4, false},
 		{"ProportionComplementSmall", Config{}, prop(48, 50), SmallCell, 4, false},
@@ -212,7 +251,12 @@ func TestPrimaryRules(t *testing.T) {
 		{"MeanFewPersons", Config{}, mean(f(1), 7, fourMeans(4.5)...), SmallCell, 4, false},
 		{"MeanPersonsRemainderSmall", Config{}, mean(nil, 40, withN(gb("a", 4), 35), withN(gb("b", 4), 2),
 			withN(gb("c", 4), 2), withN(gb("d", 4), 1)), SmallCell, 4, false},
+	}
+}
 
+// primaryPartnerCases are TestPrimaryRules' cases of the partner rule, reported before the small-cell rule.
+func primaryPartnerCases() []primaryCase {
+	return []primaryCase{
 		// Partners: non-identifiable figures pooled with at least MinPartners others
 		// once any one of them takes itself out: four at least.
 		{"TwoPartners", Config{}, count(100, gb("a", 50), gb("b", 50)), TooFewPartners, 2, false},
@@ -241,7 +285,12 @@ func TestPrimaryRules(t *testing.T) {
 		{"PartnersReportedBeforeSmallProportion", Config{}, Cell{Kind: hjx.KindProportion, Value: 2, N: 40,
 			Contributions: []Contribution{withN(gb("a", 1), 20), withN(gb("b", 1), 20)}}, TooFewPartners, 2, false},
 		{"SmallCellWithEnoughPartners", Config{}, count(5), SmallCell, 4, false},
+	}
+}
 
+// primaryDominanceCases are TestPrimaryRules' cases of dominance of money and the p% rule.
+func primaryDominanceCases() []primaryCase {
+	return []primaryCase{
 		// Dominance of money: two largest non-identifiable shares over 85%.
 		{"DominanceNinety", Config{}, amount(40, gb("a", 80), gb("b", 10), gb("c", 5), gb("d", 5)), Dominance, 4, false},
 		{"DominanceExactlyEightyFiveShown", Config{}, amount(40, gb("a", 70), gb("b", 15), gb("c", 8), gb("d", 7)),
@@ -285,26 +334,6 @@ func TestPrimaryRules(t *testing.T) {
 		{"MeanOnePartnerAllPersons", Config{}, mean(nil, 8, withN(gb("a", 4.5), 8), gb("b", 4.5), gb("c", 4.5),
 			gb("d", 4.5)), Dominance, 4, false},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := protectOne(t, tt.cfg, tt.cell)
-			if got.Cause != tt.cause || got.Suppressed != (tt.cause != Published) || got.Partners != tt.partners {
-				t.Fatalf("got %s, want cause %q partners %d", show(got), tt.cause, tt.partners)
-			}
-			if got.Suppressed {
-				if want := public(tt.cause); got.Reason != want {
-					t.Errorf("reason %s, want the public %s", got.Reason, want)
-				}
-				return
-			}
-			if got.Value == nil || (tt.zero && *got.Value != 0) || (!tt.zero && *got.Value == 0) {
-				t.Errorf("published %s, zero %v", show(got), tt.zero)
-			}
-			if got.Reason != "" {
-				t.Errorf("published with reason %s", got.Reason)
-			}
-		})
-	}
 }
 
 // show prints a Protected with its pointers followed.
@@ -339,11 +368,40 @@ func outcome(out []Protected) []string {
 }
 
 func TestSecondary(t *testing.T) {
-	tests := []struct {
-		name  string
-		cells []Cell
-		want  []string
-	}{
+	t.Parallel()
+	tests := secondaryCases()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, sum, err := Protect(Config{}, tt.cells)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := outcome(out); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got  %v\nwant %v", got, tt.want)
+			}
+			n := 0
+			for _, p := range out {
+				if p.Suppressed {
+					n++
+				}
+			}
+			if sum.Suppressed != n {
+				t.Errorf("summary says %d suppressed, table has %d", sum.Suppressed, n)
+			}
+		})
+	}
+}
+
+// secondaryCase is a table and, per cell, "shown" or the cause of its suppression.
+type secondaryCase struct {
+	name  string
+	cells []Cell
+	want  []string
+}
+
+// secondaryCases are TestSecondary's tables.
+func secondaryCases() []secondaryCase {
+	return []secondaryCase{
 		{"TwoSiblings", []Cell{keyed(count(5), "F"), keyed(count(100), "M")},
 			[]string{"F=SMALL_CELL", "M=SECONDARY"}},
 		{"NextSmallest", []Cell{keyed(count(3), "a"), keyed(count(40), "b"), keyed(count(20), "c"), keyed(count(30), "d")},
@@ -404,29 +462,10 @@ func TestSecondary(t *testing.T) {
 			keyed(count(60), "GB", "M", "old"), keyed(count(90), "US", "M", "old")},
 			[]string{"GB,F,young=SMALL_CELL", "GB,M,young=SECONDARY", "GB,M,old=SECONDARY", "US,M,old=SECONDARY"}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			out, sum, err := Protect(Config{}, tt.cells)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := outcome(out); !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("got  %v\nwant %v", got, tt.want)
-			}
-			n := 0
-			for _, p := range out {
-				if p.Suppressed {
-					n++
-				}
-			}
-			if sum.Suppressed != n {
-				t.Errorf("summary says %d suppressed, table has %d", sum.Suppressed, n)
-			}
-		})
-	}
 }
 
 func TestRulesTogether(t *testing.T) {
+	t.Parallel()
 	// A breakdown by country and sex of clients advised: GB cells pool four GB
 	// partners (k 8), US cells four US partners (k 11), one US cell has a large
 	// partner alone.
@@ -479,6 +518,7 @@ func TestRulesTogether(t *testing.T) {
 }
 
 func TestSummary(t *testing.T) {
+	t.Parallel()
 	t.Run("OK", func(t *testing.T) {
 		_, sum, err := Protect(Config{}, []Cell{keyed(count(30), "a"), keyed(count(40), "b")})
 		if err != nil {
@@ -520,6 +560,7 @@ func TestSummary(t *testing.T) {
 }
 
 func TestProtectInvalid(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		cfg   Config
@@ -588,6 +629,7 @@ func TestProtectInvalid(t *testing.T) {
 }
 
 func TestDefaultConfig(t *testing.T) {
+	t.Parallel()
 	got, err := Config{}.resolved()
 	if err != nil {
 		t.Fatal(err)
@@ -601,6 +643,7 @@ func TestDefaultConfig(t *testing.T) {
 }
 
 func TestRounding(t *testing.T) {
+	t.Parallel()
 	t.Run("Count", func(t *testing.T) {
 		for in, want := range map[int]int{0: 0, 1: 0, 2: 0, 3: 5, 7: 5, 8: 10, 10: 10, 12: 10, 13: 15, 1002: 1000, -3: -5, -2: 0} {
 			if got := RoundCount(in); got != want {
@@ -635,6 +678,7 @@ func TestRounding(t *testing.T) {
 }
 
 func TestReasons(t *testing.T) {
+	t.Parallel()
 	want := []Reason{"TOO_FEW_PARTNERS", "DISCLOSURE_RISK"}
 	if got := Reasons(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Reasons() = %v, want the publishable %v", got, want)

@@ -110,13 +110,7 @@ func (p pooled) failures(cfg Config) map[Reason]bool {
 		parts = append(parts, func(id string) int64 { return p.den[id] })
 	}
 	for _, part := range parts {
-		var total, public int64
-		for _, id := range p.order {
-			total += part(id)
-			if p.identified[id] {
-				public += part(id)
-			}
-		}
+		total, public := p.totalPublic(part)
 		for _, id := range p.order {
 			insider := part(id)
 			if p.identified[id] {
@@ -150,6 +144,18 @@ func (p pooled) failures(cfg Config) map[Reason]bool {
 		r[Dominance] = pPercent || nk
 	}
 	return r
+}
+
+// totalPublic sums a figure over the pool's partners: its total, and the part of
+// the identifiable partners, which is public.
+func (p pooled) totalPublic(x func(id string) int64) (total, public int64) {
+	for _, id := range p.order {
+		total += x(id)
+		if p.identified[id] {
+			public += x(id)
+		}
+	}
+	return total, public
 }
 
 func (p pooled) publishable(cfg Config) bool {
@@ -399,29 +405,9 @@ func (s *byteSource) next(n int) int {
 // policies, some identifiable, each with its unit keys and record keys. Figures
 // hover around the thresholds.
 func genTable(src source) (Config, []Cell) {
-	cfg := Config{
-		Floor:       []int{0, 5, 8, 10}[src.next(4)],
-		MinPartners: []int{0, 2, 3, 3, 3, 4}[src.next(6)],
-	}
-	if src.next(4) == 0 {
-		cfg.DominanceN, cfg.DominanceK = 1, 0.6
-	}
-	if src.next(4) == 0 {
-		cfg.P = 0.25
-	}
+	cfg := genConfig(src)
 	kind := []hjx.MetricKind{hjx.KindCount, hjx.KindProportion, hjx.KindAmount, hjx.KindMean}[src.next(4)]
-	type partner struct {
-		id               string
-		minCell          int
-		identifiable     bool
-		valueUnit, nUnit uint64
-	}
-	unit := func() uint64 { return uint64(src.next(1<<16))<<48 | uint64(src.next(1<<16))<<11 | uint64(src.next(2)) }
-	partners := make([]partner, 6)
-	for p := range partners {
-		partners[p] = partner{id: string(rune('a' + p)), minCell: []int{0, 5, 8, 8, 11, 11, 20}[src.next(7)],
-			identifiable: src.next(15) == 0, valueUnit: unit(), nUnit: unit()}
-	}
+	partners := genPartners(src)
 	dims := src.next(4)
 	sizes := make([]int, dims)
 	cubeSize := 1
@@ -440,58 +426,104 @@ func genTable(src source) (Config, []Cell) {
 			key[d] = string(rune('A' + d*4 + rest%sizes[d]))
 			rest /= sizes[d]
 		}
-		c := Cell{Key: key, Kind: kind}
-		// Mostly four to six partners, some cells of one to three.
-		contributors := 4 + src.next(3)
-		if src.next(8) == 0 {
-			contributors = 1 + src.next(3)
-		}
-		// Mostly figures well above k, some near or under it.
-		big := []int{1, 6, 12, 12}[src.next(4)]
-		first, dup := src.next(len(partners)), src.next(10) == 0
-		for j := range contributors {
-			p := partners[(first+j)%len(partners)] // distinct partners...
-			if dup {
-				p = partners[(first+j/2)%len(partners)] // ...or some twice
-			}
-			share := Contribution{PartnerID: p.id, MinCell: p.minCell, Identifiable: p.identifiable,
-				ValueUnit: p.valueUnit, NUnit: p.nUnit, ValueKey: int64(src.next(256)), NKey: int64(src.next(256))}
-			switch kind {
-			case hjx.KindCount:
-				share.Value = float64(src.next(6 * big))
-				c.Value += share.Value
-			case hjx.KindProportion:
-				share.N = src.next(8 * big)
-				share.Value = float64(src.next(share.N + 1))
-				c.Value += share.Value
-				c.N += share.N
-			case hjx.KindAmount:
-				share.N = src.next(6 * big)
-				share.Value = float64(src.next(10) * (1 + 9*src.next(2) + 90*src.next(3)/2))
-				c.Value += share.Value
-				c.N += share.N
-			case hjx.KindMean:
-				share.N = src.next(6 * big)
-				share.Value = float64(src.next(200)-100) / 8
-				c.N += share.N
-				c.Value += share.Value * float64(share.N) // the sum, divided below
-			}
-			c.Contributions = append(c.Contributions, share)
-		}
-		if kind == hjx.KindMean {
-			if c.N > 0 {
-				c.Value /= float64(c.N)
-			}
-			if src.next(2) == 0 {
-				c.SD = f(float64(src.next(50)) / 4)
-			}
-		}
-		cells = append(cells, c)
+		cells = append(cells, genCell(src, kind, key, partners))
 	}
 	return cfg, cells
 }
 
+// genConfig draws the rules: the floor, the partner minimum, and now and then a
+// (1, 60) dominance rule or a 25% p rule.
+func genConfig(src source) Config {
+	cfg := Config{
+		Floor:       []int{0, 5, 8, 10}[src.next(4)],
+		MinPartners: []int{0, 2, 3, 3, 3, 4}[src.next(6)],
+	}
+	if src.next(4) == 0 {
+		cfg.DominanceN, cfg.DominanceK = 1, 0.6
+	}
+	if src.next(4) == 0 {
+		cfg.P = 0.25
+	}
+	return cfg
+}
+
+// genPartner is one of genTable's partners: its policy and unit keys.
+type genPartner struct {
+	id               string
+	minCell          int
+	identifiable     bool
+	valueUnit, nUnit uint64
+}
+
+func genPartners(src source) []genPartner {
+	unit := func() uint64 { return uint64(src.next(1<<16))<<48 | uint64(src.next(1<<16))<<11 | uint64(src.next(2)) }
+	partners := make([]genPartner, 6)
+	for p := range partners {
+		partners[p] = genPartner{id: string(rune('a' + p)), minCell: []int{0, 5, 8, 8, 11, 11, 20}[src.next(7)],
+			identifiable: src.next(15) == 0, valueUnit: unit(), nUnit: unit()}
+	}
+	return partners
+}
+
+// genCell draws one cell's contributions and sums them.
+func genCell(src source, kind hjx.MetricKind, key []string, partners []genPartner) Cell {
+	c := Cell{Key: key, Kind: kind}
+	// Mostly four to six partners, some cells of one to three.
+	contributors := 4 + src.next(3)
+	if src.next(8) == 0 {
+		contributors = 1 + src.next(3)
+	}
+	// Mostly figures well above k, some near or under it.
+	big := []int{1, 6, 12, 12}[src.next(4)]
+	first, dup := src.next(len(partners)), src.next(10) == 0
+	for j := range contributors {
+		p := partners[(first+j)%len(partners)] // distinct partners...
+		if dup {
+			p = partners[(first+j/2)%len(partners)] // ...or some twice
+		}
+		share := Contribution{PartnerID: p.id, MinCell: p.minCell, Identifiable: p.identifiable,
+			ValueUnit: p.valueUnit, NUnit: p.nUnit, ValueKey: int64(src.next(256)), NKey: int64(src.next(256))}
+		genFigures(src, kind, big, &c, &share)
+		c.Contributions = append(c.Contributions, share)
+	}
+	if kind == hjx.KindMean {
+		if c.N > 0 {
+			c.Value /= float64(c.N)
+		}
+		if src.next(2) == 0 {
+			c.SD = f(float64(src.next(50)) / 4)
+		}
+	}
+	return c
+}
+
+// genFigures draws a share's figures by the kind of cell and adds them to the
+// cell's.
+func genFigures(src source, kind hjx.MetricKind, big int, c *Cell, share *Contribution) {
+	switch kind {
+	case hjx.KindCount:
+		share.Value = float64(src.next(6 * big))
+		c.Value += share.Value
+	case hjx.KindProportion:
+		share.N = src.next(8 * big)
+		share.Value = float64(src.next(share.N + 1))
+		c.Value += share.Value
+		c.N += share.N
+	case hjx.KindAmount:
+		share.N = src.next(6 * big)
+		share.Value = float64(src.next(10) * (1 + 9*src.next(2) + 90*src.next(3)/2))
+		c.Value += share.Value
+		c.N += share.N
+	case hjx.KindMean:
+		share.N = src.next(6 * big)
+		share.Value = float64(src.next(200)-100) / 8
+		c.N += share.N
+		c.Value += share.Value * float64(share.N) // the sum, divided below
+	}
+}
+
 func TestProperties(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(20240501, 7))
 	suppressed, cellsSeen, causes := 0, 0, map[Reason]int{}
 	for iter := range 3000 {
@@ -542,6 +574,7 @@ func FuzzProtect(f *testing.F) {
 // tables, no published count, numerator, complement or n is in 1..k-1, neither the
 // true figure behind a published cell nor the number shown.
 func TestNoPublishedSmallFigure(t *testing.T) {
+	t.Parallel()
 	published := 0
 	forEachPublished(t, rand.New(rand.NewPCG(42, 8)), 2000, func(iter, i int, c Cell, o Protected, floor int) {
 		published++

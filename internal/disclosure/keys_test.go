@@ -7,6 +7,7 @@ import (
 )
 
 func TestRecordKeys(t *testing.T) {
+	t.Parallel()
 	id := RecordIdentity{PartnerID: "p1", Metric: "CLIENTS_ADVISED", PeriodStart: "2020-01-01", PeriodEnd: "2020-03-31",
 		Sex: "FEMALE"}
 	v, n := testSecret.RecordKeys(id)
@@ -51,6 +52,7 @@ func TestRecordKeys(t *testing.T) {
 }
 
 func TestUnitKey(t *testing.T) {
+	t.Parallel()
 	metrics := []string{"CLIENTS_ADVISED", "PATIENTS_REFERRED", "GHQ12_CASENESS", "FINANCIAL_STRAIN", "WEMWBS_CHANGE"}
 	negative := 0
 	for p := range 400 {

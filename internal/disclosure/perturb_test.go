@@ -11,6 +11,7 @@ import (
 )
 
 func TestMultiplier(t *testing.T) {
+	t.Parallel()
 	t.Run("Ends", func(t *testing.T) {
 		// g = 1.14 + 0.10 u; the negative side is 1/g to 10^-9: 1/1.14 = 0.877192982,
 		// 1/1.19 = 0.840336134, 1/1.24 = 0.806451613 (0.80645161290...).
@@ -31,45 +32,7 @@ func TestMultiplier(t *testing.T) {
 			t.Errorf("MultiplierMin %v MultiplierMax %v", MultiplierMin, MultiplierMax)
 		}
 	})
-	t.Run("Distribution", func(t *testing.T) {
-		// Over many partners' unit keys, the sign drawn as UnitKey draws it: never
-		// within 12% of 1, never beyond 1/1.24 or 1.24, g uniform over [1.14, 1.24),
-		// positive with probability PositiveShare, and the factor 1 on average.
-		const n = 400000
-		r := rand.New(rand.NewPCG(3, 4))
-		var sum float64
-		var positive int
-		var buckets [8]int
-		for range n {
-			unit := r.Uint64() &^ 1
-			if r.Float64() >= PositiveShare {
-				unit |= 1
-			}
-			m := Multiplier(unit)
-			if a := math.Abs(m); a < MultiplierMin-1e-9 || 1+m < 1/FactorMax || 1+m >= FactorMax {
-				t.Fatalf("m = %v outside the documented ranges", m)
-			}
-			g := 1 + m
-			if m > 0 {
-				positive++
-			} else {
-				g = 1 / g
-			}
-			sum += 1 + m
-			buckets[min(int((g-FactorMin)/(FactorMax-FactorMin)*8), 7)]++
-		}
-		if mean := sum / n; math.Abs(mean-1) > 0.001 {
-			t.Errorf("mean factor %v, want about 1", mean)
-		}
-		if share := float64(positive) / n; math.Abs(share-PositiveShare) > 0.005 {
-			t.Errorf("%.3f of multipliers positive, want about %.3f", share, PositiveShare)
-		}
-		for i, b := range buckets {
-			if math.Abs(float64(b)/n-1.0/8) > 0.005 {
-				t.Errorf("magnitude bucket %d holds %d of %d: g not uniform", i, b, n)
-			}
-		}
-	})
+	t.Run("Distribution", testMultiplierDistribution)
 	t.Run("UnitKeys", func(t *testing.T) {
 		// The same, over unit keys as the server derives them: the factor is 1 on
 		// average (the expected factor's standard deviation over 20000 partners is
@@ -93,6 +56,46 @@ func TestMultiplier(t *testing.T) {
 	})
 }
 
+func testMultiplierDistribution(t *testing.T) {
+	// Over many partners' unit keys, the sign drawn as UnitKey draws it: never
+	// within 12% of 1, never beyond 1/1.24 or 1.24, g uniform over [1.14, 1.24),
+	// positive with probability PositiveShare, and the factor 1 on average.
+	const n = 400000
+	r := rand.New(rand.NewPCG(3, 4))
+	var sum float64
+	var positive int
+	var buckets [8]int
+	for range n {
+		unit := r.Uint64() &^ 1
+		if r.Float64() >= PositiveShare {
+			unit |= 1
+		}
+		m := Multiplier(unit)
+		if a := math.Abs(m); a < MultiplierMin-1e-9 || 1+m < 1/FactorMax || 1+m >= FactorMax {
+			t.Fatalf("m = %v outside the documented ranges", m)
+		}
+		g := 1 + m
+		if m > 0 {
+			positive++
+		} else {
+			g = 1 / g
+		}
+		sum += 1 + m
+		buckets[min(int((g-FactorMin)/(FactorMax-FactorMin)*8), 7)]++
+	}
+	if mean := sum / n; math.Abs(mean-1) > 0.001 {
+		t.Errorf("mean factor %v, want about 1", mean)
+	}
+	if share := float64(positive) / n; math.Abs(share-PositiveShare) > 0.005 {
+		t.Errorf("%.3f of multipliers positive, want about %.3f", share, PositiveShare)
+	}
+	for i, b := range buckets {
+		if math.Abs(float64(b)/n-1.0/8) > 0.005 {
+			t.Errorf("magnitude bucket %d holds %d of %d: g not uniform", i, b, n)
+		}
+	}
+}
+
 // TestRatioTellsNoSign: the ratio of two factors of one sign (a partner's rate,
 // one population under two metrics or roles, two periods of a metric) spans the
 // same range whichever the sign, [FactorMin/FactorMax, FactorMax/FactorMin], so no
@@ -100,6 +103,7 @@ func TestMultiplier(t *testing.T) {
 // 0.20], a negative partner's ratios reached 0.8/0.88 = 0.909 and 0.88/0.8 = 1.1,
 // beyond the positive 1.12/1.2 = 0.933 and 1.2/1.12 = 1.071.
 func TestRatioTellsNoSign(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(7, 8))
 	lo, hi := [2]float64{math.Inf(1), math.Inf(1)}, [2]float64{math.Inf(-1), math.Inf(-1)}
 	var below, above [2]int // ratios in the outer tenth of the allowed range, per sign
@@ -136,6 +140,7 @@ func TestRatioTellsNoSign(t *testing.T) {
 // any order of its contributions, whether a partner's figure comes as one row or
 // several, alone or among siblings, under any grouping.
 func TestSameCellSameValue(t *testing.T) {
+	t.Parallel()
 	cells := map[string]Cell{
 		"Count":      count(57),
 		"Proportion": prop(23, 61),
@@ -235,6 +240,7 @@ func split(c Cell) Cell {
 // the property test publishes, protected on its own, exactly what it published in
 // its table.
 func TestSameCellAcrossRandomTables(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(11, 12))
 	checked := 0
 	for iter := range 1000 {
@@ -284,6 +290,7 @@ func keyedPartner(id string, v float64, n int, valueUnit, nUnit uint64, valueKey
 // known keys: y = round(sum (1+m_i) x_i), then y + ptable(y - k, cell key), rounded
 // to 5 never below k.
 func TestPerturbedCount(t *testing.T) {
+	t.Parallel()
 	// 29*1.14 + 20*0.877192982 + 10*1.19 + 40*0.840336134 = 33.06 + 17.54385964 +
 	// 11.9 + 33.61344536 = 96.117305: y = 96, j = 88 (stationary row).
 	four := func(values [4]float64, keys [4]int64) Cell {
@@ -344,6 +351,7 @@ func TestPerturbedCount(t *testing.T) {
 }
 
 func TestPerturbedProportion(t *testing.T) {
+	t.Parallel()
 	least := 10 // the smallest count shown with k 8
 	tests := []struct {
 		name     string
@@ -392,6 +400,7 @@ func TestPerturbedProportion(t *testing.T) {
 }
 
 func TestPerturbedMoneyAndMeans(t *testing.T) {
+	t.Parallel()
 	t.Run("Amount", func(t *testing.T) {
 		// 1234.56*1.14 + 2000*0.877192982 + 1500*1.19 + 2500*0.840336134 =
 		// 1407.3984 + 1754.385964 + 1785 + 2100.840335 = 7047.624699 -> 7050. n: 10
@@ -442,6 +451,7 @@ func TestPerturbedMoneyAndMeans(t *testing.T) {
 // contributor learns by subtracting its own figure (and the identifiable partners'
 // public ones) from any count-like figure is 0 or at least k.
 func TestInsiderRemainder(t *testing.T) {
+	t.Parallel()
 	checked := 0
 	forEachPublished(t, rand.New(rand.NewPCG(5, 6)), 2000, func(iter, i int, c Cell, _ Protected, floor int) {
 		p := pool(c)
@@ -458,13 +468,7 @@ func TestInsiderRemainder(t *testing.T) {
 			figures["n"] = func(id string) int64 { return p.den[id] }
 		}
 		for what, x := range figures {
-			var total, public int64
-			for _, id := range p.order {
-				total += x(id)
-				if p.identified[id] {
-					public += x(id)
-				}
-			}
+			total, public := p.totalPublic(x)
 			for _, id := range p.order {
 				left := total - public
 				if !p.identified[id] {
@@ -489,6 +493,7 @@ func TestInsiderRemainder(t *testing.T) {
 // that changes nothing leaves the published value as it was (the record keys
 // depend on the cell's identity, not its value).
 func TestInsiderProbe(t *testing.T) {
+	t.Parallel()
 	cell := func(own, r int) Cell {
 		id := RecordIdentity{Metric: "m", PeriodStart: "2020-01-01", PeriodEnd: "2020-03-31"}
 		cs := make([]Contribution, 4)
@@ -526,6 +531,7 @@ func TestInsiderProbe(t *testing.T) {
 // and the rate within the ratio of two factors of one sign, [1.14/1.24, 1.24/1.14]
 // whichever the sign.
 func TestIsolatedRateAndMean(t *testing.T) {
+	t.Parallel()
 	for i := range 200 {
 		partner := fmt.Sprint("isolated-", i)
 		v := testSecret.UnitKey(partner, "m", RoleValue)

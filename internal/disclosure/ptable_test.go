@@ -12,6 +12,7 @@ import (
 // compares it byte for byte with the committed file: the data and its documented
 // algorithm cannot drift apart (run go generate after changing either).
 func TestPTableGenerated(t *testing.T) {
+	t.Parallel()
 	want, err := ptablegen.Generate(ptablegen.Params{D: NoiseD, Variance: NoiseVariance, Keys: KeyRange})
 	if err != nil {
 		t.Fatal(err)
@@ -24,6 +25,7 @@ func TestPTableGenerated(t *testing.T) {
 // TestPTableProperties checks the properties docs/DISCLOSURE.md promises, on the
 // parsed table the package applies.
 func TestPTableProperties(t *testing.T) {
+	t.Parallel()
 	table := PTable()
 	for j := range ptableRows {
 		var sum, squares int
@@ -60,6 +62,7 @@ func TestPTableProperties(t *testing.T) {
 }
 
 func TestParsePTable(t *testing.T) {
+	t.Parallel()
 	valid := string(ptableCSV)
 	if _, err := parsePTable([]byte(valid)); err != nil {
 		t.Fatalf("OK: %v", err)

@@ -3,6 +3,7 @@ package harmonise
 import "testing"
 
 func TestQuintile(t *testing.T) {
+	t.Parallel()
 	// IMD: 1 = most deprived, q = ceil(d/2). ADI: 10 = most disadvantaged,
 	// q = 6 - ceil(d/2). Both: Q1 = most deprived.
 	want := map[string][11]int{

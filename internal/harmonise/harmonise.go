@@ -16,9 +16,14 @@
 //   - England's IMD deciles (1 = most deprived) and the US Area Deprivation Index
 //     deciles (10 = most disadvantaged) meet as quintiles, Q1 the most deprived
 //     (Quintile);
-//   - fine UK-style welfare domains roll up into the five US I-HELP categories by
-//     the crosswalk of reference/ihelp_crosswalk.csv (Crosswalk);
 //   - MEAN cells pool by the n-weighted mean and the pooled SD (PoolMeans).
+//
+// The outcome query applies these rules in SQL (internal/outcomes/aggregate.go);
+// the functions here are their readable statement, and the differential tests of
+// internal/outcomes/harmonise_test.go run the query's SQL fragments on random inputs
+// against them. DefaultCurrency is called by the query path itself. The roll-up of
+// welfare domains into I-HELP categories has no Go form: it is the welfare_domains
+// table, loaded from reference/ihelp_crosswalk.csv.
 //
 // The package is pure: no SQL, no HTTP, no clock, no package-level state. Money is
 // exact decimal arithmetic (shopspring/decimal).

@@ -25,6 +25,7 @@ func referenceRates(t *testing.T) Rates {
 func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
 func TestConvert(t *testing.T) {
+	t.Parallel()
 	rates := referenceRates(t)
 	tests := []struct {
 		name     string
@@ -59,6 +60,7 @@ func TestConvert(t *testing.T) {
 }
 
 func TestConvertErrors(t *testing.T) {
+	t.Parallel()
 	rates := referenceRates(t)
 	tests := []struct {
 		name     string
@@ -91,6 +93,7 @@ func TestConvertErrors(t *testing.T) {
 }
 
 func TestConvertRoundTrip(t *testing.T) {
+	t.Parallel()
 	rates := referenceRates(t)
 	for year := 2015; year <= 2021; year++ {
 		usd, err := Convert(dec("123456.78"), GBP, USD, year, rates)
@@ -108,6 +111,7 @@ func TestConvertRoundTrip(t *testing.T) {
 }
 
 func TestRatesFromReference(t *testing.T) {
+	t.Parallel()
 	t.Run("OK", func(t *testing.T) {
 		rates := referenceRates(t)
 		if len(rates) != 7 {
@@ -152,6 +156,7 @@ func TestDefaultCurrency(t *testing.T) {
 		{"None", nil, USD},
 		{"Unknown", []string{"FR"}, USD},
 	}
+	t.Parallel()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := DefaultCurrency(tt.countries); got != tt.want {

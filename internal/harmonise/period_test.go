@@ -36,6 +36,7 @@ func TestRateYear(t *testing.T) {
 		{"OneMonthBeforeTwoAfter", months(2020, time.December, 2021, time.February), 2021},
 		{"OneMonth", months(2019, time.June, 2019, time.June), 2019},
 	}
+	t.Parallel()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := RateYear(tt.period.start, tt.period.end); got != tt.want {
@@ -45,34 +46,42 @@ func TestRateYear(t *testing.T) {
 	}
 }
 
+// TestBucket: want is the label of the bucket of the kind that holds the whole
+// period, "" when none does.
 func TestBucket(t *testing.T) {
-	tests := []struct {
+	t.Parallel()
+	type bucketCase struct {
 		name   string
-		kind   string
 		period span
 		want   string
-		ok     bool
-	}{
-		{"QuarterWhole", Quarter, months(2020, time.July, 2020, time.September), "2020-Q3", true},
-		{"QuarterOneMonth", Quarter, months(2020, time.August, 2020, time.August), "2020-Q3", true},
-		{"QuarterFirst", Quarter, months(2021, time.January, 2021, time.February), "2021-Q1", true},
-		{"QuarterLast", Quarter, months(2019, time.December, 2019, time.December), "2019-Q4", true},
-		{"QuarterAcrossBoundary", Quarter, months(2020, time.June, 2020, time.July), "", false},
-		{"QuarterOfAYear", Quarter, months(2020, time.January, 2020, time.December), "", false},
-		{"QuarterAcrossYears", Quarter, months(2020, time.December, 2021, time.January), "", false},
-		{"YearWhole", Year, months(2020, time.January, 2020, time.December), "2020", true},
-		{"YearOneMonth", Year, months(2020, time.March, 2020, time.March), "2020", true},
-		{"YearQuarter", Year, months(2021, time.October, 2021, time.December), "2021", true},
-		{"YearFinancialYear", Year, months(2020, time.April, 2021, time.March), "", false},
-		{"EndsBeforeStart", Year, months(2020, time.May, 2020, time.April), "", false},
-		{"UnknownKind", "MONTH", months(2020, time.May, 2020, time.May), "", false},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, ok := Bucket(tt.kind, tt.period.start, tt.period.end)
-			if got != tt.want || ok != tt.ok {
-				t.Errorf("Bucket(%s, %s) = %q %v, want %q %v", tt.kind, tt.period, got, ok, tt.want, tt.ok)
-			}
-		})
+	byKind := map[string][]bucketCase{
+		Quarter: {
+			{"QuarterWhole", months(2020, time.July, 2020, time.September), "2020-Q3"},
+			{"QuarterOneMonth", months(2020, time.August, 2020, time.August), "2020-Q3"},
+			{"QuarterFirst", months(2021, time.January, 2021, time.February), "2021-Q1"},
+			{"QuarterLast", months(2019, time.December, 2019, time.December), "2019-Q4"},
+			{"QuarterAcrossBoundary", months(2020, time.June, 2020, time.July), ""},
+			{"QuarterOfAYear", months(2020, time.January, 2020, time.December), ""},
+			{"QuarterAcrossYears", months(2020, time.December, 2021, time.January), ""},
+		},
+		Year: {
+			{"YearWhole", months(2020, time.January, 2020, time.December), "2020"},
+			{"YearOneMonth", months(2020, time.March, 2020, time.March), "2020"},
+			{"YearQuarter", months(2021, time.October, 2021, time.December), "2021"},
+			{"YearFinancialYear", months(2020, time.April, 2021, time.March), ""},
+			{"EndsBeforeStart", months(2020, time.May, 2020, time.April), ""},
+		},
+		"MONTH": {{"UnknownKind", months(2020, time.May, 2020, time.May), ""}},
+	}
+	for kind, tests := range byKind {
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				got, ok := Bucket(kind, tt.period.start, tt.period.end)
+				if got != tt.want || ok != (tt.want != "") {
+					t.Errorf("Bucket(%s, %s) = %q %v, want %q %v", kind, tt.period, got, ok, tt.want, tt.want != "")
+				}
+			})
+		}
 	}
 }

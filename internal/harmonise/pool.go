@@ -17,8 +17,8 @@ type Group struct {
 // Pooled is the MEAN figure of several groups taken together.
 type Pooled struct {
 	Mean float64
-	// SD is nil when it cannot be known: a group of two or more persons gave no SD,
-	// or fewer than two persons were measured in all.
+	// SD is nil when it cannot be known: a group gave no SD, or fewer than two
+	// persons were measured in all.
 	SD *float64
 	N  int
 }
@@ -33,8 +33,11 @@ var ErrNoPersons = errors.New("harmonise: no persons to pool")
 //	var  = [sum((n_i - 1) sd_i^2) + sum(n_i (mean_i - mean)^2)] / (N - 1)
 //
 // the within-group sums of squares plus the between-group ones, over N - 1 (the
-// sample SD, as partners report). Groups of nobody are skipped; a group of one
-// person adds no within-group term, so its missing SD does not matter.
+// sample SD, as partners report). Groups of nobody add nothing to the mean. The
+// SD is unknown as soon as any group lacks one, even a group of one person or of
+// nobody (which would add no within-group term): the outcome query pools from
+// PostgreSQL's sums (outcomes.cellSums), which cannot tell such a row's missing
+// term from a missing figure, and TestPoolingMatchesGo holds the two to one rule.
 func PoolMeans(groups []Group) (Pooled, error) {
 	var p Pooled
 	var weighted float64
@@ -44,14 +47,11 @@ func PoolMeans(groups []Group) (Pooled, error) {
 			(g.SD != nil && (math.IsNaN(*g.SD) || math.IsInf(*g.SD, 0) || *g.SD < 0)) {
 			return Pooled{}, fmt.Errorf("harmonise: group %d: want n >= 0, a finite mean and sd >= 0", i)
 		}
-		if g.N == 0 {
-			continue
+		if g.SD == nil {
+			sdKnown = false
 		}
 		p.N += g.N
 		weighted += float64(g.N) * g.Mean
-		if g.SD == nil && g.N > 1 {
-			sdKnown = false
-		}
 	}
 	if p.N == 0 {
 		return Pooled{}, ErrNoPersons

@@ -24,14 +24,18 @@ func TestPoolMeans(t *testing.T) {
 		{"TwoGroups", []Group{{2, sd(1), 3}, {5, sd(2), 3}}, 3.5, sd(math.Sqrt(4.7)), 6},
 		// {1,2,3,3,5,7,10,10,11,13}: mean 6.5, sample sd 4.27525177946022.
 		{"ThreeGroups", []Group{{2, sd(1), 3}, {5, sd(2), 3}, {11, sd(math.Sqrt2), 4}}, 6.5, sd(4.27525177946022), 10},
-		// {1,2,3,4}: mean 2.5, var 5/3; the group of one needs no sd.
-		{"GroupOfOneWithoutSD", []Group{{2, sd(1), 3}, {4, nil, 1}}, 2.5, sd(math.Sqrt(5.0 / 3)), 4},
+		// {1,2,3,4}: mean 2.5, var 5/3 with the group of one's sd 0; without it the
+		// SD is unknown, as in the outcome query.
+		{"GroupOfOne", []Group{{2, sd(1), 3}, {4, sd(0), 1}}, 2.5, sd(math.Sqrt(5.0 / 3)), 4},
+		{"GroupOfOneWithoutSDUnknown", []Group{{2, sd(1), 3}, {4, nil, 1}}, 2.5, nil, 4},
 		{"OneGroupUnchanged", []Group{{11, sd(math.Sqrt2), 4}}, 11, sd(math.Sqrt2), 4},
-		{"EmptyGroupSkipped", []Group{{2, sd(1), 3}, {99, nil, 0}, {5, sd(2), 3}}, 3.5, sd(math.Sqrt(4.7)), 6},
+		{"EmptyGroupSkipped", []Group{{2, sd(1), 3}, {99, sd(7), 0}, {5, sd(2), 3}}, 3.5, sd(math.Sqrt(4.7)), 6},
+		{"EmptyGroupWithoutSDUnknown", []Group{{2, sd(1), 3}, {99, nil, 0}, {5, sd(2), 3}}, 3.5, nil, 6},
 		{"MissingSDUnknown", []Group{{2, sd(1), 3}, {5, nil, 3}}, 3.5, nil, 6},
 		{"OnePersonNoSD", []Group{{4, sd(0), 1}}, 4, nil, 1},
 		{"NegativeMeans", []Group{{-2, sd(1), 3}, {-5, sd(2), 3}}, -3.5, sd(math.Sqrt(4.7)), 6},
 	}
+	t.Parallel()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := PoolMeans(tt.groups)

@@ -59,3 +59,17 @@ type Connection[T any] struct {
 	HasPrevious bool
 	TotalCount  int
 }
+
+// PageOf makes the page of rows read with LIMIT First+1 (the extra row only tells
+// that there is a next page): each row becomes an item, with its sort key.
+func PageOf[R, T any](rows []R, total int, page Page, item func(R) T, key func(R) string) *Connection[T] {
+	c := &Connection[T]{TotalCount: total, HasPrevious: page.AfterKey != ""}
+	if len(rows) > page.First {
+		rows, c.HasNext = rows[:page.First], true
+	}
+	for _, r := range rows {
+		c.Items = append(c.Items, item(r))
+		c.Keys = append(c.Keys, key(r))
+	}
+	return c
+}

@@ -3,6 +3,7 @@ package identifiers
 import "testing"
 
 func TestFind(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		cell string
@@ -64,6 +65,7 @@ func TestFind(t *testing.T) {
 }
 
 func TestFindIdentifierAllowsDatesInPeriodColumns(t *testing.T) {
+	t.Parallel()
 	if k, ok := Find("31/03/2021", true); ok {
 		t.Errorf("a date in a period column was flagged as %s", k)
 	}
@@ -77,6 +79,7 @@ func TestFindIdentifierAllowsDatesInPeriodColumns(t *testing.T) {
 }
 
 func TestFindInNumber(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		cell string
@@ -108,6 +111,7 @@ func TestFindInNumber(t *testing.T) {
 }
 
 func TestNHSNumberCheck(t *testing.T) {
+	t.Parallel()
 	if !isNHSNumber("9434765919") {
 		t.Error("the NHS test number 9434765919 must pass the modulus 11 check")
 	}
@@ -135,6 +139,7 @@ func BenchmarkFind(b *testing.B) {
 // TestNINumber: UK National Insurance numbers are found with or without spaces and
 // in either case; prefixes and suffixes HMRC never allocates are not.
 func TestNINumber(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, cell string
 		want       bool

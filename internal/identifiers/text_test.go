@@ -9,6 +9,7 @@ import (
 )
 
 func TestCheckText(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, text string
 		ok         bool

@@ -11,6 +11,7 @@ import (
 )
 
 func TestUploadStoresRowsAndAudits(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	r := w.mustAccept(t, w.uploaderA, csvOf(
 		row("health_setting", "PRIMARY_CARE"),
@@ -42,6 +43,7 @@ func TestUploadStoresRowsAndAudits(t *testing.T) {
 
 // A 10,000-row file with one bad row stores nothing at all.
 func TestAllOrNothing(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	var rows []string
 	for i := 0; i < 10_000; i++ {
@@ -91,6 +93,7 @@ func daysIn(y, m int) int {
 
 // Every issue is counted; the listing is capped.
 func TestIssuesAreCappedAndCounted(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.env.App.Ingest.Config.MaxIssues = 10
 	var rows []string
@@ -104,6 +107,7 @@ func TestIssuesAreCappedAndCounted(t *testing.T) {
 }
 
 func TestLimits(t *testing.T) {
+	t.Parallel()
 	t.Run("ErrTooManyRows", func(t *testing.T) {
 		w := newWorld(t)
 		w.env.App.Ingest.Config.MaxRows = 2
@@ -127,6 +131,7 @@ func TestLimits(t *testing.T) {
 }
 
 func TestDryRunStoresNothing(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	r := w.upload(t, w.uploaderA, csvOf(row()), true)
 	if !r.Accepted || r.Submission != nil {
@@ -142,6 +147,7 @@ func TestDryRunStoresNothing(t *testing.T) {
 }
 
 func TestIdempotentUpload(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	file := csvOf(row(), row("sex", "MALE"))
 	first := w.mustAccept(t, w.uploaderA, file)
@@ -168,10 +174,9 @@ func TestIdempotentUpload(t *testing.T) {
 }
 
 func TestSupersession(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
-	jan, feb := row("value", "10"), row("value", "20", "period_start", "2022-02-01", "period_end", "2022-02-28")
-	a := w.mustAccept(t, w.uploaderA, csvOf(jan, feb)).Submission
-	b := w.mustAccept(t, w.uploaderA, csvOf(row("value", "11"))).Submission
+	a, b := w.januaryRevised(t)
 	if len(b.Supersedes) != 1 || b.Supersedes[0].ID != a.ID || b.Supersedes[0].Status != "ACCEPTED" {
 		t.Fatalf("b.supersedes = %+v; want a, still ACCEPTED (its February figure is current)", b.Supersedes)
 	}
@@ -207,6 +212,7 @@ func TestSupersession(t *testing.T) {
 }
 
 func TestOverlapWithStoredFigures(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.mustAccept(t, w.uploaderA, csvOf(row()))
 	quarter := []string{"period_start", "2022-01-01", "period_end", "2022-03-31"}
@@ -226,6 +232,7 @@ func TestOverlapWithStoredFigures(t *testing.T) {
 const retractMutation = `mutation($id: ID!, $reason: String!) { retractSubmission(id: $id, reason: $reason) { id status retractedReason } }`
 
 func TestRetraction(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	a := w.mustAccept(t, w.uploaderA, csvOf(row(), row("sex", "MALE"))).Submission
 	vars := map[string]any{"id": a.ID, "reason": "figures double-counted referrals"}
@@ -285,6 +292,7 @@ type listResult struct {
 }
 
 func TestSubmissionsPartnerIsolation(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	a1 := w.mustAccept(t, w.uploaderA, csvOf(row())).Submission
 	w.env.Clock.Add(1e9)
@@ -340,6 +348,7 @@ const submitMutation = `mutation($input: SubmissionInput!) { submitObservations(
   accepted issueCount issues { row column code message } submission { id status rowCount sha256 } } }`
 
 func TestSubmitObservationsJSON(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	rows := []map[string]any{
 		{"metric": "PATIENTS_SCREENED", "periodStart": "2022-01-01", "periodEnd": "2022-01-31", "value": 120, "healthSetting": "PRIMARY_CARE"},
@@ -371,6 +380,7 @@ func TestSubmitObservationsJSON(t *testing.T) {
 }
 
 func TestOnlyPartnersUpload(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	if code := w.env.Send(uploadRequest(t, w.researcher, csvOf(row()), "EXPLICIT_CONSENT", false)).Code(); code != "FORBIDDEN" {
 		t.Errorf("researcher upload: %q", code)
@@ -388,6 +398,7 @@ func TestOnlyPartnersUpload(t *testing.T) {
 // An upload of unknown length would be held in memory whole by the multipart
 // transport; the server refuses it before reading.
 func TestUploadWithoutLengthIsRefused(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	req := uploadRequest(t, w.uploaderA, csvOf(row()), "EXPLICIT_CONSENT", false)
 	req.ContentLength = -1

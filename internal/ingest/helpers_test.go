@@ -10,10 +10,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hjx-exchange/hjx/internal/server"
-
 	"github.com/hjx-exchange/hjx/internal/directory"
 	"github.com/hjx-exchange/hjx/internal/hjx"
+	"github.com/hjx-exchange/hjx/internal/server"
 	"github.com/hjx-exchange/hjx/internal/testkit"
 )
 
@@ -65,28 +64,23 @@ type uploadResult struct {
 		Code    string  `json:"code"`
 		Message string  `json:"message"`
 	} `json:"issues"`
-	Submission *struct {
-		ID           string `json:"id"`
-		Status       string `json:"status"`
-		RowCount     int    `json:"rowCount"`
-		Sha256       string `json:"sha256"`
-		ConsentBasis string `json:"consentBasis"`
-		Partner      struct {
-			ID string `json:"id"`
-		} `json:"partner"`
-		Supersedes []struct {
-			ID     string `json:"id"`
-			Status string `json:"status"`
-		} `json:"supersedes"`
-	} `json:"submission"`
+	Submission *submissionResult `json:"submission"`
 }
 
-func (r uploadResult) codes() []string {
-	var out []string
-	for _, i := range r.Issues {
-		out = append(out, i.Code)
-	}
-	return out
+// submissionResult is the submission an upload stored.
+type submissionResult struct {
+	ID           string `json:"id"`
+	Status       string `json:"status"`
+	RowCount     int    `json:"rowCount"`
+	Sha256       string `json:"sha256"`
+	ConsentBasis string `json:"consentBasis"`
+	Partner      struct {
+		ID string `json:"id"`
+	} `json:"partner"`
+	Supersedes []struct {
+		ID     string `json:"id"`
+		Status string `json:"status"`
+	} `json:"supersedes"`
 }
 
 func (r uploadResult) has(code string) bool {
@@ -141,6 +135,16 @@ func (w *world) mustAccept(t testing.TB, token, csv string) uploadResult {
 		t.Fatalf("upload rejected: %+v", r.Issues)
 	}
 	return r
+}
+
+// januaryRevised stores January and February (a), then January again (b): b
+// supersedes a's January, a's February stays current.
+func (w *world) januaryRevised(t testing.TB) (a, b *submissionResult) {
+	t.Helper()
+	jan, feb := row("value", "10"), row("value", "20", "period_start", "2022-02-01", "period_end", "2022-02-28")
+	a = w.mustAccept(t, w.uploaderA, csvOf(jan, feb)).Submission
+	b = w.mustAccept(t, w.uploaderA, csvOf(row("value", "11"))).Submission
+	return a, b
 }
 
 // count returns one number from SQL.

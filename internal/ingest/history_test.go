@@ -7,10 +7,9 @@ import (
 // TestSubmissionHistoryFields: the portal's history shows each submission's
 // period covered and the later submissions that superseded it.
 func TestSubmissionHistoryFields(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
-	jan, feb := row("value", "10"), row("value", "20", "period_start", "2022-02-01", "period_end", "2022-02-28")
-	a := w.mustAccept(t, w.uploaderA, csvOf(jan, feb)).Submission
-	b := w.mustAccept(t, w.uploaderA, csvOf(row("value", "11"))).Submission
+	a, b := w.januaryRevised(t)
 	var out struct {
 		Submission struct {
 			PeriodStart, PeriodEnd *string

@@ -8,12 +8,8 @@ package ingest
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/csv"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"strconv"
 	"strings"
@@ -66,31 +62,22 @@ const (
 )
 
 func (c Config) withDefaults() Config {
-	if c.MaxRows <= 0 {
-		c.MaxRows = DefaultMaxRows
-	}
-	if c.MaxBytes <= 0 {
-		c.MaxBytes = DefaultMaxBytes
-	}
-	if c.MaxIssues <= 0 {
-		c.MaxIssues = DefaultMaxIssues
-	}
-	if c.MaxRecordBytes <= 0 {
-		c.MaxRecordBytes = DefaultMaxRecordBytes
-	}
-	if c.RevisionLimit <= 0 {
-		c.RevisionLimit = DefaultRevisionLimit
-	}
-	if c.RevisionWindow <= 0 {
-		c.RevisionWindow = DefaultRevisionWindow
-	}
-	if c.RetractionLimit <= 0 {
-		c.RetractionLimit = DefaultRetractions
-	}
-	if c.RetractionWindow <= 0 {
-		c.RetractionWindow = DefaultRetractWindow
-	}
+	orDefault(&c.MaxRows, DefaultMaxRows)
+	orDefault(&c.MaxBytes, DefaultMaxBytes)
+	orDefault(&c.MaxIssues, DefaultMaxIssues)
+	orDefault(&c.MaxRecordBytes, DefaultMaxRecordBytes)
+	orDefault(&c.RevisionLimit, DefaultRevisionLimit)
+	orDefault(&c.RevisionWindow, DefaultRevisionWindow)
+	orDefault(&c.RetractionLimit, DefaultRetractions)
+	orDefault(&c.RetractionWindow, DefaultRetractWindow)
 	return c
+}
+
+// orDefault sets a limit that is not positive to its default.
+func orDefault[T int | int64 | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }
 
 // Service validates and stores submissions.
@@ -216,42 +203,13 @@ func (errExisting) Error() string { return "submission exists" }
 // issues, stores it: all rows or none, superseding the partner's earlier figures for
 // the same metric, period and breakdown, audited in the same transaction.
 func (s *Service) Submit(ctx context.Context, p *hjx.Principal, req Request) (*Result, error) {
-	if p == nil || p.PartnerID == "" || (p.Role != hjx.RolePartnerUploader && p.Role != hjx.RolePartnerAdmin) {
-		return nil, hjx.Forbidden("only a partner's uploader or admin may submit figures")
-	}
-	if len(s.Secret) == 0 {
-		return nil, hjx.Internal(errors.New("ingest: no disclosure secret"), "submit")
-	}
-	if !hjx.In(hjx.ConsentBases, req.ConsentBasis) {
-		return nil, hjx.Invalid("consentBasis", "must be one of UK_GDPR_PUBLIC_TASK_RESEARCH, UK_GDPR_LEGITIMATE_INTERESTS_RESEARCH, EXPLICIT_CONSENT, HIPAA_SAFE_HARBOR, HIPAA_EXPERT_DETERMINATION")
-	}
 	cfg := s.Config.withDefaults()
-	switch req.Format {
-	case FormatCSV:
-		if req.CSV == nil {
-			return nil, hjx.Invalid("file", "is required")
-		}
-	case FormatJSON:
-		if len(req.Rows) > cfg.MaxRows {
-			return &Result{Issues: []Issue{{Code: CodeTooManyRows,
-				Message: "the submission has more than " + strconv.Itoa(cfg.MaxRows) + " rows; split it"}}, IssueCount: 1}, nil
-		}
-	default:
-		return nil, hjx.Invalid("format", "must be CSV or JSON")
+	if res, err := s.checkRequest(p, req, cfg); res != nil || err != nil {
+		return res, err
 	}
-
-	// The content's hash identifies a repeated submission before any work is done,
-	// when it can be taken up front (JSON rows; a seekable file).
-	preHash := ""
-	switch {
-	case req.Format == FormatJSON:
-		preHash = hashRows(req.Rows)
-	case isSeeker(req.CSV):
-		h, err := hashSeekable(req.CSV.(io.ReadSeeker), cfg.MaxBytes)
-		if err != nil && !errors.Is(err, errFileTooLarge) {
-			return nil, hjx.Internal(err, "hash upload")
-		}
-		preHash = h // "" when the file is too large: reading it reports that
+	preHash, err := contentHash(req, cfg)
+	if err != nil {
+		return nil, err
 	}
 	// The registration first: on a national node it refuses a partner of another
 	// country, even for bytes it already holds.
@@ -266,7 +224,6 @@ func (s *Service) Submit(ctx context.Context, p *hjx.Principal, req Request) (*R
 			return existingResult(sub, req.ConsentBasis)
 		}
 	}
-
 	metrics, err := s.codebook(ctx)
 	if err != nil {
 		return nil, err
@@ -276,6 +233,40 @@ func (s *Service) Submit(ctx context.Context, p *hjx.Principal, req Request) (*R
 	var stored *Submission
 	var preview *Preview
 	err = s.store(ctx, p, req, cfg, val, preHash, func(sub *Submission) { stored = sub }, func(pv *Preview) { preview = pv })
+	return s.result(ctx, p, req, cfg, err, issues, stored, preview)
+}
+
+// checkRequest refuses a caller that may not submit, a service without its secret
+// and a malformed request; a JSON submission over the row limit gets a rejection.
+func (s *Service) checkRequest(p *hjx.Principal, req Request, cfg Config) (*Result, error) {
+	if p == nil || p.PartnerID == "" || (p.Role != hjx.RolePartnerUploader && p.Role != hjx.RolePartnerAdmin) {
+		return nil, hjx.Forbidden("only a partner's uploader or admin may submit figures")
+	}
+	if len(s.Secret) == 0 {
+		return nil, hjx.Internal(errors.New("ingest: no disclosure secret"), "submit")
+	}
+	if !hjx.In(hjx.ConsentBases, req.ConsentBasis) {
+		return nil, hjx.Invalid("consentBasis", "must be one of UK_GDPR_PUBLIC_TASK_RESEARCH, UK_GDPR_LEGITIMATE_INTERESTS_RESEARCH, EXPLICIT_CONSENT, HIPAA_SAFE_HARBOR, HIPAA_EXPERT_DETERMINATION")
+	}
+	switch req.Format {
+	case FormatCSV:
+		if req.CSV == nil {
+			return nil, hjx.Invalid("file", "is required")
+		}
+	case FormatJSON:
+		if len(req.Rows) > cfg.MaxRows {
+			return &Result{Issues: []Issue{{Code: CodeTooManyRows,
+				Message: "the submission has more than " + strconv.Itoa(cfg.MaxRows) + " rows; split it"}}, IssueCount: 1}, nil
+		}
+	default:
+		return nil, hjx.Invalid("format", "must be CSV or JSON")
+	}
+	return nil, nil
+}
+
+// result turns the end of the submission's transaction into Submit's answer.
+func (s *Service) result(ctx context.Context, p *hjx.Principal, req Request, cfg Config, err error,
+	issues *issueList, stored *Submission, preview *Preview) (*Result, error) {
 	var ex errExisting
 	switch {
 	case errors.As(err, &ex):
@@ -302,104 +293,6 @@ func existingResult(sub *Submission, consentBasis string) (*Result, error) {
 				sub.ConsentBasis + "; to change the basis, retract it and submit the corrected file"}
 	}
 	return &Result{Accepted: true, Submission: sub, Issues: []Issue{}, Existing: true}, nil
-}
-
-func isSeeker(r io.Reader) bool {
-	_, ok := r.(io.ReadSeeker)
-	return ok
-}
-
-var errFileTooLarge = errors.New("file too large")
-
-// hashSeekable hashes the file and rewinds it.
-func hashSeekable(f io.ReadSeeker, max int64) (string, error) {
-	h := sha256.New()
-	n, err := io.Copy(h, io.LimitReader(f, max+1))
-	if err != nil {
-		return "", err
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return "", err
-	}
-	if n > max {
-		return "", errFileTooLarge
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// hashRows is the sha256 of JSON rows rendered as canonical CSV (the template's
-// columns, in order), so identical rows submitted twice are one submission.
-func hashRows(rows []Row) string {
-	h := sha256.New()
-	w := csv.NewWriter(h)
-	_ = w.Write(Columns[:])
-	for _, r := range rows {
-		c := rowCells(r)
-		_ = w.Write(c[:])
-	}
-	w.Flush()
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-// rowCells renders a Row as the cells a CSV file would hold.
-func rowCells(r Row) cells {
-	var c cells
-	c[colMetric] = r.Metric
-	c[colPeriodStart] = isoDate(r.PeriodStart)
-	c[colPeriodEnd] = isoDate(r.PeriodEnd)
-	c[colValue] = strconv.FormatFloat(r.Value, 'f', -1, 64)
-	if r.N != nil {
-		c[colN] = strconv.Itoa(*r.N)
-	}
-	if r.SD != nil {
-		c[colSD] = strconv.FormatFloat(*r.SD, 'f', -1, 64)
-	}
-	c[colCurrency] = r.Currency
-	c[colWelfareDomain] = r.WelfareDomain
-	c[colIhelpCategory] = r.IhelpCategory
-	c[colHealthSetting] = r.HealthSetting
-	c[colAgeBand] = r.AgeBand
-	c[colSex] = r.Sex
-	c[colDeprivationScheme] = r.DeprivationScheme
-	if r.DeprivationValue != nil {
-		c[colDeprivationValue] = strconv.Itoa(*r.DeprivationValue)
-	}
-	return c
-}
-
-func isoDate(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.Format("2006-01-02")
-}
-
-// limitedReader fails with errFileTooLarge past max bytes.
-type limitedReader struct {
-	r   io.Reader
-	n   int64
-	max int64
-}
-
-func (l *limitedReader) Read(p []byte) (int, error) {
-	if l.n > l.max {
-		return 0, errFileTooLarge
-	}
-	if rest := l.max + 1 - l.n; int64(len(p)) > rest {
-		p = p[:rest]
-	}
-	n, err := l.r.Read(p)
-	l.n += int64(n)
-	if l.n > l.max {
-		return n, errFileTooLarge
-	}
-	return n, err
-}
-
-// hashingReader hashes what passes through.
-func hashingReader(r io.Reader) (io.Reader, hash.Hash) {
-	h := sha256.New()
-	return io.TeeReader(r, h), h
 }
 
 // Summary is the result in one sentence for a person, the same in the API and the

@@ -20,7 +20,7 @@ type Issue struct {
 }
 
 // The issue codes. docs/UPLOADS.md explains each one to partners; the identifier
-// codes are IdentifierKind.IssueCode().
+// codes are identifiers.Kind.IssueCode().
 const (
 	// The file as a whole.
 	CodeFileEmpty      = "FILE_EMPTY"

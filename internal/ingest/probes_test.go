@@ -39,6 +39,7 @@ func (w *world) keyedRows(t *testing.T) []keyedRow {
 // breakdown), under the server's secret: a correction or re-upload of the same cell,
 // in another file, keeps them; other cells get others; the values play no part.
 func TestRecordKeys(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	secret, err := postgres.LoadDisclosureSecret(context.Background(), w.env.App.DB)
 	if err != nil {
@@ -52,6 +53,27 @@ func TestRecordKeys(t *testing.T) {
 	if len(rows) != 6 {
 		t.Fatalf("%d rows stored, want 6", len(rows))
 	}
+	checkCellKeys(t, secret, rows)
+	// Another partner's same cell is another cell.
+	w.mustAccept(t, w.uploaderB, csvOf(row()))
+	var other keyedRow
+	if err := w.env.App.DB.Get(&other, `SELECT submission_id::text, source_row, to_char(period_start, 'YYYY-MM-DD') AS period_start,
+		to_char(period_end, 'YYYY-MM-DD') AS period_end, '' AS sex, '' AS welfare_domain, key_value, key_n
+		FROM observations WHERE partner_id = 'boston-mlp'`); err != nil {
+		t.Fatal(err)
+	}
+	ov, on := secret.RecordKeys(disclosure.RecordIdentity{PartnerID: "boston-mlp", Metric: "PATIENTS_SCREENED",
+		PeriodStart: other.Start, PeriodEnd: other.End})
+	if other.Value != ov || other.N != on {
+		t.Errorf("boston-mlp's cell has keys (%d, %d), want its own identity's (%d, %d)", other.Value, other.N, ov, on)
+	}
+	checkKeysNotReadBack(t, w, first.ID, second.ID)
+}
+
+// checkCellKeys asserts every leeds-gp row carries its cell's keys, the same for
+// every version of a cell, and that the four cells do not all share them.
+func checkCellKeys(t *testing.T, secret disclosure.Secret, rows []keyedRow) {
+	t.Helper()
 	byCell := map[string][2]int16{}
 	for _, r := range rows {
 		v, n := secret.RecordKeys(disclosure.RecordIdentity{PartnerID: "leeds-gp", Metric: "PATIENTS_SCREENED",
@@ -77,21 +99,14 @@ func TestRecordKeys(t *testing.T) {
 	if len(distinct) < 2 {
 		t.Errorf("different cells share keys: %v", byCell)
 	}
-	// Another partner's same cell is another cell.
-	w.mustAccept(t, w.uploaderB, csvOf(row()))
-	var other keyedRow
-	if err := w.env.App.DB.Get(&other, `SELECT submission_id::text, source_row, to_char(period_start, 'YYYY-MM-DD') AS period_start,
-		to_char(period_end, 'YYYY-MM-DD') AS period_end, '' AS sex, '' AS welfare_domain, key_value, key_n
-		FROM observations WHERE partner_id = 'boston-mlp'`); err != nil {
-		t.Fatal(err)
-	}
-	ov, on := secret.RecordKeys(disclosure.RecordIdentity{PartnerID: "boston-mlp", Metric: "PATIENTS_SCREENED",
-		PeriodStart: other.Start, PeriodEnd: other.End})
-	if other.Value != ov || other.N != on {
-		t.Errorf("boston-mlp's cell has keys (%d, %d), want its own identity's (%d, %d)", other.Value, other.N, ov, on)
-	}
+}
+
+// checkKeysNotReadBack asserts neither the submissions a partner reads back nor
+// the audit log carry record keys.
+func checkKeysNotReadBack(t *testing.T, w *world, ids ...string) {
+	t.Helper()
 	// Nothing a partner reads back carries them.
-	for _, id := range []string{first.ID, second.ID} {
+	for _, id := range ids {
 		resp := w.env.Do(w.adminA, `query($id: ID!) { submission(id: $id) { id status rowCount sha256 } }`, map[string]any{"id": id})
 		if len(resp.Errors) > 0 || strings.Contains(strings.ToLower(string(resp.Data)), "key") {
 			t.Errorf("submission %s reads back %s %+v", id, resp.Data, resp.Errors)
@@ -112,6 +127,7 @@ func TestRecordKeys(t *testing.T) {
 // corrections), counting superseded and retracted versions; the upload that would
 // store a fourth is rejected whole, and audited. After the window it is accepted.
 func TestRevisionLimit(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	version := func(v int, extra ...string) string {
 		return csvOf(append([]string{row("value", strconv.Itoa(v))}, extra...)...)
@@ -161,6 +177,7 @@ func TestRevisionLimit(t *testing.T) {
 // A partner may retract at most three submissions in 30 days; the fourth is refused
 // with RATE_LIMITED, changes nothing, and is audited.
 func TestRetractionLimit(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	var ids []string
 	for m := 1; m <= 4; m++ {

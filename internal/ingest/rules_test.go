@@ -30,20 +30,20 @@ var (
 
 func with(base []string, kv ...string) []string { return append(append([]string{}, base...), kv...) }
 
-// TestValidationRules has, for every rule, a file that breaks it (and must be
-// rejected with the rule's code) and a file that keeps it (and must be accepted).
-// Each runs as a dry run through the real GraphQL multipart handler.
-func TestValidationRules(t *testing.T) {
-	w := newWorld(t)
-	const nhsNumber = "9434765919"
+// ruleCase is a validation rule's pair of files: bad breaks the rule (and must be
+// rejected with its code), good keeps it (and must be accepted).
+type ruleCase struct {
+	code      string
+	bad, good string
+	wantRow   int    // 0: not checked
+	wantCol   string // "": not checked
+	secret    string // must not appear in any message
+}
+
+// fileRuleCases are the rules of the file as a whole and its header.
+func fileRuleCases() []ruleCase {
 	hdr := strings.TrimSuffix(header, "\n")
-	cases := []struct {
-		code      string
-		bad, good string
-		wantRow   int    // 0: not checked
-		wantCol   string // "": not checked
-		secret    string // must not appear in any message
-	}{
+	return []ruleCase{
 		{code: "FILE_EMPTY", bad: "", good: csvOf(row())},
 		{code: "NO_ROWS", bad: header, good: csvOf(row())},
 		{code: "ROW_TOO_LONG", bad: csvOf(row("sex", `"`+strings.Repeat("x", 70<<10)+`"`)), good: csvOf(row())},
@@ -53,6 +53,13 @@ func TestValidationRules(t *testing.T) {
 		{code: "COLUMN_MISSING", bad: "metric,period_start,period_end,value\nPATIENTS_SCREENED,2022-01-01,2022-01-31,12\n",
 			good: "metric,period_start,period_end,value,n\nPATIENTS_SCREENED,2022-01-01,2022-01-31,12,\n", wantCol: "n"},
 		{code: "COLUMN_REPEATED", bad: hdr + ",metric\n" + row() + ",PATIENTS_SCREENED\n", good: csvOf(row())},
+	}
+}
+
+// cellRuleCases are the rules of one row's cells, its metric's kind and of rows
+// between them.
+func cellRuleCases() []ruleCase {
+	return []ruleCase{
 		{code: "ENCODING_INVALID", bad: csvOf(row("sex", "F\xffMALE")), good: csvOf(row("sex", "FEMALE")), wantCol: "sex"},
 		{code: "REQUIRED", bad: csvOf(row("metric", "")), good: csvOf(row()), wantRow: 2, wantCol: "metric"},
 		{code: "NUMBER_INVALID", bad: csvOf(row("value", `"1,200"`)), good: csvOf(row("value", "1200")), wantCol: "value"},
@@ -92,7 +99,14 @@ func TestValidationRules(t *testing.T) {
 			good: csvOf(row("welfare_domain", "HOUSING")), wantRow: 2, wantCol: "welfare_domain"},
 		{code: "CATEGORY_NOT_REGISTERED", bad: csvOf(row("ihelp_category", "LEGAL_STATUS")),
 			good: csvOf(row("ihelp_category", "HOUSING_UTILITIES")), wantRow: 2, wantCol: "ihelp_category"},
-		// Identifiers: anywhere, named by row, column and kind, never repeated.
+	}
+}
+
+// identifierRuleCases: identifiers anywhere, named by row, column and kind, never
+// repeated.
+func identifierRuleCases() []ruleCase {
+	const nhsNumber = "9434765919"
+	return []ruleCase{
 		{code: "IDENTIFIER_NHS_NUMBER", bad: csvOf(row("value", nhsNumber)), good: csvOf(row("value", "9434765918")),
 			wantRow: 2, wantCol: "value", secret: nhsNumber},
 		{code: "IDENTIFIER_CHI_NUMBER", bad: csvOf(row("value", "0101901234")), good: csvOf(row("value", "9434765918")), wantCol: "value", secret: "0101901234"},
@@ -104,35 +118,49 @@ func TestValidationRules(t *testing.T) {
 		{code: "IDENTIFIER_DATE", bad: csvOf(row("metric", "1980-04-23")), good: csvOf(row()), wantCol: "metric", secret: "1980"},
 		{code: "IDENTIFIER_NI_NUMBER", bad: csvOf(row("sex", "AB 12 34 56 C")), good: csvOf(row("sex", "FEMALE")), wantCol: "sex", secret: "34 56"},
 	}
+}
+
+// checkRejected asserts the bad file's rejection: the rule's code at its row and
+// column, and no message repeating the secret.
+func checkRejected(t *testing.T, w *world, c ruleCase) {
+	t.Helper()
+	r := w.upload(t, w.uploaderA, c.bad, true)
+	if r.Accepted || !r.has(c.code) {
+		t.Fatalf("want rejection with %s, got accepted=%v:%s", c.code, r.Accepted, describe(r))
+	}
+	if r.IssueCount < len(r.Issues) || len(r.Issues) == 0 {
+		t.Errorf("issueCount %d with %d issues", r.IssueCount, len(r.Issues))
+	}
+	for _, is := range r.Issues {
+		if is.Code != c.code {
+			continue
+		}
+		if c.wantRow != 0 && (is.Row == nil || *is.Row != c.wantRow) {
+			t.Errorf("row = %v, want %d", is.Row, c.wantRow)
+		}
+		if c.wantCol != "" && (is.Column == nil || *is.Column != c.wantCol) {
+			t.Errorf("column = %v, want %s", is.Column, c.wantCol)
+		}
+	}
+	if c.secret != "" {
+		for _, is := range r.Issues {
+			if strings.Contains(is.Message, c.secret) || (is.Column != nil && strings.Contains(*is.Column, c.secret)) {
+				t.Errorf("message repeats the identifier: %s", is.Message)
+			}
+		}
+	}
+}
+
+// TestValidationRules has, for every rule, a file that breaks it (and must be
+// rejected with the rule's code) and a file that keeps it (and must be accepted).
+// Each runs as a dry run through the real GraphQL multipart handler.
+func TestValidationRules(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	cases := append(append(fileRuleCases(), cellRuleCases()...), identifierRuleCases()...)
 	for _, c := range cases {
 		t.Run(c.code, func(t *testing.T) {
-			t.Run("ErrInvalid", func(t *testing.T) {
-				r := w.upload(t, w.uploaderA, c.bad, true)
-				if r.Accepted || !r.has(c.code) {
-					t.Fatalf("want rejection with %s, got accepted=%v:%s", c.code, r.Accepted, describe(r))
-				}
-				if r.IssueCount < len(r.Issues) || len(r.Issues) == 0 {
-					t.Errorf("issueCount %d with %d issues", r.IssueCount, len(r.Issues))
-				}
-				for _, is := range r.Issues {
-					if is.Code != c.code {
-						continue
-					}
-					if c.wantRow != 0 && (is.Row == nil || *is.Row != c.wantRow) {
-						t.Errorf("row = %v, want %d", is.Row, c.wantRow)
-					}
-					if c.wantCol != "" && (is.Column == nil || *is.Column != c.wantCol) {
-						t.Errorf("column = %v, want %s", is.Column, c.wantCol)
-					}
-				}
-				if c.secret != "" {
-					for _, is := range r.Issues {
-						if strings.Contains(is.Message, c.secret) || (is.Column != nil && strings.Contains(*is.Column, c.secret)) {
-							t.Errorf("message repeats the identifier: %s", is.Message)
-						}
-					}
-				}
-			})
+			t.Run("ErrInvalid", func(t *testing.T) { checkRejected(t, w, c) })
 			t.Run("OK", func(t *testing.T) {
 				r := w.upload(t, w.uploaderA, c.good, true)
 				if !r.Accepted || len(r.Issues) != 0 {
@@ -149,6 +177,7 @@ func TestValidationRules(t *testing.T) {
 // Cells outside the known columns are scanned too: an identifier in a rejected
 // extra column is reported as such, not only as an unknown column.
 func TestIdentifierInUnknownColumn(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	r := w.upload(t, w.uploaderA, strings.TrimSuffix(header, "\n")+",notes\n"+row()+",call 07700 900123\n", true)
 	if r.Accepted || !r.has("COLUMN_UNKNOWN") || !r.has("IDENTIFIER_PHONE") {
@@ -171,6 +200,7 @@ func TestIdentifierInUnknownColumn(t *testing.T) {
 // header must be the format's, the served copy must match the docs, and the example
 // must be accepted.
 func TestPublishedTemplateAndExample(t *testing.T) {
+	t.Parallel()
 	read := func(path string) string {
 		b, err := os.ReadFile(path)
 		if err != nil {
@@ -194,6 +224,7 @@ func TestPublishedTemplateAndExample(t *testing.T) {
 // A header problem that leaves every required column in place does not hide the
 // rows' problems: the partner sees everything to fix in one go.
 func TestHeaderAndRowIssuesTogether(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	bad := strings.Replace(row(), "PATIENTS_SCREENED", "NOT_A_METRIC", 1)
 	r := w.upload(t, w.uploaderA, strings.TrimSuffix(header, "\n")+",notes\n"+bad+",\n", true)
@@ -206,6 +237,7 @@ func TestHeaderAndRowIssuesTogether(t *testing.T) {
 // named as such ("2022-06-31 is not a real date"), not as a format error; a date in
 // another format still gets the format.
 func TestNotARealDate(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	tests := []struct{ name, col, value, want string }{
 		{"ErrInvalid/June31", "period_end", "2022-06-31", "period_end 2022-06-31 is not a real date"},

@@ -4,11 +4,13 @@ import (
 	"testing"
 
 	"github.com/hjx-exchange/hjx/internal/hjx"
+	"github.com/hjx-exchange/hjx/internal/identifiers"
 )
 
 // No code of any vocabulary or of the codebook may ever look like an identifier,
 // or valid files would be refused.
 func TestVocabularyIsNeverAnIdentifier(t *testing.T) {
+	t.Parallel()
 	lists := [][]string{hjx.WelfareDomains, hjx.IhelpCategories, hjx.HealthSettings, hjx.AgeBands, hjx.Sexes,
 		hjx.DeprivationSchemes, hjx.Currencies, Columns[:]}
 	codebook := []string{"PATIENTS_SCREENED", "PATIENTS_WITH_NEED", "PATIENTS_REFERRED", "REFERRALS_WITH_INTAKE",
@@ -17,7 +19,7 @@ func TestVocabularyIsNeverAnIdentifier(t *testing.T) {
 		"CESD_CHANGE", "FINANCIAL_STRAIN", "GP_CONSULTATIONS_3M", "ED_VISITS_6M", "HOUSING_REPAIRS_ACHIEVED"}
 	for _, list := range append(lists, codebook) {
 		for _, v := range list {
-			if k, ok := FindIdentifier(v, false); ok {
+			if k, ok := identifiers.Find(v, false); ok {
 				t.Errorf("%s is flagged as %s", v, k)
 			}
 		}

@@ -278,7 +278,7 @@ HAVING sum(c.rows) > 0`
 	SELECT o.partner_id, p.country, p.region, o.value, o.n, o.sd, o.key_value, o.key_n, o.period_start, o.period_end,
 		o.welfare_domain, o.age_band, o.sex, o.deprivation_scheme, o.deprivation_value,
 		` + effectiveSetting + ` AS hs,
-		COALESCE(o.ihelp_category, wd.ihelp_category) AS ihelp,
+		` + ihelpExpr + ` AS ihelp,
 		CASE
 			WHEN ` + coarser + ` THEN '` + CoarserThanGrouping + `'
 			WHEN NOT (` + at + `) THEN '` + NotAtThisBreakdown + `'
@@ -289,7 +289,7 @@ HAVING sum(c.rows) > 0`
 		o.value * (` + factor + `) AS amount
 	FROM observations o
 	JOIN partners p ON p.id = o.partner_id
-	LEFT JOIN welfare_domains wd ON wd.code = o.welfare_domain
+	` + welfareDomainJoin + `
 	` + rateJoin + `
 	WHERE o.metric = $1 AND o.current AND o.partner_id = ANY($2)
 		AND $3::text[] IS NOT NULL AND $9::text IS NOT NULL -- typed even when a grouping leaves them unused
@@ -300,10 +300,7 @@ HAVING sum(c.rows) > 0`
 		` + shapeFilter + `
 )
 SELECT 'cell' AS kind, NULL::text AS reason` + keys.String() + `, b.partner_id, count(*) AS rows,
-	COALESCE(sum(CASE WHEN $9 = 'MEAN' THEN b.n * b.value ELSE b.amount END), 0)::float8 AS value,
-	COALESCE(sum(b.n), 0)::bigint AS n,
-	COALESCE(sum((b.n - 1) * b.sd * b.sd + b.n * b.value * b.value), 0)::float8 AS sum_squares,
-	count(b.sd) AS sds,
+	` + cellSums + `,
 	sum(b.key_value)::bigint AS key_value, sum(b.key_n)::bigint AS key_n,
 	bit_or(((1::bigint << ((extract(year FROM b.period_end) * 12 + extract(month FROM b.period_end))
 		- (extract(year FROM b.period_start) * 12 + extract(month FROM b.period_start)) + 1)::int) - 1)
@@ -321,6 +318,23 @@ GROUP BY b.excluded, b.partner_id` + shapeCounts
 const rateYear = `(CASE WHEN extract(year FROM o.period_end) > extract(year FROM o.period_start)
 	AND extract(month FROM o.period_end) > 13 - extract(month FROM o.period_start)
 	THEN extract(year FROM o.period_end) ELSE extract(year FROM o.period_start) END)::int`
+
+// cellSums are a partner's sums in a cell ($9 the metric's kind): the value total
+// (MEAN: of n * mean), the persons, and for MEAN the sum of (n-1)*sd^2 + n*mean^2
+// and the rows with an sd, from which toDisclosureCell pools the mean and SD as
+// harmonise.PoolMeans does (TestPoolingMatchesGo). A row of nobody (n = 0) adds no
+// within-group term: (n-1)*sd^2 would subtract one.
+const cellSums = `COALESCE(sum(CASE WHEN $9 = 'MEAN' THEN b.n * b.value ELSE b.amount END), 0)::float8 AS value,
+	COALESCE(sum(b.n), 0)::bigint AS n,
+	COALESCE(sum(GREATEST(b.n - 1, 0) * b.sd * b.sd + b.n * b.value * b.value), 0)::float8 AS sum_squares,
+	count(b.sd) AS sds`
+
+// welfareDomainJoin and ihelpExpr roll a row's welfare domain up into its I-HELP
+// category by the crosswalk table (loaded from reference/ihelp_crosswalk.csv).
+const (
+	welfareDomainJoin = `LEFT JOIN welfare_domains wd ON wd.code = o.welfare_domain`
+	ihelpExpr         = `COALESCE(o.ihelp_category, wd.ihelp_category)`
+)
 
 // effectiveSetting is a row's health setting: its own, or its partner's when the
 // partner works in a single setting.

@@ -92,6 +92,7 @@ func render(agg *Aggregation) string {
 }
 
 func TestCubeRuleTotalAndBreakdownNeverSummed(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.obs("gb-a", "PATIENTS_SCREENED", "2020-01-01", "2020-03-31", "42")
 	f.obs("gb-a", "PATIENTS_SCREENED", "2020-01-01", "2020-03-31", "25", "sex=FEMALE")
@@ -128,6 +129,7 @@ func TestCubeRuleTotalAndBreakdownNeverSummed(t *testing.T) {
 }
 
 func TestMoneyConversionAndRates(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.obs("gb-a", "FINANCIAL_GAIN", "2020-01-01", "2020-03-31", "780", "n=10", "currency=GBP")
 	f.obs("us-c", "FINANCIAL_GAIN", "2020-01-01", "2020-03-31", "1000", "n=20", "currency=USD")
@@ -155,6 +157,7 @@ func TestMoneyConversionAndRates(t *testing.T) {
 }
 
 func TestBucketsDomainsAndDeprivation(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.obs("gb-a", "ISSUES_BY_DOMAIN", "2020-01-01", "2020-03-31", "10", "welfare_domain=DEBT")
 	f.obs("gb-a", "ISSUES_BY_DOMAIN", "2020-01-01", "2020-03-31", "20", "welfare_domain=WELFARE_BENEFITS")
@@ -194,6 +197,7 @@ func TestBucketsDomainsAndDeprivation(t *testing.T) {
 // A corrected rate is a new version; conversion uses the newest version of the
 // year, and a period spanning two years takes the year holding most of its months.
 func TestNewestRateVersionAndRateYear(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.obs("gb-a", "FINANCIAL_GAIN", "2020-01-01", "2020-03-31", "800", "n=10", "currency=GBP")
 	f.obs("gb-b", "FINANCIAL_GAIN", "2020-11-01", "2021-04-30", "727", "n=10", "currency=GBP") // 2 months of 2020, 4 of 2021
@@ -212,6 +216,7 @@ func TestNewestRateVersionAndRateYear(t *testing.T) {
 // (value and n roles), whichever grouping pools the rows: disclosure reduces them
 // modulo the key range into the cell's key.
 func TestRecordKeySums(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.obs("gb-a", "PATIENTS_SCREENED", "2020-01-01", "2020-01-31", "10", "key_value=200", "key_n=7")
 	f.obs("gb-a", "PATIENTS_SCREENED", "2020-02-01", "2020-02-29", "11", "key_value=100", "key_n=9")

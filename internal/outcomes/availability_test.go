@@ -63,6 +63,7 @@ func (w *world) auditCount(action string) int {
 // buckets and years, and partner counts per country; a DENY partner's rows are not
 // counted; every call is audited once; a retraction is seen by the next call.
 func TestAvailability(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, sixPartners())
 	w.gqlSubmit("gb-a", []map[string]any{q1("CLIENTS_ADVISED", 42), q1("CLIENTS_ADVISED", 25, "sex", "FEMALE")})
 	gbB := w.gqlSubmit("gb-b", []map[string]any{q1("CLIENTS_ADVISED", 30),
@@ -74,35 +75,7 @@ func TestAvailability(t *testing.T) {
 	// DENY (GS: shares with US institutions only): neither its partner nor its AGE_BAND shape may show.
 	w.gqlSubmit("gb-denied", []map[string]any{q1("CLIENTS_ADVISED", 50), q1("CLIENTS_ADVISED", 20, "ageBand", "AGE_25_34")})
 
-	t.Run("OK", func(t *testing.T) {
-		before := w.auditCount("outcomes.availability")
-		var got availabilityResult
-		w.env.Do(w.resTok, availabilityQuery, map[string]any{"p": w.projectID}).Decode(t, &got)
-		if got.Availability.ProjectID != w.projectID {
-			t.Errorf("projectId %q, want %q", got.Availability.ProjectID, w.projectID)
-		}
-		want := []string{
-			"CLIENTS_ADVISED []|QUARTER,YEAR|[2020 2021]|3|GB:2 US:1",
-			// Every test partner works in one health setting: its rows are that setting's figures.
-			"CLIENTS_ADVISED [HEALTH_SETTING]|QUARTER,YEAR|[2020 2021]|3|GB:2 US:1",
-			"CLIENTS_ADVISED [SEX]|QUARTER,YEAR|[2021]|1|GB:1",
-			"CLIENTS_ADVISED [DEPRIVATION_QUINTILE]|QUARTER,YEAR|[2021]|1|US:1",
-			"CLIENTS_ADVISED [HEALTH_SETTING,SEX]|QUARTER,YEAR|[2021]|1|GB:1",
-			"CLIENTS_ADVISED [HEALTH_SETTING,DEPRIVATION_QUINTILE]|QUARTER,YEAR|[2021]|1|US:1",
-			// A UK financial year fits no bucket; it converts (and is listed) at 2020.
-			// Fine domains also answer the I-HELP grouping.
-			"FINANCIAL_GAIN [WELFARE_DOMAIN]||[2020]|1|GB:1",
-			"FINANCIAL_GAIN [IHELP_CATEGORY]||[2020]|1|GB:1",
-			"FINANCIAL_GAIN [HEALTH_SETTING,WELFARE_DOMAIN]||[2020]|1|GB:1",
-			"FINANCIAL_GAIN [HEALTH_SETTING,IHELP_CATEGORY]||[2020]|1|GB:1",
-		}
-		if g := got.catalogue(); !slices.Equal(g, want) {
-			t.Errorf("catalogue\n got %q\nwant %q", g, want)
-		}
-		if n := w.auditCount("outcomes.availability") - before; n != 1 {
-			t.Errorf("%d audit entries for one call, want 1", n)
-		}
-	})
+	t.Run("OK", func(t *testing.T) { availabilityOK(t, w) })
 
 	t.Run("OKRetractionSeen", func(t *testing.T) {
 		if _, err := w.env.App.Ingest.Retract(context.Background(), w.admins["gb-b"], gbB, "wrong figures"); err != nil {
@@ -135,28 +108,60 @@ func TestAvailability(t *testing.T) {
 		}
 	})
 
-	t.Run("ErrForbidden", func(t *testing.T) {
-		other, _ := w.env.Token(hjx.RoleResearcher, "", "")
-		dashOther, _ := w.env.Token(hjx.RoleDashboard, "", w.project("Another project"))
-		steward := w.stewardTok
-		for name, tok := range map[string]string{"NotAMember": other, "DashboardOfAnotherProject": dashOther,
-			"Steward": steward, "PartnerAdmin": w.adminTok["gb-a"]} {
-			t.Run(name, func(t *testing.T) {
-				before := w.auditCount("outcomes.availability")
-				r := w.env.Do(tok, availabilityQuery, map[string]any{"p": w.projectID})
-				if r.Code() != "FORBIDDEN" {
-					t.Fatalf("code %q, want FORBIDDEN: %+v", r.Code(), r.Errors)
-				}
-				if n := w.auditCount("outcomes.availability") - before; n != 0 {
-					t.Errorf("a refused call wrote %d audit entries", n)
-				}
-			})
-		}
-	})
+	t.Run("ErrForbidden", func(t *testing.T) { availabilityErrForbidden(t, w) })
 
 	t.Run("ErrUnauthenticated", func(t *testing.T) {
 		if r := w.env.Do("", availabilityQuery, map[string]any{"p": w.projectID}); r.Code() != "UNAUTHENTICATED" {
 			t.Fatalf("code %q, want UNAUTHENTICATED", r.Code())
 		}
 	})
+}
+
+func availabilityOK(t *testing.T, w *world) {
+	before := w.auditCount("outcomes.availability")
+	var got availabilityResult
+	w.env.Do(w.resTok, availabilityQuery, map[string]any{"p": w.projectID}).Decode(t, &got)
+	if got.Availability.ProjectID != w.projectID {
+		t.Errorf("projectId %q, want %q", got.Availability.ProjectID, w.projectID)
+	}
+	want := []string{
+		"CLIENTS_ADVISED []|QUARTER,YEAR|[2020 2021]|3|GB:2 US:1",
+		// Every test partner works in one health setting: its rows are that setting's figures.
+		"CLIENTS_ADVISED [HEALTH_SETTING]|QUARTER,YEAR|[2020 2021]|3|GB:2 US:1",
+		"CLIENTS_ADVISED [SEX]|QUARTER,YEAR|[2021]|1|GB:1",
+		"CLIENTS_ADVISED [DEPRIVATION_QUINTILE]|QUARTER,YEAR|[2021]|1|US:1",
+		"CLIENTS_ADVISED [HEALTH_SETTING,SEX]|QUARTER,YEAR|[2021]|1|GB:1",
+		"CLIENTS_ADVISED [HEALTH_SETTING,DEPRIVATION_QUINTILE]|QUARTER,YEAR|[2021]|1|US:1",
+		// A UK financial year fits no bucket; it converts (and is listed) at 2020.
+		// Fine domains also answer the I-HELP grouping.
+		"FINANCIAL_GAIN [WELFARE_DOMAIN]||[2020]|1|GB:1",
+		"FINANCIAL_GAIN [IHELP_CATEGORY]||[2020]|1|GB:1",
+		"FINANCIAL_GAIN [HEALTH_SETTING,WELFARE_DOMAIN]||[2020]|1|GB:1",
+		"FINANCIAL_GAIN [HEALTH_SETTING,IHELP_CATEGORY]||[2020]|1|GB:1",
+	}
+	if g := got.catalogue(); !slices.Equal(g, want) {
+		t.Errorf("catalogue\n got %q\nwant %q", g, want)
+	}
+	if n := w.auditCount("outcomes.availability") - before; n != 1 {
+		t.Errorf("%d audit entries for one call, want 1", n)
+	}
+}
+
+func availabilityErrForbidden(t *testing.T, w *world) {
+	other, _ := w.env.Token(hjx.RoleResearcher, "", "")
+	dashOther, _ := w.env.Token(hjx.RoleDashboard, "", w.project("Another project"))
+	steward := w.stewardTok
+	for name, tok := range map[string]string{"NotAMember": other, "DashboardOfAnotherProject": dashOther,
+		"Steward": steward, "PartnerAdmin": w.adminTok["gb-a"]} {
+		t.Run(name, func(t *testing.T) {
+			before := w.auditCount("outcomes.availability")
+			r := w.env.Do(tok, availabilityQuery, map[string]any{"p": w.projectID})
+			if r.Code() != "FORBIDDEN" {
+				t.Fatalf("code %q, want FORBIDDEN: %+v", r.Code(), r.Errors)
+			}
+			if n := w.auditCount("outcomes.availability") - before; n != 0 {
+				t.Errorf("a refused call wrote %d audit entries", n)
+			}
+		})
+	}
 }

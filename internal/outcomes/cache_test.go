@@ -22,6 +22,7 @@ func bigTable(rows int) *Table {
 // budget, a table over an eighth of the budget is not kept, and the entry bound
 // still holds (issue 12, item 3).
 func TestCacheBoundedByBytes(t *testing.T) {
+	t.Parallel()
 	const budget = 4 << 20
 	t.Run("OKManyLargeTables", func(t *testing.T) {
 		c := NewCache(CacheConfig{Entries: 1000, Bytes: budget})

@@ -90,114 +90,123 @@ func perturbedAlone(t *testing.T, what string, published, truth float64) {
 }
 
 func TestSameCellSameValue(t *testing.T) {
+	t.Parallel()
 	w := consistencyWorld(t)
 	all := []string{"PRIMARY_CARE", "HOSPITAL", "MENTAL_HEALTH", "COMMUNITY_HEALTH_CENTRE", "PAEDIATRIC"}
-	t.Run("OKCountAcrossQueries", func(t *testing.T) {
-		// gb-a's own 2021-Q1 total, and the GB pool's, asked for five ways.
-		byPartnerQuarter := w.outcomes(map[string]any{"metric": "PATIENTS_SCREENED", "groupBy": []string{"PARTNER", "QUARTER"}})
-		own := value(t, byPartnerQuarter, "2021-Q1/gb-a")
-		perturbedAlone(t, "gb-a 2021-Q1", own, 1000)
-		for name, q := range map[string]map[string]any{
-			"DateRange":      {"metric": "PATIENTS_SCREENED", "groupBy": []string{"PARTNER"}, "from": "2021-01-01", "to": "2021-03-31"},
-			"SettingsFilter": {"metric": "PATIENTS_SCREENED", "groupBy": []string{"PARTNER", "QUARTER"}, "healthSettings": all},
-			"Cached":         {"metric": "PATIENTS_SCREENED", "groupBy": []string{"PARTNER", "QUARTER"}},
-		} {
-			key := "2021-Q1/gb-a"
-			if name == "DateRange" {
-				key = "gb-a"
-			}
-			if got := value(t, w.outcomes(q), key); got != own {
-				t.Errorf("%s: gb-a's 2021-Q1 total published as %g, by partner and quarter as %g", name, got, own)
-			}
+	t.Run("OKCountAcrossQueries", func(t *testing.T) { sameCountAcrossQueries(t, w, all) })
+	t.Run("OKManyCellsAcrossQueries", func(t *testing.T) { sameManyCellsAcrossQueries(t, w, all) })
+	t.Run("OKRestartWithoutCache", func(t *testing.T) { sameAfterRestartWithoutCache(t, w) })
+	t.Run("OKMoneyAcrossCurrencies", func(t *testing.T) { sameMoneyAcrossCurrencies(t, w) })
+}
+
+func sameCountAcrossQueries(t *testing.T, w *world, all []string) {
+	// gb-a's own 2021-Q1 total, and the GB pool's, asked for five ways.
+	byPartnerQuarter := w.outcomes(map[string]any{"metric": "PATIENTS_SCREENED", "groupBy": []string{"PARTNER", "QUARTER"}})
+	own := value(t, byPartnerQuarter, "2021-Q1/gb-a")
+	perturbedAlone(t, "gb-a 2021-Q1", own, 1000)
+	for name, q := range map[string]map[string]any{
+		"DateRange":      {"metric": "PATIENTS_SCREENED", "groupBy": []string{"PARTNER"}, "from": "2021-01-01", "to": "2021-03-31"},
+		"SettingsFilter": {"metric": "PATIENTS_SCREENED", "groupBy": []string{"PARTNER", "QUARTER"}, "healthSettings": all},
+		"Cached":         {"metric": "PATIENTS_SCREENED", "groupBy": []string{"PARTNER", "QUARTER"}},
+	} {
+		key := "2021-Q1/gb-a"
+		if name == "DateRange" {
+			key = "gb-a"
 		}
-		// The pool of all six partners (five of them not identifiable).
-		pooled := value(t, w.outcomes(map[string]any{"metric": "PATIENTS_SCREENED", "groupBy": []string{"QUARTER"}}), "2021-Q1")
-		for name, q := range map[string]map[string]any{
-			"CountryFilter":  {"metric": "PATIENTS_SCREENED", "groupBy": []string{"QUARTER"}, "countries": []string{"GB", "US"}},
-			"DateRange":      {"metric": "PATIENTS_SCREENED", "from": "2021-01-01", "to": "2021-03-31"},
-			"SettingsFilter": {"metric": "PATIENTS_SCREENED", "groupBy": []string{"QUARTER"}, "healthSettings": all},
-		} {
-			key := map[string]string{"CountryFilter": "2021-Q1", "DateRange": "", "SettingsFilter": "2021-Q1"}[name]
-			if got := value(t, w.outcomes(q), key); got != pooled {
-				t.Errorf("%s: the 2021-Q1 pool published as %g, by quarter as %g", name, got, pooled)
-			}
+		if got := value(t, w.outcomes(q), key); got != own {
+			t.Errorf("%s: gb-a's 2021-Q1 total published as %g, by partner and quarter as %g", name, got, own)
 		}
-	})
-	t.Run("OKManyCellsAcrossQueries", func(t *testing.T) {
-		// gb-a's 18 cells by age band and quarter, asked for four ways.
-		ref := byKey(w.outcomes(map[string]any{"metric": "PATIENTS_SCREENED", "groupBy": []string{"PARTNER", "AGE_BAND", "QUARTER"}}))
-		if len(ref) != 18 {
-			t.Fatalf("%d cells, want gb-a's 18: %v", len(ref), ref)
+	}
+	// The pool of all six partners (five of them not identifiable).
+	pooled := value(t, w.outcomes(map[string]any{"metric": "PATIENTS_SCREENED", "groupBy": []string{"QUARTER"}}), "2021-Q1")
+	for name, q := range map[string]map[string]any{
+		"CountryFilter":  {"metric": "PATIENTS_SCREENED", "groupBy": []string{"QUARTER"}, "countries": []string{"GB", "US"}},
+		"DateRange":      {"metric": "PATIENTS_SCREENED", "from": "2021-01-01", "to": "2021-03-31"},
+		"SettingsFilter": {"metric": "PATIENTS_SCREENED", "groupBy": []string{"QUARTER"}, "healthSettings": all},
+	} {
+		key := map[string]string{"CountryFilter": "2021-Q1", "DateRange": "", "SettingsFilter": "2021-Q1"}[name]
+		if got := value(t, w.outcomes(q), key); got != pooled {
+			t.Errorf("%s: the 2021-Q1 pool published as %g, by quarter as %g", name, got, pooled)
 		}
-		got := byKey(w.outcomes(map[string]any{"metric": "PATIENTS_SCREENED", "groupBy": []string{"QUARTER", "AGE_BAND", "PARTNER"}}))
-		for _, quarter := range [][3]string{{"2021-Q1", "2021-01-01", "2021-03-31"}, {"2021-Q2", "2021-04-01", "2021-06-30"}} {
-			for k, v := range byKey(w.outcomes(map[string]any{"metric": "PATIENTS_SCREENED", "groupBy": []string{"AGE_BAND", "PARTNER"},
-				"from": quarter[1], "to": quarter[2], "countries": []string{"GB"}, "healthSettings": all})) {
-				parts := append(strings.Split(k, "/"), quarter[0])
-				slices.Sort(parts)
-				got["range "+strings.Join(parts, "/")] = v
-			}
+	}
+}
+
+func sameManyCellsAcrossQueries(t *testing.T, w *world, all []string) {
+	// gb-a's 18 cells by age band and quarter, asked for four ways.
+	ref := byKey(w.outcomes(map[string]any{"metric": "PATIENTS_SCREENED", "groupBy": []string{"PARTNER", "AGE_BAND", "QUARTER"}}))
+	if len(ref) != 18 {
+		t.Fatalf("%d cells, want gb-a's 18: %v", len(ref), ref)
+	}
+	got := byKey(w.outcomes(map[string]any{"metric": "PATIENTS_SCREENED", "groupBy": []string{"QUARTER", "AGE_BAND", "PARTNER"}}))
+	for _, quarter := range [][3]string{{"2021-Q1", "2021-01-01", "2021-03-31"}, {"2021-Q2", "2021-04-01", "2021-06-30"}} {
+		for k, v := range byKey(w.outcomes(map[string]any{"metric": "PATIENTS_SCREENED", "groupBy": []string{"AGE_BAND", "PARTNER"},
+			"from": quarter[1], "to": quarter[2], "countries": []string{"GB"}, "healthSettings": all})) {
+			parts := append(strings.Split(k, "/"), quarter[0])
+			slices.Sort(parts)
+			got["range "+strings.Join(parts, "/")] = v
 		}
-		for k, v := range ref {
-			if got[k] != v || got["range "+k] != v {
-				t.Errorf("%s: published %s by partner, age band and quarter; %s with the dimensions reordered; %s by date range and filters",
-					k, v, got[k], got["range "+k])
-			}
+	}
+	for k, v := range ref {
+		if got[k] != v || got["range "+k] != v {
+			t.Errorf("%s: published %s by partner, age band and quarter; %s with the dimensions reordered; %s by date range and filters",
+				k, v, got[k], got["range "+k])
 		}
-	})
-	t.Run("OKRestartWithoutCache", func(t *testing.T) {
-		want := w.outcomes(map[string]any{"metric": "PATIENTS_SCREENED", "groupBy": []string{"PARTNER", "QUARTER"}})
-		ctx := context.Background()
-		secret, err := postgres.LoadDisclosureSecret(ctx, w.env.App.DB)
-		if err != nil {
-			t.Fatal(err)
+	}
+}
+
+func sameAfterRestartWithoutCache(t *testing.T, w *world) {
+	want := w.outcomes(map[string]any{"metric": "PATIENTS_SCREENED", "groupBy": []string{"PARTNER", "QUARTER"}})
+	ctx := context.Background()
+	secret, err := postgres.LoadDisclosureSecret(ctx, w.env.App.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := w.env.App
+	restarted := &outcomes.Service{DB: a.DB, Governance: a.Governance, Audit: a.Audit, Now: w.env.Clock.Now,
+		Disclosure: a.Outcomes.Disclosure, Secret: secret}
+	got, err := restarted.Query(ctx, w.researcher, w.projectID, outcomes.Query{Metric: "PATIENTS_SCREENED",
+		GroupBy: []outcomes.Dimension{outcomes.DimPartner, outcomes.DimQuarter}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gotCells []string
+	for _, r := range got.Rows {
+		v := "suppressed"
+		if r.Value != nil {
+			v = fmt.Sprint(*r.Value)
 		}
-		a := w.env.App
-		restarted := &outcomes.Service{DB: a.DB, Governance: a.Governance, Audit: a.Audit, Now: w.env.Clock.Now,
-			Disclosure: a.Outcomes.Disclosure, Secret: secret}
-		got, err := restarted.Query(ctx, w.researcher, w.projectID, outcomes.Query{Metric: "PATIENTS_SCREENED",
-			GroupBy: []outcomes.Dimension{outcomes.DimPartner, outcomes.DimQuarter}})
-		if err != nil {
-			t.Fatal(err)
+		gotCells = append(gotCells, r.Period+"/"+r.PartnerID+"="+v)
+	}
+	var wantCells []string
+	for _, r := range want.Rows {
+		v := "suppressed"
+		if r.Value != nil {
+			v = fmt.Sprint(*r.Value)
 		}
-		var gotCells []string
-		for _, r := range got.Rows {
-			v := "suppressed"
-			if r.Value != nil {
-				v = fmt.Sprint(*r.Value)
-			}
-			gotCells = append(gotCells, r.Period+"/"+r.PartnerID+"="+v)
+		p := ""
+		if r.Partner != nil {
+			p = r.Partner.ID
 		}
-		var wantCells []string
-		for _, r := range want.Rows {
-			v := "suppressed"
-			if r.Value != nil {
-				v = fmt.Sprint(*r.Value)
-			}
-			p := ""
-			if r.Partner != nil {
-				p = r.Partner.ID
-			}
-			wantCells = append(wantCells, str(r.Period)+"/"+p+"="+v)
-		}
-		if fmt.Sprint(gotCells) != fmt.Sprint(wantCells) {
-			t.Errorf("a new service without a cache publishes %v, the running one %v", gotCells, wantCells)
-		}
-	})
-	t.Run("OKMoneyAcrossCurrencies", func(t *testing.T) {
-		// gb-a's 10,000 GBP alone, in GBP, USD (2021: 0.727 GBP per USD) and PPP
-		// dollars (0.668): each currency is a conversion of the same perturbed
-		// amount, so they agree to within their rounding to 10, and none is the
-		// true amount.
-		in := func(cur string) float64 {
-			return value(t, w.outcomes(map[string]any{"metric": "FINANCIAL_GAIN", "groupBy": []string{"PARTNER"}, "currency": cur}), "gb-a")
-		}
-		gbp, usd, ppp := in("GBP"), in("USD"), in("PPP_INTL_DOLLAR")
-		perturbedAlone(t, "gb-a's money in GBP", gbp, 10000)
-		if math.Abs(usd*0.727-gbp) > 5+5*0.727 || math.Abs(ppp*0.668-gbp) > 5+5*0.668 {
-			t.Errorf("GBP %g, USD %g (= %g GBP), PPP$ %g (= %g GBP): not one perturbed amount converted", gbp, usd, usd*0.727, ppp, ppp*0.668)
-		}
-	})
+		wantCells = append(wantCells, str(r.Period)+"/"+p+"="+v)
+	}
+	if fmt.Sprint(gotCells) != fmt.Sprint(wantCells) {
+		t.Errorf("a new service without a cache publishes %v, the running one %v", gotCells, wantCells)
+	}
+}
+
+func sameMoneyAcrossCurrencies(t *testing.T, w *world) {
+	// gb-a's 10,000 GBP alone, in GBP, USD (2021: 0.727 GBP per USD) and PPP
+	// dollars (0.668): each currency is a conversion of the same perturbed
+	// amount, so they agree to within their rounding to 10, and none is the
+	// true amount.
+	in := func(cur string) float64 {
+		return value(t, w.outcomes(map[string]any{"metric": "FINANCIAL_GAIN", "groupBy": []string{"PARTNER"}, "currency": cur}), "gb-a")
+	}
+	gbp, usd, ppp := in("GBP"), in("USD"), in("PPP_INTL_DOLLAR")
+	perturbedAlone(t, "gb-a's money in GBP", gbp, 10000)
+	if math.Abs(usd*0.727-gbp) > 5+5*0.727 || math.Abs(ppp*0.668-gbp) > 5+5*0.668 {
+		t.Errorf("GBP %g, USD %g (= %g GBP), PPP$ %g (= %g GBP): not one perturbed amount converted", gbp, usd, usd*0.727, ppp, ppp*0.668)
+	}
 }
 
 // An upload that changes nothing in a cell, another file with the same figures in
@@ -206,6 +215,7 @@ func TestSameCellSameValue(t *testing.T) {
 // cells (by age band and quarter) are compared, so that fresh noise could not hide
 // behind the rounding in all of them.
 func TestUnchangedUploadKeepsPublishedValue(t *testing.T) {
+	t.Parallel()
 	w := consistencyWorld(t)
 	byAge := ageRows()
 	totals := map[string]any{"metric": "PATIENTS_SCREENED", "groupBy": []string{"PARTNER", "QUARTER"}}
@@ -247,6 +257,7 @@ func TestUnchangedUploadKeepsPublishedValue(t *testing.T) {
 // for every kind of figure, and neither the true figures nor anything key-like
 // appears in the response, the audit log or the schema.
 func TestNoUnperturbedFigureLeaves(t *testing.T) {
+	t.Parallel()
 	w := consistencyWorld(t)
 	w.gqlSubmit("gb-a", []map[string]any{
 		q1("FINANCIAL_STRAIN", 400, "n", 900),
@@ -301,6 +312,7 @@ func TestNoUnperturbedFigureLeaves(t *testing.T) {
 // may read, whatever the query's filters, so a query narrowed to one partner does
 // not tell that partner's policy; a partner the project may not read does not count.
 func TestProjectK(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, sixPartners())
 	screened(w)
 	high := gru()
@@ -329,6 +341,7 @@ func TestProjectK(t *testing.T) {
 // Only TOO_FEW_PARTNERS and DISCLOSURE_RISK are live reasons: the precise ones stay
 // in the schema for old clients, deprecated, and are never returned.
 func TestSuppressionReasonsInSchema(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, sixPartners())
 	var out struct {
 		Type struct {

@@ -46,12 +46,8 @@ func (w *world) dataUsage(token, partnerID string) (entries []usageEntry, raw st
 // steward still sees everything. The stored request hash is keyed: not the
 // unkeyed SHA-256 of the query a dictionary could find.
 func TestDataUsagePartnerView(t *testing.T) {
-	w := newWorld(t, sixPartners())
-	col := gru()
-	col.CollaborationRequired = yes(true)
-	w.setPolicy("gb-c", *col)
-	screened(w)
-	w.gqlSubmit("gb-denied", []map[string]any{q1("PATIENTS_SCREENED", 500)})
+	t.Parallel()
+	w := coverageWorld(t)
 	w.outcomes(map[string]any{"metric": "PATIENTS_SCREENED"})
 	others := []string{"gb-a", "gb-b", "gb-c", "us-a", "us-b", "us-c", "gb-denied", "us-nopolicy"}
 
@@ -101,29 +97,33 @@ func TestDataUsagePartnerView(t *testing.T) {
 			t.Fatalf("steward's view %+v, want 5 included, 3 excluded and the request hash", entries)
 		}
 	})
-	t.Run("OKStoredHashIsKeyed", func(t *testing.T) {
-		ctx := context.Background()
-		q := outcomes.Query{Metric: "PATIENTS_SCREENED"}
-		if _, err := w.env.App.Outcomes.Query(ctx, w.researcher, w.projectID, q); err != nil {
-			t.Fatal(err)
+	t.Run("OKStoredHashIsKeyed", func(t *testing.T) { storedHashIsKeyed(t, w) })
+}
+
+// storedHashIsKeyed: the request hash stored for a query is not the unkeyed
+// SHA-256 of the service's canonical form of the query.
+func storedHashIsKeyed(t *testing.T, w *world) {
+	ctx := context.Background()
+	q := outcomes.Query{Metric: "PATIENTS_SCREENED"}
+	if _, err := w.env.App.Outcomes.Query(ctx, w.researcher, w.projectID, q); err != nil {
+		t.Fatal(err)
+	}
+	var stored string
+	if err := w.env.App.DB.GetContext(ctx, &stored, `SELECT request_hash FROM audit_entries
+		WHERE action = 'outcomes.query' ORDER BY seq DESC LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	canonical, _ := json.Marshal(struct { // the service's canonical form of the query
+		Q        outcomes.Query
+		Currency string
+	}{q, ""})
+	for _, guess := range []string{string(canonical), fmt.Sprintf("%d:%s;", len(canonical), canonical)} {
+		sum := sha256.Sum256([]byte(guess))
+		if stored == hex.EncodeToString(sum[:]) {
+			t.Fatalf("the stored request hash is the unkeyed SHA-256 of %q", guess)
 		}
-		var stored string
-		if err := w.env.App.DB.GetContext(ctx, &stored, `SELECT request_hash FROM audit_entries
-			WHERE action = 'outcomes.query' ORDER BY seq DESC LIMIT 1`); err != nil {
-			t.Fatal(err)
-		}
-		canonical, _ := json.Marshal(struct { // the service's canonical form of the query
-			Q        outcomes.Query
-			Currency string
-		}{q, ""})
-		for _, guess := range []string{string(canonical), fmt.Sprintf("%d:%s;", len(canonical), canonical)} {
-			sum := sha256.Sum256([]byte(guess))
-			if stored == hex.EncodeToString(sum[:]) {
-				t.Fatalf("the stored request hash is the unkeyed SHA-256 of %q", guess)
-			}
-		}
-		if len(stored) != 64 {
-			t.Fatalf("stored request hash %q, want 64 hex digits", stored)
-		}
-	})
+	}
+	if len(stored) != 64 {
+		t.Fatalf("stored request hash %q, want 64 hex digits", stored)
+	}
 }

@@ -509,6 +509,7 @@ func (kn *atkKnowledge) publishedProportion(num, n *atkFigure, pNum, pN float64,
 }
 
 func TestDifferencingAttack(t *testing.T) {
+	t.Parallel()
 	data := newAtkData()
 	var specs []partnerSpec
 	for _, p := range data.partners {
@@ -690,93 +691,104 @@ type atkFamily struct {
 	colsOf  func(f *atkFigure) []int // the live variables a figure sums
 }
 
+// atomVars maps an atom to its variables: one per offset (offset + atom).
+func atomVars(offsets ...int) func(a int) []int {
+	return func(a int) []int {
+		out := make([]int, len(offsets))
+		for i, o := range offsets {
+			out[i] = o + a
+		}
+		return out
+	}
+}
+
+// atkSpec describes one program: its variables by figure, and its targets.
+type atkSpec struct {
+	name    string
+	nvar    int
+	varsOf  map[int]func(a int) []int // by figure: the variables of an atom
+	zeroOf  map[int]func(a int) []int // by figure: the variables a published 0 fixes
+	targets []int
+}
+
 // families builds the programs. Counts: one variable per atom. Proportions without
 // perturbation: numerator and complement atoms, n their sum (exact). With
 // perturbation numerator and n carry different multipliers, so they are two
 // programs (the tie between them, num <= n, is left out).
 func (kn *atkKnowledge) families() []*atkFamily {
 	A := kn.data.atoms()
-	atomVars := func(offsets ...int) func(a int) []int {
-		return func(a int) []int {
-			out := make([]int, len(offsets))
-			for i, o := range offsets {
-				out[i] = o + a
-			}
-			return out
-		}
-	}
-	type spec struct {
-		name    string
-		nvar    int
-		varsOf  map[int]func(a int) []int // by figure: the variables of an atom
-		zeroOf  map[int]func(a int) []int // by figure: the variables a published 0 fixes
-		targets []int
-	}
-	specs := []spec{{name: "counts", nvar: A, varsOf: map[int]func(int) []int{figCount: atomVars(0)},
+	specs := []atkSpec{{name: "counts", nvar: A, varsOf: map[int]func(int) []int{figCount: atomVars(0)},
 		zeroOf: map[int]func(int) []int{figCount: atomVars(0)}, targets: []int{figCount}}}
 	if !kn.noise.perturbed() {
-		specs = append(specs, spec{name: "proportions", nvar: 2 * A,
+		specs = append(specs, atkSpec{name: "proportions", nvar: 2 * A,
 			varsOf:  map[int]func(int) []int{figNum: atomVars(0), figComp: atomVars(A), figN: atomVars(0, A)},
 			zeroOf:  map[int]func(int) []int{figNum: atomVars(0), figN: atomVars(0, A)},
 			targets: []int{figNum, figComp, figN}})
 	} else {
 		specs = append(specs,
-			spec{name: "numerators", nvar: A, varsOf: map[int]func(int) []int{figNum: atomVars(0)},
+			atkSpec{name: "numerators", nvar: A, varsOf: map[int]func(int) []int{figNum: atomVars(0)},
 				zeroOf: map[int]func(int) []int{figNum: atomVars(0), figN: atomVars(0)}, targets: []int{figNum}},
-			spec{name: "denominators", nvar: A, varsOf: map[int]func(int) []int{figN: atomVars(0)},
+			atkSpec{name: "denominators", nvar: A, varsOf: map[int]func(int) []int{figN: atomVars(0)},
 				zeroOf: map[int]func(int) []int{figN: atomVars(0)}, targets: []int{figN}})
 	}
 	specs = append(specs,
-		spec{name: "money", nvar: A, varsOf: map[int]func(int) []int{figMoney: atomVars(0)},
+		atkSpec{name: "money", nvar: A, varsOf: map[int]func(int) []int{figMoney: atomVars(0)},
 			zeroOf: map[int]func(int) []int{figMoneyN: atomVars(0)}, targets: []int{figMoney}},
-		spec{name: "money n", nvar: A, varsOf: map[int]func(int) []int{figMoneyN: atomVars(0)},
+		atkSpec{name: "money n", nvar: A, varsOf: map[int]func(int) []int{figMoneyN: atomVars(0)},
 			zeroOf: map[int]func(int) []int{figMoneyN: atomVars(0)}, targets: []int{figMoneyN}})
 	var out []*atkFamily
 	for _, s := range specs {
-		fam := &atkFamily{name: s.name, nvar: s.nvar, hi: make([]float64, s.nvar)}
-		for j := range fam.hi {
-			fam.hi[j] = math.Inf(1)
-		}
-		for _, key := range kn.order {
-			f := kn.figures[key]
-			if zero := s.zeroOf[f.fig]; zero != nil && f.zero {
-				for _, a := range f.atoms {
-					for _, j := range zero(a) {
-						fam.hi[j] = 0
-					}
-				}
-			}
-		}
-		fam.colsOf = func(f *atkFigure) []int {
-			vars := s.varsOf[f.fig]
-			if vars == nil {
-				return nil
-			}
-			var cols []int
-			for _, a := range f.atoms {
-				for _, j := range vars(a) {
-					if fam.hi[j] > 0 {
-						cols = append(cols, j)
-					}
-				}
-			}
-			return cols
-		}
-		for _, key := range kn.order {
-			f := kn.figures[key]
-			if s.varsOf[f.fig] == nil {
-				continue
-			}
-			if f.bounded && !f.zero {
-				fam.rows = append(fam.rows, lpRow{cols: fam.colsOf(f), lo: f.lo, hi: f.hi})
-			}
-			if slices.Contains(s.targets, f.fig) && !f.published && (len(f.suppressedIn) > 0 || f.partner != "") {
-				fam.targets = append(fam.targets, f)
-			}
-		}
-		out = append(out, fam)
+		out = append(out, kn.family(s))
 	}
 	return out
+}
+
+// family builds one program: variables a published 0 fixes are bounded to 0, every
+// other bounded figure is a constraint, and every figure never published (but
+// suppressed somewhere, or a partner's own) is a target.
+func (kn *atkKnowledge) family(s atkSpec) *atkFamily {
+	fam := &atkFamily{name: s.name, nvar: s.nvar, hi: make([]float64, s.nvar)}
+	for j := range fam.hi {
+		fam.hi[j] = math.Inf(1)
+	}
+	for _, key := range kn.order {
+		f := kn.figures[key]
+		if zero := s.zeroOf[f.fig]; zero != nil && f.zero {
+			for _, a := range f.atoms {
+				for _, j := range zero(a) {
+					fam.hi[j] = 0
+				}
+			}
+		}
+	}
+	fam.colsOf = func(f *atkFigure) []int {
+		vars := s.varsOf[f.fig]
+		if vars == nil {
+			return nil
+		}
+		var cols []int
+		for _, a := range f.atoms {
+			for _, j := range vars(a) {
+				if fam.hi[j] > 0 {
+					cols = append(cols, j)
+				}
+			}
+		}
+		return cols
+	}
+	for _, key := range kn.order {
+		f := kn.figures[key]
+		if s.varsOf[f.fig] == nil {
+			continue
+		}
+		if f.bounded && !f.zero {
+			fam.rows = append(fam.rows, lpRow{cols: fam.colsOf(f), lo: f.lo, hi: f.hi})
+		}
+		if slices.Contains(s.targets, f.fig) && !f.published && (len(f.suppressedIn) > 0 || f.partner != "") {
+			fam.targets = append(fam.targets, f)
+		}
+	}
+	return fam
 }
 
 // atkResult is the attacker's interval for one target's true figure.
@@ -797,22 +809,7 @@ func (kn *atkKnowledge) solve(t *testing.T, fam *atkFamily, sample int) ([]atkRe
 		t.Fatalf("%s: %v: the attack's model of what was published is wrong (the truth satisfies it)", fam.name, err)
 	}
 	if !kn.noise.perturbed() {
-		// Without perturbation the true atoms are the perturbed ones: they must
-		// satisfy everything the attacker read.
-		y := make([]float64, fam.nvar)
-		for a := range kn.data.atoms() {
-			for _, fig := range []int{figCount, figNum, figComp, figMoney, figMoneyN} {
-				f := &atkFigure{fig: fig, atoms: []int{a}}
-				if cols := fam.colsOf(f); len(cols) == 1 {
-					y[cols[0]] = kn.data.truth(fig, f.atoms)
-				}
-			}
-		}
-		for _, r := range fam.rows {
-			if !lpFeasible(y, fam.hi, []lpRow{r}, 1e-9) {
-				t.Fatalf("%s: the truth breaks a constraint %v..%v", fam.name, r.lo, r.hi)
-			}
-		}
+		kn.truthFeasible(t, fam)
 	}
 	var pool [][]float64
 	var out []atkResult
@@ -831,17 +828,10 @@ func (kn *atkKnowledge) solve(t *testing.T, fam *atkFamily, sample int) ([]atkRe
 			out = append(out, r)
 			continue
 		}
-		sum := func(y []float64) float64 {
-			s := 0.0
-			for _, j := range cols {
-				s += y[j]
-			}
-			return s
-		}
 		if len(pool) > 0 {
 			lo, hi := math.Inf(1), math.Inf(-1)
 			for _, y := range pool {
-				s := sum(y)
+				s := sumCols(y, cols)
 				lo, hi = min(lo, s), max(hi, s)
 			}
 			if r.lo, r.hi = lo/up, hi/down; !kn.success(r) {
@@ -849,34 +839,7 @@ func (kn *atkKnowledge) solve(t *testing.T, fam *atkFamily, sample int) ([]atkRe
 				continue
 			}
 		}
-		_, ylo, err := p.extreme(cols, 1)
-		if err != nil {
-			t.Fatalf("%s: minimise %s: %v", fam.name, kn.describe(f), err)
-		}
-		_, yhi, err := p.extreme(cols, -1)
-		if err != nil && err != errUnbounded {
-			t.Fatalf("%s: maximise %s: %v", fam.name, kn.describe(f), err)
-		}
-		lo, hi := sum(ylo), math.Inf(1)
-		if err == errUnbounded {
-			yhi = nil
-		} else {
-			hi = sum(yhi)
-		}
-		// The points reaching the extremes are checked against every constraint: a
-		// verdict "the attacker fails" then rests on points the attacker cannot rule
-		// out, whatever the solver did.
-		for _, y := range [][]float64{ylo, yhi} {
-			if y == nil {
-				continue
-			}
-			if !lpFeasible(y, fam.hi, fam.rows, 1e-6) {
-				t.Fatalf("%s: the solver's extreme point for %s breaks a constraint", fam.name, kn.describe(f))
-			}
-			if len(pool) < 200 {
-				pool = append(pool, y)
-			}
-		}
+		lo, hi := kn.extremes(t, p, fam, f, cols, &pool)
 		r.lo, r.hi, r.solved = lo/up, hi/down, true
 		if r.lo > f.truth+1e-6 || r.hi < f.truth-1e-6 {
 			t.Fatalf("%s: %s is %v, outside the attacker's [%v, %v]: the model is wrong", fam.name,
@@ -885,6 +848,60 @@ func (kn *atkKnowledge) solve(t *testing.T, fam *atkFamily, sample int) ([]atkRe
 		out = append(out, r)
 	}
 	return out, p.pivots
+}
+
+// truthFeasible: without perturbation the true atoms are the perturbed ones:
+// they must satisfy everything the attacker read.
+func (kn *atkKnowledge) truthFeasible(t *testing.T, fam *atkFamily) {
+	y := make([]float64, fam.nvar)
+	for a := range kn.data.atoms() {
+		for _, fig := range []int{figCount, figNum, figComp, figMoney, figMoneyN} {
+			f := &atkFigure{fig: fig, atoms: []int{a}}
+			if cols := fam.colsOf(f); len(cols) == 1 {
+				y[cols[0]] = kn.data.truth(fig, f.atoms)
+			}
+		}
+	}
+	for _, r := range fam.rows {
+		if !lpFeasible(y, fam.hi, []lpRow{r}, 1e-9) {
+			t.Fatalf("%s: the truth breaks a constraint %v..%v", fam.name, r.lo, r.hi)
+		}
+	}
+}
+
+// extremes solves for the smallest and largest perturbed sum of the target's
+// variables (hi +Inf when unbounded), and keeps the points reaching them in the
+// pool (up to 200).
+func (kn *atkKnowledge) extremes(t *testing.T, p *boxLP, fam *atkFamily, f *atkFigure, cols []int, pool *[][]float64) (lo, hi float64) {
+	_, ylo, err := p.extreme(cols, 1)
+	if err != nil {
+		t.Fatalf("%s: minimise %s: %v", fam.name, kn.describe(f), err)
+	}
+	_, yhi, err := p.extreme(cols, -1)
+	if err != nil && err != errUnbounded {
+		t.Fatalf("%s: maximise %s: %v", fam.name, kn.describe(f), err)
+	}
+	lo, hi = sumCols(ylo, cols), math.Inf(1)
+	if err == errUnbounded {
+		yhi = nil
+	} else {
+		hi = sumCols(yhi, cols)
+	}
+	// The points reaching the extremes are checked against every constraint: a
+	// verdict "the attacker fails" then rests on points the attacker cannot rule
+	// out, whatever the solver did.
+	for _, y := range [][]float64{ylo, yhi} {
+		if y == nil {
+			continue
+		}
+		if !lpFeasible(y, fam.hi, fam.rows, 1e-6) {
+			t.Fatalf("%s: the solver's extreme point for %s breaks a constraint", fam.name, kn.describe(f))
+		}
+		if len(*pool) < 200 {
+			*pool = append(*pool, y)
+		}
+	}
+	return lo, hi
 }
 
 // width is the number of whole values the interval leaves, less one.
@@ -923,12 +940,7 @@ func (kn *atkKnowledge) referee(t *testing.T, results []atkResult) {
 	widths := map[string]map[string]int{}
 	var failures []string
 	for _, r := range results {
-		class := "suppressed " + figNames[r.f.fig]
-		if r.f.partner != "" {
-			class = "partner " + figNames[r.f.fig]
-		} else if r.f.fig != figMoney && r.f.truth >= 1 && r.f.truth < float64(r.f.k) {
-			class += " (small)"
-		}
+		class := atkClass(r)
 		tl := tallies[class]
 		if tl == nil {
 			tl = &tally{}
@@ -944,38 +956,7 @@ func (kn *atkKnowledge) referee(t *testing.T, results []atkResult) {
 			continue
 		}
 		w := width(r.lo, r.hi)
-		bucket := ">20"
-		switch {
-		case math.IsInf(r.hi, 1):
-			bucket = "unbounded"
-		case w <= 4:
-			bucket = fmt.Sprint(w)
-		case w <= 10:
-			bucket = "5-10"
-		case w <= 20:
-			bucket = "11-20"
-		}
-		if r.f.fig == figMoney {
-			bucket = ""
-			if r.f.truth == 0 {
-				bucket = "true 0"
-			}
-		}
-		if (r.f.partner != "" || r.f.fig == figMoney) && r.f.truth > 0 {
-			// the attacker's worst error in percent of the true figure
-			off := 100 * max(r.f.truth-r.lo, r.hi-r.f.truth) / r.f.truth
-			switch {
-			case off <= 10:
-				bucket += " <=10%"
-			case off <= 20:
-				bucket += " 10-20%"
-			case off <= 50:
-				bucket += " 20-50%"
-			default:
-				bucket += " >50%"
-			}
-		}
-		widths[class][strings.TrimSpace(bucket)]++
+		widths[class][atkBucket(r, w)]++
 		if w == 0 && r.f.fig != figMoney {
 			tl.exact++
 		}
@@ -1006,4 +987,54 @@ func (kn *atkKnowledge) referee(t *testing.T, results []atkResult) {
 	if len(failures) > 0 {
 		t.Errorf("%d of %d targets recovered", len(failures), len(results))
 	}
+}
+
+// atkClass is the class a result is tallied in: a partner's own figure, or a
+// suppressed one (small when under its cell's k).
+func atkClass(r atkResult) string {
+	class := "suppressed " + figNames[r.f.fig]
+	if r.f.partner != "" {
+		class = "partner " + figNames[r.f.fig]
+	} else if r.f.fig != figMoney && r.f.truth >= 1 && r.f.truth < float64(r.f.k) {
+		class += " (small)"
+	}
+	return class
+}
+
+// atkBucket is where an interval of width w falls: its width in whole values
+// (not for money), and for partner figures and money the attacker's worst error
+// in percent of the true figure.
+func atkBucket(r atkResult, w float64) string {
+	bucket := ">20"
+	switch {
+	case math.IsInf(r.hi, 1):
+		bucket = "unbounded"
+	case w <= 4:
+		bucket = fmt.Sprint(w)
+	case w <= 10:
+		bucket = "5-10"
+	case w <= 20:
+		bucket = "11-20"
+	}
+	if r.f.fig == figMoney {
+		bucket = ""
+		if r.f.truth == 0 {
+			bucket = "true 0"
+		}
+	}
+	if (r.f.partner != "" || r.f.fig == figMoney) && r.f.truth > 0 {
+		// the attacker's worst error in percent of the true figure
+		off := 100 * max(r.f.truth-r.lo, r.hi-r.f.truth) / r.f.truth
+		switch {
+		case off <= 10:
+			bucket += " <=10%"
+		case off <= 20:
+			bucket += " 10-20%"
+		case off <= 50:
+			bucket += " 20-50%"
+		default:
+			bucket += " >50%"
+		}
+	}
+	return strings.TrimSpace(bucket)
 }

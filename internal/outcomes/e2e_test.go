@@ -109,6 +109,7 @@ func wantCells(t *testing.T, got outcomeTable, want ...string) {
 // as 42, never 67: each query takes from each partner only the rows at exactly its
 // breakdown.
 func TestOutcomesCubeRule(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, sixPartners())
 	w.gqlSubmit("gb-a", []map[string]any{q1("CLIENTS_ADVISED", 42), q1("CLIENTS_ADVISED", 25, "sex", "FEMALE")})
 	w.gqlSubmit("gb-b", []map[string]any{q1("CLIENTS_ADVISED", 30)})
@@ -169,6 +170,7 @@ func TestOutcomesCubeRule(t *testing.T) {
 // perturbed by its own multiplier. Four partners per country, so that a country's
 // pool survives any one of them subtracting itself.
 func TestOutcomesMoneySideBySide(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, sixPartners())
 	w.setPolicy("gb-denied", *gru())
 	w.setPolicy("us-nopolicy", *gru())
@@ -177,40 +179,12 @@ func TestOutcomesMoneySideBySide(t *testing.T) {
 	}
 	q2020 := [2]string{"2020-01-01", "2020-03-31"}
 	q2021 := [2]string{"2021-01-01", "2021-03-31"}
-	type figures struct {
-		id       string
-		cur      string
-		v20, v21 float64
-		n        int
-	}
-	all := []figures{
-		{"gb-a", "GBP", 1000, 900, 10}, {"gb-b", "GBP", 1200, 800, 12}, {"gb-c", "GBP", 1100, 1000, 11}, {"gb-denied", "GBP", 1050, 950, 9},
-		{"us-a", "USD", 2000, 2100, 12}, {"us-b", "USD", 1500, 1900, 13}, {"us-c", "USD", 1700, 1600, 14}, {"us-nopolicy", "USD", 1600, 1800, 11},
-	}
+	all := moneyFiguresSideBySide()
 	for _, p := range all {
 		w.gqlSubmit(p.id, []map[string]any{gain(q2020[0], q2020[1], p.v20, p.n, p.cur), gain(q2021[0], q2021[1], p.v21, p.n, p.cur)})
 	}
-	// Units of the reporting currency per unit of the stored one, by year.
-	factor := map[string]map[string]map[int]float64{
-		"USD":             {"GBP": {2020: 1 / 0.780, 2021: 1 / 0.727}, "USD": {2020: 1, 2021: 1}},
-		"PPP_INTL_DOLLAR": {"GBP": {2020: 1 / 0.689, 2021: 1 / 0.668}, "USD": {2020: 1, 2021: 1}},
-		"GBP":             {"GBP": {2020: 1, 2021: 1}, "USD": {2020: 0.780, 2021: 0.727}},
-	}
-	// cell is what a country's quarter publishes in a currency: each partner's
-	// amount converted, then protected.
 	cell := func(country string, year int, currency string) string {
-		var parts []part
-		for _, p := range all {
-			if strings.ToUpper(p.id[:2]) != country {
-				continue
-			}
-			v := p.v20
-			if year == 2021 {
-				v = p.v21
-			}
-			parts = append(parts, part{p.id, v * factor[currency][p.cur][year], p.n, fmt.Sprintf("o.period_start = '%d-01-01'", year)})
-		}
-		return w.protect("FINANCIAL_GAIN", hjx.KindAmount, parts...)
+		return moneyCell(w, all, country, year, currency)
 	}
 	table := func(currency string) []string {
 		return []string{"GB/2020-Q1=" + cell("GB", 2020, currency), "GB/2021-Q1=" + cell("GB", 2021, currency),
@@ -253,10 +227,50 @@ func TestOutcomesMoneySideBySide(t *testing.T) {
 	})
 }
 
+// moneyFigures is one partner's money gained in 2020-Q1 and 2021-Q1, in its own
+// currency, and its n.
+type moneyFigures struct {
+	id       string
+	cur      string
+	v20, v21 float64
+	n        int
+}
+
+func moneyFiguresSideBySide() []moneyFigures {
+	return []moneyFigures{
+		{"gb-a", "GBP", 1000, 900, 10}, {"gb-b", "GBP", 1200, 800, 12}, {"gb-c", "GBP", 1100, 1000, 11}, {"gb-denied", "GBP", 1050, 950, 9},
+		{"us-a", "USD", 2000, 2100, 12}, {"us-b", "USD", 1500, 1900, 13}, {"us-c", "USD", 1700, 1600, 14}, {"us-nopolicy", "USD", 1600, 1800, 11},
+	}
+}
+
+// moneyCell is what a country's quarter publishes in a currency: each partner's
+// amount converted, then protected.
+func moneyCell(w *world, all []moneyFigures, country string, year int, currency string) string {
+	// Units of the reporting currency per unit of the stored one, by year.
+	factor := map[string]map[string]map[int]float64{
+		"USD":             {"GBP": {2020: 1 / 0.780, 2021: 1 / 0.727}, "USD": {2020: 1, 2021: 1}},
+		"PPP_INTL_DOLLAR": {"GBP": {2020: 1 / 0.689, 2021: 1 / 0.668}, "USD": {2020: 1, 2021: 1}},
+		"GBP":             {"GBP": {2020: 1, 2021: 1}, "USD": {2020: 0.780, 2021: 0.727}},
+	}
+	var parts []part
+	for _, p := range all {
+		if strings.ToUpper(p.id[:2]) != country {
+			continue
+		}
+		v := p.v20
+		if year == 2021 {
+			v = p.v21
+		}
+		parts = append(parts, part{p.id, v * factor[currency][p.cur][year], p.n, fmt.Sprintf("o.period_start = '%d-01-01'", year)})
+	}
+	return w.protect("FINANCIAL_GAIN", hjx.KindAmount, parts...)
+}
+
 // TestOutcomesIhelpRollup: fine welfare domains roll up into I-HELP categories by
 // the crosswalk; a partner recording I-HELP categories only counts when grouping by
 // I-HELP, and coverage says what a finer grouping left out.
 func TestOutcomesIhelpRollup(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, sixPartners())
 	issues := func(domain string, v float64) map[string]any {
 		return q1("ISSUES_BY_DOMAIN", v, "welfareDomain", domain)
@@ -326,6 +340,7 @@ func TestOutcomesIhelpRollup(t *testing.T) {
 // Four partners per country, so that a country's quintile survives any one of them
 // subtracting itself.
 func TestOutcomesDeprivationQuintiles(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, sixPartners())
 	w.setPolicy("gb-denied", *gru())
 	w.setPolicy("us-nopolicy", *gru())
@@ -410,6 +425,7 @@ var sixSharing = []string{"gb-a", "gb-b", "gb-c", "us-a", "us-b", "us-c"}
 // TestOutcomesByPartner: a grouping by PARTNER shows a partner on its own only if
 // its policy says identifiable; the others are pooled in one row with partner null.
 func TestOutcomesByPartner(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, sixPartners())
 	w.setPolicy("gb-a", *identifiableGRU())
 	screened(w)
@@ -432,15 +448,32 @@ func TestOutcomesByPartner(t *testing.T) {
 	wantCells(t, got, "="+screenedTotal(w, nil, "gb-a", "gb-c", "us-a", "us-b", "us-c"), "gb-b="+screenedTotal(w, nil, "gb-b"))
 }
 
-// TestOutcomesCoverage: partners excluded by policy are listed with their DUO
-// reasons; partners left out of a grouping with the coverage reason.
-func TestOutcomesCoverage(t *testing.T) {
+// pendingCOLWorld is sixPartners with everyone's screened figures and gb-c
+// awaiting its COL decision.
+func pendingCOLWorld(t *testing.T) *world {
+	t.Helper()
 	w := newWorld(t, sixPartners())
 	col := gru()
 	col.CollaborationRequired = yes(true)
 	w.setPolicy("gb-c", *col)
 	screened(w)
+	return w
+}
+
+// coverageWorld is pendingCOLWorld with 500 screened by gb-denied (GS): partners
+// included, pending and denied.
+func coverageWorld(t *testing.T) *world {
+	t.Helper()
+	w := pendingCOLWorld(t)
 	w.gqlSubmit("gb-denied", []map[string]any{q1("PATIENTS_SCREENED", 500)})
+	return w
+}
+
+// TestOutcomesCoverage: partners excluded by policy are listed with their DUO
+// reasons; partners left out of a grouping with the coverage reason.
+func TestOutcomesCoverage(t *testing.T) {
+	t.Parallel()
+	w := coverageWorld(t)
 	w.gqlSubmit("us-nopolicy", []map[string]any{q1("PATIENTS_SCREENED", 700)})
 
 	got := w.outcomes(map[string]any{"metric": "PATIENTS_SCREENED"})
@@ -481,6 +514,7 @@ func mapsEqual(a, b map[string][]string) bool {
 // TestOutcomesFreshness: with the cache on (testkit sets OutcomeCacheSize 100),
 // new data, a retraction and a policy change are each seen by the very next query.
 func TestOutcomesFreshness(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, sixPartners())
 	screened(w)
 	q := map[string]any{"metric": "PATIENTS_SCREENED"}
@@ -525,6 +559,7 @@ func TestOutcomesFreshness(t *testing.T) {
 // TestOutcomesAccess: outcomes for members of an approved, unexpired project and
 // for DASHBOARD tokens of that project; everyone else FORBIDDEN.
 func TestOutcomesAccess(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, sixPartners())
 	screened(w)
 	ctx := context.Background()
@@ -594,6 +629,7 @@ func TestOutcomesAccess(t *testing.T) {
 // included and excluded with reasons, cells suppressed, a hash of the request),
 // also when the answer comes from the cache; refused queries leave no outcome entry.
 func TestOutcomesAudited(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, sixPartners())
 	screened(w)
 	bySex := map[string]any{"metric": "PATIENTS_SCREENED", "groupBy": []string{"SEX"}}

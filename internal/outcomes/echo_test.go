@@ -9,6 +9,7 @@ import (
 // TestOutcomesUnknownMetricNotEchoed: an unknown metric is INVALID without the
 // metric being repeated (issue 12, item 4): the researcher's text may be anything.
 func TestOutcomesUnknownMetricNotEchoed(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, sixPartners())
 	for _, metric := range []string{"AB123456C", "JOHN_SMITH"} {
 		resp := w.query(w.resTok, w.projectID, map[string]any{"metric": metric})

@@ -123,86 +123,119 @@ func countSlack(noise attackNoise) float64 {
 // figure of 40. Combining every published value with its own figures, it must not
 // pin the small count within +-2 nor the figure of 40 within 10%.
 func TestInsiderInflateAndProbe(t *testing.T) {
+	t.Parallel()
 	w := insiderWorld(t)
-	const metric = "CLIENTS_ADVISED"
-	other := func(small, figure float64) []ingest.Row {
-		return []ingest.Row{
-			insiderRow(metric, small, func(r *ingest.Row) { r.Sex = "OTHER_OR_NOT_STATED" }),
-			insiderRow(metric, figure, func(r *ingest.Row) { r.WelfareDomain = "DEBT" }),
-		}
-	}
-	w.submit("gb-b", other(3, 40))
-	w.submit("gb-c", other(0, 0))
-	w.submit("gb-d", other(0, 0))
+	w.submit("gb-b", insiderOther(3, 40))
+	w.submit("gb-c", insiderOther(0, 0))
+	w.submit("gb-d", insiderOther(0, 0))
 
-	cells := []struct {
-		name    string
-		groupBy string
-		truth   float64
-		small   bool
-	}{
+	p := &insiderProber{w: w, cells: []insiderCell{
 		{"small count of gb-b (sex OTHER_OR_NOT_STATED)", "SEX", 3, true},
 		{"figure of gb-b (domain DEBT)", "WELFARE_DOMAIN", 40, false},
+	}}
+	p.probes = make([][]insiderProbe, len(p.cells))
+	p.run(t)
+	p.judge(t)
+}
+
+// insiderMetric is the metric TestInsiderInflateAndProbe's partners upload.
+const insiderMetric = "CLIENTS_ADVISED"
+
+// insiderOther is a partner's 2021-Q1 rows: a small count (sex
+// OTHER_OR_NOT_STATED) and a figure (domain DEBT).
+func insiderOther(small, figure float64) []ingest.Row {
+	return []ingest.Row{
+		insiderRow(insiderMetric, small, func(r *ingest.Row) { r.Sex = "OTHER_OR_NOT_STATED" }),
+		insiderRow(insiderMetric, figure, func(r *ingest.Row) { r.WelfareDomain = "DEBT" }),
 	}
-	probes := make([][]insiderProbe, len(cells))
-	look := func(own float64, withOwn bool) {
-		t.Helper()
-		for i, c := range cells {
-			table := w.outcomes(map[string]any{"metric": metric, "groupBy": []string{c.groupBy},
-				"from": "2021-01-01", "to": "2021-03-31"})
-			if len(table.Rows) != 1 {
-				t.Fatalf("%s: %d rows, want 1", c.name, len(table.Rows))
-			}
-			p := insiderProbe{own: own, withOwn: withOwn}
-			if r := table.Rows[0]; !r.Suppressed {
-				p.published = r.Value
-			}
-			probes[i] = append(probes[i], p)
+}
+
+// insiderCell is a cell the insider probes: its grouping, and the other
+// partner's true figure in it.
+type insiderCell struct {
+	name    string
+	groupBy string
+	truth   float64
+	small   bool
+}
+
+// insiderProber is gb-insider at work: it uploads, retracts and looks at the
+// cells after each step, keeping every look.
+type insiderProber struct {
+	w                    *world
+	cells                []insiderCell
+	probes               [][]insiderProbe
+	uploads, retractions int
+}
+
+func (p *insiderProber) look(t *testing.T, own float64, withOwn bool) {
+	t.Helper()
+	for i, c := range p.cells {
+		table := p.w.outcomes(map[string]any{"metric": insiderMetric, "groupBy": []string{c.groupBy},
+			"from": "2021-01-01", "to": "2021-03-31"})
+		if len(table.Rows) != 1 {
+			t.Fatalf("%s: %d rows, want 1", c.name, len(table.Rows))
 		}
+		pr := insiderProbe{own: own, withOwn: withOwn}
+		if r := table.Rows[0]; !r.Suppressed {
+			pr.published = r.Value
+		}
+		p.probes[i] = append(p.probes[i], pr)
 	}
-	upload := func(v float64) string {
-		t.Helper()
-		id := w.submit("gb-insider", other(v, v))
-		look(v, true)
-		return id
-	}
+}
+
+func (p *insiderProber) upload(t *testing.T, v float64) string {
+	t.Helper()
+	id := p.w.submit("gb-insider", insiderOther(v, v))
+	p.look(t, v, true)
+	return id
+}
+
+// run spends four months: three uploads a month, except the third month's
+// upload, retraction (the cell without the insider) and upload again.
+func (p *insiderProber) run(t *testing.T) {
+	w := p.w
 	v := 100.0
-	uploads, retractions := 0, 0
 	for month := range 4 {
 		if month > 0 {
 			w.env.Clock.Add(31 * 24 * time.Hour) // past the revision and retraction windows
 		}
 		if month == 2 {
 			// Upload, retract (the cell without the insider), upload again.
-			id := upload(v)
+			id := p.upload(t, v)
 			v++
 			if _, err := w.env.App.Ingest.Retract(context.Background(), w.admins["gb-insider"], id, "probe"); err != nil {
 				t.Fatalf("retract: %v", err)
 			}
-			retractions++
-			look(0, false)
-			upload(v)
+			p.retractions++
+			p.look(t, 0, false)
+			p.upload(t, v)
 			v++
-			uploads += 2
+			p.uploads += 2
 			continue
 		}
 		for range 3 {
-			upload(v)
+			p.upload(t, v)
 			v++
-			uploads++
+			p.uploads++
 		}
 	}
+}
+
+// judge combines every look with the insider's own figures: the small count must
+// not be pinned within +-2, nor the figure within 10%.
+func (p *insiderProber) judge(t *testing.T) {
 	noise := documentedNoise()
-	for i, c := range cells {
-		lo, hi, bounded := insiderInterval(t, noise, countSlack(noise), [2]float64{0, math.Inf(1)}, probes[i])
+	for i, c := range p.cells {
+		lo, hi, bounded := insiderInterval(t, noise, countSlack(noise), [2]float64{0, math.Inf(1)}, p.probes[i])
 		published := 0
-		for _, p := range probes[i] {
-			if p.published != nil {
+		for _, pr := range p.probes[i] {
+			if pr.published != nil {
 				published++
 			}
 		}
 		t.Logf("%s = %v: %d uploads, %d retraction, %d of %d looks published; the insider's interval [%.2f, %.2f]",
-			c.name, c.truth, uploads, retractions, published, len(probes[i]), lo, hi)
+			c.name, c.truth, p.uploads, p.retractions, published, len(p.probes[i]), lo, hi)
 		if !bounded {
 			continue
 		}
@@ -222,6 +255,7 @@ func TestInsiderInflateAndProbe(t *testing.T) {
 // after, subtracts its own 500 times its own multiplier (which it is credited with
 // knowing exactly) and must not learn the others' total within 10%.
 func TestInsiderPolicySwitch(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, []partnerSpec{
 		{"gb-insider", "GB", "GB-ENG", "PRIMARY_CARE", identifiableGRU()},
 		{"gb-b", "GB", "GB-ENG", "PRIMARY_CARE", gru()},

@@ -133,65 +133,12 @@ func (p *boxLP) optimise(cost []float64) error {
 		if iter > 50*(p.cols+p.m) {
 			return errors.New("lp: iteration limit")
 		}
-		// Reduced costs d_j = c_j - c_B B^-1 A_j.
-		copy(d, cost)
-		for i, b := range p.basis {
-			if cb := cost[b]; cb != 0 {
-				row := p.t[i]
-				for j := range d {
-					if row[j] != 0 {
-						d[j] -= cb * row[j]
-					}
-				}
-			}
-		}
-		bland := degenerate > 50
-		enter, dir, best := -1, 0.0, 0.0
-		for j := range p.cols {
-			if p.rowOf[j] >= 0 || p.dead[j] || p.hi[j]-p.lo[j] <= lpEps {
-				continue
-			}
-			var gain, s float64
-			switch {
-			case d[j] < -lpEps && p.x[j] < p.hi[j]-lpEps:
-				gain, s = -d[j], 1
-			case d[j] > lpEps && p.x[j] > p.lo[j]+lpEps:
-				gain, s = d[j], -1
-			default:
-				continue
-			}
-			if bland {
-				enter, dir = j, s
-				break
-			}
-			if gain > best {
-				enter, dir, best = j, s, gain
-			}
-		}
+		p.reducedCosts(cost, d)
+		enter, dir := p.entering(d, degenerate > 50)
 		if enter < 0 {
 			return nil
 		}
-		// Ratio test: the entering variable moves by theta in direction dir; basic
-		// variable of row i moves by -dir*theta*t[i][enter].
-		theta := p.hi[enter] - p.lo[enter]
-		leave := -1
-		pivAbs := 0.0
-		for i, b := range p.basis {
-			a := dir * p.t[i][enter]
-			var lim float64
-			switch {
-			case a > lpPiv:
-				lim = (p.x[b] - p.lo[b]) / a
-			case a < -lpPiv:
-				lim = (p.hi[b] - p.x[b]) / -a
-			default:
-				continue
-			}
-			lim = max(lim, 0)
-			if lim < theta-lpEps || (lim <= theta+lpEps && leave >= 0 && math.Abs(a) > pivAbs) {
-				theta, leave, pivAbs = lim, i, math.Abs(a)
-			}
-		}
+		theta, leave := p.ratioTest(enter, dir)
 		if math.IsInf(theta, 1) {
 			return errUnbounded
 		}
@@ -200,34 +147,112 @@ func (p *boxLP) optimise(cost []float64) error {
 		} else {
 			degenerate = 0
 		}
-		p.x[enter] += dir * theta
-		for i, b := range p.basis {
-			if a := p.t[i][enter]; a != 0 {
-				p.x[b] -= dir * theta * a
-			}
-		}
-		if leave < 0 {
-			continue // a bound flip
-		}
-		if p.sincePivot >= lpRefactor {
-			if err := p.refactor(); err != nil {
-				return err
-			}
-		}
-		out := p.basis[leave]
-		if dir*p.t[leave][enter] > 0 {
-			p.x[out] = p.lo[out]
-		} else {
-			p.x[out] = p.hi[out]
-		}
-		p.pivot(leave, enter)
-		if out >= p.n+p.m && p.hi[out] == 0 {
-			p.dead[out] = true
-		}
-		if out >= p.n+p.m && p.x[out] == 0 {
-			p.dead[out] = true // an artificial that left never comes back
+		if err := p.move(enter, dir, theta, leave); err != nil {
+			return err
 		}
 	}
+}
+
+// reducedCosts sets d_j = c_j - c_B B^-1 A_j.
+func (p *boxLP) reducedCosts(cost, d []float64) {
+	copy(d, cost)
+	for i, b := range p.basis {
+		if cb := cost[b]; cb != 0 {
+			row := p.t[i]
+			for j := range d {
+				if row[j] != 0 {
+					d[j] -= cb * row[j]
+				}
+			}
+		}
+	}
+}
+
+// entering picks the nonbasic column to enter and the direction it moves in (-1
+// when none improves the cost): the largest gain, or under Bland's rule (after a
+// run of degenerate pivots) the first.
+func (p *boxLP) entering(d []float64, bland bool) (enter int, dir float64) {
+	enter, best := -1, 0.0
+	for j := range p.cols {
+		if p.rowOf[j] >= 0 || p.dead[j] || p.hi[j]-p.lo[j] <= lpEps {
+			continue
+		}
+		var gain, s float64
+		switch {
+		case d[j] < -lpEps && p.x[j] < p.hi[j]-lpEps:
+			gain, s = -d[j], 1
+		case d[j] > lpEps && p.x[j] > p.lo[j]+lpEps:
+			gain, s = d[j], -1
+		default:
+			continue
+		}
+		if bland {
+			return j, s
+		}
+		if gain > best {
+			enter, dir, best = j, s, gain
+		}
+	}
+	return enter, dir
+}
+
+// ratioTest: the entering variable moves by theta in direction dir; basic
+// variable of row i moves by -dir*theta*t[i][enter]. leave is the row whose basic
+// variable reaches a bound first (-1: the entering one reaches its own).
+func (p *boxLP) ratioTest(enter int, dir float64) (theta float64, leave int) {
+	theta = p.hi[enter] - p.lo[enter]
+	leave = -1
+	pivAbs := 0.0
+	for i, b := range p.basis {
+		a := dir * p.t[i][enter]
+		var lim float64
+		switch {
+		case a > lpPiv:
+			lim = (p.x[b] - p.lo[b]) / a
+		case a < -lpPiv:
+			lim = (p.hi[b] - p.x[b]) / -a
+		default:
+			continue
+		}
+		lim = max(lim, 0)
+		if lim < theta-lpEps || (lim <= theta+lpEps && leave >= 0 && math.Abs(a) > pivAbs) {
+			theta, leave, pivAbs = lim, i, math.Abs(a)
+		}
+	}
+	return theta, leave
+}
+
+// move steps the entering variable by theta in direction dir, and the basic ones
+// with it, then pivots it in for the leaving row's (none: a bound flip).
+func (p *boxLP) move(enter int, dir, theta float64, leave int) error {
+	p.x[enter] += dir * theta
+	for i, b := range p.basis {
+		if a := p.t[i][enter]; a != 0 {
+			p.x[b] -= dir * theta * a
+		}
+	}
+	if leave < 0 {
+		return nil // a bound flip
+	}
+	if p.sincePivot >= lpRefactor {
+		if err := p.refactor(); err != nil {
+			return err
+		}
+	}
+	out := p.basis[leave]
+	if dir*p.t[leave][enter] > 0 {
+		p.x[out] = p.lo[out]
+	} else {
+		p.x[out] = p.hi[out]
+	}
+	p.pivot(leave, enter)
+	if out >= p.n+p.m && p.hi[out] == 0 {
+		p.dead[out] = true
+	}
+	if out >= p.n+p.m && p.x[out] == 0 {
+		p.dead[out] = true // an artificial that left never comes back
+	}
+	return nil
 }
 
 func (p *boxLP) pivot(r, e int) {
@@ -338,6 +363,15 @@ func (p *boxLP) extreme(cols []int, sign float64) (float64, []float64, error) {
 	return sign * p.value(cost), append([]float64(nil), p.x[:p.n]...), nil
 }
 
+// sumCols is a point's sum over the listed variables.
+func sumCols(y []float64, cols []int) float64 {
+	s := 0.0
+	for _, j := range cols {
+		s += y[j]
+	}
+	return s
+}
+
 // lpFeasible reports whether a point satisfies the problem within tol.
 func lpFeasible(y, hi []float64, rows []lpRow, tol float64) bool {
 	for j, v := range y {
@@ -346,11 +380,7 @@ func lpFeasible(y, hi []float64, rows []lpRow, tol float64) bool {
 		}
 	}
 	for _, r := range rows {
-		s := 0.0
-		for _, j := range r.cols {
-			s += y[j]
-		}
-		if s < r.lo-tol || s > r.hi+tol {
+		if s := sumCols(y, r.cols); s < r.lo-tol || s > r.hi+tol {
 			return false
 		}
 	}
@@ -361,6 +391,7 @@ func lpFeasible(y, hi []float64, rows []lpRow, tol float64) bool {
 // random small problems of the attack's shape (0/1 rows, ranged bounds, some
 // unbounded above), and checks that the points returned are feasible.
 func TestBoxLPAgreesWithGonum(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(7, 11))
 	solved := 0
 	for trial := range 200 {

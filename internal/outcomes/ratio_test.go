@@ -77,50 +77,12 @@ func ratioWorld(t *testing.T) *world {
 // published numerator over the published denominator; none where either is
 // suppressed. Both tables are audited.
 func TestOutcomesRatio(t *testing.T) {
+	t.Parallel()
 	w := ratioWorld(t)
 	// One country: a suppressed cell of the other would take its siblings with it.
 	base := map[string]any{"metric": "FINANCIAL_GAIN", "groupBy": []string{"COUNTRY", "QUARTER"}, "countries": []string{"GB"},
 		"currency": "PPP_INTL_DOLLAR"}
-	t.Run("OK", func(t *testing.T) {
-		before := w.auditCount("outcomes.query")
-		q := map[string]any{"ratioTo": "CLIENTS_ADVISED"}
-		for k, v := range base {
-			q[k] = v
-		}
-		got := w.ratioTable(q)
-		if n := w.auditCount("outcomes.query") - before; n != 2 {
-			t.Errorf("%d audit entries, want 2 (numerator and denominator)", n)
-		}
-		if got.Denominator == nil || got.Denominator.Metric.Code != "CLIENTS_ADVISED" {
-			t.Fatalf("denominator %+v, want the CLIENTS_ADVISED table", got.Denominator)
-		}
-		if got.Denominator.Coverage.PartnersIncluded != 4 {
-			t.Errorf("denominator partnersIncluded %d, want 4", got.Denominator.Coverage.PartnersIncluded)
-		}
-		// The denominator is exactly what the CLIENTS_ADVISED query publishes.
-		alone := w.ratioTable(map[string]any{"metric": "CLIENTS_ADVISED", "groupBy": []string{"COUNTRY", "QUARTER"},
-			"countries": []string{"GB"}})
-		if jsonString(alone.Rows) != jsonString(got.Denominator.Rows) {
-			t.Errorf("denominator rows %v differ from the metric's own table %v", got.Denominator.Rows, alone.Rows)
-		}
-		den := map[string]ratioRow{}
-		for _, r := range got.Denominator.Rows {
-			den[key(r)] = r
-		}
-		if len(got.Rows) != 2 {
-			t.Fatalf("%d rows, want 2 (GB 2021-Q1, Q2)", len(got.Rows))
-		}
-		for _, r := range got.Rows {
-			d, ok := den[key(r)]
-			if r.Suppressed || !ok || d.Suppressed {
-				t.Fatalf("%s suppressed: the test needs published cells", key(r))
-			}
-			want := math.Round(*r.Value / *d.Value * 1000) / 1000
-			if r.Ratio == nil || *r.Ratio != want {
-				t.Errorf("%s: ratio %v, want published %v / %v = %v", key(r), r.Ratio, *r.Value, *d.Value, want)
-			}
-		}
-	})
+	t.Run("OK", func(t *testing.T) { ratioOK(t, w, base) })
 	t.Run("OKSuppressedNoRatio", func(t *testing.T) {
 		// Three US partners gave money: suppressed; their clients advised (four) are not.
 		got := w.ratioTable(map[string]any{"metric": "FINANCIAL_GAIN", "groupBy": []string{"QUARTER"}, "countries": []string{"US"},
@@ -157,29 +119,75 @@ func TestOutcomesRatio(t *testing.T) {
 			}
 		}
 	})
-	t.Run("ErrInvalid", func(t *testing.T) {
-		for name, q := range map[string]map[string]any{
-			"UnknownRatioTo":    {"metric": "FINANCIAL_GAIN", "ratioTo": "NOT_A_METRIC"},
-			"RatioAndPerPerson": {"metric": "FINANCIAL_GAIN", "ratioTo": "CLIENTS_ADVISED", "perPerson": true},
-		} {
-			t.Run(name, func(t *testing.T) {
-				before := w.auditCount("outcomes.query")
-				r := w.env.Do(w.resTok, ratioQuery, map[string]any{"p": w.projectID, "q": q})
-				if r.Code() != "INVALID" {
-					t.Fatalf("code %q, want INVALID: %+v", r.Code(), r.Errors)
-				}
-				if n := w.auditCount("outcomes.query") - before; n != 0 {
-					t.Errorf("an invalid query wrote %d audit entries", n)
-				}
-			})
+	t.Run("ErrInvalid", func(t *testing.T) { ratioErrInvalid(t, w) })
+}
+
+// ratioOK: the ratio is the published numerator over the published denominator,
+// which is exactly the denominator metric's own table; both queries are audited.
+func ratioOK(t *testing.T, w *world, base map[string]any) {
+	before := w.auditCount("outcomes.query")
+	q := map[string]any{"ratioTo": "CLIENTS_ADVISED"}
+	for k, v := range base {
+		q[k] = v
+	}
+	got := w.ratioTable(q)
+	if n := w.auditCount("outcomes.query") - before; n != 2 {
+		t.Errorf("%d audit entries, want 2 (numerator and denominator)", n)
+	}
+	if got.Denominator == nil || got.Denominator.Metric.Code != "CLIENTS_ADVISED" {
+		t.Fatalf("denominator %+v, want the CLIENTS_ADVISED table", got.Denominator)
+	}
+	if got.Denominator.Coverage.PartnersIncluded != 4 {
+		t.Errorf("denominator partnersIncluded %d, want 4", got.Denominator.Coverage.PartnersIncluded)
+	}
+	// The denominator is exactly what the CLIENTS_ADVISED query publishes.
+	alone := w.ratioTable(map[string]any{"metric": "CLIENTS_ADVISED", "groupBy": []string{"COUNTRY", "QUARTER"},
+		"countries": []string{"GB"}})
+	if jsonString(alone.Rows) != jsonString(got.Denominator.Rows) {
+		t.Errorf("denominator rows %v differ from the metric's own table %v", got.Denominator.Rows, alone.Rows)
+	}
+	den := map[string]ratioRow{}
+	for _, r := range got.Denominator.Rows {
+		den[key(r)] = r
+	}
+	if len(got.Rows) != 2 {
+		t.Fatalf("%d rows, want 2 (GB 2021-Q1, Q2)", len(got.Rows))
+	}
+	for _, r := range got.Rows {
+		d, ok := den[key(r)]
+		if r.Suppressed || !ok || d.Suppressed {
+			t.Fatalf("%s suppressed: the test needs published cells", key(r))
 		}
-	})
+		want := math.Round(*r.Value / *d.Value * 1000) / 1000
+		if r.Ratio == nil || *r.Ratio != want {
+			t.Errorf("%s: ratio %v, want published %v / %v = %v", key(r), r.Ratio, *r.Value, *d.Value, want)
+		}
+	}
+}
+
+func ratioErrInvalid(t *testing.T, w *world) {
+	for name, q := range map[string]map[string]any{
+		"UnknownRatioTo":    {"metric": "FINANCIAL_GAIN", "ratioTo": "NOT_A_METRIC"},
+		"RatioAndPerPerson": {"metric": "FINANCIAL_GAIN", "ratioTo": "CLIENTS_ADVISED", "perPerson": true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			before := w.auditCount("outcomes.query")
+			r := w.env.Do(w.resTok, ratioQuery, map[string]any{"p": w.projectID, "q": q})
+			if r.Code() != "INVALID" {
+				t.Fatalf("code %q, want INVALID: %+v", r.Code(), r.Errors)
+			}
+			if n := w.auditCount("outcomes.query") - before; n != 0 {
+				t.Errorf("an invalid query wrote %d audit entries", n)
+			}
+		})
+	}
 }
 
 // TestOutcomesPartialPeriod: a year is partial when its figures miss some of its
 // months: 2021 has Q1 and Q2 only (the latest, partial year), 2020 Q1 and Q4 (a
 // gap in the middle); 2019 is whole. Quarters with their three months are whole.
 func TestOutcomesPartialPeriod(t *testing.T) {
+	t.Parallel()
 	w := ratioWorld(t)
 	for i, id := range []string{"gb-a", "gb-b", "gb-c", "gb-denied", "us-a", "us-b", "us-c", "us-nopolicy"} {
 		var rows []map[string]any

@@ -246,6 +246,7 @@ func (w *rollupWorld) compare(queries int) int {
 }
 
 func TestShapePathMatchesNaive(t *testing.T) {
+	t.Parallel()
 	for _, seed := range []uint64{1, 2} {
 		t.Run(fmt.Sprintf("OKSeed%d", seed), func(t *testing.T) {
 			w := newRollupWorld(t, seed)

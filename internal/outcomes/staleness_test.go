@@ -14,11 +14,8 @@ import (
 // registered, a COL request refused) shows in the very next query's coverage and
 // audit entry, although the table itself comes from the cache (issue 12, item 15).
 func TestOutcomesCacheStaleness(t *testing.T) {
-	w := newWorld(t, sixPartners())
-	col := gru()
-	col.CollaborationRequired = yes(true)
-	w.setPolicy("gb-c", *col)
-	screened(w)
+	t.Parallel()
+	w := pendingCOLWorld(t)
 	q := map[string]any{"metric": "PATIENTS_SCREENED"}
 	ctx := context.Background()
 	first := w.outcomes(q) // computed and cached
