@@ -5,12 +5,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hjx-exchange/hjx/internal/hjx"
 	"github.com/hjx-exchange/hjx/internal/testkit"
 )
 
 // TestObjectScoping: past the gate, every object is scoped by the principal across
 // the fixture's two partners and two projects.
 func TestObjectScoping(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.tokens["adminB"] = f.adminB
 	p1, p2 := f.ids["p1"], f.ids["p2"]
@@ -91,18 +93,56 @@ func TestObjectScoping(t *testing.T) {
 // show reasons and the moratorium, the partner approves under COL, the project
 // expires by date, and every step is in the audit log, paged newest first.
 func TestAccessFlow(t *testing.T) {
+	t.Parallel()
+	s := newAccessStory(t)
+	s.setPolicies()
+	s.proposeAndApprove()
+	s.checkDecisions()
+	s.dashboardToken()
+	s.expireByDate()
+	s.checkAuditLog()
+	s.checkDataUsage()
+}
+
+// accessStory carries TestAccessFlow's state from one step to the next.
+type accessStory struct {
+	t                             *testing.T
+	env                           *testkit.Env
+	stew, leedsAdmin, bostonAdmin string
+	res                           string
+	resID                         string
+	pid                           string
+}
+
+type accessDecision struct {
+	Partner         struct{ ID string }
+	Project         struct{ ID string }
+	Decision        string
+	Reasons         []struct{ Code, Message string }
+	MoratoriumUntil *string
+}
+
+func newAccessStory(t *testing.T) *accessStory {
 	env := testkit.New(t)
 	env.Partner("leeds", "GB", "GB-ENG")
 	env.Partner("boston", "US", "US-MA")
-	stew, _ := env.Token("STEWARD", "", "")
-	leedsAdmin, _ := env.Token("PARTNER_ADMIN", "leeds", "")
-	bostonAdmin, _ := env.Token("PARTNER_ADMIN", "boston", "")
-	res, resP := env.Token("RESEARCHER", "", "")
-	mustDo := func(tok, q string, vars map[string]any, v any) {
-		t.Helper()
-		env.Do(tok, q, vars).Decode(t, v)
-	}
+	s := &accessStory{t: t, env: env}
+	s.stew, _ = env.Token("STEWARD", "", "")
+	s.leedsAdmin, _ = env.Token("PARTNER_ADMIN", "leeds", "")
+	s.bostonAdmin, _ = env.Token("PARTNER_ADMIN", "boston", "")
+	var resP *hjx.Principal
+	s.res, resP = env.Token("RESEARCHER", "", "")
+	s.resID = resP.ID
+	return s
+}
 
+func (s *accessStory) mustDo(tok, q string, vars map[string]any, v any) {
+	s.t.Helper()
+	s.env.Do(tok, q, vars).Decode(s.t, v)
+}
+
+func (s *accessStory) setPolicies() {
+	t := s.t
 	var pol struct {
 		SetSharingPolicy struct {
 			Version          int
@@ -111,16 +151,18 @@ func TestAccessFlow(t *testing.T) {
 			Partner          struct{ ID string }
 		}
 	}
-	mustDo(leedsAdmin, `mutation { setSharingPolicy(partnerId: "leeds", input: {permission: HMB, allowedCountries: [GB],
+	s.mustDo(s.leedsAdmin, `mutation { setSharingPolicy(partnerId: "leeds", input: {permission: HMB, allowedCountries: [GB],
 		ethicsApprovalRequired: true, moratoriumUntil: "2023-01-31"}) { version minCell allowedCountries partner { id } } }`, nil, &pol)
 	if pol.SetSharingPolicy.Version != 1 || pol.SetSharingPolicy.MinCell != 8 || pol.SetSharingPolicy.Partner.ID != "leeds" {
 		t.Fatalf("policy = %+v", pol.SetSharingPolicy)
 	}
-	mustDo(bostonAdmin, `mutation { setSharingPolicy(partnerId: "boston", input: {permission: GRU, collaborationRequired: true}) { version } }`, nil, &pol)
-	if r := env.Do(bostonAdmin, `mutation { setSharingPolicy(partnerId: "boston", input: {permission: GRU, minCell: 5}) { version } }`, nil); r.Code() != "INVALID" {
+	s.mustDo(s.bostonAdmin, `mutation { setSharingPolicy(partnerId: "boston", input: {permission: GRU, collaborationRequired: true}) { version } }`, nil, &pol)
+	if r := s.env.Do(s.bostonAdmin, `mutation { setSharingPolicy(partnerId: "boston", input: {permission: GRU, minCell: 5}) { version } }`, nil); r.Code() != "INVALID" {
 		t.Fatalf("minCell 5 below floor: code %q, want INVALID", r.Code())
 	}
+}
 
+func (s *accessStory) proposeAndApprove() {
 	var proj struct {
 		ProposeProject struct {
 			ID      string
@@ -131,58 +173,59 @@ func TestAccessFlow(t *testing.T) {
 	in := projectInput("Welfare advice in GP practices")
 	in["ethicsApprovalRef"] = nil
 	in["endsOn"] = "2022-12-31"
-	mustDo(res, `mutation($in: ProjectInput!) { proposeProject(input: $in) { id status members { id role } } }`, map[string]any{"in": in}, &proj)
-	pid := proj.ProposeProject.ID
-	if proj.ProposeProject.Status != "PROPOSED" || len(proj.ProposeProject.Members) != 1 || proj.ProposeProject.Members[0].ID != resP.ID {
-		t.Fatalf("proposed = %+v", proj.ProposeProject)
+	s.mustDo(s.res, `mutation($in: ProjectInput!) { proposeProject(input: $in) { id status members { id role } } }`, map[string]any{"in": in}, &proj)
+	s.pid = proj.ProposeProject.ID
+	if proj.ProposeProject.Status != "PROPOSED" || len(proj.ProposeProject.Members) != 1 || proj.ProposeProject.Members[0].ID != s.resID {
+		s.t.Fatalf("proposed = %+v", proj.ProposeProject)
 	}
 	var appr struct{ ApproveProject struct{ Status string } }
-	mustDo(stew, `mutation($id: ID!) { approveProject(id: $id) { status } }`, map[string]any{"id": pid}, &appr)
+	s.mustDo(s.stew, `mutation($id: ID!) { approveProject(id: $id) { status } }`, map[string]any{"id": s.pid}, &appr)
+}
 
-	type decision struct {
-		Partner         struct{ ID string }
-		Project         struct{ ID string }
-		Decision        string
-		Reasons         []struct{ Code, Message string }
-		MoratoriumUntil *string
+func (s *accessStory) decisions() map[string]accessDecision {
+	var out struct{ AccessDecisions []accessDecision }
+	s.mustDo(s.res, `query($id: ID!) { accessDecisions(projectId: $id) { partner { id } project { id } decision
+			reasons { code message } moratoriumUntil } }`, map[string]any{"id": s.pid}, &out)
+	m := map[string]accessDecision{}
+	for _, d := range out.AccessDecisions {
+		m[d.Partner.ID] = d
 	}
-	decisions := func() map[string]decision {
-		var out struct{ AccessDecisions []decision }
-		mustDo(res, `query($id: ID!) { accessDecisions(projectId: $id) { partner { id } project { id } decision
-			reasons { code message } moratoriumUntil } }`, map[string]any{"id": pid}, &out)
-		m := map[string]decision{}
-		for _, d := range out.AccessDecisions {
-			m[d.Partner.ID] = d
-		}
-		return m
+	return m
+}
+
+func reasonCodes(d accessDecision) []string {
+	var c []string
+	for _, r := range d.Reasons {
+		c = append(c, r.Code)
 	}
-	ds := decisions()
+	return c
+}
+
+func (s *accessStory) checkDecisions() {
+	t, pid := s.t, s.pid
+	ds := s.decisions()
 	leeds, boston := ds["leeds"], ds["boston"]
-	codes := func(d decision) []string {
-		var c []string
-		for _, r := range d.Reasons {
-			c = append(c, r.Code)
-		}
-		return c
-	}
-	if leeds.Decision != "DENY" || !slices.Equal(codes(leeds), []string{"IRB"}) || leeds.MoratoriumUntil == nil ||
+	if leeds.Decision != "DENY" || !slices.Equal(reasonCodes(leeds), []string{"IRB"}) || leeds.MoratoriumUntil == nil ||
 		*leeds.MoratoriumUntil != "2023-01-31" || leeds.Project.ID != pid {
 		t.Fatalf("leeds = %+v, want DENY IRB with moratorium", leeds)
 	}
-	if boston.Decision != "PENDING_APPROVAL" || !slices.Equal(codes(boston), []string{"COL"}) {
+	if boston.Decision != "PENDING_APPROVAL" || !slices.Equal(reasonCodes(boston), []string{"COL"}) {
 		t.Fatalf("boston = %+v, want PENDING_APPROVAL COL", boston)
 	}
-	var dec struct{ DecideProjectAccess decision }
-	mustDo(bostonAdmin, `mutation($id: ID!) { decideProjectAccess(projectId: $id, partnerId: "boston", allow: true) {
+	var dec struct{ DecideProjectAccess accessDecision }
+	s.mustDo(s.bostonAdmin, `mutation($id: ID!) { decideProjectAccess(projectId: $id, partnerId: "boston", allow: true) {
 		partner { id } decision reasons { code } } }`, map[string]any{"id": pid}, &dec)
 	if dec.DecideProjectAccess.Decision != "ALLOW" {
 		t.Fatalf("after approval = %+v", dec.DecideProjectAccess)
 	}
-	if d := decisions()["boston"]; d.Decision != "ALLOW" {
+	if d := s.decisions()["boston"]; d.Decision != "ALLOW" {
 		t.Fatalf("boston after approval = %+v", d)
 	}
+}
 
-	// A lead's dashboard token reads its project, read-only.
+// dashboardToken: a lead's dashboard token reads its project, read-only.
+func (s *accessStory) dashboardToken() {
+	t, env, pid := s.t, s.env, s.pid
 	var tok struct {
 		IssueToken struct {
 			ID, Secret string
@@ -192,33 +235,38 @@ func TestAccessFlow(t *testing.T) {
 			}
 		}
 	}
-	mustDo(res, `mutation($id: ID) { issueToken(input: {role: DASHBOARD, name: "dashboard", projectId: $id}) {
+	s.mustDo(s.res, `mutation($id: ID) { issueToken(input: {role: DASHBOARD, name: "dashboard", projectId: $id}) {
 		id secret principal { role project { id } } } }`, map[string]any{"id": pid}, &tok)
 	if tok.IssueToken.Principal.Project.ID != pid || tok.IssueToken.Secret == "" {
 		t.Fatalf("issued = %+v", tok.IssueToken)
 	}
 	dash := tok.IssueToken.Secret
 	var seen struct{ Project struct{ ID string } }
-	mustDo(dash, `query($id: ID!) { project(id: $id) { id } }`, map[string]any{"id": pid}, &seen)
+	s.mustDo(dash, `query($id: ID!) { project(id: $id) { id } }`, map[string]any{"id": pid}, &seen)
 	if r := env.Do(dash, `mutation { proposeProject(input: {title: "x", institution: "x", institutionCountry: GB, forProfit: false,
 		purpose: GENERAL_RESEARCH, commercialUse: false, publicationCommitted: true, startsOn: "2022-01-01", endsOn: "2022-12-31"}) { id } }`, nil); r.Code() != "FORBIDDEN" {
 		t.Fatalf("dashboard writing: code %q, want FORBIDDEN", r.Code())
 	}
 	var revoked struct{ RevokeToken bool }
-	mustDo(res, `mutation($id: ID!) { revokeToken(id: $id) }`, map[string]any{"id": tok.IssueToken.ID}, &revoked)
+	s.mustDo(s.res, `mutation($id: ID!) { revokeToken(id: $id) }`, map[string]any{"id": tok.IssueToken.ID}, &revoked)
 	if r := env.Do(dash, `{ me { id } }`, nil); r.Code() != "UNAUTHENTICATED" {
 		t.Fatalf("revoked token: code %q, want UNAUTHENTICATED", r.Code())
 	}
+}
 
-	// Expiry by date: the clock passes the end date, nothing is written.
-	env.Clock.Set(time.Date(2023, 1, 1, 0, 0, 1, 0, time.UTC))
+// expireByDate: the clock passes the end date, nothing is written.
+func (s *accessStory) expireByDate() {
+	s.env.Clock.Set(time.Date(2023, 1, 1, 0, 0, 1, 0, time.UTC))
 	var after struct{ Project struct{ Status string } }
-	mustDo(res, `query($id: ID!) { project(id: $id) { status } }`, map[string]any{"id": pid}, &after)
+	s.mustDo(s.res, `query($id: ID!) { project(id: $id) { status } }`, map[string]any{"id": s.pid}, &after)
 	if after.Project.Status != "EXPIRED" {
-		t.Fatalf("status after end = %s, want EXPIRED", after.Project.Status)
+		s.t.Fatalf("status after end = %s, want EXPIRED", after.Project.Status)
 	}
+}
 
-	// The audit log, newest first, two at a time.
+// checkAuditLog reads the audit log, newest first, two at a time.
+func (s *accessStory) checkAuditLog() {
+	t := s.t
 	type page struct {
 		AuditLog struct {
 			TotalCount int
@@ -239,7 +287,7 @@ func TestAccessFlow(t *testing.T) {
 	var after2 *string
 	for range 20 {
 		var p page
-		mustDo(stew, `query($after: String) { auditLog(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor }
+		s.mustDo(s.stew, `query($after: String) { auditLog(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor }
 			edges { node { seq action } } } }`, map[string]any{"after": after2}, &p)
 		for _, e := range p.AuditLog.Edges {
 			actions = append(actions, e.Node.Action)
@@ -261,6 +309,9 @@ func TestAccessFlow(t *testing.T) {
 	if !slices.IsSortedFunc(seqs, func(a, b int) int { return b - a }) {
 		t.Fatalf("seqs %v not newest first", seqs)
 	}
+}
+
+func (s *accessStory) checkDataUsage() {
 	var usage struct {
 		DataUsage struct {
 			Edges []struct {
@@ -271,12 +322,12 @@ func TestAccessFlow(t *testing.T) {
 			}
 		}
 	}
-	mustDo(bostonAdmin, `{ dataUsage(partnerId: "boston") { edges { node { action partnersIncluded } } } }`, nil, &usage)
+	s.mustDo(s.bostonAdmin, `{ dataUsage(partnerId: "boston") { edges { node { action partnersIncluded } } } }`, nil, &usage)
 	var got []string
 	for _, e := range usage.DataUsage.Edges {
 		got = append(got, e.Node.Action)
 	}
 	if !slices.Equal(got, []string{"project.access.decide", "policy.set", "partner.register"}) {
-		t.Fatalf("boston's data usage = %v", got)
+		s.t.Fatalf("boston's data usage = %v", got)
 	}
 }

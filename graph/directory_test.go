@@ -26,6 +26,7 @@ func countPartners(t *testing.T, env *testkit.Env) int {
 }
 
 func TestRegisterPartner(t *testing.T) {
+	t.Parallel()
 	env := testkit.New(t)
 	steward, _ := env.Token(hjx.RoleSteward, "", "")
 	researcher, _ := env.Token(hjx.RoleResearcher, "", "")
@@ -88,6 +89,15 @@ func TestRegisterPartner(t *testing.T) {
 }
 
 func TestPartnersDirectory(t *testing.T) {
+	t.Parallel()
+	env := seedDirectory(t)
+	directoryFilters(t, env)
+	directoryPaging(t, env)
+	directoryRefusalsAndLookups(t, env)
+}
+
+// seedDirectory registers five partners in two countries for TestPartnersDirectory.
+func seedDirectory(t *testing.T) *testkit.Env {
 	env := testkit.New(t)
 	steward, _ := env.Token(hjx.RoleSteward, "", "")
 	seed := []map[string]any{
@@ -99,25 +109,33 @@ func TestPartnersDirectory(t *testing.T) {
 	for _, in := range seed {
 		env.Do(steward, registerPartner, map[string]any{"in": in}).Decode(t, &struct{}{})
 	}
-	const q = `query($f: PartnerFilter, $first: Int, $after: String) { partners(filter: $f, first: $first, after: $after) {
+	return env
+}
+
+const partnersQuery = `query($f: PartnerFilter, $first: Int, $after: String) { partners(filter: $f, first: $first, after: $after) {
 		totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id } } } }`
-	type page struct {
-		Partners struct {
-			TotalCount int
-			PageInfo   struct {
-				HasNextPage bool
-				EndCursor   string
-			}
-			Edges []struct{ Node struct{ ID string } }
+
+type partnersPage struct {
+	Partners struct {
+		TotalCount int
+		PageInfo   struct {
+			HasNextPage bool
+			EndCursor   string
 		}
+		Edges []struct{ Node struct{ ID string } }
 	}
-	ids := func(p page) string {
-		var s []string
-		for _, e := range p.Partners.Edges {
-			s = append(s, e.Node.ID)
-		}
-		return strings.Join(s, ",")
+}
+
+func (p partnersPage) ids() string {
+	var s []string
+	for _, e := range p.Partners.Edges {
+		s = append(s, e.Node.ID)
 	}
+	return strings.Join(s, ",")
+}
+
+func directoryFilters(t *testing.T, env *testkit.Env) {
+	q := partnersQuery
 	tests := []struct {
 		name   string
 		filter map[string]any
@@ -133,9 +151,9 @@ func TestPartnersDirectory(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var p page
+			var p partnersPage
 			env.Do("", q, map[string]any{"f": tc.filter}).Decode(t, &p) // public: no token
-			if got := ids(p); got != tc.want {
+			if got := p.ids(); got != tc.want {
 				t.Fatalf("got %q, want %q", got, tc.want)
 			}
 			if p.Partners.TotalCount != len(p.Partners.Edges) {
@@ -143,11 +161,15 @@ func TestPartnersDirectory(t *testing.T) {
 			}
 		})
 	}
+}
+
+func directoryPaging(t *testing.T, env *testkit.Env) {
+	q := partnersQuery
 	t.Run("OKPaging", func(t *testing.T) {
 		var seen []string
 		after := ""
 		for i := 0; i < 5; i++ {
-			var p page
+			var p partnersPage
 			vars := map[string]any{"first": 2}
 			if after != "" {
 				vars["after"] = after
@@ -156,7 +178,7 @@ func TestPartnersDirectory(t *testing.T) {
 			if p.Partners.TotalCount != 5 {
 				t.Fatalf("totalCount %d, want 5", p.Partners.TotalCount)
 			}
-			seen = append(seen, ids(p))
+			seen = append(seen, p.ids())
 			if !p.Partners.PageInfo.HasNextPage {
 				break
 			}
@@ -166,6 +188,10 @@ func TestPartnersDirectory(t *testing.T) {
 			t.Fatalf("pages %q", got)
 		}
 	})
+}
+
+func directoryRefusalsAndLookups(t *testing.T, env *testkit.Env) {
+	q := partnersQuery
 	for _, tc := range []struct{ name, first, after string }{
 		{"ErrFirstTooLarge", "100000", ""},
 		{"ErrFirstNegative", "-1", ""},
@@ -199,6 +225,7 @@ func TestPartnersDirectory(t *testing.T) {
 }
 
 func TestMetricsCodebook(t *testing.T) {
+	t.Parallel()
 	env := testkit.New(t)
 	var out struct {
 		Metrics []struct {
@@ -226,6 +253,7 @@ func TestMetricsCodebook(t *testing.T) {
 }
 
 func TestMe(t *testing.T) {
+	t.Parallel()
 	env := testkit.New(t)
 	env.Partner("leeds-gp", "GB", "GB-ENG")
 	admin, p := env.Token(hjx.RolePartnerAdmin, "leeds-gp", "")

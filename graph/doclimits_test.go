@@ -16,6 +16,7 @@ import (
 // __typename too), so that documents which cost much to validate or answer
 // are refused at once with INVALID. Default limits throughout.
 func TestDocumentLimits(t *testing.T) {
+	t.Parallel()
 	env := testkit.New(t)
 	steward, _ := env.Token(hjx.RoleSteward, "", "")
 	repeat := func(n int, format string) string {

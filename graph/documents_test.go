@@ -42,6 +42,25 @@ func sendHashed(env *testkit.Env, token, hash, query string, apq bool, vars map[
 // project is not restricted. Only the steward and the lead manage documents, and
 // each change is audited.
 func TestTrustedDocuments(t *testing.T) {
+	t.Parallel()
+	w := newTrustedDocsWorld(t)
+	w.unrestricted(t)
+	w.registerAndRestrict(t)
+	w.restricted(t)
+}
+
+// trustedDocsWhoQuery is the one document the lead registers.
+const trustedDocsWhoQuery = "query DashboardWho { me { name role } }"
+
+// trustedDocsWorld is TestTrustedDocuments' project, its lead, its dashboard and
+// an outsider.
+type trustedDocsWorld struct {
+	env                     *testkit.Env
+	stew, lead, other, dash string
+	pid, who, whoHash       string
+}
+
+func newTrustedDocsWorld(t *testing.T) *trustedDocsWorld {
 	env := testkit.New(t)
 	stew, _ := env.Token(hjx.RoleSteward, "", "")
 	lead, _ := env.Token(hjx.RoleResearcher, "", "")
@@ -51,11 +70,13 @@ func TestTrustedDocuments(t *testing.T) {
 		map[string]any{"in": projectInput("Dashboards")}).Decode(t, &proj)
 	pid := proj.ProposeProject.ID
 	dash, _ := env.Token(hjx.RoleDashboard, "", pid)
+	return &trustedDocsWorld{env: env, stew: stew, lead: lead, other: other, dash: dash, pid: pid,
+		who: trustedDocsWhoQuery, whoHash: documents.Hash(trustedDocsWhoQuery)}
+}
 
-	const who = "query DashboardWho { me { name role } }"
-	const adhoc = `query { outcomes(projectId: "` + "00000000-0000-0000-0000-000000000000" + `", query: {metric: "CLIENTS_ADVISED"}) { rows { value } } }`
-	whoHash := documents.Hash(who)
-
+// unrestricted: who may register and what, before the project is restricted.
+func (w *trustedDocsWorld) unrestricted(t *testing.T) {
+	env, lead, other, dash, pid, who := w.env, w.lead, w.other, w.dash, w.pid, w.who
 	t.Run("ErrNotLead", func(t *testing.T) {
 		r := env.Do(other, `mutation($p: ID!, $d: [String!]!) { registerTrustedDocuments(projectId: $p, documents: $d) { id } }`,
 			map[string]any{"p": pid, "d": []string{who}})
@@ -74,7 +95,10 @@ func TestTrustedDocuments(t *testing.T) {
 			t.Fatalf("code %q, want INVALID", r.Code())
 		}
 	})
+}
 
+func (w *trustedDocsWorld) registerAndRestrict(t *testing.T) {
+	env, lead, stew, pid, who, whoHash := w.env, w.lead, w.stew, w.pid, w.who, w.whoHash
 	var reg struct {
 		RegisterTrustedDocuments []struct{ ID, Sha256Hash, OperationName string }
 	}
@@ -91,7 +115,12 @@ func TestTrustedDocuments(t *testing.T) {
 	if !restr.RestrictDashboardsToTrustedDocuments.DashboardsTrustedDocumentsOnly {
 		t.Fatal("the project is not restricted after restrictDashboardsToTrustedDocuments(restrict: true)")
 	}
+}
 
+// restricted: what the dashboard and the lead may do once the project is restricted.
+func (w *trustedDocsWorld) restricted(t *testing.T) {
+	env, lead, stew, dash, pid, who, whoHash := w.env, w.lead, w.stew, w.dash, w.pid, w.who, w.whoHash
+	const adhoc = `query { outcomes(projectId: "` + "00000000-0000-0000-0000-000000000000" + `", query: {metric: "CLIENTS_ADVISED"}) { rows { value } } }`
 	t.Run("ErrAdHocOutcomesRefused", func(t *testing.T) {
 		r := env.Do(dash, adhoc, nil)
 		if r.Code() != "FORBIDDEN" || !strings.Contains(r.Errors[0].Message, "trusted documents") || r.Data != nil {
@@ -159,6 +188,7 @@ func TestTrustedDocuments(t *testing.T) {
 // alone then works; a hash that is not the text's is refused; the cache is
 // bounded (size 1: the older hash is forgotten); size 0 turns APQ off.
 func TestAutomaticPersistedQueries(t *testing.T) {
+	t.Parallel()
 	env := testkit.New(t, func(c *app.Config) { c.GraphQL.APQCacheSize = 1 })
 	const q1, q2 = "{ metrics { code } }", "{ partners { totalCount } }"
 	h1, h2 := documents.Hash(q1), documents.Hash(q2)
@@ -190,6 +220,7 @@ func TestAutomaticPersistedQueries(t *testing.T) {
 // Whoever may see a project sees whether its dashboards are restricted: a
 // partner admin listing projects gets the flag, not an error.
 func TestTrustedDocumentsFlagVisibleWithProject(t *testing.T) {
+	t.Parallel()
 	env := testkit.New(t)
 	env.Partner("leeds", "GB", "GB-ENG")
 	lead, _ := env.Token(hjx.RoleResearcher, "", "")

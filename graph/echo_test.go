@@ -15,6 +15,7 @@ import (
 // literals, and as the key of an unknown field) and checks that no response, error
 // message or path repeats them (issue 12, item 4).
 func TestSubmitObservationsNeverEchoes(t *testing.T) {
+	t.Parallel()
 	env := testkit.New(t)
 	env.Partner("leeds-gp", "GB", "GB-ENG")
 	tok, _ := env.Token(hjx.RolePartnerUploader, "leeds-gp", "")

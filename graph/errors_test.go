@@ -21,6 +21,7 @@ func httptestRequest(query string) *http.Request {
 // An SQL error must reach the client only as "internal error", with the detail in
 // the server's log.
 func TestErrorPresenterHidesInternalErrors(t *testing.T) {
+	t.Parallel()
 	env := testkit.New(t)
 	env.Partner("leeds-gp", "GB", "GB-ENG")
 	if _, err := env.App.DB.Exec(`ALTER TABLE partners RENAME COLUMN region TO region_secret_detail`); err != nil {
@@ -42,6 +43,7 @@ func TestErrorPresenterHidesInternalErrors(t *testing.T) {
 }
 
 func TestErrorPresenterParseAndValidation(t *testing.T) {
+	t.Parallel()
 	env := testkit.New(t)
 	for _, tc := range []struct{ name, query string }{
 		{"ErrParse", `{ partners { `},

@@ -21,6 +21,7 @@ const entitiesQuery = `query($r: [_Any!]!) { _entities(representations: $r) {
 // _entities) and checks each answers what hjx's own root field answers the same
 // caller, refusals included: a gateway is no way around a rule.
 func TestEntities(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	rep := func(typename, key, value string) map[string]any {
 		return map[string]any{"__typename": typename, key: value}
@@ -122,6 +123,7 @@ func compact(t *testing.T, items ...json.RawMessage) string {
 // TestEntitiesLimit: one _entities call holds at most HJX_MAX_PAGE_SIZE
 // representations, the bound of a page.
 func TestEntitiesLimit(t *testing.T) {
+	t.Parallel()
 	env := testkit.New(t, func(c *app.Config) { c.GraphQL.MaxPageSize = 2 })
 	env.Partner("leeds", "GB", "GB-ENG")
 	reps := func(n int) []any {

@@ -42,6 +42,7 @@ func (s argSlot) String() string { return strings.Join(append([]string{s.arg}, s
 // field of their input objects, fed hostile values, by every kind of caller:
 // never an HTTP 500, never INTERNAL, and a refused call changes nothing stored.
 func TestHostileInput(t *testing.T) {
+	t.Parallel()
 	env := testkit.New(t)
 	schema := generated.NewExecutableSchema(generated.Config{}).Schema()
 	env.Partner("p-a", "GB", "GB-ENG")

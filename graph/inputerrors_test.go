@@ -15,6 +15,7 @@ import (
 // INVALID naming it, without the error's text (which may repeat the value);
 // an error of the field itself is left to the rest of the presenter.
 func TestPresentInputError(t *testing.T) {
+	t.Parallel()
 	ctx := graphql.WithFieldContext(context.Background(),
 		&graphql.FieldContext{Field: graphql.CollectedField{Field: &ast.Field{Alias: "outcomes", Name: "outcomes"}}})
 	t.Run("ErrInvalid/OtherScalarError", func(t *testing.T) {

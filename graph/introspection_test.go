@@ -10,6 +10,7 @@ import (
 )
 
 func TestIntrospection(t *testing.T) {
+	t.Parallel()
 	const query = `{ __schema { queryType { name } } }`
 	production := func(c *app.Config) { c.GraphQL.IntrospectionAnonymous = false }
 	dev := func(c *app.Config) { c.GraphQL.IntrospectionAnonymous = true }

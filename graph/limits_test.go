@@ -16,6 +16,7 @@ import (
 // Every limit on what a client controls refuses with INVALID and a message
 // naming the limit, and accepts what is within it.
 func TestQueryLimits(t *testing.T) {
+	t.Parallel()
 	env := testkit.New(t, func(c *app.Config) {
 		c.GraphQL.MaxDepth = 5
 		c.GraphQL.MaxAliases = 3
@@ -76,6 +77,7 @@ func TestQueryLimits(t *testing.T) {
 // A request body over HJX_MAX_BODY_BYTES is refused before it is read, whether
 // its length is declared or not.
 func TestBodyLimit(t *testing.T) {
+	t.Parallel()
 	env := testkit.New(t, func(c *app.Config) { c.Server.MaxBodyBytes = 512; c.Server.MaxUploadBytes = 1024 })
 	big := `{"query":"{ metrics { code } }","variables":{"pad":"` + strings.Repeat("x", 600) + `"}}`
 	t.Run("ErrDeclaredLength", func(t *testing.T) {
@@ -117,6 +119,7 @@ func TestBodyLimit(t *testing.T) {
 // so an array of operations (Apollo-style batching) is refused, without the
 // body being echoed back.
 func TestBatchedOperationsRefused(t *testing.T) {
+	t.Parallel()
 	env := testkit.New(t)
 	body := `[{"query":"{ metrics { code } }"},{"query":"{ partners { totalCount } }"}]`
 	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewBufferString(body))
@@ -135,6 +138,7 @@ func TestBatchedOperationsRefused(t *testing.T) {
 
 // "Did you mean" suggestions name fields: only callers who may introspect get them.
 func TestFieldSuggestions(t *testing.T) {
+	t.Parallel()
 	env := testkit.New(t, func(c *app.Config) { c.GraphQL.IntrospectionAnonymous = false })
 	steward, _ := env.Token(hjx.RoleSteward, "", "")
 	const typo = `{ partnrs { totalCount } }`

@@ -1,9 +1,7 @@
 package graph_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -275,16 +273,11 @@ func (f *fixture) send(t *testing.T, caller string, c call) *testkit.Response {
 	if !c.upload {
 		return f.do(t, caller, c.query, vars)
 	}
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
 	ops, _ := json.Marshal(map[string]any{"query": c.query, "variables": map[string]any{"f": nil}})
-	_ = mw.WriteField("operations", string(ops))
-	_ = mw.WriteField("map", `{"0": ["variables.f"]}`)
-	fw, _ := mw.CreateFormFile("0", "q1.csv")
-	_, _ = fw.Write([]byte("metric,period_start,period_end,value,n\nPATIENTS_SCREENED,2022-01-01,2022-03-31,40,\n"))
-	_ = mw.Close()
-	req := httptest.NewRequest(http.MethodPost, "/graphql", &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
+	body, contentType := testkit.MultipartUpload(string(ops), `{"0": ["variables.f"]}`, "q1.csv",
+		"metric,period_start,period_end,value,n\nPATIENTS_SCREENED,2022-01-01,2022-03-31,40,\n")
+	req := httptest.NewRequest(http.MethodPost, "/graphql", body)
+	req.Header.Set("Content-Type", contentType)
 	req.Header.Set(server.PreflightHeader, "true")
 	if tok := f.tokens[caller]; tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
@@ -335,6 +328,7 @@ func fieldData(r *testkit.Response, field string) string {
 }
 
 func TestPermissionMatrix(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	covered := map[string]bool{}
 	for _, row := range matrix {

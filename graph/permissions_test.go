@@ -37,6 +37,7 @@ func rootFields(t *testing.T) []string {
 // TestEveryRootFieldHasARule is default deny's other half: a field added to the
 // schema without a declared rule fails here before it can be refused in production.
 func TestEveryRootFieldHasARule(t *testing.T) {
+	t.Parallel()
 	rules := fieldRules()
 	fields := rootFields(t)
 	if len(fields) < 20 {
@@ -63,6 +64,7 @@ func TestEveryRootFieldHasARule(t *testing.T) {
 // same field passes with its rule and is FORBIDDEN, even for the steward, once its
 // rule is missing.
 func TestUndeclaredFieldRefused(t *testing.T) {
+	t.Parallel()
 	send := func(rules map[string]fieldRule) (code string, data string) {
 		srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{}}))
 		srv.AddTransport(transport.POST{})
@@ -106,6 +108,7 @@ func TestUndeclaredFieldRefused(t *testing.T) {
 // entity type (a member of _Entity, from an @key in schema/federation.graphqls)
 // without an entity rule fails here, and each rule names a declared root field.
 func TestEveryEntityHasARule(t *testing.T) {
+	t.Parallel()
 	schema := generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{}}).Schema()
 	union := schema.Types["_Entity"]
 	if union == nil || len(union.Types) < 3 {

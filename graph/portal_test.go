@@ -10,6 +10,7 @@ import (
 // TestPreviewSharingPolicy: the preview lists the current projects whose
 // decision would change, with the reasons after the change, and saves nothing.
 func TestPreviewSharingPolicy(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t) // leeds: GRU + COL, no COL answer yet: every project PENDING_APPROVAL
 	type change struct {
 		Project       struct{ ID, Title string }
@@ -66,6 +67,7 @@ func TestPreviewSharingPolicy(t *testing.T) {
 // TestDataUsageSummary counts the outcome queries that included the partner,
 // by project and month, and nothing else from the audit log.
 func TestDataUsageSummary(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	app := f.env.App
@@ -94,6 +96,7 @@ func TestDataUsageSummary(t *testing.T) {
 
 // TestAuditChainStatus reports a sound chain, then the first edited entry.
 func TestAuditChainStatus(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	type status struct {
 		Ok          bool
@@ -129,6 +132,7 @@ func TestAuditChainStatus(t *testing.T) {
 
 // TestTokensList: the steward lists tokens without secrets; a revoked one says so.
 func TestTokensList(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	var out struct {
 		Tokens []struct {

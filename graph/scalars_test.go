@@ -12,6 +12,7 @@ import (
 // read is the caller's mistake: INVALID naming the argument, for every caller,
 // and nothing logged as an ERROR (those page an operator).
 func TestMalformedScalars(t *testing.T) {
+	t.Parallel()
 	env := testkit.New(t)
 	partner := env.Partner("p-a", "GB", "GB-ENG").ID
 	steward, _ := env.Token(hjx.RoleSteward, "", "")

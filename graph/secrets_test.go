@@ -16,6 +16,7 @@ import (
 // any response but the one that issues them: every way a token travels is
 // exercised, then everything the server wrote is scanned for the secrets.
 func TestNoSecretInLogsOrErrors(t *testing.T) {
+	t.Parallel()
 	env := testkit.New(t)
 	env.Partner("p-a", "GB", "GB-ENG")
 	steward, _ := env.Token(hjx.RoleSteward, "", "")

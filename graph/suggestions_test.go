@@ -29,6 +29,7 @@ var suggestionCases = []struct {
 // "Did you mean" hint of any kind; outside it, callers who may not explore
 // the schema get none either, and those who may keep them.
 func TestSuggestions(t *testing.T) {
+	t.Parallel()
 	production := testkit.New(t, func(c *app.Config) {
 		c.GraphQL.IntrospectionAnonymous = false
 		c.GraphQL.Suggestions = false

@@ -16,6 +16,7 @@ import (
 // quality values and 406, GET limited to queries (405), and no data entry
 // in any request error, whatever the media type.
 func TestOverHTTP(t *testing.T) {
+	t.Parallel()
 	env := testkit.New(t)
 	post := func(body, accept string) *http.Request {
 		r := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))

@@ -100,6 +100,34 @@ func (p *faultProxy) set(mode string) {
 // UNAVAILABLE within the connect timeout, not a hang; when it comes back, the
 // service recovers without a restart.
 func TestDatabaseOutage(t *testing.T) {
+	o := newOutage(t)
+	t.Run("OKBefore", o.healthy)
+	t.Run("ErrRefused", func(t *testing.T) {
+		o.proxy.set("cut")
+		o.down(t)
+		o.proxy.set("")
+		o.recovered(t)
+	})
+	t.Run("ErrBlackHole", func(t *testing.T) {
+		o.proxy.set("blackhole")
+		o.down(t)
+		o.proxy.set("")
+		o.recovered(t)
+	})
+	if bytes.Contains(o.logs.Bytes(), []byte(`"internal error"`)) {
+		t.Errorf("an outage was logged as an internal error: %s", o.logs.String())
+	}
+}
+
+// outage is an app whose database connections pass through a proxy the test cuts.
+type outage struct {
+	proxy  *faultProxy
+	logs   *bytes.Buffer
+	h      http.Handler
+	secret string // a steward's token
+}
+
+func newOutage(t *testing.T) *outage {
 	dbURL := pgtest.NewDatabaseURL(t)
 	u, err := url.Parse(dbURL)
 	if err != nil {
@@ -113,105 +141,94 @@ func TestDatabaseOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
-	var logs bytes.Buffer
+	logs := &bytes.Buffer{}
 	secret, err := postgres.LoadDisclosureSecret(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := app.Config{Server: server.DefaultConfig(), GraphQL: graph.DefaultHandlerConfig(), Secret: secret}
 	cfg.Server.RequestTimeout = 10 * time.Second
-	a := app.New(db, slog.New(slog.NewJSONHandler(&logs, nil)), cfg)
+	a := app.New(db, slog.New(slog.NewJSONHandler(logs, nil)), cfg)
 	issued, err := a.Auth.Create(ctx, auth.NewPrincipal{Name: "steward", Role: hjx.RoleSteward})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := a.Handler()
 
-	ready := func() int {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
-		return rec.Code
-	}
-	query := func(token string) (status int, code string, took time.Duration) {
-		req := httptest.NewRequest(http.MethodPost, "/graphql",
-			bytes.NewBufferString(`{"query":"{ partners { totalCount } }"}`))
-		req.Header.Set("Content-Type", "application/json")
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		rec := httptest.NewRecorder()
-		start := time.Now()
-		h.ServeHTTP(rec, req)
-		took = time.Since(start)
-		var body struct {
-			Errors []struct {
-				Extensions struct{ Code string }
-			}
-		}
-		_ = json.Unmarshal(rec.Body.Bytes(), &body)
-		if len(body.Errors) > 0 {
-			code = body.Errors[0].Extensions.Code
-		}
-		return rec.Code, code, took
-	}
-	healthy := func(t *testing.T) {
-		t.Helper()
-		if s := ready(); s != http.StatusOK {
-			t.Fatalf("/readyz %d, want 200", s)
-		}
-		for _, token := range []string{"", issued.Secret} {
-			if _, code, _ := query(token); code != "" {
-				t.Fatalf("query failed with %s while the database is up", code)
-			}
-		}
-	}
-	// bound is how long a refusal may take: the connect timeout (1 s) plus the
-	// pool's retries, well below the request timeout (10 s) a hang would hit.
-	const bound = 4 * time.Second
-	down := func(t *testing.T) {
-		t.Helper()
-		if s := ready(); s != http.StatusServiceUnavailable {
-			t.Fatalf("/readyz %d, want 503 while the database is down", s)
-		}
-		for _, tc := range []struct {
-			name, token string
-			status      int
-		}{{"Anonymous", "", http.StatusOK}, {"Token", issued.Secret, http.StatusServiceUnavailable}} {
-			status, code, took := query(tc.token)
-			if code != "UNAVAILABLE" || status != tc.status {
-				t.Fatalf("%s: status %d code %q, want %d UNAVAILABLE", tc.name, status, code, tc.status)
-			}
-			if took > bound {
-				t.Fatalf("%s: refusal took %s, want under %s", tc.name, took, bound)
-			}
-		}
-	}
-	// recovered polls, with a deadline, until the service answers again.
-	recovered := func(t *testing.T) {
-		t.Helper()
-		deadline := time.Now().Add(15 * time.Second)
-		for ready() != http.StatusOK {
-			if time.Now().After(deadline) {
-				t.Fatal("the service did not recover within 15 s of the database returning")
-			}
-		}
-		healthy(t)
-	}
+	return &outage{proxy: proxy, logs: logs, h: a.Handler(), secret: issued.Secret}
+}
 
-	t.Run("OKBefore", healthy)
-	t.Run("ErrRefused", func(t *testing.T) {
-		proxy.set("cut")
-		down(t)
-		proxy.set("")
-		recovered(t)
-	})
-	t.Run("ErrBlackHole", func(t *testing.T) {
-		proxy.set("blackhole")
-		down(t)
-		proxy.set("")
-		recovered(t)
-	})
-	if bytes.Contains(logs.Bytes(), []byte(`"internal error"`)) {
-		t.Errorf("an outage was logged as an internal error: %s", logs.String())
+func (o *outage) ready() int {
+	rec := httptest.NewRecorder()
+	o.h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+	return rec.Code
+}
+
+func (o *outage) query(token string) (status int, code string, took time.Duration) {
+	req := httptest.NewRequest(http.MethodPost, "/graphql",
+		bytes.NewBufferString(`{"query":"{ partners { totalCount } }"}`))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	rec := httptest.NewRecorder()
+	start := time.Now()
+	o.h.ServeHTTP(rec, req)
+	took = time.Since(start)
+	var body struct {
+		Errors []struct {
+			Extensions struct{ Code string }
+		}
+	}
+	_ = json.Unmarshal(rec.Body.Bytes(), &body)
+	if len(body.Errors) > 0 {
+		code = body.Errors[0].Extensions.Code
+	}
+	return rec.Code, code, took
+}
+
+func (o *outage) healthy(t *testing.T) {
+	t.Helper()
+	if s := o.ready(); s != http.StatusOK {
+		t.Fatalf("/readyz %d, want 200", s)
+	}
+	for _, token := range []string{"", o.secret} {
+		if _, code, _ := o.query(token); code != "" {
+			t.Fatalf("query failed with %s while the database is up", code)
+		}
+	}
+}
+
+// outageBound is how long a refusal may take: the connect timeout (1 s) plus the
+// pool's retries, well below the request timeout (10 s) a hang would hit.
+const outageBound = 4 * time.Second
+
+func (o *outage) down(t *testing.T) {
+	t.Helper()
+	if s := o.ready(); s != http.StatusServiceUnavailable {
+		t.Fatalf("/readyz %d, want 503 while the database is down", s)
+	}
+	for _, tc := range []struct {
+		name, token string
+		status      int
+	}{{"Anonymous", "", http.StatusOK}, {"Token", o.secret, http.StatusServiceUnavailable}} {
+		status, code, took := o.query(tc.token)
+		if code != "UNAVAILABLE" || status != tc.status {
+			t.Fatalf("%s: status %d code %q, want %d UNAVAILABLE", tc.name, status, code, tc.status)
+		}
+		if took > outageBound {
+			t.Fatalf("%s: refusal took %s, want under %s", tc.name, took, outageBound)
+		}
+	}
+}
+
+// recovered polls, with a deadline, until the service answers again.
+func (o *outage) recovered(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for o.ready() != http.StatusOK {
+		if time.Now().After(deadline) {
+			t.Fatal("the service did not recover within 15 s of the database returning")
+		}
+	}
+	o.healthy(t)
 }

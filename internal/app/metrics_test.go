@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"bufio"
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -43,27 +42,31 @@ func scrape(t *testing.T, a *app.App) map[string]float64 {
 // and operation, upload rows accepted and rejected, suppressed cells by reason,
 // rate-limited requests and the connection pool.
 func TestMetrics(t *testing.T) {
+	t.Parallel()
+	env, world := metricsDemo(t)
+	before := scrape(t, env.App)
+	suppressed, outcomeQueries := suppressingQueries(t, env, testkit.DemoToken(t, world, "RESEARCHER"), world.ProjectID)
+	metricsTraffic(t, env, testkit.DemoToken(t, world, "PARTNER_UPLOADER"))
+	after := scrape(t, env.App)
+	checkMetricsGrew(t, before, after, suppressed, outcomeQueries)
+}
+
+// metricsDemo seeds the demo world on an app that limits anonymous requests to one
+// per address.
+func metricsDemo(t *testing.T) (*testkit.Env, *demo.Result) {
 	env := testkit.New(t, func(c *app.Config) {
 		c.Server.Rate = server.RateConfig{PerToken: 1000, TokenBurst: 1000, PerIP: 1, IPBurst: 1}
 	})
 	// The demo's figures end in 2023; its clock must be past them.
 	env.Clock.Set(time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC))
-	world, err := demo.Seed(context.Background(), env.App, "metrics-test", func(string) {})
-	if err != nil {
-		t.Fatal(err)
-	}
-	token := func(role string) string {
-		for _, tk := range world.Tokens {
-			if tk.Role == role {
-				return tk.Secret
-			}
-		}
-		t.Fatalf("no demo %s token", role)
-		return ""
-	}
-	before := scrape(t, env.App)
+	world := env.Demo("metrics-test")
+	return env, world
+}
 
-	// The first of a few fine groupings of the demo world that suppresses cells.
+// suppressingQueries runs the first of a few fine groupings of the demo world that
+// suppresses cells, and returns the cells suppressed by reason and how many
+// outcome queries it took.
+func suppressingQueries(t *testing.T, env *testkit.Env, researcher, projectID string) (map[string]int, int) {
 	suppressed := map[string]int{}
 	outcomeQueries := 0
 	for _, q := range []string{`{metric: "PATIENTS_REFERRED", groupBy: [PARTNER]}`, `{metric: "PATIENTS_SCREENED", groupBy: [REGION, AGE_BAND, SEX]}`,
@@ -78,8 +81,8 @@ func TestMetrics(t *testing.T) {
 				}
 			}
 		}
-		env.Do(token("RESEARCHER"), `query($p: ID!) { outcomes(projectId: $p, query: `+q+`) {
-			disclosure { byReason { reason count } } } }`, map[string]any{"p": world.ProjectID}).Decode(t, &table)
+		env.Do(researcher, `query($p: ID!) { outcomes(projectId: $p, query: `+q+`) {
+			disclosure { byReason { reason count } } } }`, map[string]any{"p": projectID}).Decode(t, &table)
 		outcomeQueries++
 		for _, rc := range table.Outcomes.Disclosure.ByReason {
 			suppressed[rc.Reason] += rc.Count
@@ -92,7 +95,12 @@ func TestMetrics(t *testing.T) {
 		t.Fatal("no outcome query suppressed anything: the suppression metric cannot be checked")
 	}
 
-	uploader := token("PARTNER_UPLOADER")
+	return suppressed, outcomeQueries
+}
+
+// metricsTraffic sends one good upload, one bad upload and two anonymous requests
+// from one address (the second is rate limited).
+func metricsTraffic(t *testing.T, env *testkit.Env, uploader string) {
 	const submit = `mutation($rows: [ObservationInput!]!) { submitObservations(input: {consentBasis: UK_GDPR_PUBLIC_TASK_RESEARCH, rows: $rows}) { accepted } }`
 	row := func(value float64, start, end string) map[string]any {
 		return map[string]any{"metric": "PATIENTS_SCREENED", "periodStart": start, "periodEnd": end, "value": value, "sex": "OTHER_OR_NOT_STATED", "ageBand": "AGE_90_PLUS"}
@@ -111,7 +119,9 @@ func TestMetrics(t *testing.T) {
 		env.Do("", `{ metrics { code } }`, nil)
 	}
 
-	after := scrape(t, env.App)
+}
+
+func checkMetricsGrew(t *testing.T, before, after map[string]float64, suppressed map[string]int, outcomeQueries int) {
 	grew := func(series string) float64 { return after[series] - before[series] }
 	for reason, n := range suppressed {
 		if got := grew(`hjx_suppressed_cells_total{reason="` + reason + `"}`); got != float64(n) {

@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -22,40 +21,52 @@ import (
 // under the request's span, and no span attribute or event carries the token,
 // a figure of the answer or a query variable.
 func TestOutcomeQueryTrace(t *testing.T) {
+	t.Parallel()
+	rec, env, world, token := tracedDemo(t)
+	before := len(rec.Ended())
+	out := tracedQuery(t, env, world, token)
+	spans := rec.Ended()[before:]
+	checkSpanParents(t, spans)
+	checkSpansLeakNothing(t, spans, token, world, out)
+	t.Logf("spans: %v", names(spans))
+}
+
+// tracedAnswer is the answer's rows TestOutcomeQueryTrace looks for in the spans.
+type tracedAnswer struct {
+	Outcomes struct {
+		Rows []struct {
+			Value    *float64
+			N        *int
+			Partners int
+		}
+	}
+}
+
+// tracedDemo seeds the demo world on an app recording its spans, and returns a
+// researcher's token.
+func tracedDemo(t *testing.T) (*tracetest.SpanRecorder, *testkit.Env, *demo.Result, string) {
 	rec := tracetest.NewSpanRecorder()
 	env := testkit.New(t, func(c *app.Config) {
 		c.TracerProvider = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
 	})
 	env.Clock.Set(time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC)) // past the demo's figures
-	world, err := demo.Seed(context.Background(), env.App, "trace-test", func(string) {})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var token string
-	for _, tk := range world.Tokens {
-		if tk.Role == "RESEARCHER" {
-			token = tk.Secret
-		}
-	}
-	before := len(rec.Ended())
+	world := env.Demo("trace-test")
+	return rec, env, world, testkit.DemoToken(t, world, "RESEARCHER")
+}
 
+func tracedQuery(t *testing.T, env *testkit.Env, world *demo.Result, token string) tracedAnswer {
+	t.Helper()
 	vars := map[string]any{"p": world.ProjectID, "q": map[string]any{"metric": "FINANCIAL_GAIN", "groupBy": []string{"COUNTRY", "YEAR"}, "currency": "USD"}}
 	resp := env.Do(token, `query Traced($p: ID!, $q: OutcomeQuery!) { outcomes(projectId: $p, query: $q) { rows { value n partners } } }`, vars)
-	var out struct {
-		Outcomes struct {
-			Rows []struct {
-				Value    *float64
-				N        *int
-				Partners int
-			}
-		}
-	}
+	var out tracedAnswer
 	resp.Decode(t, &out)
 	if len(out.Outcomes.Rows) == 0 {
 		t.Fatal("the outcome query answered no rows: nothing to look for in the spans")
 	}
+	return out
+}
 
-	spans := rec.Ended()[before:]
+func checkSpanParents(t *testing.T, spans []sdktrace.ReadOnlySpan) {
 	byName := map[string]sdktrace.ReadOnlySpan{}
 	for _, s := range spans {
 		byName[s.Name()] = s
@@ -75,7 +86,10 @@ func TestOutcomeQueryTrace(t *testing.T) {
 			t.Errorf("%s is not a child of %s", child, parent)
 		}
 	}
+}
 
+// checkSpansLeakNothing: no span carries the token, a variable or a figure of the answer.
+func checkSpansLeakNothing(t *testing.T, spans []sdktrace.ReadOnlySpan, token string, world *demo.Result, out tracedAnswer) {
 	// What must not leak: the token, every variable, every figure of the answer.
 	secrets := []string{token, world.ProjectID, "FINANCIAL_GAIN", "USD"}
 	for _, r := range out.Outcomes.Rows {
@@ -89,7 +103,7 @@ func TestOutcomeQueryTrace(t *testing.T) {
 	for _, s := range spans {
 		var texts []string
 		for _, a := range s.Attributes() {
-			texts = append(texts, string(a.Key)+"="+a.Value.Emit())
+			texts = append(texts, string(a.Key)+"="+a.Value.String())
 		}
 		for _, e := range s.Events() {
 			b, _ := json.Marshal(e)
@@ -104,7 +118,6 @@ func TestOutcomeQueryTrace(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("spans: %v", names(spans))
 }
 
 func names(spans []sdktrace.ReadOnlySpan) []string {

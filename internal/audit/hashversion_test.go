@@ -18,6 +18,7 @@ import (
 // verify, entries after them are written with version 2 and chain on, and a
 // version-2 entry whose stored JSON changes only in key case no longer verifies.
 func TestHashVersions(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := pgtest.NewDB(t)
 	at := time.Date(2022, 6, 15, 12, 0, 0, 0, time.UTC)

@@ -15,6 +15,7 @@ import (
 )
 
 func TestList(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := pgtest.NewDB(t)
 	log := &audit.Log{Now: func() time.Time { return time.Date(2022, 6, 15, 12, 0, 0, 0, time.UTC) }}

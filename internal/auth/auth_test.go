@@ -22,6 +22,7 @@ func newService(t *testing.T) (*auth.Service, *time.Time) {
 }
 
 func TestTokenIsStoredOnlyHashed(t *testing.T) {
+	t.Parallel()
 	s, _ := newService(t)
 	ctx := context.Background()
 	issued, err := s.Create(ctx, auth.NewPrincipal{Name: "Dr A", Role: hjx.RoleResearcher})
@@ -60,6 +61,7 @@ func TestTokenIsStoredOnlyHashed(t *testing.T) {
 }
 
 func TestAuthenticate(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	tests := []struct {
 		name  string
@@ -120,6 +122,7 @@ func mustCreate(t *testing.T, s *auth.Service, exp *time.Time) *auth.Issued {
 }
 
 func TestCreateValidates(t *testing.T) {
+	t.Parallel()
 	s, now := newService(t)
 	past := now.Add(-time.Minute)
 	tests := []struct {

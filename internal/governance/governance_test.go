@@ -90,6 +90,7 @@ func newWorld(t *testing.T) *world {
 }
 
 func TestSetPolicy(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	t.Run("OKDefaultsByCountry", func(t *testing.T) {
 		a, err := w.gov.SetPolicy(ctx, w.adminA, "leeds", access.PolicyInput{Permission: access.PermissionGRU})
@@ -149,6 +150,7 @@ func TestSetPolicy(t *testing.T) {
 // TestAuditFailureRollsBack: an action whose audit entry cannot be written is not
 // stored either (the entry is the last write of the same transaction).
 func TestAuditFailureRollsBack(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	if _, err := w.env.App.DB.Exec(`
 		CREATE FUNCTION test_refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -174,6 +176,7 @@ func TestAuditFailureRollsBack(t *testing.T) {
 }
 
 func TestProjectLifecycle(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	p := w.propose(t, w.researcher, nil)
 	if p.Status != access.StatusProposed || p.LeadID != w.researcher.ID || !slices.Equal(p.MemberIDs, []string{w.researcher.ID}) {
@@ -265,13 +268,8 @@ func decisionOf(t *testing.T, ds []governance.PartnerDecision, partnerID string)
 }
 
 func TestDecisions(t *testing.T) {
-	w := newWorld(t)
-	w.env.Partner("glasgow", "GB", "GB-SCT")
-	_, adminC := w.env.Token(hjx.RolePartnerAdmin, "glasgow", "")
-	// A US university's general research project.
-	p := w.approvedProject(t, w.researcher, func(in *access.ProjectInput) {
-		in.Institution, in.InstitutionCountry, in.Purpose = "Boston University", "US", access.PurposeGeneral
-	})
+	t.Parallel()
+	w, adminC, p := decisionsWorld(t)
 	mustSet := func(by *hjx.Principal, partner string, in access.PolicyInput) {
 		t.Helper()
 		if _, err := w.gov.SetPolicy(ctx, by, partner, in); err != nil {
@@ -282,7 +280,23 @@ func TestDecisions(t *testing.T) {
 		MinCell: intp(9), Identifiable: boolp(true)})
 	mustSet(adminC, "glasgow", access.PolicyInput{Permission: access.PermissionGRU, CollaborationRequired: boolp(true),
 		MoratoriumUntil: ptr(day("2023-03-01"))})
+	checkFirstDecisions(t, w, p)
+	decisionsChange(t, w, adminC, p, mustSet)
+}
 
+// decisionsWorld adds a third partner (glasgow) to the world and a US
+// university's general research project.
+func decisionsWorld(t *testing.T) (*world, *hjx.Principal, *governance.Project) {
+	w := newWorld(t)
+	w.env.Partner("glasgow", "GB", "GB-SCT")
+	_, adminC := w.env.Token(hjx.RolePartnerAdmin, "glasgow", "")
+	p := w.approvedProject(t, w.researcher, func(in *access.ProjectInput) {
+		in.Institution, in.InstitutionCountry, in.Purpose = "Boston University", "US", access.PurposeGeneral
+	})
+	return w, adminC, p
+}
+
+func checkFirstDecisions(t *testing.T, w *world, p *governance.Project) {
 	ds, err := w.gov.DecisionsForProject(ctx, w.researcher, p.ID)
 	if err != nil || len(ds) != 3 {
 		t.Fatalf("decisions = %+v, %v", ds, err)
@@ -299,7 +313,11 @@ func TestDecisions(t *testing.T) {
 	if glasgow.Decision.Outcome != access.PendingApproval || glasgow.Decision.MoratoriumUntil == nil {
 		t.Fatalf("glasgow = %+v, want PENDING_APPROVAL with moratorium", glasgow)
 	}
+}
 
+// decisionsChange: who sees and makes decisions, and how they change.
+func decisionsChange(t *testing.T, w *world, adminC *hjx.Principal, p *governance.Project,
+	mustSet func(by *hjx.Principal, partner string, in access.PolicyInput)) {
 	t.Run("OKPartnerAdminSeesOwnRowOnly", func(t *testing.T) {
 		ds, err := w.gov.DecisionsForProject(ctx, adminC, p.ID)
 		if err != nil || len(ds) != 1 || ds[0].PartnerID != "glasgow" {
@@ -368,6 +386,7 @@ func TestDecisions(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 func TestRequireOutcomeAccess(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	approved := w.approvedProject(t, w.researcher, nil)
 	proposed := w.propose(t, w.researcher, nil)
@@ -415,11 +434,33 @@ func TestRequireOutcomeAccess(t *testing.T) {
 }
 
 func TestTokens(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	led := w.approvedProject(t, w.researcher, nil)
 	if _, err := w.gov.AddProjectMember(ctx, w.researcher, led.ID, w.otherRes.ID); err != nil {
 		t.Fatal(err)
 	}
+	tokensIssue(t, w, led)
+	tokensRevoke(t, w, led)
+	t.Run("OKAudited", func(t *testing.T) {
+		var issues, revokes int
+		_ = w.env.App.DB.Get(&issues, `SELECT count(*) FROM audit_entries WHERE action = 'token.issue'`)
+		_ = w.env.App.DB.Get(&revokes, `SELECT count(*) FROM audit_entries WHERE action = 'token.revoke'`)
+		// 4 issued in the issue table, 5 through tokenOf; ownTokenID bypasses the service.
+		if issues != 4+5 || revokes != 4 {
+			t.Fatalf("audited %d issues and %d revocations, want 9 and 4", issues, revokes)
+		}
+		var secrets int
+		_ = w.env.App.DB.Get(&secrets, `SELECT count(*) FROM audit_entries WHERE detail::text LIKE '%hjx1_%'`)
+		if secrets != 0 {
+			t.Fatal("a token secret reached the audit log")
+		}
+	})
+}
+
+// tokensIssue: who may issue which token; led is the researcher's project, the
+// other researcher a member.
+func tokensIssue(t *testing.T, w *world, led *governance.Project) {
 	issue := []struct {
 		name string
 		by   *hjx.Principal
@@ -456,7 +497,10 @@ func TestTokens(t *testing.T) {
 			}
 		})
 	}
+}
 
+// tokensRevoke: who may revoke which token.
+func tokensRevoke(t *testing.T, w *world, led *governance.Project) {
 	tokenOf := func(by *hjx.Principal, np auth.NewPrincipal) string {
 		t.Helper()
 		got, err := w.gov.IssueToken(ctx, by, np)
@@ -505,18 +549,4 @@ func TestTokens(t *testing.T) {
 			}
 		})
 	}
-	t.Run("OKAudited", func(t *testing.T) {
-		var issues, revokes int
-		_ = w.env.App.DB.Get(&issues, `SELECT count(*) FROM audit_entries WHERE action = 'token.issue'`)
-		_ = w.env.App.DB.Get(&revokes, `SELECT count(*) FROM audit_entries WHERE action = 'token.revoke'`)
-		// 4 issued in the issue table, 5 through tokenOf; ownTokenID bypasses the service.
-		if issues != 4+5 || revokes != 4 {
-			t.Fatalf("audited %d issues and %d revocations, want 9 and 4", issues, revokes)
-		}
-		var secrets int
-		_ = w.env.App.DB.Get(&secrets, `SELECT count(*) FROM audit_entries WHERE detail::text LIKE '%hjx1_%'`)
-		if secrets != 0 {
-			t.Fatal("a token secret reached the audit log")
-		}
-	})
 }

@@ -27,6 +27,7 @@ func emptyDB(t *testing.T) *sqlx.DB {
 }
 
 func TestMigrateFromEmpty(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := emptyDB(t)
 	log := slog.New(slog.DiscardHandler)
@@ -76,6 +77,7 @@ func TestMigrateFromEmpty(t *testing.T) {
 }
 
 func TestConstraints(t *testing.T) {
+	t.Parallel()
 	db := pgtest.NewDB(t)
 	// One audit entry, so that the row-level append-only trigger has a row to refuse.
 	if _, err := db.Exec(`INSERT INTO audit_entries (seq, id, at, action, subject, prev_hash, hash)
@@ -102,6 +104,7 @@ func TestConstraints(t *testing.T) {
 }
 
 func TestWithTxRollsBack(t *testing.T) {
+	t.Parallel()
 	db := pgtest.NewDB(t)
 	ctx := context.Background()
 	err := postgres.WithTx(ctx, db, func(tx *sqlx.Tx) error {
@@ -127,6 +130,7 @@ func TestWithTxRollsBack(t *testing.T) {
 // the secret it creates (keeping one that exists), exactly as ingest keys new rows,
 // and then makes the keys NOT NULL.
 func TestDisclosureKeysMigration(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := pgtest.NewDB(t)
 	before, err := postgres.LoadDisclosureSecret(ctx, db)
@@ -141,12 +145,7 @@ func TestDisclosureKeysMigration(t *testing.T) {
 	if _, err := provider.DownTo(ctx, 70); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`
-		INSERT INTO partners (id, name, country, region, model) VALUES ('gb-a', 'A', 'GB', 'GB-ENG', 'HJP');
-		INSERT INTO principals (id, name, role) VALUES ('00000000-0000-4000-8000-000000000001', 'x', 'STEWARD');
-		INSERT INTO submissions (id, partner_id, uploader_id, format, sha256, consent_basis, status, row_count)
-		VALUES ('00000000-0000-4000-8000-0000000000a1', 'gb-a', '00000000-0000-4000-8000-000000000001', 'CSV',
-			repeat('a', 64), 'EXPLICIT_CONSENT', 'ACCEPTED', 1);
+	if _, err := db.Exec(oneSubmission + `
 		INSERT INTO observations (submission_id, partner_id, metric, period_start, period_end, welfare_domain,
 			deprivation_scheme, deprivation_value, value)
 		SELECT '00000000-0000-4000-8000-0000000000a1', 'gb-a', 'PATIENTS_SCREENED',
@@ -196,6 +195,7 @@ func TestDisclosureKeysMigration(t *testing.T) {
 
 // Every database gets a secret of its own: a fresh migration never reuses one.
 func TestDisclosureSecretPerDatabase(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	a := pgtest.NewDB(t)
 	secretA, err := postgres.LoadDisclosureSecret(ctx, a)

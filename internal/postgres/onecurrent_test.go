@@ -10,17 +10,22 @@ import (
 	"github.com/hjx-exchange/hjx/internal/postgres/pgtest"
 )
 
+// oneSubmission is a partner, a steward and one accepted submission, for tests
+// that write observations directly.
+const oneSubmission = `
+	INSERT INTO partners (id, name, country, region, model) VALUES ('gb-a', 'A', 'GB', 'GB-ENG', 'HJP');
+	INSERT INTO principals (id, name, role) VALUES ('00000000-0000-4000-8000-000000000001', 'x', 'STEWARD');
+	INSERT INTO submissions (id, partner_id, uploader_id, format, sha256, consent_basis, status, row_count)
+	VALUES ('00000000-0000-4000-8000-0000000000a1', 'gb-a', '00000000-0000-4000-8000-000000000001', 'CSV',
+		repeat('a', 64), 'EXPLICIT_CONSENT', 'ACCEPTED', 1);`
+
 // observations_one_current (migration 00060): at most one current figure per
 // partner, metric, period and breakdown, NULL dimensions equal, deferrable.
 func TestOneCurrentFigure(t *testing.T) {
+	t.Parallel()
 	setup := func(t *testing.T) *sqlx.DB {
 		db := pgtest.NewDB(t)
-		if _, err := db.Exec(`
-			INSERT INTO partners (id, name, country, region, model) VALUES ('gb-a', 'A', 'GB', 'GB-ENG', 'HJP');
-			INSERT INTO principals (id, name, role) VALUES ('00000000-0000-4000-8000-000000000001', 'x', 'STEWARD');
-			INSERT INTO submissions (id, partner_id, uploader_id, format, sha256, consent_basis, status, row_count)
-			VALUES ('00000000-0000-4000-8000-0000000000a1', 'gb-a', '00000000-0000-4000-8000-000000000001', 'CSV',
-				repeat('a', 64), 'EXPLICIT_CONSENT', 'ACCEPTED', 1);
+		if _, err := db.Exec(oneSubmission + `
 			INSERT INTO observations (submission_id, partner_id, metric, period_start, period_end, age_band, value, key_value, key_n)
 			VALUES ('00000000-0000-4000-8000-0000000000a1', 'gb-a', 'PATIENTS_SCREENED', '2021-01-01', '2021-01-31', NULL, 5, 0, 0)`); err != nil {
 			t.Fatal(err)
@@ -62,28 +67,27 @@ func TestOneCurrentFigure(t *testing.T) {
 			t.Fatalf("want 1 current of 3 rows, got code %d (%v)", rows, err)
 		}
 	})
-	t.Run("OKDeferredSupersession", func(t *testing.T) {
-		// An upload copies first and supersedes after, in one transaction.
-		db := setup(t)
-		tx := db.MustBegin()
-		defer tx.Rollback() //nolint:errcheck
+	// deferredInsert inserts a second current figure in a transaction whose
+	// uniqueness check is deferred to the commit.
+	deferredInsert := func(t *testing.T) *sqlx.Tx {
+		tx := setup(t).MustBegin()
+		t.Cleanup(func() { _ = tx.Rollback() })
 		tx.MustExec(`SET CONSTRAINTS observations_one_current DEFERRED`)
 		if err := insert(tx, nil); err != nil {
 			t.Fatal(err)
 		}
+		return tx
+	}
+	t.Run("OKDeferredSupersession", func(t *testing.T) {
+		// An upload copies first and supersedes after, in one transaction.
+		tx := deferredInsert(t)
 		tx.MustExec(`UPDATE observations SET current = false WHERE value = 5`)
 		if err := tx.Commit(); err != nil {
 			t.Fatal(err)
 		}
 	})
 	t.Run("ErrDeferredStillChecked", func(t *testing.T) {
-		db := setup(t)
-		tx := db.MustBegin()
-		defer tx.Rollback() //nolint:errcheck
-		tx.MustExec(`SET CONSTRAINTS observations_one_current DEFERRED`)
-		if err := insert(tx, nil); err != nil {
-			t.Fatal(err)
-		}
+		tx := deferredInsert(t)
 		if err := tx.Commit(); !isUnique(err) {
 			t.Fatalf("commit with two current figures: %v", err)
 		}

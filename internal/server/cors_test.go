@@ -1,8 +1,6 @@
 package server_test
 
 import (
-	"bytes"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -31,6 +29,7 @@ func preflight(t *testing.T, h http.Handler, origin, headers string) *httptest.R
 }
 
 func TestCORS(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		origins []string
@@ -80,19 +79,15 @@ func TestCORS(t *testing.T) {
 // a cross-site HTML form could send it.
 func multipartUpload(t *testing.T) *http.Request {
 	t.Helper()
-	var body bytes.Buffer
-	w := multipart.NewWriter(&body)
-	_ = w.WriteField("operations", `{"query":"mutation ($f: Upload!) { uploadSubmission(file: $f, consentBasis: EXPLICIT_CONSENT) { accepted } }","variables":{"f":null}}`)
-	_ = w.WriteField("map", `{"0":["variables.f"]}`)
-	part, _ := w.CreateFormFile("0", "observations.csv")
-	_, _ = part.Write([]byte("metric,period_start,period_end,value,n\n"))
-	_ = w.Close()
-	req := httptest.NewRequest(http.MethodPost, "/graphql", &body)
-	req.Header.Set("Content-Type", w.FormDataContentType())
+	body, contentType := testkit.MultipartUpload(`{"query":"mutation ($f: Upload!) { uploadSubmission(file: $f, consentBasis: EXPLICIT_CONSENT) { accepted } }","variables":{"f":null}}`,
+		`{"0":["variables.f"]}`, "observations.csv", "metric,period_start,period_end,value,n\n")
+	req := httptest.NewRequest(http.MethodPost, "/graphql", body)
+	req.Header.Set("Content-Type", contentType)
 	return req
 }
 
 func TestRequirePreflightHeader(t *testing.T) {
+	t.Parallel()
 	env := testkit.New(t, withOrigins(dashboardOrigin))
 	uploader, _ := env.Token("PARTNER_UPLOADER", env.Partner("gb-a", "GB", "GB-ENG").ID, "")
 	tests := []struct {
@@ -147,6 +142,7 @@ func TestRequirePreflightHeader(t *testing.T) {
 }
 
 func TestPreflightHeaderIsAllowedCrossOrigin(t *testing.T) {
+	t.Parallel()
 	env := testkit.New(t, withOrigins(dashboardOrigin))
 	// Browsers list the headers lowercase and sorted, as rs/cors expects.
 	rec := preflight(t, env.Handler, dashboardOrigin, strings.ToLower(server.PreflightHeader)+",authorization,content-type")

@@ -14,6 +14,7 @@ import (
 // a Content-Security-Policy that allows only this origin; /metrics is not served
 // on the public address.
 func TestHTTPHygiene(t *testing.T) {
+	t.Parallel()
 	env := testkit.New(t)
 	srv := httptest.NewServer(env.Handler)
 	t.Cleanup(srv.Close)

@@ -9,6 +9,7 @@ import (
 // The limiter's memory is bounded whatever the number of callers: the least
 // recently seen bucket is forgotten first.
 func TestLimiterMemoryBounded(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)
 	l := newLimiter(RateConfig{PerIP: 1, IPBurst: 1, MaxKeys: 100}, func() time.Time { return now }, nil)
 	for i := range 10_000 {

@@ -78,6 +78,7 @@ func (s session) signOut(env *testkit.Env, csrf string) int {
 }
 
 func TestSessionCookieFlags(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name       string
 		tls        bool
@@ -119,9 +120,8 @@ func TestSessionCookieFlags(t *testing.T) {
 }
 
 func TestSessionStoredHashed(t *testing.T) {
-	env := testkit.New(t)
-	secret, _ := env.Token(hjx.RoleSteward, "", "")
-	s := mustSignIn(t, env, secret)
+	t.Parallel()
+	env, _, _, s := stewardSession(t)
 	var dump string
 	if err := env.App.DB.Get(&dump, `SELECT string_agg(s::text, ' ') FROM sessions s`); err != nil {
 		t.Fatal(err)
@@ -132,9 +132,8 @@ func TestSessionStoredHashed(t *testing.T) {
 }
 
 func TestSessionCSRF(t *testing.T) {
-	env := testkit.New(t)
-	secret, _ := env.Token(hjx.RoleSteward, "", "")
-	s := mustSignIn(t, env, secret)
+	t.Parallel()
+	env, secret, _, s := stewardSession(t)
 	t.Run("OK", func(t *testing.T) {
 		var out struct{ Me struct{ Role string } }
 		s.me(env, s.csrf).Decode(t, &out)
@@ -170,103 +169,101 @@ func TestSessionCSRF(t *testing.T) {
 }
 
 func TestSessionEnds(t *testing.T) {
-	t.Run("ErrBadToken", func(t *testing.T) {
-		env := testkit.New(t)
-		if rec := signIn(env, auth.SecretPrefix+"nope", false); rec.Code != http.StatusUnauthorized || len(rec.Result().Cookies()) != 0 {
-			t.Fatalf("status %d cookies %v", rec.Code, rec.Result().Cookies())
-		}
+	t.Parallel()
+	runParallel(t, []namedTest{
+		{"ErrBadToken", sessionErrBadToken},
+		{"OKSignOut", sessionOKSignOut},
+		{"ErrTokenExpires", sessionErrTokenExpires},
+		{"ErrTokenRevoked", sessionErrTokenRevoked},
+		{"ErrIdle", sessionErrIdle},
+		{"ErrIdleConfigured", sessionErrIdleConfigured},
+		{"ErrMaxAge", sessionErrMaxAge},
 	})
-	t.Run("OKSignOut", func(t *testing.T) {
-		env := testkit.New(t)
-		secret, _ := env.Token(hjx.RoleSteward, "", "")
-		s := mustSignIn(t, env, secret)
-		if code := s.signOut(env, s.csrf); code != http.StatusNoContent {
-			t.Fatalf("sign-out: %d", code)
-		}
-		if r := s.me(env, s.csrf); r.Status != http.StatusUnauthorized || r.Code() != string(hjx.CodeUnauthenticated) {
-			t.Fatalf("after sign-out: status %d code %q", r.Status, r.Code())
-		}
-		// The token itself still works: signing out ends the session only.
-		if r := env.Do(secret, `{ me { name } }`, nil); r.Code() != "" {
-			t.Fatalf("token after sign-out: %q", r.Code())
-		}
-	})
-	t.Run("ErrTokenExpires", func(t *testing.T) {
-		env := testkit.New(t)
-		exp := env.Clock.Now().Add(2 * time.Hour)
-		issued, err := env.App.Auth.Create(context.Background(), auth.NewPrincipal{Name: "s", Role: hjx.RoleSteward, ExpiresAt: &exp})
-		if err != nil {
-			t.Fatal(err)
-		}
-		rec := signIn(env, issued.Secret, false)
-		var c *http.Cookie
-		for _, x := range rec.Result().Cookies() {
-			c = x
-		}
-		if c == nil || c.MaxAge != int((2*time.Hour)/time.Second) {
-			t.Fatalf("cookie %+v: want MaxAge of the token's remaining life (7200)", c)
-		}
-		s := mustSignIn(t, env, issued.Secret)
-		for range 5 { // used every 20 minutes: never idle
-			env.Clock.Add(20 * time.Minute)
-			s.me(env, s.csrf).Decode(t, &struct{}{})
-		}
+}
+
+func sessionErrBadToken(t *testing.T) {
+	env := testkit.New(t)
+	if rec := signIn(env, auth.SecretPrefix+"nope", false); rec.Code != http.StatusUnauthorized || len(rec.Result().Cookies()) != 0 {
+		t.Fatalf("status %d cookies %v", rec.Code, rec.Result().Cookies())
+	}
+}
+
+func sessionOKSignOut(t *testing.T) {
+	env, secret, _, s := stewardSession(t)
+	if code := s.signOut(env, s.csrf); code != http.StatusNoContent {
+		t.Fatalf("sign-out: %d", code)
+	}
+	if r := s.me(env, s.csrf); r.Status != http.StatusUnauthorized || r.Code() != string(hjx.CodeUnauthenticated) {
+		t.Fatalf("after sign-out: status %d code %q", r.Status, r.Code())
+	}
+	// The token itself still works: signing out ends the session only.
+	if r := env.Do(secret, `{ me { name } }`, nil); r.Code() != "" {
+		t.Fatalf("token after sign-out: %q", r.Code())
+	}
+}
+
+func sessionErrTokenExpires(t *testing.T) {
+	env := testkit.New(t)
+	exp := env.Clock.Now().Add(2 * time.Hour)
+	issued, err := env.App.Auth.Create(context.Background(), auth.NewPrincipal{Name: "s", Role: hjx.RoleSteward, ExpiresAt: &exp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := signIn(env, issued.Secret, false)
+	var c *http.Cookie
+	for _, x := range rec.Result().Cookies() {
+		c = x
+	}
+	if c == nil || c.MaxAge != int((2*time.Hour)/time.Second) {
+		t.Fatalf("cookie %+v: want MaxAge of the token's remaining life (7200)", c)
+	}
+	s := mustSignIn(t, env, issued.Secret)
+	for range 5 { // used every 20 minutes: never idle
 		env.Clock.Add(20 * time.Minute)
-		if r := s.me(env, s.csrf); r.Status != http.StatusUnauthorized {
-			t.Fatalf("after the token expired: status %d", r.Status)
-		}
-	})
-	t.Run("ErrTokenRevoked", func(t *testing.T) {
-		env := testkit.New(t)
-		secret, p := env.Token(hjx.RoleSteward, "", "")
-		s := mustSignIn(t, env, secret)
-		if err := env.App.Auth.Revoke(context.Background(), env.App.DB, p.TokenID); err != nil {
-			t.Fatal(err)
-		}
-		if r := s.me(env, s.csrf); r.Status != http.StatusUnauthorized {
-			t.Fatalf("after the token was revoked: status %d", r.Status)
-		}
-	})
-	t.Run("ErrIdle", func(t *testing.T) {
-		env := testkit.New(t)
-		secret, _ := env.Token(hjx.RoleSteward, "", "")
-		s := mustSignIn(t, env, secret)
-		env.Clock.Add(auth.DefaultSessionIdle - time.Minute)
-		s.me(env, s.csrf).Decode(t, &struct{}{}) // use keeps it alive
-		env.Clock.Add(auth.DefaultSessionIdle - time.Minute)
 		s.me(env, s.csrf).Decode(t, &struct{}{})
-		env.Clock.Add(auth.DefaultSessionIdle)
-		if r := s.me(env, s.csrf); r.Status != http.StatusUnauthorized {
-			t.Fatalf("after %s idle: status %d", auth.DefaultSessionIdle, r.Status)
-		}
-	})
-	t.Run("ErrIdleConfigured", func(t *testing.T) {
-		env := testkit.New(t, func(c *app.Config) { c.SessionIdle = 5 * time.Minute })
-		secret, _ := env.Token(hjx.RoleSteward, "", "")
-		s := mustSignIn(t, env, secret)
-		env.Clock.Add(5 * time.Minute)
-		if r := s.me(env, s.csrf); r.Status != http.StatusUnauthorized {
-			t.Fatalf("after 5 minutes idle with HJX_SESSION_IDLE=5m: status %d", r.Status)
-		}
-	})
-	t.Run("ErrMaxAge", func(t *testing.T) {
-		env := testkit.New(t)
-		secret, _ := env.Token(hjx.RoleSteward, "", "")
-		s := mustSignIn(t, env, secret)
-		for elapsed := time.Duration(0); elapsed < auth.DefaultSessionMaxAge-20*time.Minute; elapsed += 20 * time.Minute {
-			env.Clock.Add(20 * time.Minute)
-			s.me(env, s.csrf).Decode(t, &struct{}{})
-		}
+	}
+	env.Clock.Add(20 * time.Minute)
+	signedOut(t, env, s, "after the token expired")
+}
+
+func sessionErrTokenRevoked(t *testing.T) {
+	env, _, p, s := stewardSession(t)
+	if err := env.App.Auth.Revoke(context.Background(), env.App.DB, p.TokenID); err != nil {
+		t.Fatal(err)
+	}
+	signedOut(t, env, s, "after the token was revoked")
+}
+
+func sessionErrIdle(t *testing.T) {
+	env, _, _, s := stewardSession(t)
+	env.Clock.Add(auth.DefaultSessionIdle - time.Minute)
+	s.me(env, s.csrf).Decode(t, &struct{}{}) // use keeps it alive
+	env.Clock.Add(auth.DefaultSessionIdle - time.Minute)
+	s.me(env, s.csrf).Decode(t, &struct{}{})
+	env.Clock.Add(auth.DefaultSessionIdle)
+	signedOut(t, env, s, "after %s idle", auth.DefaultSessionIdle)
+}
+
+func sessionErrIdleConfigured(t *testing.T) {
+	env, _, _, s := stewardSession(t, func(c *app.Config) { c.SessionIdle = 5 * time.Minute })
+	env.Clock.Add(5 * time.Minute)
+	signedOut(t, env, s, "after 5 minutes idle with HJX_SESSION_IDLE=5m")
+}
+
+func sessionErrMaxAge(t *testing.T) {
+	env, _, _, s := stewardSession(t)
+	for elapsed := time.Duration(0); elapsed < auth.DefaultSessionMaxAge-20*time.Minute; elapsed += 20 * time.Minute {
 		env.Clock.Add(20 * time.Minute)
-		if r := s.me(env, s.csrf); r.Status != http.StatusUnauthorized {
-			t.Fatalf("after %s: status %d", auth.DefaultSessionMaxAge, r.Status)
-		}
-	})
+		s.me(env, s.csrf).Decode(t, &struct{}{})
+	}
+	env.Clock.Add(20 * time.Minute)
+	signedOut(t, env, s, "after %s", auth.DefaultSessionMaxAge)
 }
 
 // TestSessionStatus: GET /session says who is signed in (and the CSRF value a
 // reloaded page needs), or that no one is, without an error status.
 func TestSessionStatus(t *testing.T) {
+	t.Parallel()
 	env := testkit.New(t)
 	env.Partner("leeds", "GB", "GB-ENG")
 	admin, _ := env.Token(hjx.RolePartnerAdmin, "leeds", "")
@@ -307,4 +304,21 @@ func TestSessionStatus(t *testing.T) {
 			t.Fatalf("me = %+v: the bearer token must decide", out.Me)
 		}
 	})
+}
+
+// stewardSession signs a new steward in on a new app (with options) and returns
+// the token's secret and principal and the session.
+func stewardSession(t *testing.T, options ...func(*app.Config)) (*testkit.Env, string, *hjx.Principal, session) {
+	t.Helper()
+	env := testkit.New(t, options...)
+	secret, p := env.Token(hjx.RoleSteward, "", "")
+	return env, secret, p, mustSignIn(t, env, secret)
+}
+
+// signedOut fails the test, saying when, unless the session is refused with 401.
+func signedOut(t *testing.T, env *testkit.Env, s session, when string, args ...any) {
+	t.Helper()
+	if r := s.me(env, s.csrf); r.Status != http.StatusUnauthorized {
+		t.Fatalf(when+": status %d", append(args, r.Status)...)
+	}
 }

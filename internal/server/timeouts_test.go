@@ -19,20 +19,12 @@ func TestServerTimeouts(t *testing.T) {
 	cfg := server.DefaultConfig()
 	cfg.ReadHeaderTimeout = 200 * time.Millisecond
 	cfg.ReadTimeout, cfg.WriteTimeout, cfg.IdleTimeout = 3*time.Second, 4*time.Second, 5*time.Second
-	srv := server.New(cfg, server.Deps{Log: slog.New(slog.DiscardHandler), GraphQL: http.NotFoundHandler(),
-		Ready: func(context.Context) error { return nil }})
+	srv := bareServer(cfg, server.Deps{GraphQL: http.NotFoundHandler()})
 	if srv.ReadHeaderTimeout != cfg.ReadHeaderTimeout || srv.ReadTimeout != cfg.ReadTimeout ||
 		srv.WriteTimeout != cfg.WriteTimeout || srv.IdleTimeout != cfg.IdleTimeout {
 		t.Fatalf("server timeouts %v %v %v %v differ from the configuration", srv.ReadHeaderTimeout, srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- server.Serve(ctx, srv, ln, time.Second, slog.New(slog.DiscardHandler)) }()
-	t.Cleanup(func() { cancel(); <-done })
+	ln := serveOnLoopback(t, srv)
 
 	t.Run("ErrSlowHeaders", func(t *testing.T) {
 		conn, err := net.Dial("tcp", ln.Addr().String())
@@ -64,4 +56,27 @@ func TestServerTimeouts(t *testing.T) {
 			t.Fatalf("status %d", resp.StatusCode)
 		}
 	})
+}
+
+// bareServer is the server of the configuration with deps, its logs discarded
+// and always ready.
+func bareServer(cfg server.Config, deps server.Deps) *http.Server {
+	deps.Log = slog.New(slog.DiscardHandler)
+	deps.Ready = func(context.Context) error { return nil }
+	return server.New(cfg, deps)
+}
+
+// serveOnLoopback serves srv on a loopback port until the test ends, as the
+// binary does (server.Serve, shutting down within a second).
+func serveOnLoopback(t *testing.T, srv *http.Server) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- server.Serve(ctx, srv, ln, time.Second, slog.New(slog.DiscardHandler)) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return ln
 }

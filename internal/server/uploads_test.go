@@ -2,9 +2,7 @@ package server_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -21,15 +19,10 @@ import (
 // uploadBody is a GraphQL multipart upload of a CSV file of n bytes (larger
 // than the app's UploadMemory below, so it is spooled to disk).
 func uploadBody(n int) ([]byte, string) {
-	var body bytes.Buffer
-	w := multipart.NewWriter(&body)
-	_ = w.WriteField("operations", `{"query":"mutation ($f: Upload!) { uploadSubmission(file: $f, consentBasis: EXPLICIT_CONSENT, dryRun: true) { accepted } }","variables":{"f":null}}`)
-	_ = w.WriteField("map", `{"0":["variables.f"]}`)
-	part, _ := w.CreateFormFile("0", "observations.csv")
 	row := "PEOPLE_ADVISED,2022-01-01,2022-03-31,40,\n"
-	_, _ = part.Write([]byte("metric,period_start,period_end,value,n\n" + strings.Repeat(row, n/len(row)+1)))
-	_ = w.Close()
-	return body.Bytes(), w.FormDataContentType()
+	body, contentType := testkit.MultipartUpload(`{"query":"mutation ($f: Upload!) { uploadSubmission(file: $f, consentBasis: EXPLICIT_CONSENT, dryRun: true) { accepted } }","variables":{"f":null}}`,
+		`{"0":["variables.f"]}`, "observations.csv", "metric,period_start,period_end,value,n\n"+strings.Repeat(row, n/len(row)+1))
+	return body.Bytes(), contentType
 }
 
 // watchedBody serves a request body and records how much of it the server
@@ -87,14 +80,8 @@ func uploadRequest(token string, body *watchedBody, contentType string) *http.Re
 }
 
 func send(env *testkit.Env, req *http.Request) (*testkit.Response, http.Header) {
-	rec := httptest.NewRecorder()
-	env.Handler.ServeHTTP(rec, req)
-	var r testkit.Response
-	if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil {
-		env.T.Fatalf("response is not JSON (status %d): %s", rec.Code, rec.Body.String())
-	}
-	r.Status = rec.Code
-	return &r, rec.Header()
+	r, rec := env.SendRecorded(req)
+	return r, rec.Header()
 }
 
 // TestUploadsAuthenticatedBeforeRead: a multipart upload from a caller who may
@@ -102,6 +89,23 @@ func send(env *testkit.Env, req *http.Request) (*testkit.Response, http.Header) 
 // the disk; an allowed upload is spooled into the upload directory and removed
 // on every path; a principal has one upload in flight at a time.
 func TestUploadsAuthenticatedBeforeRead(t *testing.T) {
+	w := newUploadsWorld(t)
+	w.refusedUnread(t)
+	w.spooledAndRemoved(t)
+	w.oneUploadInFlight(t)
+}
+
+// uploadsWorld is an app spooling uploads over 1 KiB into dir, a partner's two
+// uploaders, a researcher and a 64 KiB upload.
+type uploadsWorld struct {
+	env                                 *testkit.Env
+	dir                                 string
+	uploader, otherUploader, researcher string
+	payload                             []byte
+	contentType                         string
+}
+
+func newUploadsWorld(t *testing.T) *uploadsWorld {
 	dir := t.TempDir()
 	t.Setenv("TMPDIR", dir) // where a transport without a directory of its own would spool
 	env := testkit.New(t, func(c *app.Config) { c.GraphQL.UploadMemory = 1024; c.GraphQL.UploadDir = dir })
@@ -110,12 +114,21 @@ func TestUploadsAuthenticatedBeforeRead(t *testing.T) {
 	otherUploader, _ := env.Token(hjx.RolePartnerUploader, partner, "")
 	researcher, _ := env.Token(hjx.RoleResearcher, "", "")
 	payload, contentType := uploadBody(64 << 10)
-	empty := func(t *testing.T) {
-		t.Helper()
-		if entries, _ := os.ReadDir(dir); len(entries) > 0 {
-			t.Fatalf("files left in the spool: %v", entries)
-		}
+	return &uploadsWorld{env: env, dir: dir, uploader: uploader, otherUploader: otherUploader, researcher: researcher,
+		payload: payload, contentType: contentType}
+}
+
+// empty fails the test if a file is left in the spool.
+func (w *uploadsWorld) empty(t *testing.T) {
+	t.Helper()
+	if entries, _ := os.ReadDir(w.dir); len(entries) > 0 {
+		t.Fatalf("files left in the spool: %v", entries)
 	}
+}
+
+// refusedUnread: uploads from callers who may not upload are refused unread.
+func (w *uploadsWorld) refusedUnread(t *testing.T) {
+	env, dir, researcher, payload, contentType, empty := w.env, w.dir, w.researcher, w.payload, w.contentType, w.empty
 	for _, tc := range []struct {
 		name, token, code string
 		status            int
@@ -145,6 +158,10 @@ func TestUploadsAuthenticatedBeforeRead(t *testing.T) {
 			t.Fatalf("code %q, %d bytes read: a differently spelt content type escaped the check", r.Code(), read)
 		}
 	})
+}
+
+func (w *uploadsWorld) spooledAndRemoved(t *testing.T) {
+	env, dir, uploader, payload, contentType, empty := w.env, w.dir, w.uploader, w.payload, w.contentType, w.empty
 	t.Run("OKSpooledIntoUploadDirThenRemoved", func(t *testing.T) {
 		body := &watchedBody{r: bytes.NewReader(payload), dir: dir}
 		r, _ := send(env, uploadRequest(uploader, body, contentType))
@@ -164,6 +181,11 @@ func TestUploadsAuthenticatedBeforeRead(t *testing.T) {
 		}
 		empty(t)
 	})
+}
+
+// oneUploadInFlight: a principal has one upload in flight at a time.
+func (w *uploadsWorld) oneUploadInFlight(t *testing.T) {
+	env, dir, uploader, otherUploader, payload, contentType, empty := w.env, w.dir, w.uploader, w.otherUploader, w.payload, w.contentType, w.empty
 	t.Run("ErrRateLimited/SecondUploadOfAPrincipal", func(t *testing.T) {
 		first := &watchedBody{r: bytes.NewReader(payload), dir: dir, hold: make(chan struct{}), halfway: make(chan struct{})}
 		done := make(chan *testkit.Response)

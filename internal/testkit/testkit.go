@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -171,6 +172,13 @@ func (e *Env) Do(token, query string, vars map[string]any) *Response {
 // Send serves a prepared request and decodes the GraphQL response.
 func (e *Env) Send(req *http.Request) *Response {
 	e.T.Helper()
+	r, _ := e.SendRecorded(req)
+	return r
+}
+
+// SendRecorded is Send for tests that also look at the response's headers.
+func (e *Env) SendRecorded(req *http.Request) (*Response, *httptest.ResponseRecorder) {
+	e.T.Helper()
 	rec := httptest.NewRecorder()
 	e.Handler.ServeHTTP(rec, req)
 	var r Response
@@ -178,7 +186,21 @@ func (e *Env) Send(req *http.Request) *Response {
 		e.T.Fatalf("response is not JSON (status %d): %s", rec.Code, rec.Body.String())
 	}
 	r.Status = rec.Code
-	return &r
+	return &r, rec
+}
+
+// MultipartUpload is a GraphQL multipart request body (the upload transport):
+// the operations, the map from file to variable and one file of that name and
+// content. It returns the body and its Content-Type.
+func MultipartUpload(operations, fileMap, filename, content string) (*bytes.Buffer, string) {
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	_ = w.WriteField("operations", operations)
+	_ = w.WriteField("map", fileMap)
+	part, _ := w.CreateFormFile("0", filename)
+	_, _ = part.Write([]byte(content))
+	_ = w.Close()
+	return &body, w.FormDataContentType()
 }
 
 // Client returns gqlgen's test client on the same handler (multipart uploads use
@@ -194,11 +216,30 @@ func (e *Env) Client() *client.Client {
 // ends: what the browser, docs-example and portal tests run against.
 func (e *Env) ServeDemo() (*httptest.Server, *demo.Result) {
 	e.T.Helper()
-	res, err := demo.Seed(context.Background(), e.App, "seed", nil)
-	if err != nil {
-		e.T.Fatalf("demo seed: %v", err)
-	}
+	res := e.Demo("seed")
 	srv := httptest.NewServer(e.Handler)
 	e.T.Cleanup(srv.Close)
 	return srv, res
+}
+
+// Demo loads the deterministic demo world, its tokens derived from tokenSeed.
+func (e *Env) Demo(tokenSeed string) *demo.Result {
+	e.T.Helper()
+	res, err := demo.Seed(context.Background(), e.App, tokenSeed, nil)
+	if err != nil {
+		e.T.Fatalf("demo seed: %v", err)
+	}
+	return res
+}
+
+// DemoToken returns the secret of the demo world's first token with the role.
+func DemoToken(t testing.TB, world *demo.Result, role string) string {
+	t.Helper()
+	for _, tk := range world.Tokens {
+		if tk.Role == role {
+			return tk.Secret
+		}
+	}
+	t.Fatalf("no demo %s token", role)
+	return ""
 }

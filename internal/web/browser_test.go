@@ -166,6 +166,7 @@ func isLocal(raw string) bool {
 }
 
 func TestIsLocal(t *testing.T) {
+	t.Parallel()
 	for raw, want := range map[string]bool{
 		"http://127.0.0.1:41234/assets/playground.js": true,
 		"http://localhost:8080/graphql":               true,

@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -33,10 +32,7 @@ type demoDashboard struct {
 func newDemoDashboard(t *testing.T) *demoDashboard {
 	t.Helper()
 	env := testkit.New(t)
-	res, err := demo.Seed(context.Background(), env.App, "seed", nil)
-	if err != nil {
-		t.Fatalf("demo seed: %v", err)
-	}
+	res := env.Demo("seed")
 	d := &demoDashboard{env: env, projectID: res.ProjectID, tokens: res.Tokens}
 	for _, tok := range res.Tokens {
 		if tok.Role == string(hjx.RoleDashboard) {
@@ -237,253 +233,264 @@ func TestDashboardDemoEndToEnd(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("token"), "\r"), // Enter submits, as with the button
 	)
 
-	t.Run("ProjectFromToken", func(t *testing.T) {
-		got := poll[map[string]any](t, b, "the project from me { project }", `(() => {
-			const p = document.getElementById("project");
-			return !document.getElementById("controls").hidden && p.value && { id: p.value, readOnly: p.readOnly, who: document.getElementById("who").textContent };
-		})()`)
-		if got["id"] != d.projectID || got["readOnly"] != true {
-			t.Errorf("project field %v, want the demo project %s, read-only", got, d.projectID)
-		}
-		if who, _ := got["who"].(string); !strings.Contains(who, "DASHBOARD") || !strings.Contains(who, "(demo)") {
-			t.Errorf("the page says it is connected as %q, want the role and the project's title", who)
-		}
-		// Connecting loads the default view: clients advised by year.
-		poll[bool](t, b, "the default view", `hjxDashboard.table?.filename === "hjx-clients_advised-year.csv"`)
-		if disabled := eval[bool](t, b, `document.getElementById("currency").disabled`); !disabled {
-			t.Error("the currency is offered for a count")
-		}
-	})
-
-	t.Run("OfferedBreakdownsFromAvailability", func(t *testing.T) {
-		var av struct {
-			Availability struct {
-				Metrics []struct {
-					Metric     struct{ Code string }
-					Breakdowns []availableShape
-				}
-			}
-		}
-		d.byHash(t, "DashboardAvailability", map[string]any{"projectId": d.projectID}).Decode(t, &av)
-		for _, m := range av.Availability.Metrics {
-			if m.Metric.Code != "CLIENTS_ADVISED" {
-				continue
-			}
-			var want []string
-			for _, opt := range []string{"", "IHELP_CATEGORY", "WELFARE_DOMAIN", "AGE_BAND", "SEX", "DEPRIVATION_QUINTILE", "REGION"} {
-				shape := []string{opt}
-				if opt == "" || opt == "REGION" {
-					shape = nil
-				}
-				if slices.ContainsFunc(m.Breakdowns, func(b availableShape) bool {
-					return slices.Equal(b.Dimensions, shape) || (len(shape) == 0 && len(b.Dimensions) == 0)
-				}) {
-					want = append(want, opt)
-				}
-			}
-			got := eval[[]string](t, b, `[...document.getElementById("breakdown").options].filter((o) => !o.disabled && !o.hidden).map((o) => o.value)`)
-			if !slices.Equal(got, want) || len(want) < 3 {
-				t.Errorf("the page offers breakdowns %q for clients advised; the API's availability has %q", got, want)
-			}
-			return
-		}
-		t.Fatal("the demo's availability lists no CLIENTS_ADVISED")
-	})
-
-	t.Run("MoneyByWelfareDomainInGBP", func(t *testing.T) {
-		show(t, b, "FINANCIAL_GAIN", "GBP", "YEAR", "WELFARE_DOMAIN", "hjx-financial_gain-gbp-year-welfaredomain.csv")
-		want := d.outcomes(t, map[string]any{"metric": "FINANCIAL_GAIN", "currency": "GBP",
-			"groupBy": []string{"COUNTRY", "YEAR", "WELFARE_DOMAIN"}, "countries": []string{"GB", "US"}})
-		if want.Currency == nil || *want.Currency != "GBP" || len(want.Rows) == 0 {
-			t.Fatalf("the API answered currency %v with %d rows: the demo should have money by domain in GBP", want.Currency, len(want.Rows))
-		}
-		for _, c := range []string{"GB", "US"} {
-			exp := expectedSeries(want, c, "welfareDomain", hjx.WelfareDomains, false)
-			if got := chartSeries(t, b, c); !sameSeries(got, exp) {
-				t.Errorf("%s chart plots %v,\nthe API says %v", c, got, exp)
-			}
-			paintedPixels(t, b, c)
-		}
-		got := eval[[]string](t, b, `[document.getElementById("title").textContent, hjxDashboard.charts.GB.options.scales.y.title.text, document.querySelector("#table th:nth-child(4)").textContent]`)
-		if !strings.HasSuffix(got[0], "(pounds sterling, GBP)") || got[1] != "pounds sterling, GBP" || got[2] != "Total (pounds sterling, GBP)" {
-			t.Errorf("title, axis and column say %q: want GBP on each", got)
-		}
-		// Houston (GS), Cardiff (COL) and Edinburgh (no policy) are left out by their
-		// rules; the two US partners that record only I-HELP categories have no
-		// figures by fine domain, which is a different matter.
-		rules := eval[[]string](t, b, `[...document.querySelectorAll("#excluded li")].map((li) => li.textContent)`)
-		noFigures := eval[[]string](t, b, `[...document.querySelectorAll("#no-figures li")].map((li) => li.textContent)`)
-		if len(rules) != 3 || len(rules)+len(noFigures) != len(want.Coverage.PartnersExcluded) {
-			t.Errorf("left out by rules %q, without figures %q: the API lists %d partners, 3 of them by their rules", rules, noFigures, len(want.Coverage.PartnersExcluded))
-		}
-		for _, s := range noFigures {
-			if !strings.Contains(s, "(NOT_AT_THIS_BREAKDOWN)") {
-				t.Errorf("%q is listed without figures for another reason", s)
-			}
-		}
-		// The US has no debt figures by domain: its legend does not offer a line it lacks.
-		if got := eval[[]string](t, b, `hjxDashboard.charts.US.legend.legendItems.map((d) => d.text)`); slices.Contains(got, "Debt") {
-			t.Errorf("US legend %q lists Debt, which has no US figures", got)
-		}
-		b.screenshot(t, "demo-money-by-domain-desktop")
-	})
-
-	t.Run("IssuesByIhelpCategoryPerQuarter", func(t *testing.T) {
-		show(t, b, "ISSUES_BY_DOMAIN", "", "QUARTER", "IHELP_CATEGORY", "hjx-issues_by_domain-quarter-ihelpcategory.csv")
-		want := d.outcomes(t, map[string]any{"metric": "ISSUES_BY_DOMAIN",
-			"groupBy": []string{"COUNTRY", "QUARTER", "IHELP_CATEGORY"}, "countries": []string{"GB", "US"}})
-		for _, c := range []string{"GB", "US"} {
-			exp := expectedSeries(want, c, "ihelpCategory", hjx.IhelpCategories, false)
-			if len(exp) != 5 || len(exp[0]) != 12 {
-				t.Fatalf("the demo should give 5 I-HELP categories over 12 quarters in %s, got %d x %d", c, len(exp), len(exp[0]))
-			}
-			if got := chartSeries(t, b, c); !sameSeries(got, exp) {
-				t.Errorf("%s chart plots %v,\nthe API says %v", c, got, exp)
-			}
-		}
-		if got := eval[[]string](t, b, `hjxDashboard.charts.US.legend.legendItems.map((d) => d.text)`); !slices.Equal(got, []string{"Income & insurance", "Housing & utilities", "Education & employment", "Legal status", "Personal & family stability"}) {
-			t.Errorf("US legend %q, want the five I-HELP categories in order", got)
-		}
-	})
-
-	t.Run("SuppressedCellIsGapWithReason", func(t *testing.T) {
-		show(t, b, "CLIENTS_ADVISED", "", "YEAR", "AGE_BAND", "hjx-clients_advised-year-ageband.csv")
-		want := d.outcomes(t, map[string]any{"metric": "CLIENTS_ADVISED",
-			"groupBy": []string{"COUNTRY", "YEAR", "AGE_BAND"}, "countries": []string{"GB", "US"}})
-		var suppressed []demoRow
-		for _, r := range want.Rows {
-			if r["suppressed"] == true {
-				suppressed = append(suppressed, r)
-			}
-		}
-		if len(suppressed) == 0 {
-			t.Fatal("the demo's clients advised by year and age band should have suppressed cells (the 90+ band is small)")
-		}
-		for _, c := range []string{"GB", "US"} {
-			exp := expectedSeries(want, c, "ageBand", hjx.AgeBands, false)
-			if got := chartSeries(t, b, c); !sameSeries(got, exp) {
-				t.Errorf("%s chart plots %v,\nthe API says %v", c, got, exp)
-			}
-		}
-		// The first suppressed cell: null in its series (a gap, not a zero), hatched
-		// on the canvas, its reason on hover.
-		cell := suppressed[0]
-		country, band, period, reason := cell["country"].(string), cell["ageBand"].(string), cell["period"].(string), cell["suppression"].(string)
-		at := eval[map[string]any](t, b, fmt.Sprintf(`(() => {
-			const c = hjxDashboard.charts.%s;
-			const series = %d, index = c.data.labels.indexOf(%q);
-			document.getElementById("chart-%s").scrollIntoView({ block: "center" });
-			const r = c.canvas.getBoundingClientRect();
-			return { value: c.data.datasets[series].data[index], index,
-				x: r.left + c.scales.x.getPixelForValue(index), y: r.top + (c.chartArea.top + c.chartArea.bottom) / 2 };
-		})()`, country, slices.Index(presentBands(want), band), period, country))
-		if at["index"].(float64) < 0 || at["value"] != nil {
-			t.Fatalf("%s %s %s is suppressed by the API but plotted as %v (index %v)", country, period, band, at["value"], at["index"])
-		}
-		// Other age bands have numbers that year, so Chart.js's own tooltip shows
-		// them, and the suppressed cells in its footer.
-		b.do(t, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, at["x"].(float64), at["y"].(float64)))
-		tip := poll[string](t, b, "the tooltip of "+period, fmt.Sprintf(`(() => {
-			const tip = hjxDashboard.charts.%s.tooltip;
-			return tip.getActiveElements().length > 0 && [...tip.title, ...tip.footer].join("\n");
-		})()`, country))
-		for _, w := range []string{period, ageLabel(band) + ": suppressed", reason} {
-			if !strings.Contains(tip, w) {
-				t.Errorf("tooltip %q lacks %q", tip, w)
-			}
-		}
-		b.screenshotOf(t, "demo-suppressed-gap-hover", "#chart-"+country)
-		b.do(t, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 1, 1))
-
-		// The table shows the cell with no number and its reason; the CSV is the table.
-		table := pageTable(t, b)
-		if !slices.ContainsFunc(table, func(row []string) bool {
-			return slices.Equal(row[:4], []string{country, period, ageLabel(band), ""}) && row[len(row)-1] == reason
-		}) {
-			t.Errorf("the table has no row %s %s %s with no number and %s: %q", country, period, band, reason, table)
-		}
-		if len(table) != len(want.Rows)+1 {
-			t.Errorf("the table has %d rows, the API answered %d", len(table)-1, len(want.Rows))
-		}
-		csvMatchesTable(t, b, table)
-
-		t.Run("CoverageAndDisclosure", func(t *testing.T) {
-			page := eval[map[string]string](t, b, `Object.fromEntries(["included", "excluded", "observations", "k", "rounding", "suppressed", "by-reason"]
-				.map((id) => [id, document.getElementById(id).textContent]))`)
-			if page["included"] != fmt.Sprint(want.Coverage.PartnersIncluded) {
-				t.Errorf("partners included %q, the API says %d", page["included"], want.Coverage.PartnersIncluded)
-			}
-			for id, w := range map[string]string{"k": fmt.Sprint(want.Disclosure.K), "rounding": fmt.Sprint(want.Disclosure.RoundingBase),
-				"suppressed": fmt.Sprint(len(suppressed))} {
-				if page[id] != w {
-					t.Errorf("#%s shows %q, want %q", id, page[id], w)
-				}
-			}
-			for _, r := range want.Disclosure.ByReason {
-				if !strings.Contains(page["by-reason"], fmt.Sprintf("%d · ", r.Count)) || !strings.Contains(page["by-reason"], r.Reason) {
-					t.Errorf("suppressed by reason %q lacks %d %s", page["by-reason"], r.Count, r.Reason)
-				}
-			}
-			// The demo leaves three partners out, each for its own reason.
-			excluded := eval[[]string](t, b, `[...document.querySelectorAll("#excluded li")].map((li) => li.textContent)`)
-			for name, code := range map[string]string{"Cardiff Hospice Advice (demo)": "(COL)",
-				"Edinburgh Infirmary Welfare Rights (demo)": "(IS)", "Houston Hospital MLP (demo)": "(GS)"} {
-				if !slices.ContainsFunc(excluded, func(s string) bool { return strings.HasPrefix(s, name) && strings.Contains(s, code) }) {
-					t.Errorf("partners left out %q: want %s with %s", excluded, name, code)
-				}
-			}
-			if len(excluded) != len(want.Coverage.PartnersExcluded) {
-				t.Errorf("%d partners shown left out, the API says %d", len(excluded), len(want.Coverage.PartnersExcluded))
-			}
-			if !strings.Contains(page["observations"], "NOT_AT_THIS_BREAKDOWN") {
-				t.Errorf("figures left out %q: want the totals the age breakdown does not use", page["observations"])
-			}
-		})
-		b.screenshot(t, "demo-age-band-desktop")
-	})
-
-	t.Run("ProportionPlotsRate", func(t *testing.T) {
-		show(t, b, "REFERRALS_WITH_INTAKE", "", "YEAR", "", "hjx-referrals_with_intake-year.csv")
-		want := d.outcomes(t, map[string]any{"metric": "REFERRALS_WITH_INTAKE",
-			"groupBy": []string{"COUNTRY", "YEAR"}, "countries": []string{"GB", "US"}})
-		for _, c := range []string{"GB", "US"} {
-			exp := expectedSeries(want, c, "", nil, true)
-			if got := chartSeries(t, b, c); !sameSeries(got, exp) {
-				t.Errorf("%s chart plots %v,\nthe API's rates x 100 are %v", c, got, exp)
-			}
-		}
-		table := pageTable(t, b)
-		if !slices.Equal(table[0], []string{"Country", "Year", "Numerator", "Rate (%)", "n", "Partners", "Suppressed"}) {
-			t.Errorf("header %q", table[0])
-		}
-		r := want.Rows[0]
-		if row := table[1]; row[3] != fmt.Sprintf("%.1f", r["rate"].(float64)*100) || strings.ReplaceAll(row[4], ",", "") != fmt.Sprint(r["n"]) {
-			t.Errorf("first row %q, the API says rate %v of n %v", row, r["rate"], r["n"])
-		}
-	})
-
-	t.Run("Fits360px", func(t *testing.T) {
-		show(t, b, "CLIENTS_ADVISED", "", "QUARTER", "AGE_BAND", "hjx-clients_advised-quarter-ageband.csv")
-		b.do(t, chromedp.EmulateViewport(360, 780))
-		widths := poll[[]float64](t, b, "the page to fit 360 px without scrolling sideways", `(() => {
-			const charts = [...document.querySelectorAll(".charts canvas")].map((c) => c.getBoundingClientRect().width);
-			return window.innerWidth === 360 && document.documentElement.scrollWidth <= 360 && charts;
-		})()`)
-		if len(widths) != 2 || widths[0] < 250 || widths[1] < 250 {
-			t.Errorf("chart widths %v at 360 px: want two charts, stacked, using the width", widths)
-		}
-		for _, c := range []string{"GB", "US"} {
-			paintedPixels(t, b, c)
-		}
-		b.screenshot(t, "demo-age-band-quarter-360px")
-		b.do(t, chromedp.ScrollIntoView(chromedp.ID("connect")))
-		b.screenshotOf(t, "demo-360px-controls", "main > form#controls")
-		b.screenshotOf(t, "demo-360px-charts", ".charts")
-		b.screenshotOf(t, "demo-360px-facts", ".facts")
-		b.screenshotOf(t, "demo-360px-table", ".table-wrap")
-	})
+	t.Run("ProjectFromToken", func(t *testing.T) { demoProjectFromToken(t, b, d) })
+	t.Run("OfferedBreakdownsFromAvailability", func(t *testing.T) { demoOfferedBreakdownsFromAvailability(t, b, d) })
+	t.Run("MoneyByWelfareDomainInGBP", func(t *testing.T) { demoMoneyByWelfareDomainInGBP(t, b, d) })
+	t.Run("IssuesByIhelpCategoryPerQuarter", func(t *testing.T) { demoIssuesByIhelpCategoryPerQuarter(t, b, d) })
+	t.Run("SuppressedCellIsGapWithReason", func(t *testing.T) { demoSuppressedCellIsGapWithReason(t, b, d) })
+	t.Run("ProportionPlotsRate", func(t *testing.T) { demoProportionPlotsRate(t, b, d) })
+	t.Run("Fits360px", func(t *testing.T) { demoFits360px(t, b) })
 
 	b.checkClean(t)
+}
+
+func demoProjectFromToken(t *testing.T, b *browser, d *demoDashboard) {
+	got := poll[map[string]any](t, b, "the project from me { project }", `(() => {
+		const p = document.getElementById("project");
+		return !document.getElementById("controls").hidden && p.value && { id: p.value, readOnly: p.readOnly, who: document.getElementById("who").textContent };
+	})()`)
+	if got["id"] != d.projectID || got["readOnly"] != true {
+		t.Errorf("project field %v, want the demo project %s, read-only", got, d.projectID)
+	}
+	if who, _ := got["who"].(string); !strings.Contains(who, "DASHBOARD") || !strings.Contains(who, "(demo)") {
+		t.Errorf("the page says it is connected as %q, want the role and the project's title", who)
+	}
+	// Connecting loads the default view: clients advised by year.
+	poll[bool](t, b, "the default view", `hjxDashboard.table?.filename === "hjx-clients_advised-year.csv"`)
+	if disabled := eval[bool](t, b, `document.getElementById("currency").disabled`); !disabled {
+		t.Error("the currency is offered for a count")
+	}
+}
+
+func demoOfferedBreakdownsFromAvailability(t *testing.T, b *browser, d *demoDashboard) {
+	var av struct {
+		Availability struct {
+			Metrics []struct {
+				Metric     struct{ Code string }
+				Breakdowns []availableShape
+			}
+		}
+	}
+	d.byHash(t, "DashboardAvailability", map[string]any{"projectId": d.projectID}).Decode(t, &av)
+	for _, m := range av.Availability.Metrics {
+		if m.Metric.Code != "CLIENTS_ADVISED" {
+			continue
+		}
+		var want []string
+		for _, opt := range []string{"", "IHELP_CATEGORY", "WELFARE_DOMAIN", "AGE_BAND", "SEX", "DEPRIVATION_QUINTILE", "REGION"} {
+			shape := []string{opt}
+			if opt == "" || opt == "REGION" {
+				shape = nil
+			}
+			if slices.ContainsFunc(m.Breakdowns, func(b availableShape) bool {
+				return slices.Equal(b.Dimensions, shape) || (len(shape) == 0 && len(b.Dimensions) == 0)
+			}) {
+				want = append(want, opt)
+			}
+		}
+		got := offeredBreakdowns(t, b)
+		if !slices.Equal(got, want) || len(want) < 3 {
+			t.Errorf("the page offers breakdowns %q for clients advised; the API's availability has %q", got, want)
+		}
+		return
+	}
+	t.Fatal("the demo's availability lists no CLIENTS_ADVISED")
+}
+
+func demoMoneyByWelfareDomainInGBP(t *testing.T, b *browser, d *demoDashboard) {
+	show(t, b, "FINANCIAL_GAIN", "GBP", "YEAR", "WELFARE_DOMAIN", "hjx-financial_gain-gbp-year-welfaredomain.csv")
+	want := d.outcomes(t, map[string]any{"metric": "FINANCIAL_GAIN", "currency": "GBP",
+		"groupBy": []string{"COUNTRY", "YEAR", "WELFARE_DOMAIN"}, "countries": []string{"GB", "US"}})
+	if want.Currency == nil || *want.Currency != "GBP" || len(want.Rows) == 0 {
+		t.Fatalf("the API answered currency %v with %d rows: the demo should have money by domain in GBP", want.Currency, len(want.Rows))
+	}
+	for _, c := range []string{"GB", "US"} {
+		exp := expectedSeries(want, c, "welfareDomain", hjx.WelfareDomains, false)
+		if got := chartSeries(t, b, c); !sameSeries(got, exp) {
+			t.Errorf("%s chart plots %v,\nthe API says %v", c, got, exp)
+		}
+		paintedPixels(t, b, c)
+	}
+	got := eval[[]string](t, b, `[document.getElementById("title").textContent, hjxDashboard.charts.GB.options.scales.y.title.text, document.querySelector("#table th:nth-child(4)").textContent]`)
+	if !strings.HasSuffix(got[0], "(pounds sterling, GBP)") || got[1] != "pounds sterling, GBP" || got[2] != "Total (pounds sterling, GBP)" {
+		t.Errorf("title, axis and column say %q: want GBP on each", got)
+	}
+	// Houston (GS), Cardiff (COL) and Edinburgh (no policy) are left out by their
+	// rules; the two US partners that record only I-HELP categories have no
+	// figures by fine domain, which is a different matter.
+	rules := eval[[]string](t, b, `[...document.querySelectorAll("#excluded li")].map((li) => li.textContent)`)
+	noFigures := eval[[]string](t, b, `[...document.querySelectorAll("#no-figures li")].map((li) => li.textContent)`)
+	if len(rules) != 3 || len(rules)+len(noFigures) != len(want.Coverage.PartnersExcluded) {
+		t.Errorf("left out by rules %q, without figures %q: the API lists %d partners, 3 of them by their rules", rules, noFigures, len(want.Coverage.PartnersExcluded))
+	}
+	for _, s := range noFigures {
+		if !strings.Contains(s, "(NOT_AT_THIS_BREAKDOWN)") {
+			t.Errorf("%q is listed without figures for another reason", s)
+		}
+	}
+	// The US has no debt figures by domain: its legend does not offer a line it lacks.
+	if got := eval[[]string](t, b, `hjxDashboard.charts.US.legend.legendItems.map((d) => d.text)`); slices.Contains(got, "Debt") {
+		t.Errorf("US legend %q lists Debt, which has no US figures", got)
+	}
+	b.screenshot(t, "demo-money-by-domain-desktop")
+}
+
+func demoIssuesByIhelpCategoryPerQuarter(t *testing.T, b *browser, d *demoDashboard) {
+	show(t, b, "ISSUES_BY_DOMAIN", "", "QUARTER", "IHELP_CATEGORY", "hjx-issues_by_domain-quarter-ihelpcategory.csv")
+	want := d.outcomes(t, map[string]any{"metric": "ISSUES_BY_DOMAIN",
+		"groupBy": []string{"COUNTRY", "QUARTER", "IHELP_CATEGORY"}, "countries": []string{"GB", "US"}})
+	for _, c := range []string{"GB", "US"} {
+		exp := expectedSeries(want, c, "ihelpCategory", hjx.IhelpCategories, false)
+		if len(exp) != 5 || len(exp[0]) != 12 {
+			t.Fatalf("the demo should give 5 I-HELP categories over 12 quarters in %s, got %d x %d", c, len(exp), len(exp[0]))
+		}
+		if got := chartSeries(t, b, c); !sameSeries(got, exp) {
+			t.Errorf("%s chart plots %v,\nthe API says %v", c, got, exp)
+		}
+	}
+	if got := eval[[]string](t, b, `hjxDashboard.charts.US.legend.legendItems.map((d) => d.text)`); !slices.Equal(got, []string{"Income & insurance", "Housing & utilities", "Education & employment", "Legal status", "Personal & family stability"}) {
+		t.Errorf("US legend %q, want the five I-HELP categories in order", got)
+	}
+}
+
+func demoSuppressedCellIsGapWithReason(t *testing.T, b *browser, d *demoDashboard) {
+	show(t, b, "CLIENTS_ADVISED", "", "YEAR", "AGE_BAND", "hjx-clients_advised-year-ageband.csv")
+	want := d.outcomes(t, map[string]any{"metric": "CLIENTS_ADVISED",
+		"groupBy": []string{"COUNTRY", "YEAR", "AGE_BAND"}, "countries": []string{"GB", "US"}})
+	var suppressed []demoRow
+	for _, r := range want.Rows {
+		if r["suppressed"] == true {
+			suppressed = append(suppressed, r)
+		}
+	}
+	if len(suppressed) == 0 {
+		t.Fatal("the demo's clients advised by year and age band should have suppressed cells (the 90+ band is small)")
+	}
+	for _, c := range []string{"GB", "US"} {
+		exp := expectedSeries(want, c, "ageBand", hjx.AgeBands, false)
+		if got := chartSeries(t, b, c); !sameSeries(got, exp) {
+			t.Errorf("%s chart plots %v,\nthe API says %v", c, got, exp)
+		}
+	}
+	cell := suppressed[0]
+	country, band, period, reason := cell["country"].(string), cell["ageBand"].(string), cell["period"].(string), cell["suppression"].(string)
+	gapWithReasonOnHover(t, b, want, cell)
+
+	// The table shows the cell with no number and its reason; the CSV is the table.
+	table := pageTable(t, b)
+	if !slices.ContainsFunc(table, func(row []string) bool {
+		return slices.Equal(row[:4], []string{country, period, ageLabel(band), ""}) && row[len(row)-1] == reason
+	}) {
+		t.Errorf("the table has no row %s %s %s with no number and %s: %q", country, period, band, reason, table)
+	}
+	if len(table) != len(want.Rows)+1 {
+		t.Errorf("the table has %d rows, the API answered %d", len(table)-1, len(want.Rows))
+	}
+	csvMatchesTable(t, b, table)
+
+	t.Run("CoverageAndDisclosure", func(t *testing.T) { demoAgeBandCoverage(t, b, want, len(suppressed)) })
+	b.screenshot(t, "demo-age-band-desktop")
+}
+
+// gapWithReasonOnHover checks a suppressed cell is null in its series (a gap,
+// not a zero), hatched on the canvas, its reason on hover.
+func gapWithReasonOnHover(t *testing.T, b *browser, want demoTable, cell demoRow) {
+	t.Helper()
+	country, band, period, reason := cell["country"].(string), cell["ageBand"].(string), cell["period"].(string), cell["suppression"].(string)
+	at := eval[map[string]any](t, b, fmt.Sprintf(`(() => {
+		const c = hjxDashboard.charts.%s;
+		const series = %d, index = c.data.labels.indexOf(%q);
+		document.getElementById("chart-%s").scrollIntoView({ block: "center" });
+		const r = c.canvas.getBoundingClientRect();
+		return { value: c.data.datasets[series].data[index], index,
+			x: r.left + c.scales.x.getPixelForValue(index), y: r.top + (c.chartArea.top + c.chartArea.bottom) / 2 };
+	})()`, country, slices.Index(presentBands(want), band), period, country))
+	if at["index"].(float64) < 0 || at["value"] != nil {
+		t.Fatalf("%s %s %s is suppressed by the API but plotted as %v (index %v)", country, period, band, at["value"], at["index"])
+	}
+	// Other age bands have numbers that year, so Chart.js's own tooltip shows
+	// them, and the suppressed cells in its footer.
+	b.do(t, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, at["x"].(float64), at["y"].(float64)))
+	tip := poll[string](t, b, "the tooltip of "+period, fmt.Sprintf(`(() => {
+		const tip = hjxDashboard.charts.%s.tooltip;
+		return tip.getActiveElements().length > 0 && [...tip.title, ...tip.footer].join("\n");
+	})()`, country))
+	for _, w := range []string{period, ageLabel(band) + ": suppressed", reason} {
+		if !strings.Contains(tip, w) {
+			t.Errorf("tooltip %q lacks %q", tip, w)
+		}
+	}
+	b.screenshotOf(t, "demo-suppressed-gap-hover", "#chart-"+country)
+	b.do(t, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 1, 1))
+}
+
+// demoAgeBandCoverage checks the coverage and disclosure the page shows for the
+// age-band view against the API's answer (suppressed cells in it).
+func demoAgeBandCoverage(t *testing.T, b *browser, want demoTable, suppressed int) {
+	page := facts(t, b)
+	if page["included"] != fmt.Sprint(want.Coverage.PartnersIncluded) {
+		t.Errorf("partners included %q, the API says %d", page["included"], want.Coverage.PartnersIncluded)
+	}
+	for id, w := range map[string]string{"k": fmt.Sprint(want.Disclosure.K), "rounding": fmt.Sprint(want.Disclosure.RoundingBase),
+		"suppressed": fmt.Sprint(suppressed)} {
+		if page[id] != w {
+			t.Errorf("#%s shows %q, want %q", id, page[id], w)
+		}
+	}
+	for _, r := range want.Disclosure.ByReason {
+		if !strings.Contains(page["by-reason"], fmt.Sprintf("%d · ", r.Count)) || !strings.Contains(page["by-reason"], r.Reason) {
+			t.Errorf("suppressed by reason %q lacks %d %s", page["by-reason"], r.Count, r.Reason)
+		}
+	}
+	// The demo leaves three partners out, each for its own reason.
+	excluded := eval[[]string](t, b, `[...document.querySelectorAll("#excluded li")].map((li) => li.textContent)`)
+	for name, code := range map[string]string{"Cardiff Hospice Advice (demo)": "(COL)",
+		"Edinburgh Infirmary Welfare Rights (demo)": "(IS)", "Houston Hospital MLP (demo)": "(GS)"} {
+		if !slices.ContainsFunc(excluded, func(s string) bool { return strings.HasPrefix(s, name) && strings.Contains(s, code) }) {
+			t.Errorf("partners left out %q: want %s with %s", excluded, name, code)
+		}
+	}
+	if len(excluded) != len(want.Coverage.PartnersExcluded) {
+		t.Errorf("%d partners shown left out, the API says %d", len(excluded), len(want.Coverage.PartnersExcluded))
+	}
+	if !strings.Contains(page["observations"], "NOT_AT_THIS_BREAKDOWN") {
+		t.Errorf("figures left out %q: want the totals the age breakdown does not use", page["observations"])
+	}
+}
+
+func demoProportionPlotsRate(t *testing.T, b *browser, d *demoDashboard) {
+	show(t, b, "REFERRALS_WITH_INTAKE", "", "YEAR", "", "hjx-referrals_with_intake-year.csv")
+	want := d.outcomes(t, map[string]any{"metric": "REFERRALS_WITH_INTAKE",
+		"groupBy": []string{"COUNTRY", "YEAR"}, "countries": []string{"GB", "US"}})
+	for _, c := range []string{"GB", "US"} {
+		exp := expectedSeries(want, c, "", nil, true)
+		if got := chartSeries(t, b, c); !sameSeries(got, exp) {
+			t.Errorf("%s chart plots %v,\nthe API's rates x 100 are %v", c, got, exp)
+		}
+	}
+	table := pageTable(t, b)
+	if !slices.Equal(table[0], []string{"Country", "Year", "Numerator", "Rate (%)", "n", "Partners", "Suppressed"}) {
+		t.Errorf("header %q", table[0])
+	}
+	r := want.Rows[0]
+	if row := table[1]; row[3] != fmt.Sprintf("%.1f", r["rate"].(float64)*100) || strings.ReplaceAll(row[4], ",", "") != fmt.Sprint(r["n"]) {
+		t.Errorf("first row %q, the API says rate %v of n %v", row, r["rate"], r["n"])
+	}
+}
+
+func demoFits360px(t *testing.T, b *browser) {
+	show(t, b, "CLIENTS_ADVISED", "", "QUARTER", "AGE_BAND", "hjx-clients_advised-quarter-ageband.csv")
+	b.do(t, chromedp.EmulateViewport(360, 780))
+	chartsFit360(t, b)
+	for _, c := range []string{"GB", "US"} {
+		paintedPixels(t, b, c)
+	}
+	b.screenshot(t, "demo-age-band-quarter-360px")
+	b.do(t, chromedp.ScrollIntoView(chromedp.ID("connect")))
+	b.screenshotOf(t, "demo-360px-controls", "main > form#controls")
+	b.screenshotOf(t, "demo-360px-charts", ".charts")
+	b.screenshotOf(t, "demo-360px-facts", ".facts")
+	b.screenshotOf(t, "demo-360px-table", ".table-wrap")
 }
 
 // ageLabel is how the page names an age band: AGE_25_34 as 25-34, AGE_90_PLUS as 90+.

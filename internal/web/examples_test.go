@@ -18,6 +18,7 @@ var exampleRe = regexp.MustCompile("(?s)query: `([^`]*)`,(?:\\s*variables: `([^`
 // names: an example that no longer matches the schema or the rules, or whose
 // outcomes are all suppressed, fails here rather than in front of a researcher.
 func TestPlaygroundExamplesRunOnDemo(t *testing.T) {
+	t.Parallel()
 	src, err := os.ReadFile("frontend/src/examples.js")
 	if err != nil {
 		t.Fatal(err)

@@ -69,6 +69,7 @@ func externalReferences(name string, text string) []string {
 }
 
 func TestAssetsReferenceNothingExternal(t *testing.T) {
+	t.Parallel()
 	requireBuilt(t)
 	scanned := 0
 	err := fs.WalkDir(static, "static", func(name string, d fs.DirEntry, err error) error {
@@ -101,6 +102,7 @@ func TestAssetsReferenceNothingExternal(t *testing.T) {
 // TestExternalReferencesScanner shows the scanner catches what a library (or a
 // careless edit) could add, so that the test above cannot pass by blindness.
 func TestExternalReferencesScanner(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, file, text string
 		want             string // a substring of the finding; "" means none

@@ -129,97 +129,102 @@ func TestPortalUploadJourney(t *testing.T) {
 		secret+",2021-01-01,2021-03-31,5,\n"+
 		"CLIENTS_ADVISED,2021-13-01,2021-03-31,5,\n"+
 		"CLIENTS_ADVISED,2021-01-01,2021-03-31,-4,\n")
-	t.Run("DryRunListsIssues", func(t *testing.T) {
-		b.do(t, chromedp.SetUploadFiles(chromedp.ID("file"), []string{bad}), chromedp.Click(chromedp.ID("dry-run")))
-		n := poll[float64](t, b, "the issues table", `document.querySelectorAll("#issues tbody tr").length`)
-		if n < 3 {
-			t.Fatalf("%v issues listed, want at least 3", n)
-		}
-		text := eval[string](t, b, `document.getElementById("page").textContent`)
-		if strings.Contains(text, secret) {
-			t.Errorf("the page echoes the cell value %q", secret)
-		}
-		// A period bound that names no calendar day is said in words, the date
-		// included: a period bound is no personal data, and "2021-13-01 is not a
-		// real date" is what the partner needs to fix it (issue 14).
-		if !strings.Contains(text, "2021-13-01 is not a real date") {
-			t.Errorf("the page does not say which period date is not real")
-		}
-		for _, code := range []string{"METRIC_UNKNOWN", "DATE_INVALID", "VALUE_NEGATIVE"} {
-			if !strings.Contains(text, code) {
-				t.Errorf("the issues table lacks %s", code)
-			}
-		}
-		b.do(t, chromedp.SetValue(chromedp.ID("issue-filter"), "DATE_INVALID"),
-			chromedp.Evaluate[chromedp.Void](`document.getElementById("issue-filter").dispatchEvent(new Event("input"))`))
-		rows := eval[[]string](t, b, `[...document.querySelectorAll("#issues tbody tr")].map((tr) => tr.textContent)`)
-		if len(rows) != 1 || !strings.Contains(rows[0], "DATE_INVALID") || !strings.Contains(rows[0], "period_start") {
-			t.Errorf("filtered to DATE_INVALID: %q", rows)
-		}
-		if disabled := eval[bool](t, b, `document.getElementById("store").disabled`); !disabled {
-			t.Error("store is offered for a file that failed its check")
-		}
-		b.screenshot(t, "portal-upload-issues")
-	})
-
-	t.Run("DragAndDrop", func(t *testing.T) {
-		b.do(t, chromedp.Evaluate[chromedp.Void](`(() => {
-			const dt = new DataTransfer();
-			dt.items.add(new File(["metric,period_start,period_end,value,n\n"], "dropped.csv", {type: "text/csv"}));
-			document.getElementById("drop").dispatchEvent(new DragEvent("drop", {dataTransfer: dt, bubbles: true, cancelable: true}));
-		})()`))
-		if got := eval[string](t, b, `document.getElementById("chosen").textContent`); !strings.Contains(got, "dropped.csv") {
-			t.Fatalf("after dropping a file the page says %q", got)
-		}
-		b.do(t, chromedp.Click(chromedp.ID("dry-run")))
-		poll[bool](t, b, "the dropped file's issues", `document.getElementById("page").textContent.includes("NO_ROWS")`)
-	})
-
-	t.Run("ExampleIsAccepted", func(t *testing.T) {
-		eval[string](t, b, `(() => {
-			window.__blobs = [];
-			const create = URL.createObjectURL;
-			URL.createObjectURL = (blob) => { window.__blobs.push(blob); return create(blob); };
-			document.getElementById("example").click();
-			return "";
-		})()`)
-		text, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`window.__blobs[0].text()`, chromedp.EvalAwaitPromise))
-		if err != nil || !strings.HasPrefix(text, "metric,period_start") {
-			t.Fatalf("the example download: %q (%v)", text, err)
-		}
-		good := filepath.Join(dir, "good.csv")
-		writeFile(t, good, text)
-		b.do(t, chromedp.SetUploadFiles(chromedp.ID("file"), []string{good}), chromedp.Click(chromedp.ID("dry-run")))
-		poll[bool](t, b, "the dry run to pass", `!document.getElementById("store").disabled`)
-		p.env.Clock.Add(time.Minute) // newer than every demo submission: first in the history
-		b.do(t, chromedp.Click(chromedp.ID("store")))
-		msg := poll[string](t, b, "the stored message", `document.querySelector("#result .ok")?.textContent.includes("Stored") && document.querySelector("#result .ok").textContent`)
-		if !strings.Contains(msg, "2021-01-01 to 2021-03-31") {
-			t.Errorf("stored message %q lacks the period covered", msg)
-		}
-		if v := eval[float64](t, b, `document.getElementById("progress").value`); v != 1 {
-			t.Errorf("progress bar at %v after storing, want 1", v)
-		}
-	})
-
-	t.Run("HistoryAndRetract", func(t *testing.T) {
-		goTo(t, b, "history", `document.querySelectorAll("tr[data-id]").length > 0`)
-		first := eval[[]string](t, b, `[...document.querySelectorAll("tr[data-id]")[0].cells].map((c) => c.textContent)`)
-		if first[1] != "ACCEPTED" || first[3] != "2021-01-01 to 2021-03-31" {
-			t.Fatalf("newest submission row %q, want ACCEPTED covering 2021-01-01 to 2021-03-31", first)
-		}
-		b.screenshot(t, "portal-history")
-		b.do(t, chromedp.Click(chromedp.CSS(`tr[data-id] button`)),
-			chromedp.WaitVisible(chromedp.ID("reason")),
-			chromedp.SetValue(chromedp.ID("reason"), "figures for the wrong clinic"),
-			chromedp.Click(chromedp.ID("retract")))
-		poll[bool](t, b, "the retracted row", `document.querySelector("tr[data-id]")?.cells[1].textContent === "RETRACTED"`)
-		reason := eval[string](t, b, `document.querySelector("tr[data-id]").cells[5].textContent`)
-		if reason != "figures for the wrong clinic" {
-			t.Errorf("retracted because %q", reason)
-		}
-	})
+	t.Run("DryRunListsIssues", func(t *testing.T) { journeyDryRunListsIssues(t, b, bad, secret) })
+	t.Run("DragAndDrop", func(t *testing.T) { journeyDragAndDrop(t, b) })
+	t.Run("ExampleIsAccepted", func(t *testing.T) { journeyExampleIsAccepted(t, b, p, dir) })
+	t.Run("HistoryAndRetract", func(t *testing.T) { journeyHistoryAndRetract(t, b) })
 	b.checkClean(t)
+}
+
+func journeyDryRunListsIssues(t *testing.T, b *browser, bad string, secret string) {
+	b.do(t, chromedp.SetUploadFiles(chromedp.ID("file"), []string{bad}), chromedp.Click(chromedp.ID("dry-run")))
+	n := poll[float64](t, b, "the issues table", `document.querySelectorAll("#issues tbody tr").length`)
+	if n < 3 {
+		t.Fatalf("%v issues listed, want at least 3", n)
+	}
+	text := eval[string](t, b, `document.getElementById("page").textContent`)
+	if strings.Contains(text, secret) {
+		t.Errorf("the page echoes the cell value %q", secret)
+	}
+	// A period bound that names no calendar day is said in words, the date
+	// included: a period bound is no personal data, and "2021-13-01 is not a
+	// real date" is what the partner needs to fix it (issue 14).
+	if !strings.Contains(text, "2021-13-01 is not a real date") {
+		t.Errorf("the page does not say which period date is not real")
+	}
+	for _, code := range []string{"METRIC_UNKNOWN", "DATE_INVALID", "VALUE_NEGATIVE"} {
+		if !strings.Contains(text, code) {
+			t.Errorf("the issues table lacks %s", code)
+		}
+	}
+	b.do(t, chromedp.SetValue(chromedp.ID("issue-filter"), "DATE_INVALID"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("issue-filter").dispatchEvent(new Event("input"))`))
+	rows := eval[[]string](t, b, `[...document.querySelectorAll("#issues tbody tr")].map((tr) => tr.textContent)`)
+	if len(rows) != 1 || !strings.Contains(rows[0], "DATE_INVALID") || !strings.Contains(rows[0], "period_start") {
+		t.Errorf("filtered to DATE_INVALID: %q", rows)
+	}
+	if disabled := eval[bool](t, b, `document.getElementById("store").disabled`); !disabled {
+		t.Error("store is offered for a file that failed its check")
+	}
+	b.screenshot(t, "portal-upload-issues")
+}
+
+func journeyDragAndDrop(t *testing.T, b *browser) {
+	b.do(t, chromedp.Evaluate[chromedp.Void](`(() => {
+		const dt = new DataTransfer();
+		dt.items.add(new File(["metric,period_start,period_end,value,n\n"], "dropped.csv", {type: "text/csv"}));
+		document.getElementById("drop").dispatchEvent(new DragEvent("drop", {dataTransfer: dt, bubbles: true, cancelable: true}));
+	})()`))
+	if got := eval[string](t, b, `document.getElementById("chosen").textContent`); !strings.Contains(got, "dropped.csv") {
+		t.Fatalf("after dropping a file the page says %q", got)
+	}
+	b.do(t, chromedp.Click(chromedp.ID("dry-run")))
+	poll[bool](t, b, "the dropped file's issues", `document.getElementById("page").textContent.includes("NO_ROWS")`)
+}
+
+func journeyExampleIsAccepted(t *testing.T, b *browser, p *demoPortal, dir string) {
+	eval[string](t, b, `(() => {
+		window.__blobs = [];
+		const create = URL.createObjectURL;
+		URL.createObjectURL = (blob) => { window.__blobs.push(blob); return create(blob); };
+		document.getElementById("example").click();
+		return "";
+	})()`)
+	text, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`window.__blobs[0].text()`, chromedp.EvalAwaitPromise))
+	if err != nil || !strings.HasPrefix(text, "metric,period_start") {
+		t.Fatalf("the example download: %q (%v)", text, err)
+	}
+	good := filepath.Join(dir, "good.csv")
+	writeFile(t, good, text)
+	b.do(t, chromedp.SetUploadFiles(chromedp.ID("file"), []string{good}), chromedp.Click(chromedp.ID("dry-run")))
+	poll[bool](t, b, "the dry run to pass", `!document.getElementById("store").disabled`)
+	p.env.Clock.Add(time.Minute) // newer than every demo submission: first in the history
+	b.do(t, chromedp.Click(chromedp.ID("store")))
+	msg := poll[string](t, b, "the stored message", `document.querySelector("#result .ok")?.textContent.includes("Stored") && document.querySelector("#result .ok").textContent`)
+	if !strings.Contains(msg, "2021-01-01 to 2021-03-31") {
+		t.Errorf("stored message %q lacks the period covered", msg)
+	}
+	if v := eval[float64](t, b, `document.getElementById("progress").value`); v != 1 {
+		t.Errorf("progress bar at %v after storing, want 1", v)
+	}
+}
+
+func journeyHistoryAndRetract(t *testing.T, b *browser) {
+	goTo(t, b, "history", `document.querySelectorAll("tr[data-id]").length > 0`)
+	first := eval[[]string](t, b, `[...document.querySelectorAll("tr[data-id]")[0].cells].map((c) => c.textContent)`)
+	if first[1] != "ACCEPTED" || first[3] != "2021-01-01 to 2021-03-31" {
+		t.Fatalf("newest submission row %q, want ACCEPTED covering 2021-01-01 to 2021-03-31", first)
+	}
+	b.screenshot(t, "portal-history")
+	b.do(t, chromedp.Click(chromedp.CSS(`tr[data-id] button`)),
+		chromedp.WaitVisible(chromedp.ID("reason")),
+		chromedp.SetValue(chromedp.ID("reason"), "figures for the wrong clinic"),
+		chromedp.Click(chromedp.ID("retract")))
+	poll[bool](t, b, "the retracted row", `document.querySelector("tr[data-id]")?.cells[1].textContent === "RETRACTED"`)
+	reason := eval[string](t, b, `document.querySelector("tr[data-id]").cells[5].textContent`)
+	if reason != "figures for the wrong clinic" {
+		t.Errorf("retracted because %q", reason)
+	}
 }
 
 // TestPortalRoles: each role's menu holds only its pages, and another role's

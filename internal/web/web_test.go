@@ -33,6 +33,7 @@ func get(t *testing.T, h http.Handler, path string, header ...string) *httptest.
 }
 
 func TestPages(t *testing.T) {
+	t.Parallel()
 	requireBuilt(t)
 	h := Handler()
 	tests := []struct {
@@ -79,6 +80,7 @@ func TestPages(t *testing.T) {
 }
 
 func TestContentSecurityPolicy(t *testing.T) {
+	t.Parallel()
 	requireBuilt(t)
 	h := Handler()
 	tests := []struct {
@@ -109,6 +111,7 @@ func TestContentSecurityPolicy(t *testing.T) {
 }
 
 func TestAssetsRevalidate(t *testing.T) {
+	t.Parallel()
 	requireBuilt(t)
 	h := Handler()
 	first := get(t, h, "/assets/dashboard.js")
@@ -125,6 +128,7 @@ func TestAssetsRevalidate(t *testing.T) {
 }
 
 func TestPagesWithoutBuiltAssets(t *testing.T) {
+	t.Parallel()
 	// A clean clone: the pages exist, dist/ holds only its README.
 	files := fstest.MapFS{
 		"playground/index.html": {Data: []byte("<!doctype html>")},
@@ -157,6 +161,7 @@ func TestPagesWithoutBuiltAssets(t *testing.T) {
 // nothing else of the embedded tree, however the path is spelled (the outside
 // review listed the whole tree through /templates/%2e%2e/).
 func TestTemplatesServeNamedFilesOnly(t *testing.T) {
+	t.Parallel()
 	h := Handler()
 	t.Run("OK", func(t *testing.T) {
 		rec := get(t, h, "/templates/observations.csv")

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/hjx-exchange/hjx/internal/app"
-	"github.com/hjx-exchange/hjx/internal/demo"
 	"github.com/hjx-exchange/hjx/internal/server"
 	"github.com/hjx-exchange/hjx/internal/testkit"
 )
@@ -33,123 +32,119 @@ func TestGatewayComposesHJX(t *testing.T) {
 	})
 	// The demo's figures end in 2023; its clock must be past them.
 	env.Clock.Set(time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC))
-	world, err := demo.Seed(context.Background(), env.App, "gateway-test", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	researcher := demoToken(t, world, "RESEARCHER")
+	world := env.Demo("gateway-test")
+	researcher := testkit.DemoToken(t, world, "RESEARCHER")
 	hjxURL := listen(t, env) + "/graphql"
 	dashboardURL := startNode(t, nil, "dashboard subgraph at ", "dashboard-subgraph.mjs", "0")
 	config := supergraphConfig(t, hjxURL, dashboardURL)
 
-	t.Run("ErrCompositionWithoutToken", func(t *testing.T) {
-		// Production: the gateway may not read hjx's SDL without a token that may introspect.
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		out, err := exec.CommandContext(ctx, "node", "gateway.mjs", config, "0").CombinedOutput()
-		if err == nil || !strings.Contains(string(out), `Couldn't load service definitions for "hjx"`) ||
-			!strings.Contains(string(out), "a valid bearer token is required") {
-			t.Fatalf("the gateway without a token for hjx's SDL: %v\n%s", err, out)
-		}
-	})
+	t.Run("ErrCompositionWithoutToken", func(t *testing.T) { gatewayErrCompositionWithoutToken(t, config) })
 
 	gatewayURL := startNode(t, []string{"HJX_GATEWAY_TOKEN=" + researcher}, "gateway at ", "gateway.mjs", config, "0")
 	project := map[string]any{"p": world.ProjectID}
 
-	t.Run("SameAnswers", func(t *testing.T) {
-		tests := []struct {
-			name, token, query string
-		}{
-			{"Partners", "", `{ partners(first: 50) { totalCount pageInfo { hasNextPage endCursor }
-				edges { cursor node { id name country region model healthSettings adviceDomains activeFrom activeTo } } } }`},
-			{"Metrics", "", `{ metrics { code kind unit instrument rangeMin rangeMax title source } }`},
-			{"ProjectForResearcher", researcher, `query($p: ID!) { project(id: $p) { id title institution status startsOn endsOn members { id } } }`},
-			{"Outcomes", researcher, `query($p: ID!) { outcomes(projectId: $p, query: {metric: "PATIENTS_SCREENED", groupBy: [COUNTRY, PARTNER]}) {
-				metric { code title } rows { country partner { id name } period value n partners suppressed suppression }
-				coverage { partnersIncluded partnersExcluded { partner { id } reasons { code } } }
-				disclosure { k roundingBase suppressedCells byReason { reason count } } } }`},
-		}
-		for _, tc := range tests {
-			t.Run(tc.name, func(t *testing.T) {
-				direct := post(t, hjxURL, tc.token, tc.query, project)
-				via := post(t, gatewayURL, tc.token, tc.query, project)
-				if len(direct.Errors) > 0 || !strings.Contains(string(direct.Data), ":[{") {
-					t.Fatalf("hjx directly: %s", direct.raw)
-				}
-				if got, want := canonical(t, via.Data), canonical(t, direct.Data); got != want || len(via.Errors) > 0 {
-					t.Fatalf("through the gateway:\n%s\nhjx directly:\n%s", via.raw, direct.raw)
-				}
-			})
-		}
-	})
-
-	t.Run("ErrUnauthenticatedWithoutToken", func(t *testing.T) {
-		via := post(t, gatewayURL, "", `query($p: ID!) { project(id: $p) { id title } }`, project)
-		if len(via.Errors) == 0 || via.Errors[0].Extensions["code"] != "UNAUTHENTICATED" {
-			t.Fatalf("a project through the gateway without a token: %s, want UNAUTHENTICATED", via.raw)
-		}
-	})
-
-	type partner struct {
-		ID, Name, Country string
-		DashboardNote     string `json:"dashboardNote"`
-	}
-	note := func(id string) string { return "the dashboard team's note on " + id }
-
-	t.Run("JoinDashboardPartnersWithHJX", func(t *testing.T) {
-		// The dashboard subgraph names the partners; hjx answers their fields (_entities).
-		var via struct{ FeaturedPartners []partner }
-		post(t, gatewayURL, "", `{ featuredPartners { id name country dashboardNote } }`, nil).decode(t, &via)
-		if len(via.FeaturedPartners) != 2 {
-			t.Fatalf("featuredPartners: %+v, want the dashboard's two", via.FeaturedPartners)
-		}
-		for _, p := range via.FeaturedPartners {
-			var direct struct{ Partner partner }
-			post(t, hjxURL, "", `query($id: ID!) { partner(id: $id) { id name country } }`, map[string]any{"id": p.ID}).decode(t, &direct)
-			want := direct.Partner
-			want.DashboardNote = note(p.ID)
-			if p != want || p.Name == "" {
-				t.Errorf("through the gateway %+v, want %+v", p, want)
-			}
-		}
-	})
-
-	t.Run("JoinHJXPartnersWithDashboard", func(t *testing.T) {
-		// hjx lists the partners; the dashboard subgraph adds its note to each.
-		const query = `{ partners(first: 5) { edges { node { id name country %s } } } }`
-		type page struct {
-			Partners struct{ Edges []struct{ Node partner } }
-		}
-		var via, direct page
-		post(t, gatewayURL, "", strings.Replace(query, "%s", "dashboardNote", 1), nil).decode(t, &via)
-		post(t, hjxURL, "", strings.Replace(query, "%s", "", 1), nil).decode(t, &direct)
-		if len(via.Partners.Edges) != 5 || len(direct.Partners.Edges) != 5 {
-			t.Fatalf("%d partners through the gateway, %d directly, want 5", len(via.Partners.Edges), len(direct.Partners.Edges))
-		}
-		for i, e := range direct.Partners.Edges {
-			want := e.Node
-			want.DashboardNote = note(want.ID)
-			if got := via.Partners.Edges[i].Node; got != want {
-				t.Errorf("partner %d: %+v, want %+v", i, got, want)
-			}
-		}
-	})
+	t.Run("SameAnswers", func(t *testing.T) { gatewaySameAnswers(t, hjxURL, gatewayURL, researcher, project) })
+	t.Run("ErrUnauthenticatedWithoutToken", func(t *testing.T) { gatewayErrUnauthenticatedWithoutToken(t, gatewayURL, project) })
+	t.Run("JoinDashboardPartnersWithHJX", func(t *testing.T) { gatewayJoinDashboardPartnersWithHJX(t, hjxURL, gatewayURL) })
+	t.Run("JoinHJXPartnersWithDashboard", func(t *testing.T) { gatewayJoinHJXPartnersWithDashboard(t, hjxURL, gatewayURL) })
 }
 
-func demoToken(t *testing.T, world *demo.Result, role string) string {
-	t.Helper()
-	for _, tk := range world.Tokens {
-		if tk.Role == role {
-			return tk.Secret
+func gatewayErrCompositionWithoutToken(t *testing.T, config string) {
+	// Production: the gateway may not read hjx's SDL without a token that may introspect.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "node", "gateway.mjs", config, "0").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), `Couldn't load service definitions for "hjx"`) ||
+		!strings.Contains(string(out), "a valid bearer token is required") {
+		t.Fatalf("the gateway without a token for hjx's SDL: %v\n%s", err, out)
+	}
+}
+
+func gatewaySameAnswers(t *testing.T, hjxURL string, gatewayURL string, researcher string, project map[string]any) {
+	tests := []struct {
+		name, token, query string
+	}{
+		{"Partners", "", `{ partners(first: 50) { totalCount pageInfo { hasNextPage endCursor }
+			edges { cursor node { id name country region model healthSettings adviceDomains activeFrom activeTo } } } }`},
+		{"Metrics", "", `{ metrics { code kind unit instrument rangeMin rangeMax title source } }`},
+		{"ProjectForResearcher", researcher, `query($p: ID!) { project(id: $p) { id title institution status startsOn endsOn members { id } } }`},
+		{"Outcomes", researcher, `query($p: ID!) { outcomes(projectId: $p, query: {metric: "PATIENTS_SCREENED", groupBy: [COUNTRY, PARTNER]}) {
+			metric { code title } rows { country partner { id name } period value n partners suppressed suppression }
+			coverage { partnersIncluded partnersExcluded { partner { id } reasons { code } } }
+			disclosure { k roundingBase suppressedCells byReason { reason count } } } }`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			direct := post(t, hjxURL, tc.token, tc.query, project)
+			via := post(t, gatewayURL, tc.token, tc.query, project)
+			if len(direct.Errors) > 0 || !strings.Contains(string(direct.Data), ":[{") {
+				t.Fatalf("hjx directly: %s", direct.raw)
+			}
+			if got, want := canonical(t, via.Data), canonical(t, direct.Data); got != want || len(via.Errors) > 0 {
+				t.Fatalf("through the gateway:\n%s\nhjx directly:\n%s", via.raw, direct.raw)
+			}
+		})
+	}
+}
+
+func gatewayErrUnauthenticatedWithoutToken(t *testing.T, gatewayURL string, project map[string]any) {
+	via := post(t, gatewayURL, "", `query($p: ID!) { project(id: $p) { id title } }`, project)
+	if len(via.Errors) == 0 || via.Errors[0].Extensions["code"] != "UNAUTHENTICATED" {
+		t.Fatalf("a project through the gateway without a token: %s, want UNAUTHENTICATED", via.raw)
+	}
+}
+
+func gatewayJoinDashboardPartnersWithHJX(t *testing.T, hjxURL string, gatewayURL string) {
+	// The dashboard subgraph names the partners; hjx answers their fields (_entities).
+	var via struct{ FeaturedPartners []partner }
+	post(t, gatewayURL, "", `{ featuredPartners { id name country dashboardNote } }`, nil).decode(t, &via)
+	if len(via.FeaturedPartners) != 2 {
+		t.Fatalf("featuredPartners: %+v, want the dashboard's two", via.FeaturedPartners)
+	}
+	for _, p := range via.FeaturedPartners {
+		var direct struct{ Partner partner }
+		post(t, hjxURL, "", `query($id: ID!) { partner(id: $id) { id name country } }`, map[string]any{"id": p.ID}).decode(t, &direct)
+		want := direct.Partner
+		want.DashboardNote = note(p.ID)
+		if p != want || p.Name == "" {
+			t.Errorf("through the gateway %+v, want %+v", p, want)
 		}
 	}
-	t.Fatalf("no demo %s token", role)
-	return ""
+}
+
+func gatewayJoinHJXPartnersWithDashboard(t *testing.T, hjxURL string, gatewayURL string) {
+	// hjx lists the partners; the dashboard subgraph adds its note to each.
+	const query = `{ partners(first: 5) { edges { node { id name country %s } } } }`
+	type page struct {
+		Partners struct{ Edges []struct{ Node partner } }
+	}
+	var via, direct page
+	post(t, gatewayURL, "", strings.Replace(query, "%s", "dashboardNote", 1), nil).decode(t, &via)
+	post(t, hjxURL, "", strings.Replace(query, "%s", "", 1), nil).decode(t, &direct)
+	if len(via.Partners.Edges) != 5 || len(direct.Partners.Edges) != 5 {
+		t.Fatalf("%d partners through the gateway, %d directly, want 5", len(via.Partners.Edges), len(direct.Partners.Edges))
+	}
+	for i, e := range direct.Partners.Edges {
+		want := e.Node
+		want.DashboardNote = note(want.ID)
+		if got := via.Partners.Edges[i].Node; got != want {
+			t.Errorf("partner %d: %+v, want %+v", i, got, want)
+		}
+	}
 }
 
 // supergraphConfig writes supergraph.json, the config docs/FEDERATION.md
 // shows, with the subgraphs' routing URLs replaced by the test's, and returns
 // its path.
+// partner is a partner as the gateway answers it, with the dashboard team's note.
+type partner struct {
+	ID, Name, Country string
+	DashboardNote     string `json:"dashboardNote"`
+}
+
+// note is the note the dashboard subgraph adds to a partner.
+func note(id string) string { return "the dashboard team's note on " + id }
+
 func supergraphConfig(t *testing.T, hjxURL, dashboardURL string) string {
 	t.Helper()
 	b, err := os.ReadFile("supergraph.json")
