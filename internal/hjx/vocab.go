@@ -8,8 +8,8 @@ import (
 // The shared code lists (docs/ARCHITECTURE.md#the-vocabularies). Each is a string type
 // with one constant per code and one function listing them in the schema's order:
 // gqlgen binds the GraphQL enum of the same name to the type (gqlgen.yml), and the
-// database CHECK constraints hold the same codes (vocab_test.go in internal/postgres
-// compares all three). The lists are functions, so no caller can change them.
+// database CHECK constraints hold the same codes (graph/vocab_test.go compares all
+// three). The lists are functions, so no caller can change them.
 
 // Country is where a partner, an institution or a node is.
 type Country string
