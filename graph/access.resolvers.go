@@ -77,16 +77,12 @@ func (r *mutationResolver) DecideProjectAccess(ctx context.Context, projectID st
 	return toAccessDecision(*d), nil
 }
 
-func (r *projectResolver) Members(ctx context.Context, obj *model.Project) ([]*model.Principal, error) {
+func (r *projectResolver) Members(ctx context.Context, obj *model.Project) ([]*hjx.Principal, error) {
 	ps, err := loadersFrom(ctx).principals.LoadAll(ctx, obj.MemberIDs)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*model.Principal, len(ps))
-	for i, p := range ps {
-		out[i] = toPrincipal(p)
-	}
-	return out, nil
+	return ps, nil
 }
 
 func (r *queryResolver) Projects(ctx context.Context, first *int, after *string) (*model.ProjectConnection, error) {

@@ -43,7 +43,7 @@ func (r *queryResolver) DataUsageSummary(ctx context.Context, partnerID string) 
 	}
 	out := make([]*model.DataUsageMonth, len(months))
 	for i, m := range months {
-		out[i] = &model.DataUsageMonth{ProjectID: optional(m.ProjectID), ProjectTitle: optional(m.ProjectTitle),
+		out[i] = &model.DataUsageMonth{ProjectID: nonZero(m.ProjectID), ProjectTitle: nonZero(m.ProjectTitle),
 			Month: m.Month, Queries: m.Queries}
 	}
 	return out, nil

@@ -21,7 +21,7 @@ func (r *mutationResolver) IssueToken(ctx context.Context, input model.TokenInpu
 	if err != nil {
 		return nil, err
 	}
-	return &model.IssuedToken{ID: issued.TokenID, Secret: issued.Secret, Principal: toPrincipal(issued.Principal),
+	return &model.IssuedToken{ID: issued.TokenID, Secret: issued.Secret, Principal: issued.Principal,
 		ExpiresAt: issued.ExpiresAt}, nil
 }
 
@@ -32,7 +32,7 @@ func (r *mutationResolver) RevokeToken(ctx context.Context, id string) (bool, er
 	return true, nil
 }
 
-func (r *principalResolver) Partner(ctx context.Context, obj *model.Principal) (*model.Partner, error) {
+func (r *principalResolver) Partner(ctx context.Context, obj *hjx.Principal) (*model.Partner, error) {
 	if obj.PartnerID == "" {
 		return nil, nil // a principal not bound to a partner: the field is null by design
 	}
@@ -43,7 +43,7 @@ func (r *principalResolver) Partner(ctx context.Context, obj *model.Principal) (
 	return toPartner(p), nil
 }
 
-func (r *principalResolver) Project(ctx context.Context, obj *model.Principal) (*model.Project, error) {
+func (r *principalResolver) Project(ctx context.Context, obj *hjx.Principal) (*model.Project, error) {
 	if obj.ProjectID == "" {
 		return nil, nil // a principal not bound to a project: the field is null by design
 	}
@@ -54,12 +54,12 @@ func (r *principalResolver) Project(ctx context.Context, obj *model.Principal) (
 	return toProject(p), nil
 }
 
-func (r *queryResolver) Me(ctx context.Context) (*model.Principal, error) {
+func (r *queryResolver) Me(ctx context.Context) (*hjx.Principal, error) {
 	p, err := hjx.RequirePrincipal(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return toPrincipal(p), nil
+	return p, nil
 }
 
 func (r *queryResolver) Tokens(ctx context.Context, first *int) ([]*model.TokenInfo, error) {
@@ -74,8 +74,8 @@ func (r *queryResolver) Tokens(ctx context.Context, first *int) ([]*model.TokenI
 	out := make([]*model.TokenInfo, len(list))
 	for i, t := range list {
 		out[i] = &model.TokenInfo{ID: t.ID, Name: t.Name, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, RevokedAt: t.RevokedAt,
-			Principal: &model.Principal{ID: t.PrincipalID, Name: t.PrincipalName, Role: model.Role(t.Role),
-				PartnerID: strOrEmpty(t.PartnerID), ProjectID: strOrEmpty(t.ProjectID)}}
+			Principal: &hjx.Principal{ID: t.PrincipalID, Name: t.PrincipalName, Role: t.Role,
+				PartnerID: valueOr(t.PartnerID), ProjectID: valueOr(t.ProjectID)}}
 	}
 	return out, nil
 }

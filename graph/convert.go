@@ -7,45 +7,31 @@ import (
 	"github.com/hjx-exchange/hjx/internal/ingest"
 )
 
-// Conversions between domain values and GraphQL models. GraphQL enums and domain
-// codes share their spelling, so converting is a type change, never a lookup.
+// Conversions between domain values and GraphQL models. The GraphQL enums are bound
+// to the domain's vocabulary types (gqlgen.yml), so enum values pass straight
+// through; hjx.Codes and hjx.Strings remain only where a domain struct still
+// holds codes as text.
 
-func enumSlice[T ~string](xs []string) []T {
-	out := make([]T, len(xs))
-	for i, x := range xs {
-		out[i] = T(x)
-	}
-	return out
-}
+func strOrEmpty[T ~string](p *T) string { return string(valueOr(p)) }
 
-func stringSlice[T ~string](xs []T) []string {
-	out := make([]string, len(xs))
-	for i, x := range xs {
-		out[i] = string(x)
-	}
-	return out
-}
-
-func strOrEmpty[T ~string](p *T) string {
+// valueOr returns *p, or the zero value (an empty code: no filter) for nil.
+func valueOr[T any](p *T) T {
 	if p == nil {
-		return ""
+		var zero T
+		return zero
 	}
-	return string(*p)
+	return *p
 }
 
 func toPartner(p *directory.Partner) *model.Partner {
-	out := &model.Partner{ID: p.ID, Name: p.Name, Country: model.Country(p.Country), Region: p.Region,
-		Model: model.PartnershipModel(p.Model), HealthSettings: enumSlice[model.HealthSetting](p.HealthSettings),
-		AdviceDomains: enumSlice[model.WelfareDomain](p.AdviceDomains), ActiveFrom: p.ActiveFrom, ActiveTo: p.ActiveTo}
+	out := &model.Partner{ID: p.ID, Name: p.Name, Country: p.Country, Region: p.Region, Model: p.Model,
+		HealthSettings: nonNil(hjx.Codes[hjx.HealthSetting](p.HealthSettings)),
+		AdviceDomains:  nonNil(hjx.Codes[hjx.WelfareDomain](p.AdviceDomains)), ActiveFrom: p.ActiveFrom, ActiveTo: p.ActiveTo}
 	return out
 }
 
-func toPrincipal(p *hjx.Principal) *model.Principal {
-	return &model.Principal{ID: p.ID, Name: p.Name, Role: model.Role(p.Role), PartnerID: p.PartnerID, ProjectID: p.ProjectID}
-}
-
 func toMetric(m directory.Metric) *model.MetricDefinition {
-	return &model.MetricDefinition{Code: m.Code, Kind: model.MetricKind(m.Kind), Unit: m.Unit,
+	return &model.MetricDefinition{Code: m.Code, Kind: m.Kind, Unit: m.Unit,
 		Instrument: m.Instrument, RangeMin: m.RangeMin, RangeMax: m.RangeMax, Title: m.Title, Source: m.Source}
 }
 
@@ -59,8 +45,8 @@ func toPageInfo[T any](c *hjx.Connection[T]) *model.PageInfo {
 }
 
 func toSubmission(s *ingest.Submission) *model.Submission {
-	return &model.Submission{ID: s.ID, PartnerID: s.PartnerID, Status: model.SubmissionStatus(s.Status),
-		RowCount: s.RowCount, Sha256: s.Sha256, ConsentBasis: model.ConsentBasis(s.ConsentBasis),
+	return &model.Submission{ID: s.ID, PartnerID: s.PartnerID, Status: hjx.SubmissionStatus(s.Status),
+		RowCount: s.RowCount, Sha256: s.Sha256, ConsentBasis: hjx.ConsentBasis(s.ConsentBasis),
 		ReceivedAt: s.ReceivedAt, RetractedReason: s.RetractedReason, SupersedesIDs: s.SupersedesIDs,
 		SupersededByIDs: s.SupersededByIDs, PeriodStart: s.PeriodStart, PeriodEnd: s.PeriodEnd}
 }
@@ -76,16 +62,8 @@ func toSubmissionResult(r *ingest.Result) *model.SubmissionResult {
 		out.Submission = toSubmission(r.Submission)
 	}
 	for i, is := range r.Issues {
-		v := &model.ValidationIssue{Code: is.Code, Message: is.Message}
-		if is.Row > 0 {
-			row := is.Row
-			v.Row = &row
-		}
-		if is.Column != "" {
-			col := is.Column
-			v.Column = &col
-		}
-		out.Issues[i] = v
+		out.Issues[i] = &model.ValidationIssue{Code: is.Code, Message: is.Message, Row: nonZero(is.Row),
+			Column: nonZero(is.Column)}
 	}
 	return out
 }
@@ -96,4 +74,22 @@ func toIngestRow(o *model.ObservationInput) ingest.Row {
 		IhelpCategory: strOrEmpty(o.IhelpCategory), HealthSetting: strOrEmpty(o.HealthSetting),
 		AgeBand: strOrEmpty(o.AgeBand), Sex: strOrEmpty(o.Sex), DeprivationScheme: strOrEmpty(o.DeprivationScheme),
 		DeprivationValue: o.DeprivationValue}
+}
+
+// nonNil returns xs, or an empty list for nil: GraphQL lists here are non-null.
+func nonNil[T any](xs []T) []T {
+	if xs == nil {
+		return []T{}
+	}
+	return xs
+}
+
+// nonZero returns &v, or nil for the zero value: a nullable field the domain keeps
+// as "" when absent.
+func nonZero[T comparable](v T) *T {
+	var zero T
+	if v == zero {
+		return nil
+	}
+	return &v
 }

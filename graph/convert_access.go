@@ -12,53 +12,42 @@ import (
 // audit entries), kept apart from convert.go so that area owns its file.
 
 func toPolicyInput(in model.SharingPolicyInput) access.PolicyInput {
-	out := access.PolicyInput{Permission: access.Permission(in.Permission),
+	out := access.PolicyInput{Permission: in.Permission,
 		NonCommercialOnly: in.NonCommercialOnly, NotForProfitOnly: in.NotForProfitOnly,
 		AllowedInstitutions: in.AllowedInstitutions, AllowedProjects: in.AllowedProjects,
 		ExpiresAt: in.ExpiresAt, EthicsApprovalRequired: in.EthicsApprovalRequired,
 		CollaborationRequired: in.CollaborationRequired, PublicationRequired: in.PublicationRequired,
 		MoratoriumUntil: in.MoratoriumUntil, MinCell: in.MinCell, Identifiable: in.Identifiable}
-	if in.AllowedCountries != nil {
-		out.AllowedCountries = stringSlice(in.AllowedCountries)
-	}
+	out.AllowedCountries = hjx.Strings(in.AllowedCountries)
 	return out
 }
 
 func toSharingPolicy(p *access.Policy) *model.SharingPolicy {
-	out := &model.SharingPolicy{PartnerID: p.PartnerID, Version: p.Version, Permission: model.DataUsePermission(p.Permission),
+	return &model.SharingPolicy{PartnerID: p.PartnerID, Version: p.Version, Permission: p.Permission,
 		NonCommercialOnly: p.NonCommercialOnly, NotForProfitOnly: p.NotForProfitOnly,
 		AllowedInstitutions: p.AllowedInstitutions, AllowedProjects: p.AllowedProjects, ExpiresAt: p.ExpiresAt,
 		EthicsApprovalRequired: p.EthicsApprovalRequired, CollaborationRequired: p.CollaborationRequired,
 		PublicationRequired: p.PublicationRequired, MoratoriumUntil: p.MoratoriumUntil, MinCell: p.MinCell,
-		Identifiable: p.Identifiable, CreatedAt: p.CreatedAt}
-	if p.AllowedCountries != nil {
-		out.AllowedCountries = enumSlice[model.Country](p.AllowedCountries)
-	}
-	return out
+		Identifiable: p.Identifiable, CreatedAt: p.CreatedAt, AllowedCountries: hjx.Codes[hjx.Country](p.AllowedCountries)}
 }
 
 func toProjectInput(in model.ProjectInput) access.ProjectInput {
 	return access.ProjectInput{Title: in.Title, Institution: in.Institution, InstitutionCountry: string(in.InstitutionCountry),
-		ForProfit: in.ForProfit, Purpose: access.Purpose(in.Purpose), CommercialUse: in.CommercialUse,
+		ForProfit: in.ForProfit, Purpose: in.Purpose, CommercialUse: in.CommercialUse,
 		EthicsApprovalRef: strOrEmpty(in.EthicsApprovalRef), PublicationCommitted: in.PublicationCommitted,
 		StartsOn: in.StartsOn, EndsOn: in.EndsOn}
 }
 
 func toProject(p *governance.Project) *model.Project {
-	out := &model.Project{ID: p.ID, Title: p.Title, Institution: p.Institution,
-		InstitutionCountry: model.Country(p.InstitutionCountry), ForProfit: p.ForProfit,
-		Purpose: model.ResearchPurpose(p.Purpose), CommercialUse: p.CommercialUse,
+	return &model.Project{ID: p.ID, Title: p.Title, Institution: p.Institution,
+		InstitutionCountry: hjx.Country(p.InstitutionCountry), ForProfit: p.ForProfit,
+		Purpose: p.Purpose, CommercialUse: p.CommercialUse,
 		PublicationCommitted: p.PublicationCommitted, StartsOn: p.StartsOn, EndsOn: p.EndsOn,
-		Status: model.ProjectStatus(p.Status), MemberIDs: p.MemberIDs}
-	if p.EthicsApprovalRef != "" {
-		ref := p.EthicsApprovalRef
-		out.EthicsApprovalRef = &ref
-	}
-	return out
+		Status: p.Status, MemberIDs: p.MemberIDs, EthicsApprovalRef: nonZero(p.EthicsApprovalRef)}
 }
 
 func toAccessDecision(d governance.PartnerDecision) *model.AccessDecision {
-	out := &model.AccessDecision{ProjectID: d.ProjectID, PartnerID: d.PartnerID, Decision: model.Decision(d.Decision.Outcome),
+	out := &model.AccessDecision{ProjectID: d.ProjectID, PartnerID: d.PartnerID, Decision: d.Decision.Outcome,
 		Reasons: make([]*model.DecisionReason, len(d.Decision.Reasons)), MoratoriumUntil: d.Decision.MoratoriumUntil}
 	for i, r := range d.Decision.Reasons {
 		out.Reasons[i] = &model.DecisionReason{Code: r.Code, Message: r.Message}
@@ -67,31 +56,24 @@ func toAccessDecision(d governance.PartnerDecision) *model.AccessDecision {
 }
 
 func toDecisionChange(c governance.DecisionChange) *model.AccessDecisionChange {
-	out := &model.AccessDecisionChange{Project: toProject(c.Project), Before: model.Decision(c.Before.Outcome),
-		After: model.Decision(c.After.Outcome), Reasons: make([]*model.DecisionReason, len(c.After.Reasons))}
+	out := &model.AccessDecisionChange{Project: toProject(c.Project), Before: c.Before.Outcome,
+		After: c.After.Outcome, Reasons: make([]*model.DecisionReason, len(c.After.Reasons))}
 	for i, r := range c.After.Reasons {
 		out.Reasons[i] = &model.DecisionReason{Code: r.Code, Message: r.Message}
 	}
 	return out
 }
 
-func optional(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
 func toAuditEntry(e audit.Entry) *model.AuditEntry {
-	out := &model.AuditEntry{ID: e.ID, Seq: int(e.Seq), At: e.At, PrincipalID: optional(e.PrincipalID),
-		PrincipalName: optional(e.PrincipalName), Action: e.Action, Subject: e.Subject, ProjectID: optional(e.ProjectID),
-		PartnersIncluded: e.PartnersIncluded, CellsSuppressed: e.CellsSuppressed, RequestHash: optional(e.RequestHash),
+	out := &model.AuditEntry{ID: e.ID, Seq: int(e.Seq), At: e.At, PrincipalID: nonZero(e.PrincipalID),
+		PrincipalName: nonZero(e.PrincipalName), Action: e.Action, Subject: e.Subject, ProjectID: nonZero(e.ProjectID),
+		PartnersIncluded: e.PartnersIncluded, CellsSuppressed: e.CellsSuppressed, RequestHash: nonZero(e.RequestHash),
 		PrevHash: e.PrevHash, Hash: e.Hash, PartnersExcluded: make([]*model.ExcludedPartnerRef, len(e.PartnersExcluded))}
 	if out.PartnersIncluded == nil {
 		out.PartnersIncluded = []string{}
 	}
 	if e.Role != "" {
-		role := model.Role(e.Role)
+		role := hjx.Role(e.Role)
 		out.Role = &role
 	}
 	for i, x := range e.PartnersExcluded {

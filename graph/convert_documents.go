@@ -33,14 +33,7 @@ func toTrustedDocuments(docs []*documents.Document) []*model.TrustedDocument {
 	out := make([]*model.TrustedDocument, len(docs))
 	for i, d := range docs {
 		out[i] = &model.TrustedDocument{ID: fmt.Sprintf("sha256:%s", d.SHA256), Sha256Hash: d.SHA256,
-			OperationName: nonEmpty(d.OperationName), Document: d.Body, RegisteredAt: d.RegisteredAt}
+			OperationName: nonZero(d.OperationName), Document: d.Body, RegisteredAt: d.RegisteredAt}
 	}
 	return out
-}
-
-func nonEmpty(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
 }

@@ -5,16 +5,15 @@ import (
 
 	"github.com/hjx-exchange/hjx/graph/model"
 	"github.com/hjx-exchange/hjx/internal/directory"
+	"github.com/hjx-exchange/hjx/internal/hjx"
 	"github.com/hjx-exchange/hjx/internal/outcomes"
 	"github.com/hjx-exchange/hjx/internal/rates"
 )
 
 func fromOutcomeQuery(q model.OutcomeQuery) outcomes.Query {
-	out := outcomes.Query{Metric: q.Metric, Countries: stringSlice(q.Countries), From: q.From, To: q.To,
-		HealthSettings: stringSlice(q.HealthSettings), WelfareDomains: stringSlice(q.WelfareDomains)}
-	for _, d := range q.GroupBy {
-		out.GroupBy = append(out.GroupBy, outcomes.Dimension(d))
-	}
+	out := outcomes.Query{Metric: q.Metric, Countries: hjx.Strings(q.Countries), From: q.From, To: q.To,
+		HealthSettings: hjx.Strings(q.HealthSettings), WelfareDomains: hjx.Strings(q.WelfareDomains),
+		GroupBy: q.GroupBy}
 	if q.Currency != nil {
 		out.Currency = string(*q.Currency)
 	}
@@ -25,38 +24,22 @@ func fromOutcomeQuery(q model.OutcomeQuery) outcomes.Query {
 	return out
 }
 
-func optEnum[T ~string](s string) *T {
-	if s == "" {
-		return nil
-	}
-	v := T(s)
-	return &v
-}
-
 func toOutcomeTable(t *outcomes.Table, metric *model.MetricDefinition) *model.OutcomeTable {
 	out := &model.OutcomeTable{Metric: metric, Rows: []*model.OutcomeRow{},
 		Coverage: &model.Coverage{PartnersIncluded: len(t.Included), PartnersExcluded: []*model.ExcludedPartner{},
-			ObservationsExcluded: []*model.ExclusionCount{}, Nodes: nonNilStrings(t.Nodes),
-			NodesMissing: nonNilStrings(t.NodesMissing)},
+			ObservationsExcluded: []*model.ExclusionCount{}, Nodes: nonNil(t.Nodes),
+			NodesMissing: nonNil(t.NodesMissing)},
 		Partial: t.Partial,
 		Disclosure: &model.DisclosureSummary{K: t.K, RoundingBase: t.RoundingBase, SuppressedCells: t.SuppressedCells,
 			ByReason: []*model.ReasonCount{}}, PartialPeriods: append([]string{}, t.PartialPeriods...)}
-	out.Currency = optEnum[model.ReportingCurrency](t.Currency)
+	out.Currency = nonZero(hjx.ReportingCurrency(t.Currency))
 	for _, r := range t.Rows {
-		row := &model.OutcomeRow{Country: optEnum[model.Country](r.Country), PartnerID: r.PartnerID,
-			HealthSetting: optEnum[model.HealthSetting](r.HealthSetting), WelfareDomain: optEnum[model.WelfareDomain](r.WelfareDomain),
-			IhelpCategory: optEnum[model.IhelpCategory](r.IhelpCategory), AgeBand: optEnum[model.AgeBand](r.AgeBand),
-			Sex: optEnum[model.Sex](r.Sex), Value: r.Value, N: r.N, Sd: r.SD, Rate: r.Rate,
-			Suppressed: r.Suppressed, Suppression: optEnum[model.SuppressionReason](r.Reason), Ratio: r.Ratio,
-			PartialPeriod: r.PartialPeriod}
-		if r.Region != "" {
-			region := r.Region
-			row.Region = &region
-		}
-		if r.Period != "" {
-			period := r.Period
-			row.Period = &period
-		}
+		row := &model.OutcomeRow{Country: nonZero(hjx.Country(r.Country)), PartnerID: r.PartnerID,
+			HealthSetting: nonZero(hjx.HealthSetting(r.HealthSetting)), WelfareDomain: nonZero(hjx.WelfareDomain(r.WelfareDomain)),
+			IhelpCategory: nonZero(hjx.IhelpCategory(r.IhelpCategory)), AgeBand: nonZero(hjx.AgeBand(r.AgeBand)),
+			Sex: nonZero(hjx.Sex(r.Sex)), Value: r.Value, N: r.N, Sd: r.SD, Rate: r.Rate,
+			Suppressed: r.Suppressed, Suppression: nonZero(r.Reason), Ratio: r.Ratio,
+			PartialPeriod: r.PartialPeriod, Region: nonZero(r.Region), Period: nonZero(r.Period)}
 		if q := r.DeprivationQuintile(); q != 0 {
 			row.DeprivationQuintile = &q
 		}
@@ -65,11 +48,7 @@ func toOutcomeTable(t *outcomes.Table, metric *model.MetricDefinition) *model.Ou
 		out.Rows = append(out.Rows, row)
 	}
 	for _, x := range t.PartnersExcluded {
-		ep := &model.ExcludedPartner{PartnerID: x.PartnerID, Reasons: []*model.DecisionReason{}}
-		if x.Node != "" {
-			node := x.Node
-			ep.Node = &node
-		}
+		ep := &model.ExcludedPartner{PartnerID: x.PartnerID, Reasons: []*model.DecisionReason{}, Node: nonZero(x.Node)}
 		for _, reason := range x.Reasons {
 			ep.Reasons = append(ep.Reasons, &model.DecisionReason{Code: reason.Code, Message: reason.Message})
 		}
@@ -79,16 +58,9 @@ func toOutcomeTable(t *outcomes.Table, metric *model.MetricDefinition) *model.Ou
 		out.Coverage.ObservationsExcluded = append(out.Coverage.ObservationsExcluded, &model.ExclusionCount{Reason: e.Reason, Count: e.Count})
 	}
 	for _, rc := range t.SuppressedByReason {
-		out.Disclosure.ByReason = append(out.Disclosure.ByReason, &model.ReasonCount{Reason: model.SuppressionReason(rc.Reason), Count: rc.Count})
+		out.Disclosure.ByReason = append(out.Disclosure.ByReason, &model.ReasonCount{Reason: rc.Reason, Count: rc.Count})
 	}
 	return out
-}
-
-func nonNilInts(xs []int) []int {
-	if xs == nil {
-		return []int{}
-	}
-	return xs
 }
 
 func toExchangeRate(r rates.Rate) *model.ExchangeRate {
@@ -115,28 +87,15 @@ func toAvailability(a *outcomes.Availability, metrics []directory.Metric) *model
 		}
 		ma := &model.MetricAvailability{Metric: def, Breakdowns: []*model.BreakdownAvailability{}}
 		for _, b := range m.Breakdowns {
-			ba := &model.BreakdownAvailability{Dimensions: []model.Dimension{}, Granularities: []model.PeriodGranularity{},
-				Years: []int{}, Partners: b.Partners, Countries: []*model.CountryAvailability{}}
-			for _, d := range b.Dimensions {
-				ba.Dimensions = append(ba.Dimensions, model.Dimension(d))
-			}
-			for _, g := range b.Granularities {
-				ba.Granularities = append(ba.Granularities, model.PeriodGranularity(g))
-			}
-			ba.Years = append(ba.Years, b.Years...)
+			ba := &model.BreakdownAvailability{Dimensions: append([]outcomes.Dimension{}, b.Dimensions...),
+				Granularities: append([]outcomes.Granularity{}, b.Granularities...), Years: append([]int{}, b.Years...),
+				Partners: b.Partners, Countries: []*model.CountryAvailability{}}
 			for _, c := range b.Countries {
-				ba.Countries = append(ba.Countries, &model.CountryAvailability{Country: model.Country(c.Country), Partners: c.Partners})
+				ba.Countries = append(ba.Countries, &model.CountryAvailability{Country: hjx.Country(c.Country), Partners: c.Partners})
 			}
 			ma.Breakdowns = append(ma.Breakdowns, ba)
 		}
 		out.Metrics = append(out.Metrics, ma)
 	}
 	return out
-}
-
-func nonNilStrings(xs []string) []string {
-	if xs == nil {
-		return []string{}
-	}
-	return xs
 }

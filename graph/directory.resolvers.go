@@ -14,9 +14,8 @@ import (
 )
 
 func (r *mutationResolver) RegisterPartner(ctx context.Context, input model.PartnerInput) (*model.Partner, error) {
-	p := directory.Partner{ID: input.ID, Name: input.Name, Country: string(input.Country), Region: input.Region,
-		Model: string(input.Model), HealthSettings: stringSlice(input.HealthSettings),
-		AdviceDomains: stringSlice(input.AdviceDomains)}
+	p := directory.Partner{ID: input.ID, Name: input.Name, Country: input.Country, Region: input.Region,
+		Model: input.Model, HealthSettings: hjx.Strings(input.HealthSettings), AdviceDomains: hjx.Strings(input.AdviceDomains)}
 	if input.ActiveFrom != nil {
 		p.ActiveFrom = hjx.DateOf(*input.ActiveFrom)
 	}
@@ -34,8 +33,8 @@ func (r *queryResolver) Partners(ctx context.Context, filter *model.PartnerFilte
 	}
 	var f directory.Filter
 	if filter != nil {
-		f = directory.Filter{Country: strOrEmpty(filter.Country), Region: strOrEmpty(filter.Region),
-			Model: strOrEmpty(filter.Model), HealthSetting: strOrEmpty(filter.HealthSetting)}
+		f = directory.Filter{Country: valueOr(filter.Country), Region: valueOr(filter.Region),
+			Model: valueOr(filter.Model), HealthSetting: valueOr(filter.HealthSetting)}
 	}
 	c, err := r.Directory.List(ctx, f, page)
 	if err != nil {

@@ -26,8 +26,8 @@ func (r *mutationResolver) LoadExchangeRates(ctx context.Context, csv string, so
 	if err != nil {
 		return nil, err
 	}
-	return &model.RateLoadResult{Added: nonNilInts(res.Added), Corrected: nonNilInts(res.Corrected),
-		Unchanged: nonNilInts(res.Unchanged)}, nil
+	return &model.RateLoadResult{Added: nonNil(res.Added), Corrected: nonNil(res.Corrected),
+		Unchanged: nonNil(res.Unchanged)}, nil
 }
 
 func (r *outcomeRowResolver) Partner(ctx context.Context, obj *model.OutcomeRow) (*model.Partner, error) {

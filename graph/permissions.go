@@ -23,7 +23,7 @@ type fieldRule struct {
 
 func public() fieldRule              { return fieldRule{public: true} }
 func roles(rs ...hjx.Role) fieldRule { return fieldRule{roles: rs} }
-func authenticated() fieldRule       { return fieldRule{roles: hjx.Roles} }
+func authenticated() fieldRule       { return fieldRule{roles: hjx.AllRoles()} }
 func schemaInformation() fieldRule   { return fieldRule{schema: true, roles: introspectionRoles} }
 
 // fieldRules is the single place that declares access to every Query and Mutation

@@ -15,7 +15,7 @@ import (
 	"github.com/hjx-exchange/hjx/internal/ingest"
 )
 
-func (r *mutationResolver) UploadSubmission(ctx context.Context, file graphql.Upload, consentBasis model.ConsentBasis, dryRun *bool) (*model.SubmissionResult, error) {
+func (r *mutationResolver) UploadSubmission(ctx context.Context, file graphql.Upload, consentBasis hjx.ConsentBasis, dryRun *bool) (*model.SubmissionResult, error) {
 	res, err := r.Ingest.Submit(ctx, hjx.PrincipalFrom(ctx), ingest.Request{Format: ingest.FormatCSV,
 		ConsentBasis: string(consentBasis), DryRun: dryRun != nil && *dryRun, CSV: file.File})
 	if err != nil {

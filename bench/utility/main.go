@@ -382,11 +382,11 @@ func loadGenerated(ctx context.Context, a *app.App, partners int) (*hjx.Principa
 	domains := []string{"WELFARE_BENEFITS", "DEBT", "HOUSING"}
 	settings := []string{"PRIMARY_CARE", "HOSPITAL", "MENTAL_HEALTH", "COMMUNITY_HEALTH_CENTRE", "PAEDIATRIC"}
 	for i := range partners {
-		country, region, model := "GB", []string{"GB-ENG", "GB-WLS", "GB-SCT"}[i%3], "HJP"
+		country, region, model := hjx.CountryGB, []string{"GB-ENG", "GB-WLS", "GB-SCT"}[i%3], hjx.ModelHJP
 		if i%2 == 1 {
-			country, region, model = "US", []string{"US-NY", "US-CA", "US-MA"}[i%3], "MLP"
+			country, region, model = hjx.CountryUS, []string{"US-NY", "US-CA", "US-MA"}[i%3], hjx.ModelMLP
 		}
-		id := fmt.Sprintf("%s-gen-%02d", strings.ToLower(country), i)
+		id := fmt.Sprintf("%s-gen-%02d", strings.ToLower(string(country)), i)
 		if _, err := a.Directory.Register(ctx, steward, directory.Partner{ID: id, Name: "Generated partner " + id,
 			Country: country, Region: region, Model: model, HealthSettings: []string{settings[i%len(settings)]},
 			AdviceDomains: domains, ActiveFrom: time.Date(2018, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
@@ -409,9 +409,10 @@ func loadGenerated(ctx context.Context, a *app.App, partners int) (*hjx.Principa
 			return nil, "", err
 		}
 		size := math.Exp(r.NormFloat64()*0.9) * 120 // clients a month
-		basis := map[string]string{"GB": "UK_GDPR_PUBLIC_TASK_RESEARCH", "US": "HIPAA_SAFE_HARBOR"}[country]
+		basis := string(map[hjx.Country]hjx.ConsentBasis{hjx.CountryGB: hjx.ConsentPublicTaskResearch,
+			hjx.CountryUS: hjx.ConsentHIPAASafeHarbor}[country])
 		res, err := a.Ingest.Submit(ctx, uploader, ingest.Request{Format: ingest.FormatJSON, ConsentBasis: basis,
-			Rows: generatedRows(r, country, size)})
+			Rows: generatedRows(r, string(country), size)})
 		if err != nil {
 			return nil, "", fmt.Errorf("figures of %s: %w", id, err)
 		}

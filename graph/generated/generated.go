@@ -16,6 +16,10 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/99designs/gqlgen/plugin/federation/fedruntime"
 	"github.com/hjx-exchange/hjx/graph/model"
+	"github.com/hjx-exchange/hjx/internal/access"
+	"github.com/hjx-exchange/hjx/internal/disclosure"
+	"github.com/hjx-exchange/hjx/internal/hjx"
+	"github.com/hjx-exchange/hjx/internal/outcomes"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -213,7 +217,7 @@ type ComplexityRoot struct {
 		RevokeToken                          func(childComplexity int, id string) int
 		SetSharingPolicy                     func(childComplexity int, partnerID string, input model.SharingPolicyInput) int
 		SubmitObservations                   func(childComplexity int, input model.SubmissionInput) int
-		UploadSubmission                     func(childComplexity int, file graphql.Upload, consentBasis model.ConsentBasis, dryRun *bool) int
+		UploadSubmission                     func(childComplexity int, file graphql.Upload, consentBasis hjx.ConsentBasis, dryRun *bool) int
 	}
 
 	OutcomeRow struct {
@@ -473,7 +477,7 @@ type MutationResolver interface {
 	RegisterTrustedDocuments(ctx context.Context, projectID string, documents []string) ([]*model.TrustedDocument, error)
 	RestrictDashboardsToTrustedDocuments(ctx context.Context, projectID string, restrict bool) (*model.Project, error)
 	LoadExchangeRates(ctx context.Context, csv string, source string, correct *bool) (*model.RateLoadResult, error)
-	UploadSubmission(ctx context.Context, file graphql.Upload, consentBasis model.ConsentBasis, dryRun *bool) (*model.SubmissionResult, error)
+	UploadSubmission(ctx context.Context, file graphql.Upload, consentBasis hjx.ConsentBasis, dryRun *bool) (*model.SubmissionResult, error)
 	SubmitObservations(ctx context.Context, input model.SubmissionInput) (*model.SubmissionResult, error)
 	RetractSubmission(ctx context.Context, id string, reason string) (*model.Submission, error)
 }
@@ -481,11 +485,11 @@ type OutcomeRowResolver interface {
 	Partner(ctx context.Context, obj *model.OutcomeRow) (*model.Partner, error)
 }
 type PrincipalResolver interface {
-	Partner(ctx context.Context, obj *model.Principal) (*model.Partner, error)
-	Project(ctx context.Context, obj *model.Principal) (*model.Project, error)
+	Partner(ctx context.Context, obj *hjx.Principal) (*model.Partner, error)
+	Project(ctx context.Context, obj *hjx.Principal) (*model.Project, error)
 }
 type ProjectResolver interface {
-	Members(ctx context.Context, obj *model.Project) ([]*model.Principal, error)
+	Members(ctx context.Context, obj *model.Project) ([]*hjx.Principal, error)
 	DashboardsTrustedDocumentsOnly(ctx context.Context, obj *model.Project) (bool, error)
 }
 type QueryResolver interface {
@@ -498,7 +502,7 @@ type QueryResolver interface {
 	AuditLog(ctx context.Context, first *int, after *string) (*model.AuditEntryConnection, error)
 	DataUsageSummary(ctx context.Context, partnerID string) ([]*model.DataUsageMonth, error)
 	AuditChainStatus(ctx context.Context) (*model.AuditChainStatus, error)
-	Me(ctx context.Context) (*model.Principal, error)
+	Me(ctx context.Context) (*hjx.Principal, error)
 	Tokens(ctx context.Context, first *int) ([]*model.TokenInfo, error)
 	Availability(ctx context.Context, projectID string) (*model.Availability, error)
 	Partners(ctx context.Context, filter *model.PartnerFilter, first *int, after *string) (*model.PartnerConnection, error)
@@ -1272,7 +1276,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.UploadSubmission(childComplexity, args["file"].(graphql.Upload), args["consentBasis"].(model.ConsentBasis), args["dryRun"].(*bool)), true
+		return e.ComplexityRoot.Mutation.UploadSubmission(childComplexity, args["file"].(graphql.Upload), args["consentBasis"].(hjx.ConsentBasis), args["dryRun"].(*bool)), true
 
 	case "OutcomeRow.ageBand":
 		if e.ComplexityRoot.OutcomeRow.AgeBand == nil {
@@ -4378,8 +4382,8 @@ func (ec *executionContext) field_Mutation_uploadSubmission_args(ctx context.Con
 	}
 	args["file"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "consentBasis",
-		func(ctx context.Context, v any) (model.ConsentBasis, error) {
-			return ec.unmarshalNConsentBasis2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐConsentBasis(ctx, v)
+		func(ctx context.Context, v any) (hjx.ConsentBasis, error) {
+			return ec.unmarshalNConsentBasis2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐConsentBasis(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4878,8 +4882,8 @@ func (ec *executionContext) _AccessDecision_decision(ctx context.Context, field 
 			return obj.Decision, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.Decision) graphql.Marshaler {
-			return ec.marshalNDecision2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDecision(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v access.Outcome) graphql.Marshaler {
+			return ec.marshalNDecision2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋaccessᚐOutcome(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4988,8 +4992,8 @@ func (ec *executionContext) _AccessDecisionChange_before(ctx context.Context, fi
 			return obj.Before, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.Decision) graphql.Marshaler {
-			return ec.marshalNDecision2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDecision(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v access.Outcome) graphql.Marshaler {
+			return ec.marshalNDecision2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋaccessᚐOutcome(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5011,8 +5015,8 @@ func (ec *executionContext) _AccessDecisionChange_after(ctx context.Context, fie
 			return obj.After, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.Decision) graphql.Marshaler {
-			return ec.marshalNDecision2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDecision(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v access.Outcome) graphql.Marshaler {
+			return ec.marshalNDecision2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋaccessᚐOutcome(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5296,8 +5300,8 @@ func (ec *executionContext) _AuditEntry_role(ctx context.Context, field graphql.
 			return obj.Role, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Role) graphql.Marshaler {
-			return ec.marshalORole2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐRole(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *hjx.Role) graphql.Marshaler {
+			return ec.marshalORole2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐRole(ctx, selections, v)
 		},
 		true,
 		false,
@@ -5732,8 +5736,8 @@ func (ec *executionContext) _BreakdownAvailability_dimensions(ctx context.Contex
 			return obj.Dimensions, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.Dimension) graphql.Marshaler {
-			return ec.marshalNDimension2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDimensionᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []outcomes.Dimension) graphql.Marshaler {
+			return ec.marshalNDimension2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋoutcomesᚐDimensionᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5755,8 +5759,8 @@ func (ec *executionContext) _BreakdownAvailability_granularities(ctx context.Con
 			return obj.Granularities, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.PeriodGranularity) graphql.Marshaler {
-			return ec.marshalNPeriodGranularity2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐPeriodGranularityᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []outcomes.Granularity) graphql.Marshaler {
+			return ec.marshalNPeriodGranularity2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋoutcomesᚐGranularityᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5856,8 +5860,8 @@ func (ec *executionContext) _CountryAvailability_country(ctx context.Context, fi
 			return obj.Country, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.Country) graphql.Marshaler {
-			return ec.marshalNCountry2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐCountry(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v hjx.Country) graphql.Marshaler {
+			return ec.marshalNCountry2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐCountry(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6792,8 +6796,8 @@ func (ec *executionContext) _IssuedToken_principal(ctx context.Context, field gr
 			return obj.Principal, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Principal) graphql.Marshaler {
-			return ec.marshalNPrincipal2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐPrincipal(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *hjx.Principal) graphql.Marshaler {
+			return ec.marshalNPrincipal2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐPrincipal(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6934,8 +6938,8 @@ func (ec *executionContext) _MetricDefinition_kind(ctx context.Context, field gr
 			return obj.Kind, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.MetricKind) graphql.Marshaler {
-			return ec.marshalNMetricKind2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐMetricKind(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v hjx.MetricKind) graphql.Marshaler {
+			return ec.marshalNMetricKind2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐMetricKind(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7621,7 +7625,7 @@ func (ec *executionContext) _Mutation_uploadSubmission(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().UploadSubmission(ctx, fc.Args["file"].(graphql.Upload), fc.Args["consentBasis"].(model.ConsentBasis), fc.Args["dryRun"].(*bool))
+			return ec.Resolvers.Mutation().UploadSubmission(ctx, fc.Args["file"].(graphql.Upload), fc.Args["consentBasis"].(hjx.ConsentBasis), fc.Args["dryRun"].(*bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SubmissionResult) graphql.Marshaler {
@@ -7755,8 +7759,8 @@ func (ec *executionContext) _OutcomeRow_country(ctx context.Context, field graph
 			return obj.Country, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Country) graphql.Marshaler {
-			return ec.marshalOCountry2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐCountry(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *hjx.Country) graphql.Marshaler {
+			return ec.marshalOCountry2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐCountry(ctx, selections, v)
 		},
 		true,
 		false,
@@ -7833,8 +7837,8 @@ func (ec *executionContext) _OutcomeRow_healthSetting(ctx context.Context, field
 			return obj.HealthSetting, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.HealthSetting) graphql.Marshaler {
-			return ec.marshalOHealthSetting2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐHealthSetting(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *hjx.HealthSetting) graphql.Marshaler {
+			return ec.marshalOHealthSetting2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐHealthSetting(ctx, selections, v)
 		},
 		true,
 		false,
@@ -7856,8 +7860,8 @@ func (ec *executionContext) _OutcomeRow_welfareDomain(ctx context.Context, field
 			return obj.WelfareDomain, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.WelfareDomain) graphql.Marshaler {
-			return ec.marshalOWelfareDomain2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐWelfareDomain(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *hjx.WelfareDomain) graphql.Marshaler {
+			return ec.marshalOWelfareDomain2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐWelfareDomain(ctx, selections, v)
 		},
 		true,
 		false,
@@ -7879,8 +7883,8 @@ func (ec *executionContext) _OutcomeRow_ihelpCategory(ctx context.Context, field
 			return obj.IhelpCategory, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.IhelpCategory) graphql.Marshaler {
-			return ec.marshalOIhelpCategory2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐIhelpCategory(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *hjx.IhelpCategory) graphql.Marshaler {
+			return ec.marshalOIhelpCategory2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐIhelpCategory(ctx, selections, v)
 		},
 		true,
 		false,
@@ -7902,8 +7906,8 @@ func (ec *executionContext) _OutcomeRow_ageBand(ctx context.Context, field graph
 			return obj.AgeBand, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.AgeBand) graphql.Marshaler {
-			return ec.marshalOAgeBand2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐAgeBand(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *hjx.AgeBand) graphql.Marshaler {
+			return ec.marshalOAgeBand2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐAgeBand(ctx, selections, v)
 		},
 		true,
 		false,
@@ -7925,8 +7929,8 @@ func (ec *executionContext) _OutcomeRow_sex(ctx context.Context, field graphql.C
 			return obj.Sex, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Sex) graphql.Marshaler {
-			return ec.marshalOSex2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐSex(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *hjx.Sex) graphql.Marshaler {
+			return ec.marshalOSex2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐSex(ctx, selections, v)
 		},
 		true,
 		false,
@@ -8132,8 +8136,8 @@ func (ec *executionContext) _OutcomeRow_suppression(ctx context.Context, field g
 			return obj.Suppression, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.SuppressionReason) graphql.Marshaler {
-			return ec.marshalOSuppressionReason2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐSuppressionReason(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *disclosure.Reason) graphql.Marshaler {
+			return ec.marshalOSuppressionReason2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋdisclosureᚐReason(ctx, selections, v)
 		},
 		true,
 		false,
@@ -8233,8 +8237,8 @@ func (ec *executionContext) _OutcomeTable_currency(ctx context.Context, field gr
 			return obj.Currency, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.ReportingCurrency) graphql.Marshaler {
-			return ec.marshalOReportingCurrency2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐReportingCurrency(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *hjx.ReportingCurrency) graphql.Marshaler {
+			return ec.marshalOReportingCurrency2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐReportingCurrency(ctx, selections, v)
 		},
 		true,
 		false,
@@ -8568,8 +8572,8 @@ func (ec *executionContext) _Partner_country(ctx context.Context, field graphql.
 			return obj.Country, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.Country) graphql.Marshaler {
-			return ec.marshalNCountry2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐCountry(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v hjx.Country) graphql.Marshaler {
+			return ec.marshalNCountry2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐCountry(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8614,8 +8618,8 @@ func (ec *executionContext) _Partner_model(ctx context.Context, field graphql.Co
 			return obj.Model, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.PartnershipModel) graphql.Marshaler {
-			return ec.marshalNPartnershipModel2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐPartnershipModel(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v hjx.PartnershipModel) graphql.Marshaler {
+			return ec.marshalNPartnershipModel2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐPartnershipModel(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8637,8 +8641,8 @@ func (ec *executionContext) _Partner_healthSettings(ctx context.Context, field g
 			return obj.HealthSettings, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.HealthSetting) graphql.Marshaler {
-			return ec.marshalNHealthSetting2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐHealthSettingᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []hjx.HealthSetting) graphql.Marshaler {
+			return ec.marshalNHealthSetting2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐHealthSettingᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8660,8 +8664,8 @@ func (ec *executionContext) _Partner_adviceDomains(ctx context.Context, field gr
 			return obj.AdviceDomains, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.WelfareDomain) graphql.Marshaler {
-			return ec.marshalNWelfareDomain2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐWelfareDomainᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []hjx.WelfareDomain) graphql.Marshaler {
+			return ec.marshalNWelfareDomain2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐWelfareDomainᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8859,7 +8863,7 @@ func (ec *executionContext) fieldContext_PartnerEdge_cursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PartnerEdge", field, false, false, "String")
 }
 
-func (ec *executionContext) _Principal_id(ctx context.Context, field graphql.CollectedField, obj *model.Principal) (ret graphql.Marshaler) {
+func (ec *executionContext) _Principal_id(ctx context.Context, field graphql.CollectedField, obj *hjx.Principal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8882,7 +8886,7 @@ func (ec *executionContext) fieldContext_Principal_id(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Principal", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Principal_name(ctx context.Context, field graphql.CollectedField, obj *model.Principal) (ret graphql.Marshaler) {
+func (ec *executionContext) _Principal_name(ctx context.Context, field graphql.CollectedField, obj *hjx.Principal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8905,7 +8909,7 @@ func (ec *executionContext) fieldContext_Principal_name(_ context.Context, field
 	return graphql.NewScalarFieldContext("Principal", field, false, false, "String")
 }
 
-func (ec *executionContext) _Principal_role(ctx context.Context, field graphql.CollectedField, obj *model.Principal) (ret graphql.Marshaler) {
+func (ec *executionContext) _Principal_role(ctx context.Context, field graphql.CollectedField, obj *hjx.Principal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8917,8 +8921,8 @@ func (ec *executionContext) _Principal_role(ctx context.Context, field graphql.C
 			return obj.Role, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.Role) graphql.Marshaler {
-			return ec.marshalNRole2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐRole(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v hjx.Role) graphql.Marshaler {
+			return ec.marshalNRole2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐRole(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8928,7 +8932,7 @@ func (ec *executionContext) fieldContext_Principal_role(_ context.Context, field
 	return graphql.NewScalarFieldContext("Principal", field, false, false, "Role")
 }
 
-func (ec *executionContext) _Principal_partner(ctx context.Context, field graphql.CollectedField, obj *model.Principal) (ret graphql.Marshaler) {
+func (ec *executionContext) _Principal_partner(ctx context.Context, field graphql.CollectedField, obj *hjx.Principal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8960,7 +8964,7 @@ func (ec *executionContext) fieldContext_Principal_partner(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _Principal_project(ctx context.Context, field graphql.CollectedField, obj *model.Principal) (ret graphql.Marshaler) {
+func (ec *executionContext) _Principal_project(ctx context.Context, field graphql.CollectedField, obj *hjx.Principal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9073,8 +9077,8 @@ func (ec *executionContext) _Project_institutionCountry(ctx context.Context, fie
 			return obj.InstitutionCountry, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.Country) graphql.Marshaler {
-			return ec.marshalNCountry2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐCountry(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v hjx.Country) graphql.Marshaler {
+			return ec.marshalNCountry2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐCountry(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9119,8 +9123,8 @@ func (ec *executionContext) _Project_purpose(ctx context.Context, field graphql.
 			return obj.Purpose, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.ResearchPurpose) graphql.Marshaler {
-			return ec.marshalNResearchPurpose2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐResearchPurpose(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v access.Purpose) graphql.Marshaler {
+			return ec.marshalNResearchPurpose2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋaccessᚐPurpose(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9257,8 +9261,8 @@ func (ec *executionContext) _Project_status(ctx context.Context, field graphql.C
 			return obj.Status, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.ProjectStatus) graphql.Marshaler {
-			return ec.marshalNProjectStatus2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐProjectStatus(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v access.Status) graphql.Marshaler {
+			return ec.marshalNProjectStatus2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋaccessᚐStatus(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9280,8 +9284,8 @@ func (ec *executionContext) _Project_members(ctx context.Context, field graphql.
 			return ec.Resolvers.Project().Members(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.Principal) graphql.Marshaler {
-			return ec.marshalNPrincipal2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐPrincipalᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*hjx.Principal) graphql.Marshaler {
+			return ec.marshalNPrincipal2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐPrincipalᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9861,8 +9865,8 @@ func (ec *executionContext) _Query_me(ctx context.Context, field graphql.Collect
 			return ec.Resolvers.Query().Me(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Principal) graphql.Marshaler {
-			return ec.marshalNPrincipal2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐPrincipal(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *hjx.Principal) graphql.Marshaler {
+			return ec.marshalNPrincipal2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐPrincipal(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10530,8 +10534,8 @@ func (ec *executionContext) _ReasonCount_reason(ctx context.Context, field graph
 			return obj.Reason, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.SuppressionReason) graphql.Marshaler {
-			return ec.marshalNSuppressionReason2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐSuppressionReason(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v disclosure.Reason) graphql.Marshaler {
+			return ec.marshalNSuppressionReason2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋdisclosureᚐReason(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10631,8 +10635,8 @@ func (ec *executionContext) _SharingPolicy_permission(ctx context.Context, field
 			return obj.Permission, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.DataUsePermission) graphql.Marshaler {
-			return ec.marshalNDataUsePermission2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDataUsePermission(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v access.Permission) graphql.Marshaler {
+			return ec.marshalNDataUsePermission2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋaccessᚐPermission(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10700,8 +10704,8 @@ func (ec *executionContext) _SharingPolicy_allowedCountries(ctx context.Context,
 			return obj.AllowedCountries, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.Country) graphql.Marshaler {
-			return ec.marshalOCountry2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐCountryᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []hjx.Country) graphql.Marshaler {
+			return ec.marshalOCountry2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐCountryᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -11008,8 +11012,8 @@ func (ec *executionContext) _Submission_status(ctx context.Context, field graphq
 			return obj.Status, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.SubmissionStatus) graphql.Marshaler {
-			return ec.marshalNSubmissionStatus2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐSubmissionStatus(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v hjx.SubmissionStatus) graphql.Marshaler {
+			return ec.marshalNSubmissionStatus2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐSubmissionStatus(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11077,8 +11081,8 @@ func (ec *executionContext) _Submission_consentBasis(ctx context.Context, field 
 			return obj.ConsentBasis, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.ConsentBasis) graphql.Marshaler {
-			return ec.marshalNConsentBasis2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐConsentBasis(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v hjx.ConsentBasis) graphql.Marshaler {
+			return ec.marshalNConsentBasis2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐConsentBasis(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11770,8 +11774,8 @@ func (ec *executionContext) _TokenInfo_principal(ctx context.Context, field grap
 			return obj.Principal, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Principal) graphql.Marshaler {
-			return ec.marshalNPrincipal2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐPrincipal(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *hjx.Principal) graphql.Marshaler {
+			return ec.marshalNPrincipal2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐPrincipal(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13224,49 +13228,49 @@ func (ec *executionContext) unmarshalInputObservationInput(ctx context.Context, 
 			it.Sd = data
 		case "currency":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
-			data, err := ec.unmarshalOCurrency2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐCurrency(ctx, v)
+			data, err := ec.unmarshalOCurrency2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐCurrency(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Currency = data
 		case "welfareDomain":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("welfareDomain"))
-			data, err := ec.unmarshalOWelfareDomain2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐWelfareDomain(ctx, v)
+			data, err := ec.unmarshalOWelfareDomain2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐWelfareDomain(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.WelfareDomain = data
 		case "ihelpCategory":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ihelpCategory"))
-			data, err := ec.unmarshalOIhelpCategory2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐIhelpCategory(ctx, v)
+			data, err := ec.unmarshalOIhelpCategory2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐIhelpCategory(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IhelpCategory = data
 		case "healthSetting":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("healthSetting"))
-			data, err := ec.unmarshalOHealthSetting2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐHealthSetting(ctx, v)
+			data, err := ec.unmarshalOHealthSetting2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐHealthSetting(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.HealthSetting = data
 		case "ageBand":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ageBand"))
-			data, err := ec.unmarshalOAgeBand2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐAgeBand(ctx, v)
+			data, err := ec.unmarshalOAgeBand2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐAgeBand(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AgeBand = data
 		case "sex":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sex"))
-			data, err := ec.unmarshalOSex2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐSex(ctx, v)
+			data, err := ec.unmarshalOSex2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐSex(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Sex = data
 		case "deprivationScheme":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deprivationScheme"))
-			data, err := ec.unmarshalODeprivationScheme2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDeprivationScheme(ctx, v)
+			data, err := ec.unmarshalODeprivationScheme2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐDeprivationScheme(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -13322,14 +13326,14 @@ func (ec *executionContext) unmarshalInputOutcomeQuery(ctx context.Context, obj 
 			it.Metric = data
 		case "groupBy":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("groupBy"))
-			data, err := ec.unmarshalODimension2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDimensionᚄ(ctx, v)
+			data, err := ec.unmarshalODimension2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋoutcomesᚐDimensionᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.GroupBy = data
 		case "countries":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countries"))
-			data, err := ec.unmarshalOCountry2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐCountryᚄ(ctx, v)
+			data, err := ec.unmarshalOCountry2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐCountryᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -13350,21 +13354,21 @@ func (ec *executionContext) unmarshalInputOutcomeQuery(ctx context.Context, obj 
 			it.To = data
 		case "healthSettings":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("healthSettings"))
-			data, err := ec.unmarshalOHealthSetting2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐHealthSettingᚄ(ctx, v)
+			data, err := ec.unmarshalOHealthSetting2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐHealthSettingᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.HealthSettings = data
 		case "welfareDomains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("welfareDomains"))
-			data, err := ec.unmarshalOWelfareDomain2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐWelfareDomainᚄ(ctx, v)
+			data, err := ec.unmarshalOWelfareDomain2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐWelfareDomainᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.WelfareDomains = data
 		case "currency":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
-			data, err := ec.unmarshalOReportingCurrency2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐReportingCurrency(ctx, v)
+			data, err := ec.unmarshalOReportingCurrency2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐReportingCurrency(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -13420,7 +13424,7 @@ func (ec *executionContext) unmarshalInputPartnerFilter(ctx context.Context, obj
 		switch k {
 		case "country":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
-			data, err := ec.unmarshalOCountry2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐCountry(ctx, v)
+			data, err := ec.unmarshalOCountry2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐCountry(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -13434,14 +13438,14 @@ func (ec *executionContext) unmarshalInputPartnerFilter(ctx context.Context, obj
 			it.Region = data
 		case "model":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("model"))
-			data, err := ec.unmarshalOPartnershipModel2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐPartnershipModel(ctx, v)
+			data, err := ec.unmarshalOPartnershipModel2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐPartnershipModel(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Model = data
 		case "healthSetting":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("healthSetting"))
-			data, err := ec.unmarshalOHealthSetting2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐHealthSetting(ctx, v)
+			data, err := ec.unmarshalOHealthSetting2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐHealthSetting(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -13497,7 +13501,7 @@ func (ec *executionContext) unmarshalInputPartnerInput(ctx context.Context, obj 
 			it.Name = data
 		case "country":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
-			data, err := ec.unmarshalNCountry2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐCountry(ctx, v)
+			data, err := ec.unmarshalNCountry2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐCountry(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -13511,21 +13515,21 @@ func (ec *executionContext) unmarshalInputPartnerInput(ctx context.Context, obj 
 			it.Region = data
 		case "model":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("model"))
-			data, err := ec.unmarshalNPartnershipModel2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐPartnershipModel(ctx, v)
+			data, err := ec.unmarshalNPartnershipModel2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐPartnershipModel(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Model = data
 		case "healthSettings":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("healthSettings"))
-			data, err := ec.unmarshalNHealthSetting2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐHealthSettingᚄ(ctx, v)
+			data, err := ec.unmarshalNHealthSetting2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐHealthSettingᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.HealthSettings = data
 		case "adviceDomains":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("adviceDomains"))
-			data, err := ec.unmarshalNWelfareDomain2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐWelfareDomainᚄ(ctx, v)
+			data, err := ec.unmarshalNWelfareDomain2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐWelfareDomainᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -13588,7 +13592,7 @@ func (ec *executionContext) unmarshalInputProjectInput(ctx context.Context, obj 
 			it.Institution = data
 		case "institutionCountry":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("institutionCountry"))
-			data, err := ec.unmarshalNCountry2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐCountry(ctx, v)
+			data, err := ec.unmarshalNCountry2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐCountry(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -13602,7 +13606,7 @@ func (ec *executionContext) unmarshalInputProjectInput(ctx context.Context, obj 
 			it.ForProfit = data
 		case "purpose":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("purpose"))
-			data, err := ec.unmarshalNResearchPurpose2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐResearchPurpose(ctx, v)
+			data, err := ec.unmarshalNResearchPurpose2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋaccessᚐPurpose(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -13679,7 +13683,7 @@ func (ec *executionContext) unmarshalInputSharingPolicyInput(ctx context.Context
 		switch k {
 		case "permission":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("permission"))
-			data, err := ec.unmarshalNDataUsePermission2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDataUsePermission(ctx, v)
+			data, err := ec.unmarshalNDataUsePermission2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋaccessᚐPermission(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -13700,7 +13704,7 @@ func (ec *executionContext) unmarshalInputSharingPolicyInput(ctx context.Context
 			it.NotForProfitOnly = data
 		case "allowedCountries":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allowedCountries"))
-			data, err := ec.unmarshalOCountry2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐCountryᚄ(ctx, v)
+			data, err := ec.unmarshalOCountry2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐCountryᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -13805,7 +13809,7 @@ func (ec *executionContext) unmarshalInputSubmissionInput(ctx context.Context, o
 		switch k {
 		case "consentBasis":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentBasis"))
-			data, err := ec.unmarshalNConsentBasis2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐConsentBasis(ctx, v)
+			data, err := ec.unmarshalNConsentBasis2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐConsentBasis(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -13861,7 +13865,7 @@ func (ec *executionContext) unmarshalInputTokenInput(ctx context.Context, obj an
 		switch k {
 		case "role":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
-			data, err := ec.unmarshalNRole2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐRole(ctx, v)
+			data, err := ec.unmarshalNRole2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐRole(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -15537,7 +15541,7 @@ func (ec *executionContext) _PartnerEdge(ctx context.Context, sel ast.SelectionS
 
 var principalImplementors = []string{"Principal"}
 
-func (ec *executionContext) _Principal(ctx context.Context, sel ast.SelectionSet, obj *model.Principal) graphql.Marshaler {
+func (ec *executionContext) _Principal(ctx context.Context, sel ast.SelectionSet, obj *hjx.Principal) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, principalImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -17132,25 +17136,63 @@ func (ec *executionContext) marshalNBreakdownAvailability2ᚖgithubᚗcomᚋhjx�
 	return ec._BreakdownAvailability(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNConsentBasis2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐConsentBasis(ctx context.Context, v any) (model.ConsentBasis, error) {
-	var res model.ConsentBasis
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNConsentBasis2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐConsentBasis(ctx context.Context, v any) (hjx.ConsentBasis, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNConsentBasis2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐConsentBasis[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNConsentBasis2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐConsentBasis(ctx context.Context, sel ast.SelectionSet, v model.ConsentBasis) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNConsentBasis2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐConsentBasis(ctx context.Context, sel ast.SelectionSet, v hjx.ConsentBasis) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNConsentBasis2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐConsentBasis[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ConsentBasis!")
+	}
+	return res
 }
 
-func (ec *executionContext) unmarshalNCountry2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐCountry(ctx context.Context, v any) (model.Country, error) {
-	var res model.Country
-	err := res.UnmarshalGQL(v)
+var (
+	unmarshalNConsentBasis2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐConsentBasis = map[string]hjx.ConsentBasis{
+		"UK_GDPR_PUBLIC_TASK_RESEARCH":          hjx.ConsentPublicTaskResearch,
+		"UK_GDPR_LEGITIMATE_INTERESTS_RESEARCH": hjx.ConsentLegitimateInterestsResearch,
+		"EXPLICIT_CONSENT":                      hjx.ConsentExplicit,
+		"HIPAA_SAFE_HARBOR":                     hjx.ConsentHIPAASafeHarbor,
+		"HIPAA_EXPERT_DETERMINATION":            hjx.ConsentHIPAAExpertDetermination,
+	}
+	marshalNConsentBasis2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐConsentBasis = map[hjx.ConsentBasis]string{
+		hjx.ConsentPublicTaskResearch:          "UK_GDPR_PUBLIC_TASK_RESEARCH",
+		hjx.ConsentLegitimateInterestsResearch: "UK_GDPR_LEGITIMATE_INTERESTS_RESEARCH",
+		hjx.ConsentExplicit:                    "EXPLICIT_CONSENT",
+		hjx.ConsentHIPAASafeHarbor:             "HIPAA_SAFE_HARBOR",
+		hjx.ConsentHIPAAExpertDetermination:    "HIPAA_EXPERT_DETERMINATION",
+	}
+)
+
+func (ec *executionContext) unmarshalNCountry2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐCountry(ctx context.Context, v any) (hjx.Country, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNCountry2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐCountry[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNCountry2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐCountry(ctx context.Context, sel ast.SelectionSet, v model.Country) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNCountry2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐCountry(ctx context.Context, sel ast.SelectionSet, v hjx.Country) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNCountry2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐCountry[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Country!")
+	}
+	return res
 }
+
+var (
+	unmarshalNCountry2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐCountry = map[string]hjx.Country{
+		"GB": hjx.CountryGB,
+		"US": hjx.CountryUS,
+	}
+	marshalNCountry2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐCountry = map[hjx.Country]string{
+		hjx.CountryGB: "GB",
+		hjx.CountryUS: "US",
+	}
+)
 
 func (ec *executionContext) marshalNCountryAvailability2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐCountryAvailabilityᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CountryAvailability) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
@@ -17208,15 +17250,33 @@ func (ec *executionContext) marshalNDataUsageMonth2ᚖgithubᚗcomᚋhjxᚑexcha
 	return ec._DataUsageMonth(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNDataUsePermission2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDataUsePermission(ctx context.Context, v any) (model.DataUsePermission, error) {
-	var res model.DataUsePermission
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNDataUsePermission2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋaccessᚐPermission(ctx context.Context, v any) (access.Permission, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNDataUsePermission2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋaccessᚐPermission[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNDataUsePermission2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDataUsePermission(ctx context.Context, sel ast.SelectionSet, v model.DataUsePermission) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNDataUsePermission2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋaccessᚐPermission(ctx context.Context, sel ast.SelectionSet, v access.Permission) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNDataUsePermission2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋaccessᚐPermission[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "DataUsePermission!")
+	}
+	return res
 }
+
+var (
+	unmarshalNDataUsePermission2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋaccessᚐPermission = map[string]access.Permission{
+		"GRU":  access.PermissionGRU,
+		"HMB":  access.PermissionHMB,
+		"NRES": access.PermissionNRES,
+	}
+	marshalNDataUsePermission2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋaccessᚐPermission = map[access.Permission]string{
+		access.PermissionGRU:  "GRU",
+		access.PermissionHMB:  "HMB",
+		access.PermissionNRES: "NRES",
+	}
+)
 
 func (ec *executionContext) unmarshalNDate2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := model.UnmarshalDate(v)
@@ -17246,15 +17306,33 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 	return res
 }
 
-func (ec *executionContext) unmarshalNDecision2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDecision(ctx context.Context, v any) (model.Decision, error) {
-	var res model.Decision
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNDecision2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋaccessᚐOutcome(ctx context.Context, v any) (access.Outcome, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNDecision2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋaccessᚐOutcome[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNDecision2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDecision(ctx context.Context, sel ast.SelectionSet, v model.Decision) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNDecision2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋaccessᚐOutcome(ctx context.Context, sel ast.SelectionSet, v access.Outcome) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNDecision2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋaccessᚐOutcome[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Decision!")
+	}
+	return res
 }
+
+var (
+	unmarshalNDecision2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋaccessᚐOutcome = map[string]access.Outcome{
+		"ALLOW":            access.Allow,
+		"DENY":             access.Deny,
+		"PENDING_APPROVAL": access.PendingApproval,
+	}
+	marshalNDecision2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋaccessᚐOutcome = map[access.Outcome]string{
+		access.Allow:           "ALLOW",
+		access.Deny:            "DENY",
+		access.PendingApproval: "PENDING_APPROVAL",
+	}
+)
 
 func (ec *executionContext) marshalNDecisionReason2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDecisionReasonᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DecisionReason) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
@@ -17280,23 +17358,57 @@ func (ec *executionContext) marshalNDecisionReason2ᚖgithubᚗcomᚋhjxᚑexcha
 	return ec._DecisionReason(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNDimension2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDimension(ctx context.Context, v any) (model.Dimension, error) {
-	var res model.Dimension
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNDimension2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋoutcomesᚐDimension(ctx context.Context, v any) (outcomes.Dimension, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNDimension2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋoutcomesᚐDimension[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNDimension2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDimension(ctx context.Context, sel ast.SelectionSet, v model.Dimension) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNDimension2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋoutcomesᚐDimension(ctx context.Context, sel ast.SelectionSet, v outcomes.Dimension) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNDimension2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋoutcomesᚐDimension[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Dimension!")
+	}
+	return res
 }
 
-func (ec *executionContext) unmarshalNDimension2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDimensionᚄ(ctx context.Context, v any) ([]model.Dimension, error) {
+var (
+	unmarshalNDimension2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋoutcomesᚐDimension = map[string]outcomes.Dimension{
+		"COUNTRY":              outcomes.DimCountry,
+		"REGION":               outcomes.DimRegion,
+		"PARTNER":              outcomes.DimPartner,
+		"HEALTH_SETTING":       outcomes.DimHealthSetting,
+		"WELFARE_DOMAIN":       outcomes.DimWelfareDomain,
+		"IHELP_CATEGORY":       outcomes.DimIhelpCategory,
+		"AGE_BAND":             outcomes.DimAgeBand,
+		"SEX":                  outcomes.DimSex,
+		"DEPRIVATION_QUINTILE": outcomes.DimDeprivationQuintile,
+		"QUARTER":              outcomes.DimQuarter,
+		"YEAR":                 outcomes.DimYear,
+	}
+	marshalNDimension2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋoutcomesᚐDimension = map[outcomes.Dimension]string{
+		outcomes.DimCountry:             "COUNTRY",
+		outcomes.DimRegion:              "REGION",
+		outcomes.DimPartner:             "PARTNER",
+		outcomes.DimHealthSetting:       "HEALTH_SETTING",
+		outcomes.DimWelfareDomain:       "WELFARE_DOMAIN",
+		outcomes.DimIhelpCategory:       "IHELP_CATEGORY",
+		outcomes.DimAgeBand:             "AGE_BAND",
+		outcomes.DimSex:                 "SEX",
+		outcomes.DimDeprivationQuintile: "DEPRIVATION_QUINTILE",
+		outcomes.DimQuarter:             "QUARTER",
+		outcomes.DimYear:                "YEAR",
+	}
+)
+
+func (ec *executionContext) unmarshalNDimension2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋoutcomesᚐDimensionᚄ(ctx context.Context, v any) ([]outcomes.Dimension, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]model.Dimension, len(vSlice))
+	res := make([]outcomes.Dimension, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNDimension2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDimension(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNDimension2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋoutcomesᚐDimension(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -17304,11 +17416,11 @@ func (ec *executionContext) unmarshalNDimension2ᚕgithubᚗcomᚋhjxᚑexchange
 	return res, nil
 }
 
-func (ec *executionContext) marshalNDimension2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDimensionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Dimension) graphql.Marshaler {
+func (ec *executionContext) marshalNDimension2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋoutcomesᚐDimensionᚄ(ctx context.Context, sel ast.SelectionSet, v []outcomes.Dimension) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNDimension2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDimension(ctx, sel, v[i])
+		return ec.marshalNDimension2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋoutcomesᚐDimension(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -17452,23 +17564,51 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 	return res
 }
 
-func (ec *executionContext) unmarshalNHealthSetting2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐHealthSetting(ctx context.Context, v any) (model.HealthSetting, error) {
-	var res model.HealthSetting
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNHealthSetting2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐHealthSetting(ctx context.Context, v any) (hjx.HealthSetting, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNHealthSetting2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐHealthSetting[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNHealthSetting2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐHealthSetting(ctx context.Context, sel ast.SelectionSet, v model.HealthSetting) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNHealthSetting2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐHealthSetting(ctx context.Context, sel ast.SelectionSet, v hjx.HealthSetting) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNHealthSetting2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐHealthSetting[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "HealthSetting!")
+	}
+	return res
 }
 
-func (ec *executionContext) unmarshalNHealthSetting2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐHealthSettingᚄ(ctx context.Context, v any) ([]model.HealthSetting, error) {
+var (
+	unmarshalNHealthSetting2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐHealthSetting = map[string]hjx.HealthSetting{
+		"PRIMARY_CARE":            hjx.SettingPrimaryCare,
+		"HOSPITAL":                hjx.SettingHospital,
+		"MENTAL_HEALTH":           hjx.SettingMentalHealth,
+		"HOSPICE":                 hjx.SettingHospice,
+		"MATERNITY":               hjx.SettingMaternity,
+		"PAEDIATRIC":              hjx.SettingPaediatric,
+		"COMMUNITY_HEALTH_CENTRE": hjx.SettingCommunityHealthCentre,
+		"OTHER":                   hjx.SettingOther,
+	}
+	marshalNHealthSetting2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐHealthSetting = map[hjx.HealthSetting]string{
+		hjx.SettingPrimaryCare:           "PRIMARY_CARE",
+		hjx.SettingHospital:              "HOSPITAL",
+		hjx.SettingMentalHealth:          "MENTAL_HEALTH",
+		hjx.SettingHospice:               "HOSPICE",
+		hjx.SettingMaternity:             "MATERNITY",
+		hjx.SettingPaediatric:            "PAEDIATRIC",
+		hjx.SettingCommunityHealthCentre: "COMMUNITY_HEALTH_CENTRE",
+		hjx.SettingOther:                 "OTHER",
+	}
+)
+
+func (ec *executionContext) unmarshalNHealthSetting2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐHealthSettingᚄ(ctx context.Context, v any) ([]hjx.HealthSetting, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]model.HealthSetting, len(vSlice))
+	res := make([]hjx.HealthSetting, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNHealthSetting2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐHealthSetting(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNHealthSetting2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐHealthSetting(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -17476,11 +17616,11 @@ func (ec *executionContext) unmarshalNHealthSetting2ᚕgithubᚗcomᚋhjxᚑexch
 	return res, nil
 }
 
-func (ec *executionContext) marshalNHealthSetting2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐHealthSettingᚄ(ctx context.Context, sel ast.SelectionSet, v []model.HealthSetting) graphql.Marshaler {
+func (ec *executionContext) marshalNHealthSetting2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐHealthSettingᚄ(ctx context.Context, sel ast.SelectionSet, v []hjx.HealthSetting) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNHealthSetting2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐHealthSetting(ctx, sel, v[i])
+		return ec.marshalNHealthSetting2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐHealthSetting(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -17634,15 +17774,35 @@ func (ec *executionContext) marshalNMetricDefinition2ᚖgithubᚗcomᚋhjxᚑexc
 	return ec._MetricDefinition(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNMetricKind2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐMetricKind(ctx context.Context, v any) (model.MetricKind, error) {
-	var res model.MetricKind
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNMetricKind2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐMetricKind(ctx context.Context, v any) (hjx.MetricKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNMetricKind2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐMetricKind[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNMetricKind2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐMetricKind(ctx context.Context, sel ast.SelectionSet, v model.MetricKind) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNMetricKind2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐMetricKind(ctx context.Context, sel ast.SelectionSet, v hjx.MetricKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNMetricKind2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐMetricKind[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "MetricKind!")
+	}
+	return res
 }
+
+var (
+	unmarshalNMetricKind2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐMetricKind = map[string]hjx.MetricKind{
+		"COUNT":      hjx.KindCount,
+		"PROPORTION": hjx.KindProportion,
+		"AMOUNT":     hjx.KindAmount,
+		"MEAN":       hjx.KindMean,
+	}
+	marshalNMetricKind2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐMetricKind = map[hjx.MetricKind]string{
+		hjx.KindCount:      "COUNT",
+		hjx.KindProportion: "PROPORTION",
+		hjx.KindAmount:     "AMOUNT",
+		hjx.KindMean:       "MEAN",
+	}
+)
 
 func (ec *executionContext) unmarshalNObservationInput2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐObservationInputᚄ(ctx context.Context, v any) ([]*model.ObservationInput, error) {
 	vSlice := graphql.CoerceList(v)
@@ -17753,33 +17913,65 @@ func (ec *executionContext) unmarshalNPartnerInput2githubᚗcomᚋhjxᚑexchange
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNPartnershipModel2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐPartnershipModel(ctx context.Context, v any) (model.PartnershipModel, error) {
-	var res model.PartnershipModel
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNPartnershipModel2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐPartnershipModel(ctx context.Context, v any) (hjx.PartnershipModel, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNPartnershipModel2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐPartnershipModel[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNPartnershipModel2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐPartnershipModel(ctx context.Context, sel ast.SelectionSet, v model.PartnershipModel) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNPartnershipModel2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐPartnershipModel(ctx context.Context, sel ast.SelectionSet, v hjx.PartnershipModel) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNPartnershipModel2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐPartnershipModel[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "PartnershipModel!")
+	}
+	return res
 }
 
-func (ec *executionContext) unmarshalNPeriodGranularity2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐPeriodGranularity(ctx context.Context, v any) (model.PeriodGranularity, error) {
-	var res model.PeriodGranularity
-	err := res.UnmarshalGQL(v)
+var (
+	unmarshalNPartnershipModel2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐPartnershipModel = map[string]hjx.PartnershipModel{
+		"HJP": hjx.ModelHJP,
+		"MLP": hjx.ModelMLP,
+	}
+	marshalNPartnershipModel2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐPartnershipModel = map[hjx.PartnershipModel]string{
+		hjx.ModelHJP: "HJP",
+		hjx.ModelMLP: "MLP",
+	}
+)
+
+func (ec *executionContext) unmarshalNPeriodGranularity2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋoutcomesᚐGranularity(ctx context.Context, v any) (outcomes.Granularity, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNPeriodGranularity2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋoutcomesᚐGranularity[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNPeriodGranularity2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐPeriodGranularity(ctx context.Context, sel ast.SelectionSet, v model.PeriodGranularity) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNPeriodGranularity2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋoutcomesᚐGranularity(ctx context.Context, sel ast.SelectionSet, v outcomes.Granularity) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNPeriodGranularity2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋoutcomesᚐGranularity[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "PeriodGranularity!")
+	}
+	return res
 }
 
-func (ec *executionContext) unmarshalNPeriodGranularity2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐPeriodGranularityᚄ(ctx context.Context, v any) ([]model.PeriodGranularity, error) {
+var (
+	unmarshalNPeriodGranularity2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋoutcomesᚐGranularity = map[string]outcomes.Granularity{
+		"QUARTER": outcomes.GranularityQuarter,
+		"YEAR":    outcomes.GranularityYear,
+	}
+	marshalNPeriodGranularity2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋoutcomesᚐGranularity = map[outcomes.Granularity]string{
+		outcomes.GranularityQuarter: "QUARTER",
+		outcomes.GranularityYear:    "YEAR",
+	}
+)
+
+func (ec *executionContext) unmarshalNPeriodGranularity2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋoutcomesᚐGranularityᚄ(ctx context.Context, v any) ([]outcomes.Granularity, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]model.PeriodGranularity, len(vSlice))
+	res := make([]outcomes.Granularity, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNPeriodGranularity2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐPeriodGranularity(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNPeriodGranularity2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋoutcomesᚐGranularity(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -17787,11 +17979,11 @@ func (ec *executionContext) unmarshalNPeriodGranularity2ᚕgithubᚗcomᚋhjxᚑ
 	return res, nil
 }
 
-func (ec *executionContext) marshalNPeriodGranularity2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐPeriodGranularityᚄ(ctx context.Context, sel ast.SelectionSet, v []model.PeriodGranularity) graphql.Marshaler {
+func (ec *executionContext) marshalNPeriodGranularity2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋoutcomesᚐGranularityᚄ(ctx context.Context, sel ast.SelectionSet, v []outcomes.Granularity) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNPeriodGranularity2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐPeriodGranularity(ctx, sel, v[i])
+		return ec.marshalNPeriodGranularity2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋoutcomesᚐGranularity(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -17803,11 +17995,11 @@ func (ec *executionContext) marshalNPeriodGranularity2ᚕgithubᚗcomᚋhjxᚑex
 	return ret
 }
 
-func (ec *executionContext) marshalNPrincipal2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐPrincipalᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Principal) graphql.Marshaler {
+func (ec *executionContext) marshalNPrincipal2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐPrincipalᚄ(ctx context.Context, sel ast.SelectionSet, v []*hjx.Principal) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNPrincipal2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐPrincipal(ctx, sel, v[i])
+		return ec.marshalNPrincipal2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐPrincipal(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -17819,7 +18011,7 @@ func (ec *executionContext) marshalNPrincipal2ᚕᚖgithubᚗcomᚋhjxᚑexchang
 	return ret
 }
 
-func (ec *executionContext) marshalNPrincipal2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐPrincipal(ctx context.Context, sel ast.SelectionSet, v *model.Principal) graphql.Marshaler {
+func (ec *executionContext) marshalNPrincipal2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐPrincipal(ctx context.Context, sel ast.SelectionSet, v *hjx.Principal) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Principal!")
 		return graphql.Null
@@ -17872,15 +18064,35 @@ func (ec *executionContext) unmarshalNProjectInput2githubᚗcomᚋhjxᚑexchange
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNProjectStatus2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐProjectStatus(ctx context.Context, v any) (model.ProjectStatus, error) {
-	var res model.ProjectStatus
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNProjectStatus2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋaccessᚐStatus(ctx context.Context, v any) (access.Status, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNProjectStatus2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋaccessᚐStatus[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNProjectStatus2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐProjectStatus(ctx context.Context, sel ast.SelectionSet, v model.ProjectStatus) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNProjectStatus2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋaccessᚐStatus(ctx context.Context, sel ast.SelectionSet, v access.Status) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNProjectStatus2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋaccessᚐStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ProjectStatus!")
+	}
+	return res
 }
+
+var (
+	unmarshalNProjectStatus2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋaccessᚐStatus = map[string]access.Status{
+		"PROPOSED": access.StatusProposed,
+		"APPROVED": access.StatusApproved,
+		"EXPIRED":  access.StatusExpired,
+		"REVOKED":  access.StatusRevoked,
+	}
+	marshalNProjectStatus2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋaccessᚐStatus = map[access.Status]string{
+		access.StatusProposed: "PROPOSED",
+		access.StatusApproved: "APPROVED",
+		access.StatusExpired:  "EXPIRED",
+		access.StatusRevoked:  "REVOKED",
+	}
+)
 
 func (ec *executionContext) marshalNRateLoadResult2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐRateLoadResult(ctx context.Context, sel ast.SelectionSet, v *model.RateLoadResult) graphql.Marshaler {
 	if v == nil {
@@ -17914,25 +18126,63 @@ func (ec *executionContext) marshalNReasonCount2ᚖgithubᚗcomᚋhjxᚑexchange
 	return ec._ReasonCount(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNResearchPurpose2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐResearchPurpose(ctx context.Context, v any) (model.ResearchPurpose, error) {
-	var res model.ResearchPurpose
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNResearchPurpose2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋaccessᚐPurpose(ctx context.Context, v any) (access.Purpose, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNResearchPurpose2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋaccessᚐPurpose[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNResearchPurpose2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐResearchPurpose(ctx context.Context, sel ast.SelectionSet, v model.ResearchPurpose) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNResearchPurpose2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋaccessᚐPurpose(ctx context.Context, sel ast.SelectionSet, v access.Purpose) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNResearchPurpose2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋaccessᚐPurpose[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ResearchPurpose!")
+	}
+	return res
 }
 
-func (ec *executionContext) unmarshalNRole2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐRole(ctx context.Context, v any) (model.Role, error) {
-	var res model.Role
-	err := res.UnmarshalGQL(v)
+var (
+	unmarshalNResearchPurpose2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋaccessᚐPurpose = map[string]access.Purpose{
+		"GENERAL_RESEARCH":          access.PurposeGeneral,
+		"HEALTH_MEDICAL_BIOMEDICAL": access.PurposeHMB,
+	}
+	marshalNResearchPurpose2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋaccessᚐPurpose = map[access.Purpose]string{
+		access.PurposeGeneral: "GENERAL_RESEARCH",
+		access.PurposeHMB:     "HEALTH_MEDICAL_BIOMEDICAL",
+	}
+)
+
+func (ec *executionContext) unmarshalNRole2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐRole(ctx context.Context, v any) (hjx.Role, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNRole2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐRole[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNRole2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐRole(ctx context.Context, sel ast.SelectionSet, v model.Role) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNRole2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐRole(ctx context.Context, sel ast.SelectionSet, v hjx.Role) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNRole2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐRole[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Role!")
+	}
+	return res
 }
+
+var (
+	unmarshalNRole2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐRole = map[string]hjx.Role{
+		"STEWARD":          hjx.RoleSteward,
+		"PARTNER_ADMIN":    hjx.RolePartnerAdmin,
+		"PARTNER_UPLOADER": hjx.RolePartnerUploader,
+		"RESEARCHER":       hjx.RoleResearcher,
+		"DASHBOARD":        hjx.RoleDashboard,
+	}
+	marshalNRole2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐRole = map[hjx.Role]string{
+		hjx.RoleSteward:         "STEWARD",
+		hjx.RolePartnerAdmin:    "PARTNER_ADMIN",
+		hjx.RolePartnerUploader: "PARTNER_UPLOADER",
+		hjx.RoleResearcher:      "RESEARCHER",
+		hjx.RoleDashboard:       "DASHBOARD",
+	}
+)
 
 func (ec *executionContext) marshalNSharingPolicy2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐSharingPolicy(ctx context.Context, sel ast.SelectionSet, v *model.SharingPolicy) graphql.Marshaler {
 	if v == nil {
@@ -18059,25 +18309,67 @@ func (ec *executionContext) marshalNSubmissionResult2ᚖgithubᚗcomᚋhjxᚑexc
 	return ec._SubmissionResult(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNSubmissionStatus2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐSubmissionStatus(ctx context.Context, v any) (model.SubmissionStatus, error) {
-	var res model.SubmissionStatus
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNSubmissionStatus2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐSubmissionStatus(ctx context.Context, v any) (hjx.SubmissionStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNSubmissionStatus2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐSubmissionStatus[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNSubmissionStatus2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐSubmissionStatus(ctx context.Context, sel ast.SelectionSet, v model.SubmissionStatus) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNSubmissionStatus2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐSubmissionStatus(ctx context.Context, sel ast.SelectionSet, v hjx.SubmissionStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNSubmissionStatus2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐSubmissionStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "SubmissionStatus!")
+	}
+	return res
 }
 
-func (ec *executionContext) unmarshalNSuppressionReason2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐSuppressionReason(ctx context.Context, v any) (model.SuppressionReason, error) {
-	var res model.SuppressionReason
-	err := res.UnmarshalGQL(v)
+var (
+	unmarshalNSubmissionStatus2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐSubmissionStatus = map[string]hjx.SubmissionStatus{
+		"ACCEPTED":   hjx.SubmissionAccepted,
+		"REJECTED":   hjx.SubmissionRejected,
+		"SUPERSEDED": hjx.SubmissionSuperseded,
+		"RETRACTED":  hjx.SubmissionRetracted,
+	}
+	marshalNSubmissionStatus2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐSubmissionStatus = map[hjx.SubmissionStatus]string{
+		hjx.SubmissionAccepted:   "ACCEPTED",
+		hjx.SubmissionRejected:   "REJECTED",
+		hjx.SubmissionSuperseded: "SUPERSEDED",
+		hjx.SubmissionRetracted:  "RETRACTED",
+	}
+)
+
+func (ec *executionContext) unmarshalNSuppressionReason2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋdisclosureᚐReason(ctx context.Context, v any) (disclosure.Reason, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNSuppressionReason2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋdisclosureᚐReason[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNSuppressionReason2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐSuppressionReason(ctx context.Context, sel ast.SelectionSet, v model.SuppressionReason) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNSuppressionReason2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋdisclosureᚐReason(ctx context.Context, sel ast.SelectionSet, v disclosure.Reason) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNSuppressionReason2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋdisclosureᚐReason[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "SuppressionReason!")
+	}
+	return res
 }
+
+var (
+	unmarshalNSuppressionReason2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋdisclosureᚐReason = map[string]disclosure.Reason{
+		"SMALL_CELL":       disclosure.SmallCell,
+		"TOO_FEW_PARTNERS": disclosure.TooFewPartners,
+		"DOMINANCE":        disclosure.Dominance,
+		"SECONDARY":        disclosure.Secondary,
+		"DISCLOSURE_RISK":  disclosure.DisclosureRisk,
+	}
+	marshalNSuppressionReason2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋdisclosureᚐReason = map[disclosure.Reason]string{
+		disclosure.SmallCell:      "SMALL_CELL",
+		disclosure.TooFewPartners: "TOO_FEW_PARTNERS",
+		disclosure.Dominance:      "DOMINANCE",
+		disclosure.Secondary:      "SECONDARY",
+		disclosure.DisclosureRisk: "DISCLOSURE_RISK",
+	}
+)
 
 func (ec *executionContext) marshalNTokenInfo2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐTokenInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TokenInfo) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
@@ -18170,23 +18462,57 @@ func (ec *executionContext) marshalNValidationIssue2ᚖgithubᚗcomᚋhjxᚑexch
 	return ec._ValidationIssue(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNWelfareDomain2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐWelfareDomain(ctx context.Context, v any) (model.WelfareDomain, error) {
-	var res model.WelfareDomain
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNWelfareDomain2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐWelfareDomain(ctx context.Context, v any) (hjx.WelfareDomain, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNWelfareDomain2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐWelfareDomain[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNWelfareDomain2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐWelfareDomain(ctx context.Context, sel ast.SelectionSet, v model.WelfareDomain) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNWelfareDomain2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐWelfareDomain(ctx context.Context, sel ast.SelectionSet, v hjx.WelfareDomain) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNWelfareDomain2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐWelfareDomain[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "WelfareDomain!")
+	}
+	return res
 }
 
-func (ec *executionContext) unmarshalNWelfareDomain2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐWelfareDomainᚄ(ctx context.Context, v any) ([]model.WelfareDomain, error) {
+var (
+	unmarshalNWelfareDomain2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐWelfareDomain = map[string]hjx.WelfareDomain{
+		"WELFARE_BENEFITS":   hjx.DomainWelfareBenefits,
+		"DEBT":               hjx.DomainDebt,
+		"HEALTH_INSURANCE":   hjx.DomainHealthInsurance,
+		"HOUSING":            hjx.DomainHousing,
+		"UTILITIES":          hjx.DomainUtilities,
+		"EMPLOYMENT":         hjx.DomainEmployment,
+		"EDUCATION":          hjx.DomainEducation,
+		"IMMIGRATION":        hjx.DomainImmigration,
+		"LEGAL_STATUS_OTHER": hjx.DomainLegalStatusOther,
+		"COMMUNITY_CARE":     hjx.DomainCommunityCare,
+		"FAMILY":             hjx.DomainFamily,
+	}
+	marshalNWelfareDomain2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐWelfareDomain = map[hjx.WelfareDomain]string{
+		hjx.DomainWelfareBenefits:  "WELFARE_BENEFITS",
+		hjx.DomainDebt:             "DEBT",
+		hjx.DomainHealthInsurance:  "HEALTH_INSURANCE",
+		hjx.DomainHousing:          "HOUSING",
+		hjx.DomainUtilities:        "UTILITIES",
+		hjx.DomainEmployment:       "EMPLOYMENT",
+		hjx.DomainEducation:        "EDUCATION",
+		hjx.DomainImmigration:      "IMMIGRATION",
+		hjx.DomainLegalStatusOther: "LEGAL_STATUS_OTHER",
+		hjx.DomainCommunityCare:    "COMMUNITY_CARE",
+		hjx.DomainFamily:           "FAMILY",
+	}
+)
+
+func (ec *executionContext) unmarshalNWelfareDomain2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐWelfareDomainᚄ(ctx context.Context, v any) ([]hjx.WelfareDomain, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]model.WelfareDomain, len(vSlice))
+	res := make([]hjx.WelfareDomain, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNWelfareDomain2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐWelfareDomain(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNWelfareDomain2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐWelfareDomain(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -18194,11 +18520,11 @@ func (ec *executionContext) unmarshalNWelfareDomain2ᚕgithubᚗcomᚋhjxᚑexch
 	return res, nil
 }
 
-func (ec *executionContext) marshalNWelfareDomain2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐWelfareDomainᚄ(ctx context.Context, sel ast.SelectionSet, v []model.WelfareDomain) graphql.Marshaler {
+func (ec *executionContext) marshalNWelfareDomain2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐWelfareDomainᚄ(ctx context.Context, sel ast.SelectionSet, v []hjx.WelfareDomain) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNWelfareDomain2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐWelfareDomain(ctx, sel, v[i])
+		return ec.marshalNWelfareDomain2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐWelfareDomain(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -18557,21 +18883,49 @@ func (ec *executionContext) marshalNfederation__Scope2ᚕᚕstringᚄ(ctx contex
 	return ret
 }
 
-func (ec *executionContext) unmarshalOAgeBand2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐAgeBand(ctx context.Context, v any) (*model.AgeBand, error) {
+func (ec *executionContext) unmarshalOAgeBand2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐAgeBand(ctx context.Context, v any) (*hjx.AgeBand, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(model.AgeBand)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOAgeBand2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐAgeBand[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOAgeBand2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐAgeBand(ctx context.Context, sel ast.SelectionSet, v *model.AgeBand) graphql.Marshaler {
+func (ec *executionContext) marshalOAgeBand2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐAgeBand(ctx context.Context, sel ast.SelectionSet, v *hjx.AgeBand) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOAgeBand2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐAgeBand[*v])
+	return res
 }
+
+var (
+	unmarshalOAgeBand2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐAgeBand = map[string]hjx.AgeBand{
+		"AGE_0_17":    hjx.Age0To17,
+		"AGE_18_24":   hjx.Age18To24,
+		"AGE_25_34":   hjx.Age25To34,
+		"AGE_35_44":   hjx.Age35To44,
+		"AGE_45_54":   hjx.Age45To54,
+		"AGE_55_64":   hjx.Age55To64,
+		"AGE_65_74":   hjx.Age65To74,
+		"AGE_75_89":   hjx.Age75To89,
+		"AGE_90_PLUS": hjx.Age90AndUp,
+	}
+	marshalOAgeBand2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐAgeBand = map[hjx.AgeBand]string{
+		hjx.Age0To17:   "AGE_0_17",
+		hjx.Age18To24:  "AGE_18_24",
+		hjx.Age25To34:  "AGE_25_34",
+		hjx.Age35To44:  "AGE_35_44",
+		hjx.Age45To54:  "AGE_45_54",
+		hjx.Age55To64:  "AGE_55_64",
+		hjx.Age65To74:  "AGE_65_74",
+		hjx.Age75To89:  "AGE_75_89",
+		hjx.Age90AndUp: "AGE_90_PLUS",
+	}
+)
 
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
@@ -18603,16 +18957,16 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
-func (ec *executionContext) unmarshalOCountry2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐCountryᚄ(ctx context.Context, v any) ([]model.Country, error) {
+func (ec *executionContext) unmarshalOCountry2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐCountryᚄ(ctx context.Context, v any) ([]hjx.Country, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]model.Country, len(vSlice))
+	res := make([]hjx.Country, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNCountry2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐCountry(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNCountry2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐCountry(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -18620,14 +18974,14 @@ func (ec *executionContext) unmarshalOCountry2ᚕgithubᚗcomᚋhjxᚑexchange�
 	return res, nil
 }
 
-func (ec *executionContext) marshalOCountry2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐCountryᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Country) graphql.Marshaler {
+func (ec *executionContext) marshalOCountry2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐCountryᚄ(ctx context.Context, sel ast.SelectionSet, v []hjx.Country) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNCountry2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐCountry(ctx, sel, v[i])
+		return ec.marshalNCountry2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐCountry(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -18639,37 +18993,65 @@ func (ec *executionContext) marshalOCountry2ᚕgithubᚗcomᚋhjxᚑexchangeᚋh
 	return ret
 }
 
-func (ec *executionContext) unmarshalOCountry2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐCountry(ctx context.Context, v any) (*model.Country, error) {
+func (ec *executionContext) unmarshalOCountry2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐCountry(ctx context.Context, v any) (*hjx.Country, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(model.Country)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOCountry2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐCountry[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOCountry2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐCountry(ctx context.Context, sel ast.SelectionSet, v *model.Country) graphql.Marshaler {
+func (ec *executionContext) marshalOCountry2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐCountry(ctx context.Context, sel ast.SelectionSet, v *hjx.Country) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOCountry2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐCountry[*v])
+	return res
 }
 
-func (ec *executionContext) unmarshalOCurrency2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐCurrency(ctx context.Context, v any) (*model.Currency, error) {
+var (
+	unmarshalOCountry2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐCountry = map[string]hjx.Country{
+		"GB": hjx.CountryGB,
+		"US": hjx.CountryUS,
+	}
+	marshalOCountry2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐCountry = map[hjx.Country]string{
+		hjx.CountryGB: "GB",
+		hjx.CountryUS: "US",
+	}
+)
+
+func (ec *executionContext) unmarshalOCurrency2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐCurrency(ctx context.Context, v any) (*hjx.Currency, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(model.Currency)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOCurrency2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐCurrency[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOCurrency2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐCurrency(ctx context.Context, sel ast.SelectionSet, v *model.Currency) graphql.Marshaler {
+func (ec *executionContext) marshalOCurrency2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐCurrency(ctx context.Context, sel ast.SelectionSet, v *hjx.Currency) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOCurrency2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐCurrency[*v])
+	return res
 }
+
+var (
+	unmarshalOCurrency2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐCurrency = map[string]hjx.Currency{
+		"GBP": hjx.CurrencyGBP,
+		"USD": hjx.CurrencyUSD,
+	}
+	marshalOCurrency2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐCurrency = map[hjx.Currency]string{
+		hjx.CurrencyGBP: "GBP",
+		hjx.CurrencyUSD: "USD",
+	}
+)
 
 func (ec *executionContext) unmarshalODate2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
 	if v == nil {
@@ -18707,32 +19089,46 @@ func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context,
 	return res
 }
 
-func (ec *executionContext) unmarshalODeprivationScheme2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDeprivationScheme(ctx context.Context, v any) (*model.DeprivationScheme, error) {
+func (ec *executionContext) unmarshalODeprivationScheme2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐDeprivationScheme(ctx context.Context, v any) (*hjx.DeprivationScheme, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(model.DeprivationScheme)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalODeprivationScheme2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐDeprivationScheme[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalODeprivationScheme2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDeprivationScheme(ctx context.Context, sel ast.SelectionSet, v *model.DeprivationScheme) graphql.Marshaler {
+func (ec *executionContext) marshalODeprivationScheme2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐDeprivationScheme(ctx context.Context, sel ast.SelectionSet, v *hjx.DeprivationScheme) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalODeprivationScheme2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐDeprivationScheme[*v])
+	return res
 }
 
-func (ec *executionContext) unmarshalODimension2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDimensionᚄ(ctx context.Context, v any) ([]model.Dimension, error) {
+var (
+	unmarshalODeprivationScheme2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐDeprivationScheme = map[string]hjx.DeprivationScheme{
+		"IMD_DECILE": hjx.SchemeIMDDecile,
+		"ADI_DECILE": hjx.SchemeADIDecile,
+	}
+	marshalODeprivationScheme2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐDeprivationScheme = map[hjx.DeprivationScheme]string{
+		hjx.SchemeIMDDecile: "IMD_DECILE",
+		hjx.SchemeADIDecile: "ADI_DECILE",
+	}
+)
+
+func (ec *executionContext) unmarshalODimension2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋoutcomesᚐDimensionᚄ(ctx context.Context, v any) ([]outcomes.Dimension, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]model.Dimension, len(vSlice))
+	res := make([]outcomes.Dimension, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNDimension2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDimension(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNDimension2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋoutcomesᚐDimension(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -18740,14 +19136,14 @@ func (ec *executionContext) unmarshalODimension2ᚕgithubᚗcomᚋhjxᚑexchange
 	return res, nil
 }
 
-func (ec *executionContext) marshalODimension2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDimensionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Dimension) graphql.Marshaler {
+func (ec *executionContext) marshalODimension2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋoutcomesᚐDimensionᚄ(ctx context.Context, sel ast.SelectionSet, v []outcomes.Dimension) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNDimension2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐDimension(ctx, sel, v[i])
+		return ec.marshalNDimension2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋoutcomesᚐDimension(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -18777,16 +19173,16 @@ func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel as
 	return res
 }
 
-func (ec *executionContext) unmarshalOHealthSetting2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐHealthSettingᚄ(ctx context.Context, v any) ([]model.HealthSetting, error) {
+func (ec *executionContext) unmarshalOHealthSetting2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐHealthSettingᚄ(ctx context.Context, v any) ([]hjx.HealthSetting, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]model.HealthSetting, len(vSlice))
+	res := make([]hjx.HealthSetting, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNHealthSetting2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐHealthSetting(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNHealthSetting2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐHealthSetting(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -18794,14 +19190,14 @@ func (ec *executionContext) unmarshalOHealthSetting2ᚕgithubᚗcomᚋhjxᚑexch
 	return res, nil
 }
 
-func (ec *executionContext) marshalOHealthSetting2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐHealthSettingᚄ(ctx context.Context, sel ast.SelectionSet, v []model.HealthSetting) graphql.Marshaler {
+func (ec *executionContext) marshalOHealthSetting2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐHealthSettingᚄ(ctx context.Context, sel ast.SelectionSet, v []hjx.HealthSetting) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNHealthSetting2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐHealthSetting(ctx, sel, v[i])
+		return ec.marshalNHealthSetting2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐHealthSetting(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -18813,21 +19209,47 @@ func (ec *executionContext) marshalOHealthSetting2ᚕgithubᚗcomᚋhjxᚑexchan
 	return ret
 }
 
-func (ec *executionContext) unmarshalOHealthSetting2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐHealthSetting(ctx context.Context, v any) (*model.HealthSetting, error) {
+func (ec *executionContext) unmarshalOHealthSetting2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐHealthSetting(ctx context.Context, v any) (*hjx.HealthSetting, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(model.HealthSetting)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOHealthSetting2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐHealthSetting[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOHealthSetting2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐHealthSetting(ctx context.Context, sel ast.SelectionSet, v *model.HealthSetting) graphql.Marshaler {
+func (ec *executionContext) marshalOHealthSetting2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐHealthSetting(ctx context.Context, sel ast.SelectionSet, v *hjx.HealthSetting) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOHealthSetting2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐHealthSetting[*v])
+	return res
 }
+
+var (
+	unmarshalOHealthSetting2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐHealthSetting = map[string]hjx.HealthSetting{
+		"PRIMARY_CARE":            hjx.SettingPrimaryCare,
+		"HOSPITAL":                hjx.SettingHospital,
+		"MENTAL_HEALTH":           hjx.SettingMentalHealth,
+		"HOSPICE":                 hjx.SettingHospice,
+		"MATERNITY":               hjx.SettingMaternity,
+		"PAEDIATRIC":              hjx.SettingPaediatric,
+		"COMMUNITY_HEALTH_CENTRE": hjx.SettingCommunityHealthCentre,
+		"OTHER":                   hjx.SettingOther,
+	}
+	marshalOHealthSetting2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐHealthSetting = map[hjx.HealthSetting]string{
+		hjx.SettingPrimaryCare:           "PRIMARY_CARE",
+		hjx.SettingHospital:              "HOSPITAL",
+		hjx.SettingMentalHealth:          "MENTAL_HEALTH",
+		hjx.SettingHospice:               "HOSPICE",
+		hjx.SettingMaternity:             "MATERNITY",
+		hjx.SettingPaediatric:            "PAEDIATRIC",
+		hjx.SettingCommunityHealthCentre: "COMMUNITY_HEALTH_CENTRE",
+		hjx.SettingOther:                 "OTHER",
+	}
+)
 
 func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	if v == nil {
@@ -18882,21 +19304,41 @@ func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.Se
 	return res
 }
 
-func (ec *executionContext) unmarshalOIhelpCategory2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐIhelpCategory(ctx context.Context, v any) (*model.IhelpCategory, error) {
+func (ec *executionContext) unmarshalOIhelpCategory2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐIhelpCategory(ctx context.Context, v any) (*hjx.IhelpCategory, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(model.IhelpCategory)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOIhelpCategory2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐIhelpCategory[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOIhelpCategory2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐIhelpCategory(ctx context.Context, sel ast.SelectionSet, v *model.IhelpCategory) graphql.Marshaler {
+func (ec *executionContext) marshalOIhelpCategory2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐIhelpCategory(ctx context.Context, sel ast.SelectionSet, v *hjx.IhelpCategory) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOIhelpCategory2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐIhelpCategory[*v])
+	return res
 }
+
+var (
+	unmarshalOIhelpCategory2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐIhelpCategory = map[string]hjx.IhelpCategory{
+		"INCOME_INSURANCE":          hjx.IhelpIncomeInsurance,
+		"HOUSING_UTILITIES":         hjx.IhelpHousingUtilities,
+		"EDUCATION_EMPLOYMENT":      hjx.IhelpEducationEmployment,
+		"LEGAL_STATUS":              hjx.IhelpLegalStatus,
+		"PERSONAL_FAMILY_STABILITY": hjx.IhelpPersonalFamilyStability,
+	}
+	marshalOIhelpCategory2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐIhelpCategory = map[hjx.IhelpCategory]string{
+		hjx.IhelpIncomeInsurance:         "INCOME_INSURANCE",
+		hjx.IhelpHousingUtilities:        "HOUSING_UTILITIES",
+		hjx.IhelpEducationEmployment:     "EDUCATION_EMPLOYMENT",
+		hjx.IhelpLegalStatus:             "LEGAL_STATUS",
+		hjx.IhelpPersonalFamilyStability: "PERSONAL_FAMILY_STABILITY",
+	}
+)
 
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
 	if v == nil {
@@ -18938,21 +19380,35 @@ func (ec *executionContext) unmarshalOPartnerFilter2ᚖgithubᚗcomᚋhjxᚑexch
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOPartnershipModel2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐPartnershipModel(ctx context.Context, v any) (*model.PartnershipModel, error) {
+func (ec *executionContext) unmarshalOPartnershipModel2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐPartnershipModel(ctx context.Context, v any) (*hjx.PartnershipModel, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(model.PartnershipModel)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOPartnershipModel2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐPartnershipModel[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOPartnershipModel2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐPartnershipModel(ctx context.Context, sel ast.SelectionSet, v *model.PartnershipModel) graphql.Marshaler {
+func (ec *executionContext) marshalOPartnershipModel2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐPartnershipModel(ctx context.Context, sel ast.SelectionSet, v *hjx.PartnershipModel) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOPartnershipModel2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐPartnershipModel[*v])
+	return res
 }
+
+var (
+	unmarshalOPartnershipModel2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐPartnershipModel = map[string]hjx.PartnershipModel{
+		"HJP": hjx.ModelHJP,
+		"MLP": hjx.ModelMLP,
+	}
+	marshalOPartnershipModel2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐPartnershipModel = map[hjx.PartnershipModel]string{
+		hjx.ModelHJP: "HJP",
+		hjx.ModelMLP: "MLP",
+	}
+)
 
 func (ec *executionContext) marshalOProject2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐProject(ctx context.Context, sel ast.SelectionSet, v *model.Project) graphql.Marshaler {
 	if v == nil {
@@ -18961,53 +19417,105 @@ func (ec *executionContext) marshalOProject2ᚖgithubᚗcomᚋhjxᚑexchangeᚋh
 	return ec._Project(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOReportingCurrency2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐReportingCurrency(ctx context.Context, v any) (*model.ReportingCurrency, error) {
+func (ec *executionContext) unmarshalOReportingCurrency2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐReportingCurrency(ctx context.Context, v any) (*hjx.ReportingCurrency, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(model.ReportingCurrency)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOReportingCurrency2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐReportingCurrency[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOReportingCurrency2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐReportingCurrency(ctx context.Context, sel ast.SelectionSet, v *model.ReportingCurrency) graphql.Marshaler {
+func (ec *executionContext) marshalOReportingCurrency2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐReportingCurrency(ctx context.Context, sel ast.SelectionSet, v *hjx.ReportingCurrency) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOReportingCurrency2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐReportingCurrency[*v])
+	return res
 }
 
-func (ec *executionContext) unmarshalORole2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐRole(ctx context.Context, v any) (*model.Role, error) {
+var (
+	unmarshalOReportingCurrency2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐReportingCurrency = map[string]hjx.ReportingCurrency{
+		"GBP":             hjx.ReportingGBP,
+		"USD":             hjx.ReportingUSD,
+		"PPP_INTL_DOLLAR": hjx.ReportingPPP,
+	}
+	marshalOReportingCurrency2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐReportingCurrency = map[hjx.ReportingCurrency]string{
+		hjx.ReportingGBP: "GBP",
+		hjx.ReportingUSD: "USD",
+		hjx.ReportingPPP: "PPP_INTL_DOLLAR",
+	}
+)
+
+func (ec *executionContext) unmarshalORole2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐRole(ctx context.Context, v any) (*hjx.Role, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(model.Role)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalORole2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐRole[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalORole2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐRole(ctx context.Context, sel ast.SelectionSet, v *model.Role) graphql.Marshaler {
+func (ec *executionContext) marshalORole2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐRole(ctx context.Context, sel ast.SelectionSet, v *hjx.Role) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalORole2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐRole[*v])
+	return res
 }
 
-func (ec *executionContext) unmarshalOSex2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐSex(ctx context.Context, v any) (*model.Sex, error) {
+var (
+	unmarshalORole2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐRole = map[string]hjx.Role{
+		"STEWARD":          hjx.RoleSteward,
+		"PARTNER_ADMIN":    hjx.RolePartnerAdmin,
+		"PARTNER_UPLOADER": hjx.RolePartnerUploader,
+		"RESEARCHER":       hjx.RoleResearcher,
+		"DASHBOARD":        hjx.RoleDashboard,
+	}
+	marshalORole2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐRole = map[hjx.Role]string{
+		hjx.RoleSteward:         "STEWARD",
+		hjx.RolePartnerAdmin:    "PARTNER_ADMIN",
+		hjx.RolePartnerUploader: "PARTNER_UPLOADER",
+		hjx.RoleResearcher:      "RESEARCHER",
+		hjx.RoleDashboard:       "DASHBOARD",
+	}
+)
+
+func (ec *executionContext) unmarshalOSex2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐSex(ctx context.Context, v any) (*hjx.Sex, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(model.Sex)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOSex2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐSex[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOSex2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐSex(ctx context.Context, sel ast.SelectionSet, v *model.Sex) graphql.Marshaler {
+func (ec *executionContext) marshalOSex2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐSex(ctx context.Context, sel ast.SelectionSet, v *hjx.Sex) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOSex2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐSex[*v])
+	return res
 }
+
+var (
+	unmarshalOSex2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐSex = map[string]hjx.Sex{
+		"FEMALE":              hjx.SexFemale,
+		"MALE":                hjx.SexMale,
+		"OTHER_OR_NOT_STATED": hjx.SexOtherOrNotStated,
+	}
+	marshalOSex2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐSex = map[hjx.Sex]string{
+		hjx.SexFemale:           "FEMALE",
+		hjx.SexMale:             "MALE",
+		hjx.SexOtherOrNotStated: "OTHER_OR_NOT_STATED",
+	}
+)
 
 func (ec *executionContext) marshalOSharingPolicy2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐSharingPolicy(ctx context.Context, sel ast.SelectionSet, v *model.SharingPolicy) graphql.Marshaler {
 	if v == nil {
@@ -19095,32 +19603,52 @@ func (ec *executionContext) marshalOSubmissionPreview2ᚖgithubᚗcomᚋhjxᚑex
 	return ec._SubmissionPreview(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOSuppressionReason2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐSuppressionReason(ctx context.Context, v any) (*model.SuppressionReason, error) {
+func (ec *executionContext) unmarshalOSuppressionReason2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋdisclosureᚐReason(ctx context.Context, v any) (*disclosure.Reason, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(model.SuppressionReason)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOSuppressionReason2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋdisclosureᚐReason[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOSuppressionReason2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐSuppressionReason(ctx context.Context, sel ast.SelectionSet, v *model.SuppressionReason) graphql.Marshaler {
+func (ec *executionContext) marshalOSuppressionReason2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋdisclosureᚐReason(ctx context.Context, sel ast.SelectionSet, v *disclosure.Reason) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOSuppressionReason2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋdisclosureᚐReason[*v])
+	return res
 }
 
-func (ec *executionContext) unmarshalOWelfareDomain2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐWelfareDomainᚄ(ctx context.Context, v any) ([]model.WelfareDomain, error) {
+var (
+	unmarshalOSuppressionReason2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋdisclosureᚐReason = map[string]disclosure.Reason{
+		"SMALL_CELL":       disclosure.SmallCell,
+		"TOO_FEW_PARTNERS": disclosure.TooFewPartners,
+		"DOMINANCE":        disclosure.Dominance,
+		"SECONDARY":        disclosure.Secondary,
+		"DISCLOSURE_RISK":  disclosure.DisclosureRisk,
+	}
+	marshalOSuppressionReason2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋdisclosureᚐReason = map[disclosure.Reason]string{
+		disclosure.SmallCell:      "SMALL_CELL",
+		disclosure.TooFewPartners: "TOO_FEW_PARTNERS",
+		disclosure.Dominance:      "DOMINANCE",
+		disclosure.Secondary:      "SECONDARY",
+		disclosure.DisclosureRisk: "DISCLOSURE_RISK",
+	}
+)
+
+func (ec *executionContext) unmarshalOWelfareDomain2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐWelfareDomainᚄ(ctx context.Context, v any) ([]hjx.WelfareDomain, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]model.WelfareDomain, len(vSlice))
+	res := make([]hjx.WelfareDomain, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNWelfareDomain2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐWelfareDomain(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNWelfareDomain2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐWelfareDomain(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -19128,14 +19656,14 @@ func (ec *executionContext) unmarshalOWelfareDomain2ᚕgithubᚗcomᚋhjxᚑexch
 	return res, nil
 }
 
-func (ec *executionContext) marshalOWelfareDomain2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐWelfareDomainᚄ(ctx context.Context, sel ast.SelectionSet, v []model.WelfareDomain) graphql.Marshaler {
+func (ec *executionContext) marshalOWelfareDomain2ᚕgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐWelfareDomainᚄ(ctx context.Context, sel ast.SelectionSet, v []hjx.WelfareDomain) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNWelfareDomain2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐWelfareDomain(ctx, sel, v[i])
+		return ec.marshalNWelfareDomain2githubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐWelfareDomain(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -19147,21 +19675,53 @@ func (ec *executionContext) marshalOWelfareDomain2ᚕgithubᚗcomᚋhjxᚑexchan
 	return ret
 }
 
-func (ec *executionContext) unmarshalOWelfareDomain2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐWelfareDomain(ctx context.Context, v any) (*model.WelfareDomain, error) {
+func (ec *executionContext) unmarshalOWelfareDomain2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐWelfareDomain(ctx context.Context, v any) (*hjx.WelfareDomain, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(model.WelfareDomain)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOWelfareDomain2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐWelfareDomain[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOWelfareDomain2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐWelfareDomain(ctx context.Context, sel ast.SelectionSet, v *model.WelfareDomain) graphql.Marshaler {
+func (ec *executionContext) marshalOWelfareDomain2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐWelfareDomain(ctx context.Context, sel ast.SelectionSet, v *hjx.WelfareDomain) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOWelfareDomain2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐWelfareDomain[*v])
+	return res
 }
+
+var (
+	unmarshalOWelfareDomain2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐWelfareDomain = map[string]hjx.WelfareDomain{
+		"WELFARE_BENEFITS":   hjx.DomainWelfareBenefits,
+		"DEBT":               hjx.DomainDebt,
+		"HEALTH_INSURANCE":   hjx.DomainHealthInsurance,
+		"HOUSING":            hjx.DomainHousing,
+		"UTILITIES":          hjx.DomainUtilities,
+		"EMPLOYMENT":         hjx.DomainEmployment,
+		"EDUCATION":          hjx.DomainEducation,
+		"IMMIGRATION":        hjx.DomainImmigration,
+		"LEGAL_STATUS_OTHER": hjx.DomainLegalStatusOther,
+		"COMMUNITY_CARE":     hjx.DomainCommunityCare,
+		"FAMILY":             hjx.DomainFamily,
+	}
+	marshalOWelfareDomain2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋhjxᚐWelfareDomain = map[hjx.WelfareDomain]string{
+		hjx.DomainWelfareBenefits:  "WELFARE_BENEFITS",
+		hjx.DomainDebt:             "DEBT",
+		hjx.DomainHealthInsurance:  "HEALTH_INSURANCE",
+		hjx.DomainHousing:          "HOUSING",
+		hjx.DomainUtilities:        "UTILITIES",
+		hjx.DomainEmployment:       "EMPLOYMENT",
+		hjx.DomainEducation:        "EDUCATION",
+		hjx.DomainImmigration:      "IMMIGRATION",
+		hjx.DomainLegalStatusOther: "LEGAL_STATUS_OTHER",
+		hjx.DomainCommunityCare:    "COMMUNITY_CARE",
+		hjx.DomainFamily:           "FAMILY",
+	}
+)
 
 func (ec *executionContext) marshalO_Entity2githubᚗcomᚋ99designsᚋgqlgenᚋpluginᚋfederationᚋfedruntimeᚐEntity(ctx context.Context, sel ast.SelectionSet, v fedruntime.Entity) graphql.Marshaler {
 	if v == nil {

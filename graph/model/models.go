@@ -1,51 +1,48 @@
 package model
 
-import "time"
+import (
+	"time"
+
+	"github.com/hjx-exchange/hjx/internal/access"
+	"github.com/hjx-exchange/hjx/internal/disclosure"
+	"github.com/hjx-exchange/hjx/internal/hjx"
+)
 
 // The types below are written by hand rather than generated because they carry the
 // ids of related objects; their resolvers load those objects (through dataloaders),
 // so a list of rows never costs one query per row.
 
-// Principal is who a token speaks for.
-type Principal struct {
-	ID        string `json:"id"`
-	Name      string `json:"name"`
-	Role      Role   `json:"role"`
-	PartnerID string `json:"-"`
-	ProjectID string `json:"-"`
-}
-
 // Submission is one upload of a partner's figures.
 type Submission struct {
-	ID              string           `json:"id"`
-	PartnerID       string           `json:"-"`
-	Status          SubmissionStatus `json:"status"`
-	RowCount        int              `json:"rowCount"`
-	Sha256          string           `json:"sha256"`
-	ConsentBasis    ConsentBasis     `json:"consentBasis"`
-	ReceivedAt      time.Time        `json:"receivedAt"`
-	RetractedReason *string          `json:"retractedReason,omitempty"`
-	SupersedesIDs   []string         `json:"-"`
-	SupersededByIDs []string         `json:"-"`
-	PeriodStart     *time.Time       `json:"periodStart,omitempty"`
-	PeriodEnd       *time.Time       `json:"periodEnd,omitempty"`
+	ID              string               `json:"id"`
+	PartnerID       string               `json:"-"`
+	Status          hjx.SubmissionStatus `json:"status"`
+	RowCount        int                  `json:"rowCount"`
+	Sha256          string               `json:"sha256"`
+	ConsentBasis    hjx.ConsentBasis     `json:"consentBasis"`
+	ReceivedAt      time.Time            `json:"receivedAt"`
+	RetractedReason *string              `json:"retractedReason,omitempty"`
+	SupersedesIDs   []string             `json:"-"`
+	SupersededByIDs []string             `json:"-"`
+	PeriodStart     *time.Time           `json:"periodStart,omitempty"`
+	PeriodEnd       *time.Time           `json:"periodEnd,omitempty"`
 }
 
 // Project is a research project and its governance state.
 type Project struct {
-	ID                   string          `json:"id"`
-	Title                string          `json:"title"`
-	Institution          string          `json:"institution"`
-	InstitutionCountry   Country         `json:"institutionCountry"`
-	ForProfit            bool            `json:"forProfit"`
-	Purpose              ResearchPurpose `json:"purpose"`
-	CommercialUse        bool            `json:"commercialUse"`
-	EthicsApprovalRef    *string         `json:"ethicsApprovalRef,omitempty"`
-	PublicationCommitted bool            `json:"publicationCommitted"`
-	StartsOn             time.Time       `json:"startsOn"`
-	EndsOn               time.Time       `json:"endsOn"`
-	Status               ProjectStatus   `json:"status"`
-	MemberIDs            []string        `json:"-"`
+	ID                   string         `json:"id"`
+	Title                string         `json:"title"`
+	Institution          string         `json:"institution"`
+	InstitutionCountry   hjx.Country    `json:"institutionCountry"`
+	ForProfit            bool           `json:"forProfit"`
+	Purpose              access.Purpose `json:"purpose"`
+	CommercialUse        bool           `json:"commercialUse"`
+	EthicsApprovalRef    *string        `json:"ethicsApprovalRef,omitempty"`
+	PublicationCommitted bool           `json:"publicationCommitted"`
+	StartsOn             time.Time      `json:"startsOn"`
+	EndsOn               time.Time      `json:"endsOn"`
+	Status               access.Status  `json:"status"`
+	MemberIDs            []string       `json:"-"`
 }
 
 // IsEntity makes Project a member of the federation's _Entity union: a gateway
@@ -56,10 +53,10 @@ func (Project) IsEntity() {}
 type SharingPolicy struct {
 	PartnerID              string            `json:"-"`
 	Version                int               `json:"version"`
-	Permission             DataUsePermission `json:"permission"`
+	Permission             access.Permission `json:"permission"`
 	NonCommercialOnly      bool              `json:"nonCommercialOnly"`
 	NotForProfitOnly       bool              `json:"notForProfitOnly"`
-	AllowedCountries       []Country         `json:"allowedCountries,omitempty"`
+	AllowedCountries       []hjx.Country     `json:"allowedCountries,omitempty"`
 	AllowedInstitutions    []string          `json:"allowedInstitutions,omitempty"`
 	AllowedProjects        []string          `json:"allowedProjects,omitempty"`
 	ExpiresAt              *time.Time        `json:"expiresAt,omitempty"`
@@ -76,7 +73,7 @@ type SharingPolicy struct {
 type AccessDecision struct {
 	ProjectID       string            `json:"-"`
 	PartnerID       string            `json:"-"`
-	Decision        Decision          `json:"decision"`
+	Decision        access.Outcome    `json:"decision"`
 	Reasons         []*DecisionReason `json:"reasons"`
 	MoratoriumUntil *time.Time        `json:"moratoriumUntil,omitempty"`
 }
@@ -91,14 +88,14 @@ type ExcludedPartner struct {
 
 // OutcomeRow is one protected cell of an outcome table.
 type OutcomeRow struct {
-	Country             *Country           `json:"country,omitempty"`
+	Country             *hjx.Country       `json:"country,omitempty"`
 	Region              *string            `json:"region,omitempty"`
 	PartnerID           string             `json:"-"`
-	HealthSetting       *HealthSetting     `json:"healthSetting,omitempty"`
-	WelfareDomain       *WelfareDomain     `json:"welfareDomain,omitempty"`
-	IhelpCategory       *IhelpCategory     `json:"ihelpCategory,omitempty"`
-	AgeBand             *AgeBand           `json:"ageBand,omitempty"`
-	Sex                 *Sex               `json:"sex,omitempty"`
+	HealthSetting       *hjx.HealthSetting `json:"healthSetting,omitempty"`
+	WelfareDomain       *hjx.WelfareDomain `json:"welfareDomain,omitempty"`
+	IhelpCategory       *hjx.IhelpCategory `json:"ihelpCategory,omitempty"`
+	AgeBand             *hjx.AgeBand       `json:"ageBand,omitempty"`
+	Sex                 *hjx.Sex           `json:"sex,omitempty"`
 	DeprivationQuintile *int               `json:"deprivationQuintile,omitempty"`
 	Period              *string            `json:"period,omitempty"`
 	Value               *float64           `json:"value,omitempty"`
@@ -107,7 +104,7 @@ type OutcomeRow struct {
 	Rate                *float64           `json:"rate,omitempty"`
 	Partners            *int               `json:"partners,omitempty"`
 	Suppressed          bool               `json:"suppressed"`
-	Suppression         *SuppressionReason `json:"suppression,omitempty"`
+	Suppression         *disclosure.Reason `json:"suppression,omitempty"`
 	Ratio               *float64           `json:"ratio,omitempty"`
 	PartialPeriod       bool               `json:"partialPeriod"`
 }

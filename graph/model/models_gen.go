@@ -3,20 +3,21 @@
 package model
 
 import (
-	"bytes"
-	"fmt"
-	"io"
-	"strconv"
 	"time"
+
+	"github.com/hjx-exchange/hjx/internal/access"
+	"github.com/hjx-exchange/hjx/internal/disclosure"
+	"github.com/hjx-exchange/hjx/internal/hjx"
+	"github.com/hjx-exchange/hjx/internal/outcomes"
 )
 
 // A project whose access decision would change under a proposed sharing policy.
 type AccessDecisionChange struct {
 	Project *Project `json:"project"`
 	// The decision now.
-	Before Decision `json:"before"`
+	Before access.Outcome `json:"before"`
 	// The decision once the proposed policy is saved.
-	After Decision `json:"after"`
+	After access.Outcome `json:"after"`
 	// Why the decision after saving is not ALLOW (empty when it is).
 	Reasons []*DecisionReason `json:"reasons"`
 }
@@ -40,7 +41,7 @@ type AuditEntry struct {
 	At               time.Time             `json:"at"`
 	PrincipalID      *string               `json:"principalId,omitempty"`
 	PrincipalName    *string               `json:"principalName,omitempty"`
-	Role             *Role                 `json:"role,omitempty"`
+	Role             *hjx.Role             `json:"role,omitempty"`
 	Action           string                `json:"action"`
 	Subject          string                `json:"subject"`
 	ProjectID        *string               `json:"projectId,omitempty"`
@@ -72,9 +73,9 @@ type Availability struct {
 
 // One breakdown shape with data: the dimensions its rows are broken down by ([] for totals; WELFARE_DOMAIN, IHELP_CATEGORY, HEALTH_SETTING, AGE_BAND, SEX, DEPRIVATION_QUINTILE).
 type BreakdownAvailability struct {
-	Dimensions []Dimension `json:"dimensions"`
+	Dimensions []outcomes.Dimension `json:"dimensions"`
 	// QUARTER and/or YEAR: the period buckets some of the rows fit wholly in (a UK financial year fits neither).
-	Granularities []PeriodGranularity `json:"granularities"`
+	Granularities []outcomes.Granularity `json:"granularities"`
 	// The calendar years holding most of the rows' months.
 	Years []int `json:"years"`
 	// Partners with rows at this breakdown (ALLOW only). A pooled cell of non-identifiable partners needs at least 4.
@@ -83,8 +84,8 @@ type BreakdownAvailability struct {
 }
 
 type CountryAvailability struct {
-	Country  Country `json:"country"`
-	Partners int     `json:"partners"`
+	Country  hjx.Country `json:"country"`
+	Partners int         `json:"partners"`
 }
 
 type Coverage struct {
@@ -149,9 +150,9 @@ type IssuedToken struct {
 	// The token's id, for revocation.
 	ID string `json:"id"`
 	// The bearer secret. Shown once; hjx keeps only its hash.
-	Secret    string     `json:"secret"`
-	Principal *Principal `json:"principal"`
-	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	Secret    string         `json:"secret"`
+	Principal *hjx.Principal `json:"principal"`
+	ExpiresAt *time.Time     `json:"expiresAt,omitempty"`
 }
 
 type MetricAvailability struct {
@@ -160,13 +161,13 @@ type MetricAvailability struct {
 }
 
 type MetricDefinition struct {
-	Code       string     `json:"code"`
-	Kind       MetricKind `json:"kind"`
-	Unit       string     `json:"unit"`
-	Instrument *string    `json:"instrument,omitempty"`
-	RangeMin   *float64   `json:"rangeMin,omitempty"`
-	RangeMax   *float64   `json:"rangeMax,omitempty"`
-	Title      string     `json:"title"`
+	Code       string         `json:"code"`
+	Kind       hjx.MetricKind `json:"kind"`
+	Unit       string         `json:"unit"`
+	Instrument *string        `json:"instrument,omitempty"`
+	RangeMin   *float64       `json:"rangeMin,omitempty"`
+	RangeMax   *float64       `json:"rangeMax,omitempty"`
+	Title      string         `json:"title"`
 	// Where the measure comes from (handbook, study).
 	Source string `json:"source"`
 }
@@ -177,31 +178,31 @@ type Mutation struct {
 }
 
 type ObservationInput struct {
-	Metric            string             `json:"metric"`
-	PeriodStart       time.Time          `json:"periodStart"`
-	PeriodEnd         time.Time          `json:"periodEnd"`
-	Value             float64            `json:"value"`
-	N                 *int               `json:"n,omitempty"`
-	Sd                *float64           `json:"sd,omitempty"`
-	Currency          *Currency          `json:"currency,omitempty"`
-	WelfareDomain     *WelfareDomain     `json:"welfareDomain,omitempty"`
-	IhelpCategory     *IhelpCategory     `json:"ihelpCategory,omitempty"`
-	HealthSetting     *HealthSetting     `json:"healthSetting,omitempty"`
-	AgeBand           *AgeBand           `json:"ageBand,omitempty"`
-	Sex               *Sex               `json:"sex,omitempty"`
-	DeprivationScheme *DeprivationScheme `json:"deprivationScheme,omitempty"`
-	DeprivationValue  *int               `json:"deprivationValue,omitempty"`
+	Metric            string                 `json:"metric"`
+	PeriodStart       time.Time              `json:"periodStart"`
+	PeriodEnd         time.Time              `json:"periodEnd"`
+	Value             float64                `json:"value"`
+	N                 *int                   `json:"n,omitempty"`
+	Sd                *float64               `json:"sd,omitempty"`
+	Currency          *hjx.Currency          `json:"currency,omitempty"`
+	WelfareDomain     *hjx.WelfareDomain     `json:"welfareDomain,omitempty"`
+	IhelpCategory     *hjx.IhelpCategory     `json:"ihelpCategory,omitempty"`
+	HealthSetting     *hjx.HealthSetting     `json:"healthSetting,omitempty"`
+	AgeBand           *hjx.AgeBand           `json:"ageBand,omitempty"`
+	Sex               *hjx.Sex               `json:"sex,omitempty"`
+	DeprivationScheme *hjx.DeprivationScheme `json:"deprivationScheme,omitempty"`
+	DeprivationValue  *int                   `json:"deprivationValue,omitempty"`
 }
 
 type OutcomeQuery struct {
-	Metric         string             `json:"metric"`
-	GroupBy        []Dimension        `json:"groupBy,omitempty"`
-	Countries      []Country          `json:"countries,omitempty"`
-	From           *time.Time         `json:"from,omitempty"`
-	To             *time.Time         `json:"to,omitempty"`
-	HealthSettings []HealthSetting    `json:"healthSettings,omitempty"`
-	WelfareDomains []WelfareDomain    `json:"welfareDomains,omitempty"`
-	Currency       *ReportingCurrency `json:"currency,omitempty"`
+	Metric         string                 `json:"metric"`
+	GroupBy        []outcomes.Dimension   `json:"groupBy,omitempty"`
+	Countries      []hjx.Country          `json:"countries,omitempty"`
+	From           *time.Time             `json:"from,omitempty"`
+	To             *time.Time             `json:"to,omitempty"`
+	HealthSettings []hjx.HealthSetting    `json:"healthSettings,omitempty"`
+	WelfareDomains []hjx.WelfareDomain    `json:"welfareDomains,omitempty"`
+	Currency       *hjx.ReportingCurrency `json:"currency,omitempty"`
 	// A second codebook metric to divide by: its protected table at the same breakdown, filters and currency is the
 	// denominator, returned as OutcomeTable.denominator, and each row's ratio is this table's published value over
 	// the denominator's published value for the same cell (e.g. FINANCIAL_GAIN per CLIENTS_ADVISED).
@@ -212,11 +213,11 @@ type OutcomeQuery struct {
 }
 
 type OutcomeTable struct {
-	Metric     *MetricDefinition  `json:"metric"`
-	Currency   *ReportingCurrency `json:"currency,omitempty"`
-	Rows       []*OutcomeRow      `json:"rows"`
-	Coverage   *Coverage          `json:"coverage"`
-	Disclosure *DisclosureSummary `json:"disclosure"`
+	Metric     *MetricDefinition      `json:"metric"`
+	Currency   *hjx.ReportingCurrency `json:"currency,omitempty"`
+	Rows       []*OutcomeRow          `json:"rows"`
+	Coverage   *Coverage              `json:"coverage"`
+	Disclosure *DisclosureSummary     `json:"disclosure"`
 	// With ratioTo: the denominator metric's protected table (its own coverage and disclosure summary); null otherwise.
 	Denominator *OutcomeTable `json:"denominator,omitempty"`
 	// Periods of the rows (2020-Q3, 2020) that are partial: a year some of whose quarters hold no figures of the table.
@@ -234,16 +235,16 @@ type PageInfo struct {
 }
 
 type Partner struct {
-	ID      string  `json:"id"`
-	Name    string  `json:"name"`
-	Country Country `json:"country"`
+	ID      string      `json:"id"`
+	Name    string      `json:"name"`
+	Country hjx.Country `json:"country"`
 	// ISO 3166-2 subdivision: GB-ENG, GB-WLS, GB-SCT, GB-NIR or US-XX.
-	Region         string           `json:"region"`
-	Model          PartnershipModel `json:"model"`
-	HealthSettings []HealthSetting  `json:"healthSettings"`
-	AdviceDomains  []WelfareDomain  `json:"adviceDomains"`
-	ActiveFrom     time.Time        `json:"activeFrom"`
-	ActiveTo       *time.Time       `json:"activeTo,omitempty"`
+	Region         string               `json:"region"`
+	Model          hjx.PartnershipModel `json:"model"`
+	HealthSettings []hjx.HealthSetting  `json:"healthSettings"`
+	AdviceDomains  []hjx.WelfareDomain  `json:"adviceDomains"`
+	ActiveFrom     time.Time            `json:"activeFrom"`
+	ActiveTo       *time.Time           `json:"activeTo,omitempty"`
 }
 
 func (Partner) IsEntity() {}
@@ -260,21 +261,21 @@ type PartnerEdge struct {
 }
 
 type PartnerFilter struct {
-	Country       *Country          `json:"country,omitempty"`
-	Region        *string           `json:"region,omitempty"`
-	Model         *PartnershipModel `json:"model,omitempty"`
-	HealthSetting *HealthSetting    `json:"healthSetting,omitempty"`
+	Country       *hjx.Country          `json:"country,omitempty"`
+	Region        *string               `json:"region,omitempty"`
+	Model         *hjx.PartnershipModel `json:"model,omitempty"`
+	HealthSetting *hjx.HealthSetting    `json:"healthSetting,omitempty"`
 }
 
 type PartnerInput struct {
-	ID             string           `json:"id"`
-	Name           string           `json:"name"`
-	Country        Country          `json:"country"`
-	Region         string           `json:"region"`
-	Model          PartnershipModel `json:"model"`
-	HealthSettings []HealthSetting  `json:"healthSettings"`
-	AdviceDomains  []WelfareDomain  `json:"adviceDomains"`
-	ActiveFrom     *time.Time       `json:"activeFrom,omitempty"`
+	ID             string               `json:"id"`
+	Name           string               `json:"name"`
+	Country        hjx.Country          `json:"country"`
+	Region         string               `json:"region"`
+	Model          hjx.PartnershipModel `json:"model"`
+	HealthSettings []hjx.HealthSetting  `json:"healthSettings"`
+	AdviceDomains  []hjx.WelfareDomain  `json:"adviceDomains"`
+	ActiveFrom     *time.Time           `json:"activeFrom,omitempty"`
 }
 
 type ProjectConnection struct {
@@ -289,16 +290,16 @@ type ProjectEdge struct {
 }
 
 type ProjectInput struct {
-	Title                string          `json:"title"`
-	Institution          string          `json:"institution"`
-	InstitutionCountry   Country         `json:"institutionCountry"`
-	ForProfit            bool            `json:"forProfit"`
-	Purpose              ResearchPurpose `json:"purpose"`
-	CommercialUse        bool            `json:"commercialUse"`
-	EthicsApprovalRef    *string         `json:"ethicsApprovalRef,omitempty"`
-	PublicationCommitted bool            `json:"publicationCommitted"`
-	StartsOn             time.Time       `json:"startsOn"`
-	EndsOn               time.Time       `json:"endsOn"`
+	Title                string         `json:"title"`
+	Institution          string         `json:"institution"`
+	InstitutionCountry   hjx.Country    `json:"institutionCountry"`
+	ForProfit            bool           `json:"forProfit"`
+	Purpose              access.Purpose `json:"purpose"`
+	CommercialUse        bool           `json:"commercialUse"`
+	EthicsApprovalRef    *string        `json:"ethicsApprovalRef,omitempty"`
+	PublicationCommitted bool           `json:"publicationCommitted"`
+	StartsOn             time.Time      `json:"startsOn"`
+	EndsOn               time.Time      `json:"endsOn"`
 }
 
 type Query struct {
@@ -311,15 +312,15 @@ type RateLoadResult struct {
 }
 
 type ReasonCount struct {
-	Reason SuppressionReason `json:"reason"`
+	Reason disclosure.Reason `json:"reason"`
 	Count  int               `json:"count"`
 }
 
 type SharingPolicyInput struct {
-	Permission             DataUsePermission `json:"permission"`
+	Permission             access.Permission `json:"permission"`
 	NonCommercialOnly      *bool             `json:"nonCommercialOnly,omitempty"`
 	NotForProfitOnly       *bool             `json:"notForProfitOnly,omitempty"`
-	AllowedCountries       []Country         `json:"allowedCountries,omitempty"`
+	AllowedCountries       []hjx.Country     `json:"allowedCountries,omitempty"`
 	AllowedInstitutions    []string          `json:"allowedInstitutions,omitempty"`
 	AllowedProjects        []string          `json:"allowedProjects,omitempty"`
 	ExpiresAt              *time.Time        `json:"expiresAt,omitempty"`
@@ -343,7 +344,7 @@ type SubmissionEdge struct {
 }
 
 type SubmissionInput struct {
-	ConsentBasis ConsentBasis        `json:"consentBasis"`
+	ConsentBasis hjx.ConsentBasis    `json:"consentBasis"`
 	Rows         []*ObservationInput `json:"rows"`
 	DryRun       *bool               `json:"dryRun,omitempty"`
 }
@@ -377,16 +378,16 @@ type SubmissionResult struct {
 
 // An issued token as the steward's list shows it: never its secret, which hjx does not keep.
 type TokenInfo struct {
-	ID        string     `json:"id"`
-	Name      string     `json:"name"`
-	Principal *Principal `json:"principal"`
-	CreatedAt time.Time  `json:"createdAt"`
-	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
-	RevokedAt *time.Time `json:"revokedAt,omitempty"`
+	ID        string         `json:"id"`
+	Name      string         `json:"name"`
+	Principal *hjx.Principal `json:"principal"`
+	CreatedAt time.Time      `json:"createdAt"`
+	ExpiresAt *time.Time     `json:"expiresAt,omitempty"`
+	RevokedAt *time.Time     `json:"revokedAt,omitempty"`
 }
 
 type TokenInput struct {
-	Role      Role       `json:"role"`
+	Role      hjx.Role   `json:"role"`
 	Name      string     `json:"name"`
 	PartnerID *string    `json:"partnerId,omitempty"`
 	ProjectID *string    `json:"projectId,omitempty"`
@@ -408,1270 +409,4 @@ type ValidationIssue struct {
 	Column  *string `json:"column,omitempty"`
 	Code    string  `json:"code"`
 	Message string  `json:"message"`
-}
-
-type AgeBand string
-
-const (
-	AgeBandAge0_17   AgeBand = "AGE_0_17"
-	AgeBandAge18_24  AgeBand = "AGE_18_24"
-	AgeBandAge25_34  AgeBand = "AGE_25_34"
-	AgeBandAge35_44  AgeBand = "AGE_35_44"
-	AgeBandAge45_54  AgeBand = "AGE_45_54"
-	AgeBandAge55_64  AgeBand = "AGE_55_64"
-	AgeBandAge65_74  AgeBand = "AGE_65_74"
-	AgeBandAge75_89  AgeBand = "AGE_75_89"
-	AgeBandAge90Plus AgeBand = "AGE_90_PLUS"
-)
-
-var AllAgeBand = []AgeBand{
-	AgeBandAge0_17,
-	AgeBandAge18_24,
-	AgeBandAge25_34,
-	AgeBandAge35_44,
-	AgeBandAge45_54,
-	AgeBandAge55_64,
-	AgeBandAge65_74,
-	AgeBandAge75_89,
-	AgeBandAge90Plus,
-}
-
-func (e AgeBand) IsValid() bool {
-	switch e {
-	case AgeBandAge0_17, AgeBandAge18_24, AgeBandAge25_34, AgeBandAge35_44, AgeBandAge45_54, AgeBandAge55_64, AgeBandAge65_74, AgeBandAge75_89, AgeBandAge90Plus:
-		return true
-	}
-	return false
-}
-
-func (e AgeBand) String() string {
-	return string(e)
-}
-
-func (e *AgeBand) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = AgeBand(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid AgeBand", str)
-	}
-	return nil
-}
-
-func (e AgeBand) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *AgeBand) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e AgeBand) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-type ConsentBasis string
-
-const (
-	ConsentBasisUkGdprPublicTaskResearch          ConsentBasis = "UK_GDPR_PUBLIC_TASK_RESEARCH"
-	ConsentBasisUkGdprLegitimateInterestsResearch ConsentBasis = "UK_GDPR_LEGITIMATE_INTERESTS_RESEARCH"
-	ConsentBasisExplicitConsent                   ConsentBasis = "EXPLICIT_CONSENT"
-	ConsentBasisHipaaSafeHarbor                   ConsentBasis = "HIPAA_SAFE_HARBOR"
-	ConsentBasisHipaaExpertDetermination          ConsentBasis = "HIPAA_EXPERT_DETERMINATION"
-)
-
-var AllConsentBasis = []ConsentBasis{
-	ConsentBasisUkGdprPublicTaskResearch,
-	ConsentBasisUkGdprLegitimateInterestsResearch,
-	ConsentBasisExplicitConsent,
-	ConsentBasisHipaaSafeHarbor,
-	ConsentBasisHipaaExpertDetermination,
-}
-
-func (e ConsentBasis) IsValid() bool {
-	switch e {
-	case ConsentBasisUkGdprPublicTaskResearch, ConsentBasisUkGdprLegitimateInterestsResearch, ConsentBasisExplicitConsent, ConsentBasisHipaaSafeHarbor, ConsentBasisHipaaExpertDetermination:
-		return true
-	}
-	return false
-}
-
-func (e ConsentBasis) String() string {
-	return string(e)
-}
-
-func (e *ConsentBasis) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = ConsentBasis(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid ConsentBasis", str)
-	}
-	return nil
-}
-
-func (e ConsentBasis) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *ConsentBasis) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e ConsentBasis) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-type Country string
-
-const (
-	CountryGb Country = "GB"
-	CountryUs Country = "US"
-)
-
-var AllCountry = []Country{
-	CountryGb,
-	CountryUs,
-}
-
-func (e Country) IsValid() bool {
-	switch e {
-	case CountryGb, CountryUs:
-		return true
-	}
-	return false
-}
-
-func (e Country) String() string {
-	return string(e)
-}
-
-func (e *Country) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = Country(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid Country", str)
-	}
-	return nil
-}
-
-func (e Country) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *Country) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e Country) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-type Currency string
-
-const (
-	CurrencyGbp Currency = "GBP"
-	CurrencyUsd Currency = "USD"
-)
-
-var AllCurrency = []Currency{
-	CurrencyGbp,
-	CurrencyUsd,
-}
-
-func (e Currency) IsValid() bool {
-	switch e {
-	case CurrencyGbp, CurrencyUsd:
-		return true
-	}
-	return false
-}
-
-func (e Currency) String() string {
-	return string(e)
-}
-
-func (e *Currency) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = Currency(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid Currency", str)
-	}
-	return nil
-}
-
-func (e Currency) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *Currency) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e Currency) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-type DataUsePermission string
-
-const (
-	DataUsePermissionGru  DataUsePermission = "GRU"
-	DataUsePermissionHmb  DataUsePermission = "HMB"
-	DataUsePermissionNres DataUsePermission = "NRES"
-)
-
-var AllDataUsePermission = []DataUsePermission{
-	DataUsePermissionGru,
-	DataUsePermissionHmb,
-	DataUsePermissionNres,
-}
-
-func (e DataUsePermission) IsValid() bool {
-	switch e {
-	case DataUsePermissionGru, DataUsePermissionHmb, DataUsePermissionNres:
-		return true
-	}
-	return false
-}
-
-func (e DataUsePermission) String() string {
-	return string(e)
-}
-
-func (e *DataUsePermission) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = DataUsePermission(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid DataUsePermission", str)
-	}
-	return nil
-}
-
-func (e DataUsePermission) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *DataUsePermission) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e DataUsePermission) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-type Decision string
-
-const (
-	DecisionAllow           Decision = "ALLOW"
-	DecisionDeny            Decision = "DENY"
-	DecisionPendingApproval Decision = "PENDING_APPROVAL"
-)
-
-var AllDecision = []Decision{
-	DecisionAllow,
-	DecisionDeny,
-	DecisionPendingApproval,
-}
-
-func (e Decision) IsValid() bool {
-	switch e {
-	case DecisionAllow, DecisionDeny, DecisionPendingApproval:
-		return true
-	}
-	return false
-}
-
-func (e Decision) String() string {
-	return string(e)
-}
-
-func (e *Decision) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = Decision(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid Decision", str)
-	}
-	return nil
-}
-
-func (e Decision) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *Decision) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e Decision) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-type DeprivationScheme string
-
-const (
-	DeprivationSchemeImdDecile DeprivationScheme = "IMD_DECILE"
-	DeprivationSchemeAdiDecile DeprivationScheme = "ADI_DECILE"
-)
-
-var AllDeprivationScheme = []DeprivationScheme{
-	DeprivationSchemeImdDecile,
-	DeprivationSchemeAdiDecile,
-}
-
-func (e DeprivationScheme) IsValid() bool {
-	switch e {
-	case DeprivationSchemeImdDecile, DeprivationSchemeAdiDecile:
-		return true
-	}
-	return false
-}
-
-func (e DeprivationScheme) String() string {
-	return string(e)
-}
-
-func (e *DeprivationScheme) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = DeprivationScheme(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid DeprivationScheme", str)
-	}
-	return nil
-}
-
-func (e DeprivationScheme) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *DeprivationScheme) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e DeprivationScheme) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-type Dimension string
-
-const (
-	DimensionCountry             Dimension = "COUNTRY"
-	DimensionRegion              Dimension = "REGION"
-	DimensionPartner             Dimension = "PARTNER"
-	DimensionHealthSetting       Dimension = "HEALTH_SETTING"
-	DimensionWelfareDomain       Dimension = "WELFARE_DOMAIN"
-	DimensionIhelpCategory       Dimension = "IHELP_CATEGORY"
-	DimensionAgeBand             Dimension = "AGE_BAND"
-	DimensionSex                 Dimension = "SEX"
-	DimensionDeprivationQuintile Dimension = "DEPRIVATION_QUINTILE"
-	DimensionQuarter             Dimension = "QUARTER"
-	DimensionYear                Dimension = "YEAR"
-)
-
-var AllDimension = []Dimension{
-	DimensionCountry,
-	DimensionRegion,
-	DimensionPartner,
-	DimensionHealthSetting,
-	DimensionWelfareDomain,
-	DimensionIhelpCategory,
-	DimensionAgeBand,
-	DimensionSex,
-	DimensionDeprivationQuintile,
-	DimensionQuarter,
-	DimensionYear,
-}
-
-func (e Dimension) IsValid() bool {
-	switch e {
-	case DimensionCountry, DimensionRegion, DimensionPartner, DimensionHealthSetting, DimensionWelfareDomain, DimensionIhelpCategory, DimensionAgeBand, DimensionSex, DimensionDeprivationQuintile, DimensionQuarter, DimensionYear:
-		return true
-	}
-	return false
-}
-
-func (e Dimension) String() string {
-	return string(e)
-}
-
-func (e *Dimension) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = Dimension(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid Dimension", str)
-	}
-	return nil
-}
-
-func (e Dimension) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *Dimension) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e Dimension) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-type HealthSetting string
-
-const (
-	HealthSettingPrimaryCare           HealthSetting = "PRIMARY_CARE"
-	HealthSettingHospital              HealthSetting = "HOSPITAL"
-	HealthSettingMentalHealth          HealthSetting = "MENTAL_HEALTH"
-	HealthSettingHospice               HealthSetting = "HOSPICE"
-	HealthSettingMaternity             HealthSetting = "MATERNITY"
-	HealthSettingPaediatric            HealthSetting = "PAEDIATRIC"
-	HealthSettingCommunityHealthCentre HealthSetting = "COMMUNITY_HEALTH_CENTRE"
-	HealthSettingOther                 HealthSetting = "OTHER"
-)
-
-var AllHealthSetting = []HealthSetting{
-	HealthSettingPrimaryCare,
-	HealthSettingHospital,
-	HealthSettingMentalHealth,
-	HealthSettingHospice,
-	HealthSettingMaternity,
-	HealthSettingPaediatric,
-	HealthSettingCommunityHealthCentre,
-	HealthSettingOther,
-}
-
-func (e HealthSetting) IsValid() bool {
-	switch e {
-	case HealthSettingPrimaryCare, HealthSettingHospital, HealthSettingMentalHealth, HealthSettingHospice, HealthSettingMaternity, HealthSettingPaediatric, HealthSettingCommunityHealthCentre, HealthSettingOther:
-		return true
-	}
-	return false
-}
-
-func (e HealthSetting) String() string {
-	return string(e)
-}
-
-func (e *HealthSetting) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = HealthSetting(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid HealthSetting", str)
-	}
-	return nil
-}
-
-func (e HealthSetting) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *HealthSetting) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e HealthSetting) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-type IhelpCategory string
-
-const (
-	IhelpCategoryIncomeInsurance         IhelpCategory = "INCOME_INSURANCE"
-	IhelpCategoryHousingUtilities        IhelpCategory = "HOUSING_UTILITIES"
-	IhelpCategoryEducationEmployment     IhelpCategory = "EDUCATION_EMPLOYMENT"
-	IhelpCategoryLegalStatus             IhelpCategory = "LEGAL_STATUS"
-	IhelpCategoryPersonalFamilyStability IhelpCategory = "PERSONAL_FAMILY_STABILITY"
-)
-
-var AllIhelpCategory = []IhelpCategory{
-	IhelpCategoryIncomeInsurance,
-	IhelpCategoryHousingUtilities,
-	IhelpCategoryEducationEmployment,
-	IhelpCategoryLegalStatus,
-	IhelpCategoryPersonalFamilyStability,
-}
-
-func (e IhelpCategory) IsValid() bool {
-	switch e {
-	case IhelpCategoryIncomeInsurance, IhelpCategoryHousingUtilities, IhelpCategoryEducationEmployment, IhelpCategoryLegalStatus, IhelpCategoryPersonalFamilyStability:
-		return true
-	}
-	return false
-}
-
-func (e IhelpCategory) String() string {
-	return string(e)
-}
-
-func (e *IhelpCategory) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = IhelpCategory(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid IhelpCategory", str)
-	}
-	return nil
-}
-
-func (e IhelpCategory) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *IhelpCategory) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e IhelpCategory) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-type MetricKind string
-
-const (
-	MetricKindCount      MetricKind = "COUNT"
-	MetricKindProportion MetricKind = "PROPORTION"
-	MetricKindAmount     MetricKind = "AMOUNT"
-	MetricKindMean       MetricKind = "MEAN"
-)
-
-var AllMetricKind = []MetricKind{
-	MetricKindCount,
-	MetricKindProportion,
-	MetricKindAmount,
-	MetricKindMean,
-}
-
-func (e MetricKind) IsValid() bool {
-	switch e {
-	case MetricKindCount, MetricKindProportion, MetricKindAmount, MetricKindMean:
-		return true
-	}
-	return false
-}
-
-func (e MetricKind) String() string {
-	return string(e)
-}
-
-func (e *MetricKind) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = MetricKind(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid MetricKind", str)
-	}
-	return nil
-}
-
-func (e MetricKind) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *MetricKind) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e MetricKind) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-type PartnershipModel string
-
-const (
-	PartnershipModelHjp PartnershipModel = "HJP"
-	PartnershipModelMlp PartnershipModel = "MLP"
-)
-
-var AllPartnershipModel = []PartnershipModel{
-	PartnershipModelHjp,
-	PartnershipModelMlp,
-}
-
-func (e PartnershipModel) IsValid() bool {
-	switch e {
-	case PartnershipModelHjp, PartnershipModelMlp:
-		return true
-	}
-	return false
-}
-
-func (e PartnershipModel) String() string {
-	return string(e)
-}
-
-func (e *PartnershipModel) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = PartnershipModel(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid PartnershipModel", str)
-	}
-	return nil
-}
-
-func (e PartnershipModel) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *PartnershipModel) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e PartnershipModel) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-type PeriodGranularity string
-
-const (
-	PeriodGranularityQuarter PeriodGranularity = "QUARTER"
-	PeriodGranularityYear    PeriodGranularity = "YEAR"
-)
-
-var AllPeriodGranularity = []PeriodGranularity{
-	PeriodGranularityQuarter,
-	PeriodGranularityYear,
-}
-
-func (e PeriodGranularity) IsValid() bool {
-	switch e {
-	case PeriodGranularityQuarter, PeriodGranularityYear:
-		return true
-	}
-	return false
-}
-
-func (e PeriodGranularity) String() string {
-	return string(e)
-}
-
-func (e *PeriodGranularity) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = PeriodGranularity(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid PeriodGranularity", str)
-	}
-	return nil
-}
-
-func (e PeriodGranularity) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *PeriodGranularity) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e PeriodGranularity) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-type ProjectStatus string
-
-const (
-	ProjectStatusProposed ProjectStatus = "PROPOSED"
-	ProjectStatusApproved ProjectStatus = "APPROVED"
-	ProjectStatusExpired  ProjectStatus = "EXPIRED"
-	ProjectStatusRevoked  ProjectStatus = "REVOKED"
-)
-
-var AllProjectStatus = []ProjectStatus{
-	ProjectStatusProposed,
-	ProjectStatusApproved,
-	ProjectStatusExpired,
-	ProjectStatusRevoked,
-}
-
-func (e ProjectStatus) IsValid() bool {
-	switch e {
-	case ProjectStatusProposed, ProjectStatusApproved, ProjectStatusExpired, ProjectStatusRevoked:
-		return true
-	}
-	return false
-}
-
-func (e ProjectStatus) String() string {
-	return string(e)
-}
-
-func (e *ProjectStatus) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = ProjectStatus(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid ProjectStatus", str)
-	}
-	return nil
-}
-
-func (e ProjectStatus) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *ProjectStatus) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e ProjectStatus) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-type ReportingCurrency string
-
-const (
-	ReportingCurrencyGbp           ReportingCurrency = "GBP"
-	ReportingCurrencyUsd           ReportingCurrency = "USD"
-	ReportingCurrencyPppIntlDollar ReportingCurrency = "PPP_INTL_DOLLAR"
-)
-
-var AllReportingCurrency = []ReportingCurrency{
-	ReportingCurrencyGbp,
-	ReportingCurrencyUsd,
-	ReportingCurrencyPppIntlDollar,
-}
-
-func (e ReportingCurrency) IsValid() bool {
-	switch e {
-	case ReportingCurrencyGbp, ReportingCurrencyUsd, ReportingCurrencyPppIntlDollar:
-		return true
-	}
-	return false
-}
-
-func (e ReportingCurrency) String() string {
-	return string(e)
-}
-
-func (e *ReportingCurrency) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = ReportingCurrency(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid ReportingCurrency", str)
-	}
-	return nil
-}
-
-func (e ReportingCurrency) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *ReportingCurrency) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e ReportingCurrency) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-type ResearchPurpose string
-
-const (
-	ResearchPurposeGeneralResearch         ResearchPurpose = "GENERAL_RESEARCH"
-	ResearchPurposeHealthMedicalBiomedical ResearchPurpose = "HEALTH_MEDICAL_BIOMEDICAL"
-)
-
-var AllResearchPurpose = []ResearchPurpose{
-	ResearchPurposeGeneralResearch,
-	ResearchPurposeHealthMedicalBiomedical,
-}
-
-func (e ResearchPurpose) IsValid() bool {
-	switch e {
-	case ResearchPurposeGeneralResearch, ResearchPurposeHealthMedicalBiomedical:
-		return true
-	}
-	return false
-}
-
-func (e ResearchPurpose) String() string {
-	return string(e)
-}
-
-func (e *ResearchPurpose) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = ResearchPurpose(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid ResearchPurpose", str)
-	}
-	return nil
-}
-
-func (e ResearchPurpose) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *ResearchPurpose) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e ResearchPurpose) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-type Role string
-
-const (
-	RoleSteward         Role = "STEWARD"
-	RolePartnerAdmin    Role = "PARTNER_ADMIN"
-	RolePartnerUploader Role = "PARTNER_UPLOADER"
-	RoleResearcher      Role = "RESEARCHER"
-	RoleDashboard       Role = "DASHBOARD"
-)
-
-var AllRole = []Role{
-	RoleSteward,
-	RolePartnerAdmin,
-	RolePartnerUploader,
-	RoleResearcher,
-	RoleDashboard,
-}
-
-func (e Role) IsValid() bool {
-	switch e {
-	case RoleSteward, RolePartnerAdmin, RolePartnerUploader, RoleResearcher, RoleDashboard:
-		return true
-	}
-	return false
-}
-
-func (e Role) String() string {
-	return string(e)
-}
-
-func (e *Role) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = Role(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid Role", str)
-	}
-	return nil
-}
-
-func (e Role) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *Role) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e Role) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-type Sex string
-
-const (
-	SexFemale           Sex = "FEMALE"
-	SexMale             Sex = "MALE"
-	SexOtherOrNotStated Sex = "OTHER_OR_NOT_STATED"
-)
-
-var AllSex = []Sex{
-	SexFemale,
-	SexMale,
-	SexOtherOrNotStated,
-}
-
-func (e Sex) IsValid() bool {
-	switch e {
-	case SexFemale, SexMale, SexOtherOrNotStated:
-		return true
-	}
-	return false
-}
-
-func (e Sex) String() string {
-	return string(e)
-}
-
-func (e *Sex) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = Sex(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid Sex", str)
-	}
-	return nil
-}
-
-func (e Sex) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *Sex) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e Sex) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-type SubmissionStatus string
-
-const (
-	SubmissionStatusAccepted   SubmissionStatus = "ACCEPTED"
-	SubmissionStatusRejected   SubmissionStatus = "REJECTED"
-	SubmissionStatusSuperseded SubmissionStatus = "SUPERSEDED"
-	SubmissionStatusRetracted  SubmissionStatus = "RETRACTED"
-)
-
-var AllSubmissionStatus = []SubmissionStatus{
-	SubmissionStatusAccepted,
-	SubmissionStatusRejected,
-	SubmissionStatusSuperseded,
-	SubmissionStatusRetracted,
-}
-
-func (e SubmissionStatus) IsValid() bool {
-	switch e {
-	case SubmissionStatusAccepted, SubmissionStatusRejected, SubmissionStatusSuperseded, SubmissionStatusRetracted:
-		return true
-	}
-	return false
-}
-
-func (e SubmissionStatus) String() string {
-	return string(e)
-}
-
-func (e *SubmissionStatus) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = SubmissionStatus(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid SubmissionStatus", str)
-	}
-	return nil
-}
-
-func (e SubmissionStatus) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *SubmissionStatus) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e SubmissionStatus) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-// Why a cell is suppressed. Only TOO_FEW_PARTNERS (which the cell's partner count shows anyway) and
-// DISCLOSURE_RISK are returned: a more precise reason would narrow what the hidden value can be (docs/DISCLOSURE.md).
-type SuppressionReason string
-
-const (
-	SuppressionReasonSmallCell SuppressionReason = "SMALL_CELL"
-	// The cell pools fewer partners than disclosure control requires; its partner count is shown.
-	SuppressionReasonTooFewPartners SuppressionReason = "TOO_FEW_PARTNERS"
-	SuppressionReasonDominance      SuppressionReason = "DOMINANCE"
-	SuppressionReasonSecondary      SuppressionReason = "SECONDARY"
-	// The cell's value could disclose a small number of persons, one contributor's figure, or (combined with cells
-	// published beside it) another suppressed cell; which of these is not said, as that would narrow the hidden value.
-	SuppressionReasonDisclosureRisk SuppressionReason = "DISCLOSURE_RISK"
-)
-
-var AllSuppressionReason = []SuppressionReason{
-	SuppressionReasonSmallCell,
-	SuppressionReasonTooFewPartners,
-	SuppressionReasonDominance,
-	SuppressionReasonSecondary,
-	SuppressionReasonDisclosureRisk,
-}
-
-func (e SuppressionReason) IsValid() bool {
-	switch e {
-	case SuppressionReasonSmallCell, SuppressionReasonTooFewPartners, SuppressionReasonDominance, SuppressionReasonSecondary, SuppressionReasonDisclosureRisk:
-		return true
-	}
-	return false
-}
-
-func (e SuppressionReason) String() string {
-	return string(e)
-}
-
-func (e *SuppressionReason) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = SuppressionReason(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid SuppressionReason", str)
-	}
-	return nil
-}
-
-func (e SuppressionReason) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *SuppressionReason) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e SuppressionReason) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-type WelfareDomain string
-
-const (
-	WelfareDomainWelfareBenefits  WelfareDomain = "WELFARE_BENEFITS"
-	WelfareDomainDebt             WelfareDomain = "DEBT"
-	WelfareDomainHealthInsurance  WelfareDomain = "HEALTH_INSURANCE"
-	WelfareDomainHousing          WelfareDomain = "HOUSING"
-	WelfareDomainUtilities        WelfareDomain = "UTILITIES"
-	WelfareDomainEmployment       WelfareDomain = "EMPLOYMENT"
-	WelfareDomainEducation        WelfareDomain = "EDUCATION"
-	WelfareDomainImmigration      WelfareDomain = "IMMIGRATION"
-	WelfareDomainLegalStatusOther WelfareDomain = "LEGAL_STATUS_OTHER"
-	WelfareDomainCommunityCare    WelfareDomain = "COMMUNITY_CARE"
-	WelfareDomainFamily           WelfareDomain = "FAMILY"
-)
-
-var AllWelfareDomain = []WelfareDomain{
-	WelfareDomainWelfareBenefits,
-	WelfareDomainDebt,
-	WelfareDomainHealthInsurance,
-	WelfareDomainHousing,
-	WelfareDomainUtilities,
-	WelfareDomainEmployment,
-	WelfareDomainEducation,
-	WelfareDomainImmigration,
-	WelfareDomainLegalStatusOther,
-	WelfareDomainCommunityCare,
-	WelfareDomainFamily,
-}
-
-func (e WelfareDomain) IsValid() bool {
-	switch e {
-	case WelfareDomainWelfareBenefits, WelfareDomainDebt, WelfareDomainHealthInsurance, WelfareDomainHousing, WelfareDomainUtilities, WelfareDomainEmployment, WelfareDomainEducation, WelfareDomainImmigration, WelfareDomainLegalStatusOther, WelfareDomainCommunityCare, WelfareDomainFamily:
-		return true
-	}
-	return false
-}
-
-func (e WelfareDomain) String() string {
-	return string(e)
-}
-
-func (e *WelfareDomain) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = WelfareDomain(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid WelfareDomain", str)
-	}
-	return nil
-}
-
-func (e WelfareDomain) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *WelfareDomain) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e WelfareDomain) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
 }

@@ -30,7 +30,7 @@ const (
 )
 
 // Permissions lists the valid permissions.
-var Permissions = []Permission{PermissionGRU, PermissionHMB, PermissionNRES}
+func Permissions() []Permission { return []Permission{PermissionGRU, PermissionHMB, PermissionNRES} }
 
 // Purpose is what a research project declares it will use the data for.
 type Purpose string
@@ -42,7 +42,7 @@ const (
 )
 
 // Purposes lists the valid purposes.
-var Purposes = []Purpose{PurposeGeneral, PurposeHMB}
+func Purposes() []Purpose { return []Purpose{PurposeGeneral, PurposeHMB} }
 
 // Policy is one version of a partner's sharing policy. A nil list (AllowedCountries,
 // AllowedInstitutions, AllowedProjects) means "no restriction"; a set list restricts
@@ -97,6 +97,9 @@ const (
 	PendingApproval Outcome = "PENDING_APPROVAL"
 )
 
+// Outcomes lists the outcomes, in the schema's order.
+func Outcomes() []Outcome { return []Outcome{Allow, Deny, PendingApproval} }
+
 // CodePolicyMissing is the reason code of a partner that has set no policy: such a
 // partner shares with no one.
 const CodePolicyMissing = "POLICY_MISSING"
@@ -144,7 +147,7 @@ func Decide(policy *Policy, project Project, approval *Approval, today time.Time
 		// GRU covers every research purpose, health research included; NRES anything.
 	case PermissionHMB:
 		if project.Purpose != PurposeHMB {
-			fail("HMB", "The partner allows health, medical or biomedical research only; this project's purpose is general research.")
+			fail(string(PermissionHMB), "The partner allows health, medical or biomedical research only; this project's purpose is general research.")
 		}
 	default:
 		fail(CodePolicyMissing, "The partner's policy has no recognised data use permission.")

@@ -23,6 +23,11 @@ const (
 	StatusRevoked  Status = "REVOKED"
 )
 
+// Statuses lists the statuses, in the schema's order.
+func Statuses() []Status {
+	return []Status{StatusProposed, StatusApproved, StatusExpired, StatusRevoked}
+}
+
 // StatusOn returns the status a project with stored status and end date has on the
 // calendar date today: a project past its end date is EXPIRED, whether it was
 // approved or still waiting; a revoked one stays REVOKED.
@@ -40,7 +45,7 @@ func StatusOn(stored Status, endsOn, today time.Time) Status {
 // country: GB 8 (NHS Digital and OpenSAFELY suppress 1-7), US 11 (CMS and PCORnet
 // suppress 1-10). See reference/SOURCES.md.
 func CountryDefaultMinCell(country string) int {
-	if country == "US" {
+	if country == string(hjx.CountryUS) {
 		return 11
 	}
 	return 8
@@ -90,13 +95,13 @@ func (in PolicyInput) Policy(partnerID, country string, floor int, today time.Ti
 		NonCommercialOnly: hjx.Deref(in.NonCommercialOnly), NotForProfitOnly: hjx.Deref(in.NotForProfitOnly),
 		EthicsApprovalRequired: hjx.Deref(in.EthicsApprovalRequired), CollaborationRequired: hjx.Deref(in.CollaborationRequired),
 		PublicationRequired: hjx.Deref(in.PublicationRequired), Identifiable: hjx.Deref(in.Identifiable)}
-	if !slices.Contains(Permissions, in.Permission) {
-		return p, hjx.Invalid("permission", "must be GRU, HMB or NRES")
+	if !slices.Contains(Permissions(), in.Permission) {
+		return p, hjx.Invalid("permission", "must be %s", hjx.Alternatives(Permissions()))
 	}
 	var err error
 	if p.AllowedCountries, err = cleanList("allowedCountries", in.AllowedCountries, func(s string) (string, error) {
 		if !hjx.In(hjx.Countries, s) {
-			return "", hjx.Invalid("allowedCountries", "holds a country hjx does not know (GB or US)")
+			return "", hjx.Invalid("allowedCountries", "holds a country hjx does not know (%s)", hjx.Alternatives(hjx.AllCountries()))
 		}
 		return s, nil
 	}); err != nil {
@@ -207,9 +212,9 @@ func (in *ProjectInput) Validate(today time.Time) error {
 		return hjx.Invalid("institution", "must be 1 to %d characters", MaxInstitutionCh)
 	}
 	if !hjx.In(hjx.Countries, in.InstitutionCountry) {
-		return hjx.Invalid("institutionCountry", "must be GB or US")
+		return hjx.Invalid("institutionCountry", "must be %s", hjx.Alternatives(hjx.AllCountries()))
 	}
-	if !slices.Contains(Purposes, in.Purpose) {
+	if !slices.Contains(Purposes(), in.Purpose) {
 		return hjx.Invalid("purpose", "must be GENERAL_RESEARCH or HEALTH_MEDICAL_BIOMEDICAL")
 	}
 	in.EthicsApprovalRef = strings.TrimSpace(in.EthicsApprovalRef)

@@ -72,7 +72,7 @@ func newSecret() (string, []byte, error) {
 // issueToken checks the requesting principal).
 func (np NewPrincipal) Validate(now time.Time) error {
 	if !np.Role.Valid() {
-		return hjx.Invalid("role", "must be one of STEWARD, PARTNER_ADMIN, PARTNER_UPLOADER, RESEARCHER, DASHBOARD")
+		return hjx.Invalid("role", "must be one of %s", strings.Join(hjx.Strings(hjx.AllRoles()), ", "))
 	}
 	name := strings.TrimSpace(np.Name)
 	if err := identifiers.CheckText("name", name); err != nil {

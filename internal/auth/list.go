@@ -17,7 +17,7 @@ type TokenInfo struct {
 	Name          string     `db:"name"`
 	PrincipalID   string     `db:"principal_id"`
 	PrincipalName string     `db:"principal_name"`
-	Role          string     `db:"role"`
+	Role          hjx.Role   `db:"role"`
 	PartnerID     *string    `db:"partner_id"`
 	ProjectID     *string    `db:"project_id"`
 	CreatedAt     time.Time  `db:"created_at"`

@@ -9,6 +9,8 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"time"
+
+	"github.com/hjx-exchange/hjx/internal/hjx"
 )
 
 // Years the demo covers: quarterly figures for each, inside the reference rates' years.
@@ -94,16 +96,17 @@ func newGenerator(p PartnerSpec, year int) *generator {
 	h := fnv.New64a()
 	fmt.Fprintf(h, "%s/%d", p.ID, year)
 	g := &generator{p: p, rng: rand.New(rand.NewPCG(h.Sum64(), 2019))}
-	g.currency = map[string]string{"GB": "GBP", "US": "USD"}[p.Country]
+	currency := map[hjx.Country]hjx.Currency{hjx.CountryGB: hjx.CurrencyGBP, hjx.CountryUS: hjx.CurrencyUSD}[p.Country]
+	g.currency = string(currency)
 	// About GBP 2,800 or USD 3,900 (Woodhead 2018; Reece 2024; NCMLP measure 6).
-	g.perClient = map[string]float64{"GBP": 2800, "USD": 3900}[g.currency]
+	g.perClient = map[hjx.Currency]float64{hjx.CurrencyGBP: 2800, hjx.CurrencyUSD: 3900}[currency]
 	// England's IMD (1 = most deprived) or the US Area Deprivation Index (10 = most
 	// disadvantaged).
 	switch {
 	case p.Region == "GB-ENG":
-		g.scheme = "IMD_DECILE"
-	case p.Country == "US":
-		g.scheme = "ADI_DECILE"
+		g.scheme = string(hjx.SchemeIMDDecile)
+	case p.Country == hjx.CountryUS:
+		g.scheme = string(hjx.SchemeADIDecile)
 	}
 	return g
 }
@@ -119,7 +122,7 @@ func count(x float64) int { return max(0, int(math.Round(x))) }
 // the most deprived areas most.
 func (g *generator) depthShare(d int) float64 {
 	depth := float64(10-d) / 9 // 1 for the most deprived IMD decile
-	if g.scheme == "ADI_DECILE" {
+	if g.scheme == string(hjx.SchemeADIDecile) {
 		depth = float64(d-1) / 9
 	}
 	return 0.02 + 0.16*depth*depth
@@ -172,7 +175,7 @@ func (q *quarterRows) bySex() {
 	for _, s := range []struct {
 		sex string
 		v   int
-	}{{"FEMALE", female}, {"MALE", q.screened - female - other}, {"OTHER_OR_NOT_STATED", other}} {
+	}{{string(hjx.SexFemale), female}, {string(hjx.SexMale), q.screened - female - other}, {string(hjx.SexOtherOrNotStated), other}} {
 		r := q.row("PATIENTS_SCREENED", s.v)
 		r.Sex = s.sex
 		q.add(r)
@@ -275,7 +278,7 @@ func (q *quarterRows) gains() {
 // on most clients, US partners PSS-10, GAD-7 and CES-D; each side measures the
 // other's instruments only on a few, which makes small cells.
 func (q *quarterRows) wellbeing() {
-	uk := q.p.Country == "GB"
+	uk := q.p.Country == hjx.CountryGB
 	q.mean("WEMWBS_CHANGE", uk, 3.6, 8.5, -56, 56)
 	// Wellbeing change by the domain of the client's main problem (WEMWBS in the
 	// UK, PSS-10 in the US, where a fall is an improvement).

@@ -3,6 +3,8 @@ package demo
 import (
 	"bytes"
 	"testing"
+
+	"github.com/hjx-exchange/hjx/internal/hjx"
 )
 
 func TestFiguresDeterministic(t *testing.T) {
@@ -19,7 +21,7 @@ func TestFiguresDeterministic(t *testing.T) {
 
 func TestWorldShape(t *testing.T) {
 	t.Parallel()
-	countries := map[string]int{}
+	countries := map[hjx.Country]int{}
 	regions := map[string]bool{}
 	for _, p := range Partners() {
 		countries[p.Country]++

@@ -173,7 +173,7 @@ func (s *seeder) project(steward *hjx.Principal) error {
 
 // figures uploads a partner's figures for every demo year.
 func (s *seeder) figures(uploader *hjx.Principal, ps PartnerSpec) error {
-	basis := map[string]string{"GB": "UK_GDPR_PUBLIC_TASK_RESEARCH", "US": "HIPAA_SAFE_HARBOR"}[ps.Country]
+	basis := string(map[hjx.Country]hjx.ConsentBasis{hjx.CountryGB: hjx.ConsentPublicTaskResearch, hjx.CountryUS: hjx.ConsentHIPAASafeHarbor}[ps.Country])
 	for _, year := range Years {
 		r, err := s.a.Ingest.Submit(s.ctx, uploader, ingest.Request{Format: ingest.FormatCSV, ConsentBasis: basis,
 			CSV: bytes.NewReader(CSV(Figures(ps, year)))})
@@ -223,7 +223,7 @@ func ensureProject(ctx context.Context, a *app.App, steward, researcher *hjx.Pri
 		}
 	}
 	pr, err := a.Governance.ProposeProjectWithID(ctx, researcher, ProjectID, access.ProjectInput{Title: ProjectTitle,
-		Institution: "University of Leeds", InstitutionCountry: "GB", Purpose: access.Purpose("HEALTH_MEDICAL_BIOMEDICAL"),
+		Institution: "University of Leeds", InstitutionCountry: string(hjx.CountryGB), Purpose: access.PurposeHMB,
 		EthicsApprovalRef: "DEMO-REC-2022-014", PublicationCommitted: true,
 		StartsOn: time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC), EndsOn: time.Date(2030, 12, 31, 0, 0, 0, 0, time.UTC)})
 	if err != nil {
@@ -237,7 +237,7 @@ func ensureProject(ctx context.Context, a *app.App, steward, researcher *hjx.Pri
 
 func policyInput(ps PolicySpec) access.PolicyInput {
 	yes := func(b bool) *bool { return &b }
-	in := access.PolicyInput{Permission: access.Permission(ps.Permission), NonCommercialOnly: yes(ps.NonCommercialOnly),
+	in := access.PolicyInput{Permission: ps.Permission, NonCommercialOnly: yes(ps.NonCommercialOnly),
 		NotForProfitOnly: yes(ps.NotForProfitOnly), AllowedCountries: ps.AllowedCountries,
 		AllowedInstitutions:    ps.AllowedInstitutions,
 		EthicsApprovalRequired: yes(ps.EthicsRequired), CollaborationRequired: yes(ps.CollaborationRequired),
@@ -263,7 +263,7 @@ func (r *Result) Print(w interface{ Write([]byte) (int, error) }, baseURL string
 	}
 	researcher := ""
 	for _, t := range r.Tokens {
-		if t.Role == "RESEARCHER" {
+		if t.Role == string(hjx.RoleResearcher) {
 			researcher = t.Secret
 		}
 	}

@@ -7,11 +7,18 @@
 // the same binary always produces the same world.
 package demo
 
+import (
+	"github.com/hjx-exchange/hjx/internal/access"
+	"github.com/hjx-exchange/hjx/internal/hjx"
+)
+
 // PartnerSpec is one demo partner and how it shares.
 type PartnerSpec struct {
-	ID, Name, Country, Region, Model string
-	HealthSettings                   []string
-	AdviceDomains                    []string
+	ID, Name, Region string
+	Country          hjx.Country
+	Model            hjx.PartnershipModel
+	HealthSettings   []string
+	AdviceDomains    []string
 	// Size scales the partner's caseload: a small hospice sees fewer clients than an
 	// inner-city GP network.
 	Size float64
@@ -25,7 +32,7 @@ type PartnerSpec struct {
 
 // PolicySpec is a demo partner's sharing policy, in DUO terms.
 type PolicySpec struct {
-	Permission            string // GRU, HMB or NRES
+	Permission            access.Permission
 	NonCommercialOnly     bool
 	NotForProfitOnly      bool
 	AllowedCountries      []string
@@ -48,7 +55,7 @@ var usDomains = []string{"WELFARE_BENEFITS", "HEALTH_INSURANCE", "HOUSING", "UTI
 // with fine welfare domains: typical equity views (one country, by deprivation
 // quintile or welfare domain, by year or quarter) are mostly published.
 func Partners() []PartnerSpec {
-	gru := &PolicySpec{Permission: "GRU"}
+	gru := &PolicySpec{Permission: access.PermissionGRU}
 	return []PartnerSpec{
 		uk("leeds-gp-welfare-rights", "Leeds GP Welfare Rights (demo)", "GB-ENG", "PRIMARY_CARE", 1.4, &PolicySpec{Permission: "GRU", Identifiable: true}),
 		uk("tower-hamlets-gp-advice", "Tower Hamlets GP Advice (demo)", "GB-ENG", "PRIMARY_CARE", 1.6, gru),

@@ -22,9 +22,9 @@ import (
 type Partner struct {
 	ID             string
 	Name           string
-	Country        string
+	Country        hjx.Country
 	Region         string
-	Model          string
+	Model          hjx.PartnershipModel
 	HealthSettings []string
 	AdviceDomains  []string
 	ActiveFrom     time.Time
@@ -33,22 +33,22 @@ type Partner struct {
 
 // Filter narrows the directory; empty fields do not filter.
 type Filter struct {
-	Country       string
+	Country       hjx.Country
 	Region        string
-	Model         string
-	HealthSetting string
+	Model         hjx.PartnershipModel
+	HealthSetting hjx.HealthSetting
 }
 
 // Metric is a codebook entry.
 type Metric struct {
-	Code       string   `db:"code"`
-	Kind       string   `db:"kind"`
-	Unit       string   `db:"unit"`
-	Instrument *string  `db:"instrument"`
-	RangeMin   *float64 `db:"range_min"`
-	RangeMax   *float64 `db:"range_max"`
-	Title      string   `db:"title"`
-	Source     string   `db:"source"`
+	Code       string         `db:"code"`
+	Kind       hjx.MetricKind `db:"kind"`
+	Unit       string         `db:"unit"`
+	Instrument *string        `db:"instrument"`
+	RangeMin   *float64       `db:"range_min"`
+	RangeMax   *float64       `db:"range_max"`
+	Title      string         `db:"title"`
+	Source     string         `db:"source"`
 }
 
 // Service reads and writes the directory.
@@ -89,13 +89,13 @@ func (p *Partner) Validate() error {
 	}
 	regions := hjx.RegionsOf(p.Country)
 	if regions == nil {
-		return hjx.Invalid("country", "must be GB or US")
+		return hjx.Invalid("country", "must be %s", hjx.Alternatives(hjx.AllCountries()))
 	}
 	if !slices.Contains(regions, p.Region) {
 		return hjx.Invalid("region", "is not an ISO 3166-2 region of %s (e.g. %s)", p.Country, regions[0])
 	}
-	if !hjx.In(hjx.PartnershipModels, p.Model) {
-		return hjx.Invalid("model", "must be HJP or MLP")
+	if !hjx.In(hjx.AllPartnershipModels(), p.Model) {
+		return hjx.Invalid("model", "must be %s", hjx.Alternatives(hjx.AllPartnershipModels()))
 	}
 	if !hjx.AllIn(hjx.HealthSettings, p.HealthSettings) {
 		return hjx.Invalid("healthSettings", "holds a value that is not a health setting")
@@ -136,7 +136,7 @@ func (s *Service) Insert(ctx context.Context, tx sqlx.ExtContext, p Partner) (*P
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	if s.Country != "" && p.Country != s.Country {
+	if s.Country != "" && string(p.Country) != s.Country {
 		return nil, hjx.Invalid("country", "this is the %s national node: a partner of another country is registered on its own country's node", s.Country)
 	}
 	p.HealthSettings = dedupe(p.HealthSettings)
@@ -167,15 +167,15 @@ func dedupe(xs []string) []string {
 }
 
 type partnerRow struct {
-	ID             string         `db:"id"`
-	Name           string         `db:"name"`
-	Country        string         `db:"country"`
-	Region         string         `db:"region"`
-	Model          string         `db:"model"`
-	HealthSettings pq.StringArray `db:"health_settings"`
-	AdviceDomains  pq.StringArray `db:"advice_domains"`
-	ActiveFrom     time.Time      `db:"active_from"`
-	ActiveTo       *time.Time     `db:"active_to"`
+	ID             string               `db:"id"`
+	Name           string               `db:"name"`
+	Country        hjx.Country          `db:"country"`
+	Region         string               `db:"region"`
+	Model          hjx.PartnershipModel `db:"model"`
+	HealthSettings pq.StringArray       `db:"health_settings"`
+	AdviceDomains  pq.StringArray       `db:"advice_domains"`
+	ActiveFrom     time.Time            `db:"active_from"`
+	ActiveTo       *time.Time           `db:"active_to"`
 }
 
 func (r partnerRow) partner() *Partner {
@@ -192,7 +192,7 @@ const filterSQL = `($1 = '' OR country = $1) AND ($2 = '' OR region = $2) AND ($
 
 // List returns one page of the directory, ordered by id.
 func (s *Service) List(ctx context.Context, f Filter, page hjx.Page) (*hjx.Connection[*Partner], error) {
-	if f.Region != "" && !hjx.In(hjx.RegionsGB, f.Region) && !hjx.In(hjx.RegionsUS, f.Region) {
+	if f.Region != "" && !hjx.IsRegion(f.Region) {
 		return nil, hjx.Invalid("filter.region", "is not an ISO 3166-2 region hjx knows")
 	}
 	args := []any{f.Country, f.Region, f.Model, f.HealthSetting}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/hjx-exchange/hjx/internal/hjx"
 )
 
 // benchTable is a dense cube of counts with side values per dimension, figures
@@ -31,7 +33,7 @@ func benchTable(dims, side int) []Cell {
 			cs[p].Value = float64(spread(v, p, len(cs)))
 			cs[p].ValueKey = int64(r.IntN(KeyRange))
 		}
-		cells[i] = Cell{Key: key, Kind: Count, Value: float64(v), Contributions: cs}
+		cells[i] = Cell{Key: key, Kind: hjx.KindCount, Value: float64(v), Contributions: cs}
 	}
 	return cells
 }

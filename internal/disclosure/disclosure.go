@@ -45,19 +45,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hjx-exchange/hjx/internal/hjx"
+
 	"github.com/shopspring/decimal"
-)
-
-// Kind is the metric kind of a cell; it decides which figures are checked and how
-// they are rounded. The values are the codebook's kinds.
-type Kind string
-
-// The metric kinds of the codebook.
-const (
-	Count      Kind = "COUNT"      // Value is a count of persons or issues.
-	Proportion Kind = "PROPORTION" // Value is the numerator, N the denominator.
-	Amount     Kind = "AMOUNT"     // Value is a money total, N the clients it covers.
-	Mean       Kind = "MEAN"       // Value is a mean, N the persons measured, SD optional.
 )
 
 // Reason says why a cell was suppressed. The values are those of the GraphQL enum
@@ -216,7 +206,7 @@ type Cell struct {
 	// like any other. All cells of one call must have keys of the same length, and no
 	// two the same key.
 	Key  []string
-	Kind Kind
+	Kind hjx.MetricKind
 	// Value is the count (Count), the numerator (Proportion), the money total in the
 	// reporting currency (Amount) or the mean (Mean).
 	Value float64
@@ -285,7 +275,7 @@ type share struct {
 // by subtracting published cells from a margin, the union of suppressed cells. The
 // primary rules apply to both.
 type figure struct {
-	kind   Kind
+	kind   hjx.MetricKind
 	value  float64 // count or numerator (whole), money total, or mean
 	n      int
 	shares []share // one per partner, in first-seen order
@@ -354,13 +344,13 @@ func (c Config) primary(f figure) Reason {
 	if c.smallCell(f, pooled) {
 		return SmallCell
 	}
-	if f.kind == Amount || f.kind == Mean {
+	if f.kind == hjx.KindAmount || f.kind == hjx.KindMean {
 		magnitudes := make([]decimal.Decimal, len(pooled))
 		for i, s := range pooled {
 			magnitudes[i] = s.value.Abs()
 		}
 		slices.SortFunc(magnitudes, func(a, b decimal.Decimal) int { return b.Cmp(a) })
-		if c.pPercent(magnitudes) || (f.kind == Amount && c.dominated(magnitudes)) {
+		if c.pPercent(magnitudes) || (f.kind == hjx.KindAmount && c.dominated(magnitudes)) {
 			return Dominance
 		}
 	}
@@ -377,12 +367,12 @@ func (c Config) smallCell(f figure, pooled []share) bool {
 	small := func(x int64) bool { return x >= 1 && x < k }
 	var parts []func(s share) int64 // the count-like figures of a share
 	switch f.kind {
-	case Count:
+	case hjx.KindCount:
 		parts = append(parts, func(s share) int64 { return s.value.IntPart() })
-	case Proportion:
+	case hjx.KindProportion:
 		parts = append(parts, func(s share) int64 { return s.value.IntPart() },
 			func(s share) int64 { return s.n }, func(s share) int64 { return s.n - s.value.IntPart() })
-	case Amount, Mean:
+	case hjx.KindAmount, hjx.KindMean:
 		if int64(f.n) < k {
 			return true
 		}
@@ -457,7 +447,7 @@ type cellState struct {
 // empty protects nothing.
 func (s *cellState) measure() (zero bool, size float64) {
 	size = float64(s.fig.n)
-	if s.fig.kind == Count {
+	if s.fig.kind == hjx.KindCount {
 		size = s.fig.value
 	}
 	return size == 0, size
@@ -538,7 +528,7 @@ func cellFigure(c Cell, bad invalidf) (figure, error) {
 		return figure{}, err
 	}
 	n := c.N
-	if c.Kind == Count {
+	if c.Kind == hjx.KindCount {
 		n = 0
 	}
 	fig := figure{kind: c.Kind, value: c.Value, n: n}
@@ -559,19 +549,19 @@ func checkCell(c Cell, bad invalidf) error {
 		return bad("value or sd is not a finite number (sd >= 0)")
 	}
 	switch c.Kind {
-	case Count:
+	case hjx.KindCount:
 		if !whole(c.Value) || c.Value < 0 {
 			return bad("count %v is not a whole number >= 0", c.Value)
 		}
-	case Proportion:
+	case hjx.KindProportion:
 		if !whole(c.Value) || c.Value < 0 || c.Value > float64(c.N) {
 			return bad("numerator %v is not a whole number in 0..n (n = %d)", c.Value, c.N)
 		}
-	case Amount:
+	case hjx.KindAmount:
 		if c.Value < 0 || c.N < 0 {
 			return bad("money total %v and n %d must be >= 0", c.Value, c.N)
 		}
-	case Mean:
+	case hjx.KindMean:
 		if c.N < 0 {
 			return bad("n %d must be >= 0", c.N)
 		}
@@ -588,31 +578,31 @@ type totals struct {
 }
 
 // add checks one contribution, adds it to the totals and returns its share.
-func (t *totals) add(kind Kind, p Contribution, bad invalidf) (share, error) {
+func (t *totals) add(kind hjx.MetricKind, p Contribution, bad invalidf) (share, error) {
 	if p.PartnerID == "" || p.MinCell < 0 || !finite(p.Value) {
 		return share{}, bad("contribution of partner %q: needs an id, min cell >= 0 and a finite value", p.PartnerID)
 	}
 	s := share{partner: p.PartnerID, minCell: p.MinCell, identifiable: p.Identifiable,
 		value: decimal.NewFromFloat(p.Value), n: int64(p.N)}
 	switch kind {
-	case Count:
+	case hjx.KindCount:
 		s.n = 0
 		if !whole(p.Value) || p.Value < 0 {
 			return share{}, bad("partner %q: count %v is not a whole number >= 0", p.PartnerID, p.Value)
 		}
 		t.count += int64(p.Value)
-	case Proportion:
+	case hjx.KindProportion:
 		if !whole(p.Value) || p.Value < 0 || p.Value > float64(p.N) {
 			return share{}, bad("partner %q: numerator %v is not a whole number in 0..n (n = %d)", p.PartnerID, p.Value, p.N)
 		}
 		t.count += int64(p.Value)
-	case Amount:
+	case hjx.KindAmount:
 		if p.Value < 0 || p.N < 0 {
 			return share{}, bad("partner %q: money %v and n %d must be >= 0", p.PartnerID, p.Value, p.N)
 		}
 		t.money += p.Value
 		t.magnitude += p.Value
-	case Mean:
+	case hjx.KindMean:
 		if p.N < 0 {
 			return share{}, bad("partner %q: n %d must be >= 0", p.PartnerID, p.N)
 		}
@@ -628,20 +618,20 @@ func (t *totals) add(kind Kind, p Contribution, bad invalidf) (share, error) {
 // of the contributions and the rules judge them (money and means up to float error).
 func (t totals) check(c Cell, bad invalidf) error {
 	switch c.Kind {
-	case Count, Proportion:
+	case hjx.KindCount, hjx.KindProportion:
 		if t.count != int64(c.Value) {
 			return bad("contributions add up to %d, the cell says %v", t.count, c.Value)
 		}
-	case Amount, Mean:
+	case hjx.KindAmount, hjx.KindMean:
 		total := c.Value
-		if c.Kind == Mean {
+		if c.Kind == hjx.KindMean {
 			total *= float64(c.N)
 		}
 		if math.Abs(t.money-total) > 1e-9*(1+t.magnitude) {
 			return bad("contributions add up to %v, the cell says %v", t.money, total)
 		}
 	}
-	if c.Kind != Count && t.persons != int64(c.N) {
+	if c.Kind != hjx.KindCount && t.persons != int64(c.N) {
 		return bad("contributions' n add up to %d, the cell says %d", t.persons, c.N)
 	}
 	return nil

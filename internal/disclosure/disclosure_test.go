@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/hjx-exchange/hjx/internal/hjx"
 )
 
 // testSecret keys the test partners, so that every partner has fixed unit keys and
@@ -64,7 +66,7 @@ func count(v float64, cs ...Contribution) Cell {
 	if cs == nil {
 		cs = fourGB(v)
 	}
-	return Cell{Kind: Count, Value: v, Contributions: cs}
+	return Cell{Kind: hjx.KindCount, Value: v, Contributions: cs}
 }
 
 // prop is a proportion num of n over four GB partners, both split round robin.
@@ -73,13 +75,13 @@ func prop(num float64, n int) Cell {
 	for i := range cs {
 		cs[i].N = spread(n, i, 4)
 	}
-	return Cell{Kind: Proportion, Value: num, N: n, Contributions: cs}
+	return Cell{Kind: hjx.KindProportion, Value: num, N: n, Contributions: cs}
 }
 
 // amount is the money of the contributions over n clients, split round robin
 // unless the contributions carry their own n.
 func amount(n int, cs ...Contribution) Cell {
-	return Cell{Kind: Amount, Value: sumValues(cs), N: n, Contributions: dealN(n, cs)}
+	return Cell{Kind: hjx.KindAmount, Value: sumValues(cs), N: n, Contributions: dealN(n, cs)}
 }
 
 // mean is the pooled mean of the contributions' means (Value) over n persons,
@@ -90,7 +92,7 @@ func mean(sd *float64, n int, cs ...Contribution) Cell {
 	for _, c := range cs {
 		sum += c.Value * float64(c.N)
 	}
-	c := Cell{Kind: Mean, N: n, SD: sd, Contributions: cs}
+	c := Cell{Kind: hjx.KindMean, N: n, SD: sd, Contributions: cs}
 	if n > 0 {
 		c.Value = sum / float64(n)
 	}
@@ -195,7 +197,7 @@ func primaryCountCases() []primaryCase {
 			SmallCell, 4, false},
 		{"CountStricterPartnerPolicy", Config{}, count(19, gb("a", 5), gb("b", 5), gb("c", 5), partner("d", 20, 4)),
 			SmallCell, 4, false},
-		{"CountNIgnoredAndNotPublished", Config{}, Cell{Kind: Count, Value: 40, N: 3, Contributions: fourGB(40)},
+		{"CountNIgnoredAndNotPublished", Config{}, Cell{Kind: hjx.KindCount, Value: 40, N: 3, Contributions: fourGB(40)},
 			Published, 4, false},
 		// What is left once one contributor subtracts its own figure: 0 or at least k.
 		{"RemainderSmallAfterInsider", Config{}, count(100, gb("a", 95), gb("b", 2), gb("c", 2), gb("d", 1)),
@@ -225,10 +227,10 @@ func primaryProportionAmountMeanCases() []primaryCase {
 		{"ProportionZeroNumeratorShown", Config{}, prop(0, 50), Published, 4, zero},
 		{"ProportionAllShown", Config{}, prop(50, 50), Published, 4, false},
 		{"ProportionEmptyShown", Config{}, prop(0, 0), Published, 4, zero},
-		{"ProportionComplementRemainderSmall", Config{}, Cell{Kind: Proportion, Value: 50, N: 62, Contributions: []Contribution{
+		{"ProportionComplementRemainderSmall", Config{}, Cell{Kind: hjx.KindProportion, Value: 50, N: 62, Contributions: []Contribution{
 			withN(gb("a", 20), 30), withN(gb("b", 10), 11), withN(gb("c", 10), 11), withN(gb("d", 10), 10)}},
 			SmallCell, 4, false},
-		{"ProportionDenominatorRemainderSmall", Config{}, Cell{Kind: Proportion, Value: 0, N: 60, Contributions: []Contribution{
+		{"ProportionDenominatorRemainderSmall", Config{}, Cell{Kind: hjx.KindProportion, Value: 0, N: 60, Contributions: []Contribution{
 			withN(gb("a", 0), 55), withN(gb("b", 0), 2), withN(gb("c", 0), 2), withN(gb("d", 0), 1)}},
 			SmallCell, 4, false},
 
@@ -264,7 +266,7 @@ func primaryPartnerCases() []primaryCase {
 		{"FourPartnersShown", Config{}, count(100), Published, 4, false},
 		{"SamePartnerTwiceIsOne", Config{}, count(100, gb("a", 30), gb("a", 30), gb("b", 20), gb("c", 20)),
 			TooFewPartners, 3, false},
-		{"NoContributions", Config{}, Cell{Kind: Count, Value: 0}, TooFewPartners, 0, false},
+		{"NoContributions", Config{}, Cell{Kind: hjx.KindCount, Value: 0}, TooFewPartners, 0, false},
 		{"OneIdentifiablePartner", Config{}, count(100, ident(gb("a", 100))), Published, 1, false},
 		{"TwoIdentifiablePartners", Config{}, count(100, ident(gb("a", 50)), ident(us("b", 50))), Published, 2, false},
 		{"IdentifiableDoesNotMakeUpThePool", Config{},
@@ -280,7 +282,7 @@ func primaryPartnerCases() []primaryCase {
 		// The partner rule is reported first, so TOO_FEW_PARTNERS never says "0 or at
 		// least k".
 		{"PartnersReportedBeforeSmallCell", Config{}, count(5, gb("a", 5)), TooFewPartners, 1, false},
-		{"PartnersReportedBeforeSmallProportion", Config{}, Cell{Kind: Proportion, Value: 2, N: 40,
+		{"PartnersReportedBeforeSmallProportion", Config{}, Cell{Kind: hjx.KindProportion, Value: 2, N: 40,
 			Contributions: []Contribution{withN(gb("a", 1), 20), withN(gb("b", 1), 20)}}, TooFewPartners, 2, false},
 		{"SmallCellWithEnoughPartners", Config{}, count(5), SmallCell, 4, false},
 	}
@@ -575,22 +577,22 @@ func TestProtectInvalid(t *testing.T) {
 		{"ErrInvalidNaN", Config{}, []Cell{mean(nil, 30, fourMeans(math.NaN())...)}},
 		{"ErrInvalidInf", Config{}, []Cell{amount(30, gb("a", math.Inf(1)), gb("b", 1), gb("c", 1), gb("d", 1))}},
 		{"ErrInvalidNegativeSD", Config{}, []Cell{mean(f(-1), 30, fourMeans(1)...)}},
-		{"ErrInvalidNegativeN", Config{}, []Cell{{Kind: Mean, Value: 1, N: -30, Contributions: fourMeans(1)}}},
+		{"ErrInvalidNegativeN", Config{}, []Cell{{Kind: hjx.KindMean, Value: 1, N: -30, Contributions: fourMeans(1)}}},
 		{"ErrInvalidNegativeMoney", Config{}, []Cell{amount(30, gb("a", -5), gb("b", 0), gb("c", 0), gb("d", 0))}},
 		{"ErrInvalidNegativeMoneyShare", Config{}, []Cell{amount(30, gb("a", 10), gb("b", -10), gb("c", 5), gb("d", 5))}},
 		{"ErrInvalidNegativeClients", Config{}, []Cell{amount(5, withN(gb("a", 10), 10), withN(gb("b", 10), -5))}},
 		{"ErrInvalidNoPartnerID", Config{}, []Cell{count(30, gb("", 30))}},
 		{"ErrInvalidNegativeMinCell", Config{}, []Cell{count(30, partner("a", -1, 30))}},
 		{"ErrInvalidFractionalShare", Config{}, []Cell{count(30, gb("a", 10.5), gb("b", 9.5), gb("c", 5), gb("d", 5))}},
-		{"ErrInvalidShareNumeratorOverN", Config{}, []Cell{{Kind: Proportion, Value: 20, N: 40, Contributions: []Contribution{
+		{"ErrInvalidShareNumeratorOverN", Config{}, []Cell{{Kind: hjx.KindProportion, Value: 20, N: 40, Contributions: []Contribution{
 			withN(gb("a", 15), 10), withN(gb("b", 5), 30)}}}},
 		// The contributions must add up to the cell: the published figure is made
 		// of them and the rules judge them.
 		{"ErrInvalidCountsDoNotAddUp", Config{}, []Cell{count(30, gb("a", 10), gb("b", 10), gb("c", 5), gb("d", 4))}},
-		{"ErrInvalidNsDoNotAddUp", Config{}, []Cell{{Kind: Proportion, Value: 20, N: 41, Contributions: prop(20, 40).Contributions}}},
-		{"ErrInvalidMoneyDoesNotAddUp", Config{}, []Cell{{Kind: Amount, Value: 100.5, N: 40,
+		{"ErrInvalidNsDoNotAddUp", Config{}, []Cell{{Kind: hjx.KindProportion, Value: 20, N: 41, Contributions: prop(20, 40).Contributions}}},
+		{"ErrInvalidMoneyDoesNotAddUp", Config{}, []Cell{{Kind: hjx.KindAmount, Value: 100.5, N: 40,
 			Contributions: amount(40, gb("a", 50), gb("b", 50)).Contributions}}},
-		{"ErrInvalidMeanDoesNotAddUp", Config{}, []Cell{{Kind: Mean, Value: 2.5, N: 40, Contributions: mean(nil, 40, fourMeans(2)...).Contributions}}},
+		{"ErrInvalidMeanDoesNotAddUp", Config{}, []Cell{{Kind: hjx.KindMean, Value: 2.5, N: 40, Contributions: mean(nil, 40, fourMeans(2)...).Contributions}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/hjx-exchange/hjx/internal/hjx"
 )
 
 // The invariants below are checked on random and fuzzed tables with code written
@@ -17,7 +19,7 @@ import (
 // pooled is what the checker knows about a set of persons: its figures and the
 // distinct partners in it, with each partner's figures.
 type pooled struct {
-	kind       Kind
+	kind       hjx.MetricKind
 	value, n   int64 // count or numerator, and n
 	order      []string
 	minCell    map[string]int
@@ -31,10 +33,10 @@ func pool(cells ...Cell) pooled {
 		den: map[string]int64{}, magnitude: map[string]float64{}}
 	for _, c := range cells {
 		p.kind = c.Kind
-		if c.Kind == Count || c.Kind == Proportion {
+		if c.Kind == hjx.KindCount || c.Kind == hjx.KindProportion {
 			p.value += int64(c.Value)
 		}
-		if c.Kind != Count {
+		if c.Kind != hjx.KindCount {
 			p.n += int64(c.N)
 		}
 		for _, s := range c.Contributions {
@@ -45,14 +47,14 @@ func pool(cells ...Cell) pooled {
 			p.minCell[s.PartnerID] = max(p.minCell[s.PartnerID], s.MinCell)
 			p.identified[s.PartnerID] = p.identified[s.PartnerID] && s.Identifiable
 			switch c.Kind {
-			case Count, Proportion:
+			case hjx.KindCount, hjx.KindProportion:
 				p.num[s.PartnerID] += int64(s.Value)
-			case Amount:
+			case hjx.KindAmount:
 				p.magnitude[s.PartnerID] += s.Value // the generators use whole money
-			case Mean:
+			case hjx.KindMean:
 				p.magnitude[s.PartnerID] += s.Value * float64(s.N)
 			}
-			if c.Kind != Count {
+			if c.Kind != hjx.KindCount {
 				p.den[s.PartnerID] += int64(s.N)
 			}
 		}
@@ -98,12 +100,12 @@ func (p pooled) failures(cfg Config) map[Reason]bool {
 	// figures and any one contributor's are subtracted.
 	var parts []func(id string) int64
 	switch p.kind {
-	case Count:
+	case hjx.KindCount:
 		parts = append(parts, func(id string) int64 { return p.num[id] })
-	case Proportion:
+	case hjx.KindProportion:
 		parts = append(parts, func(id string) int64 { return p.num[id] }, func(id string) int64 { return p.den[id] },
 			func(id string) int64 { return p.den[id] - p.num[id] })
-	case Amount, Mean:
+	case hjx.KindAmount, hjx.KindMean:
 		r[SmallCell] = p.n < k
 		parts = append(parts, func(id string) int64 { return p.den[id] })
 	}
@@ -120,7 +122,7 @@ func (p pooled) failures(cfg Config) map[Reason]bool {
 
 	// Dominance: money and means, among the non-identifiable partners (the
 	// identifiable ones' figures are public): p% for both, (n, k) for money.
-	if p.kind == Amount || p.kind == Mean {
+	if p.kind == hjx.KindAmount || p.kind == hjx.KindMean {
 		var mags []float64
 		for _, id := range nonIdent {
 			mags = append(mags, math.Abs(p.magnitude[id]))
@@ -138,7 +140,7 @@ func (p pooled) failures(cfg Config) map[Reason]bool {
 		}
 		// Whole money in the generators; means are n*mean with mean in eighths.
 		pPercent := len(mags) > 0 && rest < cfg.P*mags[0]-1e-9
-		nk := p.kind == Amount && total > 0 && top > cfg.DominanceK*total+1e-9
+		nk := p.kind == hjx.KindAmount && total > 0 && top > cfg.DominanceK*total+1e-9
 		r[Dominance] = pPercent || nk
 	}
 	return r
@@ -271,12 +273,12 @@ func checkPublished(t *testing.T, i int, c Cell, o Protected, k int) {
 		}
 	}
 	switch c.Kind {
-	case Count:
+	case hjx.KindCount:
 		countLike("count", int(*o.Value), int64(c.Value), scaledSum(c, valueF, valueUnit))
 		if o.N != nil || o.Rate != nil || o.SD != nil {
 			t.Errorf("cell %d: a count published with n, rate or sd", i)
 		}
-	case Proportion:
+	case hjx.KindProportion:
 		num, n := int(*o.Value), *o.N
 		switch {
 		case c.Value == 0 || c.Value == float64(c.N):
@@ -299,13 +301,13 @@ func checkPublished(t *testing.T, i int, c Cell, o Protected, k int) {
 		if (n == 0) != (o.Rate == nil) || (n > 0 && *o.Rate != roundTo(float64(num)/float64(n), 3)) {
 			t.Errorf("cell %d: rate %v for %d of %d", i, o.Rate, num, n)
 		}
-	case Amount:
+	case hjx.KindAmount:
 		scaled := scaledSum(c, valueF, valueUnit)
 		if d := *o.Value - scaled; d < -5-1e-6 || d > 5+1e-6 || math.Mod(*o.Value, 10) != 0 {
 			t.Errorf("cell %d: money %v (scaled %v) published as %v", i, c.Value, scaled, *o.Value)
 		}
 		countLike("n", *o.N, int64(c.N), scaledSum(c, nF, nUnit))
-	case Mean:
+	case hjx.KindMean:
 		want := scaledSum(c, sumF, valueUnit, nUnit) / scaledSum(c, nF, nUnit)
 		if d := *o.Value - want; d < -0.05-1e-9 || d > 0.05+1e-9 {
 			t.Errorf("cell %d: mean %v (perturbed %v) published as %v", i, c.Value, want, *o.Value)
@@ -404,7 +406,7 @@ func (s *byteSource) next(n int) int {
 // hover around the thresholds.
 func genTable(src source) (Config, []Cell) {
 	cfg := genConfig(src)
-	kind := []Kind{Count, Proportion, Amount, Mean}[src.next(4)]
+	kind := []hjx.MetricKind{hjx.KindCount, hjx.KindProportion, hjx.KindAmount, hjx.KindMean}[src.next(4)]
 	partners := genPartners(src)
 	dims := src.next(4)
 	sizes := make([]int, dims)
@@ -464,7 +466,7 @@ func genPartners(src source) []genPartner {
 }
 
 // genCell draws one cell's contributions and sums them.
-func genCell(src source, kind Kind, key []string, partners []genPartner) Cell {
+func genCell(src source, kind hjx.MetricKind, key []string, partners []genPartner) Cell {
 	c := Cell{Key: key, Kind: kind}
 	// Mostly four to six partners, some cells of one to three.
 	contributors := 4 + src.next(3)
@@ -484,7 +486,7 @@ func genCell(src source, kind Kind, key []string, partners []genPartner) Cell {
 		genFigures(src, kind, big, &c, &share)
 		c.Contributions = append(c.Contributions, share)
 	}
-	if kind == Mean {
+	if kind == hjx.KindMean {
 		if c.N > 0 {
 			c.Value /= float64(c.N)
 		}
@@ -497,22 +499,22 @@ func genCell(src source, kind Kind, key []string, partners []genPartner) Cell {
 
 // genFigures draws a share's figures by the kind of cell and adds them to the
 // cell's.
-func genFigures(src source, kind Kind, big int, c *Cell, share *Contribution) {
+func genFigures(src source, kind hjx.MetricKind, big int, c *Cell, share *Contribution) {
 	switch kind {
-	case Count:
+	case hjx.KindCount:
 		share.Value = float64(src.next(6 * big))
 		c.Value += share.Value
-	case Proportion:
+	case hjx.KindProportion:
 		share.N = src.next(8 * big)
 		share.Value = float64(src.next(share.N + 1))
 		c.Value += share.Value
 		c.N += share.N
-	case Amount:
+	case hjx.KindAmount:
 		share.N = src.next(6 * big)
 		share.Value = float64(src.next(10) * (1 + 9*src.next(2) + 90*src.next(3)/2))
 		c.Value += share.Value
 		c.N += share.N
-	case Mean:
+	case hjx.KindMean:
 		share.N = src.next(6 * big)
 		share.Value = float64(src.next(200)-100) / 8
 		c.N += share.N
@@ -583,16 +585,16 @@ func TestNoPublishedSmallFigure(t *testing.T) {
 			}
 		}
 		switch c.Kind {
-		case Count:
+		case hjx.KindCount:
 			small("count", int64(c.Value))
 			small("shown count", int64(*o.Value))
-		case Proportion:
+		case hjx.KindProportion:
 			small("numerator", int64(c.Value))
 			small("n", int64(c.N))
 			small("complement", int64(c.N)-int64(c.Value))
 			small("shown numerator", int64(*o.Value))
 			small("shown n", int64(*o.N))
-		case Amount, Mean:
+		case hjx.KindAmount, hjx.KindMean:
 			if int64(c.N) < k {
 				t.Errorf("table %d cell %d: %s over n %d published with k %d", iter, i, c.Kind, c.N, k)
 			}

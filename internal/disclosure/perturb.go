@@ -2,6 +2,8 @@ package disclosure
 
 import (
 	"github.com/shopspring/decimal"
+
+	"github.com/hjx-exchange/hjx/internal/hjx"
 )
 
 // A partner's factor 1 + m is g or 1/g, g uniform in [FactorMin, FactorMax): g
@@ -159,18 +161,18 @@ func publish(p *Protected, c Cell, k int) {
 		return terms(c.Contributions, x, valueUnit, nUnit)
 	}
 	switch c.Kind {
-	case Count:
+	case hjx.KindCount:
 		p.Value = ptr(float64(perturbCount(int64(c.Value), values(), valueKey, k)))
-	case Proportion:
+	case hjx.KindProportion:
 		num, n := publishProportion(int64(c.Value), int64(c.N), values(), ns(), valueKey, nKey, k)
 		p.Value, p.N = ptr(float64(num)), ptr(n)
 		if n > 0 {
 			p.Rate = ptr(roundTo(float64(num)/float64(n), RateDecimals))
 		}
-	case Amount:
+	case hjx.KindAmount:
 		p.Value = ptr(scaled(values()).Round(-1).InexactFloat64())
 		p.N = ptr(perturbCount(int64(c.N), ns(), nKey, k))
-	case Mean:
+	case hjx.KindMean:
 		n := ns()
 		p.N = ptr(perturbCount(int64(c.N), n, nKey, k))
 		// A published Mean has n >= k >= 2 persons, so the divisor is at least 1.6.

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"testing"
+
+	"github.com/hjx-exchange/hjx/internal/hjx"
 )
 
 func TestMultiplier(t *testing.T) {
@@ -185,12 +187,12 @@ func sibling(c Cell, s int) Cell {
 	d := c
 	d.Contributions = append([]Contribution(nil), c.Contributions...)
 	for i := range d.Contributions {
-		if c.Kind != Mean {
+		if c.Kind != hjx.KindMean {
 			d.Contributions[i].Value *= float64(s)
 		}
 		d.Contributions[i].N *= s
 	}
-	if c.Kind != Mean {
+	if c.Kind != hjx.KindMean {
 		d.Value *= float64(s)
 	}
 	d.N *= s
@@ -217,13 +219,13 @@ func split(c Cell) Cell {
 	first := c.Contributions[0]
 	a, b := first, first
 	switch c.Kind {
-	case Mean:
+	case hjx.KindMean:
 		a.N, b.N = first.N/2, first.N-first.N/2 // the same mean in both halves
 	default:
 		a.Value = math.Floor(first.Value / 2)
 		b.Value = first.Value - a.Value
 		a.N, b.N = first.N/2, first.N-first.N/2
-		if c.Kind == Proportion {
+		if c.Kind == hjx.KindProportion {
 			a.Value = min(a.Value, float64(a.N))
 			b.Value = first.Value - a.Value
 		}
@@ -299,7 +301,7 @@ func TestPerturbedCount(t *testing.T) {
 			cs = append(cs, keyedPartner(string(rune('a'+i)), values[i], 0, units[i], 0, keys[i], 0))
 			total += values[i]
 		}
-		return Cell{Kind: Count, Value: total, Contributions: cs}
+		return Cell{Kind: hjx.KindCount, Value: total, Contributions: cs}
 	}
 	tests := []struct {
 		name string
@@ -326,7 +328,7 @@ func TestPerturbedCount(t *testing.T) {
 		// 1.15: 50 * 1.15 = 57.5 exactly in decimals (57.4999... in binary floating
 		// point): y = 58, key 100 is 0 in the stationary row: 58 -> 60 (57 would
 		// give 55).
-		{"ExactHalfRoundsAwayFromZero", Cell{Kind: Count, Value: 50, Contributions: []Contribution{
+		{"ExactHalfRoundsAwayFromZero", Cell{Kind: hjx.KindCount, Value: 50, Contributions: []Contribution{
 			keyedPartner("a", 50, 0, 429496730<<32, 0, 100, 0), keyedPartner("b", 0, 0, 0, 0, 0, 0),
 			keyedPartner("c", 0, 0, 0, 0, 0, 0), keyedPartner("d", 0, 0, 0, 0, 0, 0)}}, 60},
 	}
@@ -388,7 +390,7 @@ func TestPerturbedProportion(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := protectOne(t, Config{}, Cell{Kind: Proportion, Value: float64(tt.num), N: tt.n, Contributions: tt.cs})
+			got := protectOne(t, Config{}, Cell{Kind: hjx.KindProportion, Value: float64(tt.num), N: tt.n, Contributions: tt.cs})
 			if got.Suppressed || *got.Value != float64(tt.wantNum) || *got.N != tt.wantN ||
 				got.Rate == nil || *got.Rate != roundTo(tt.wantRate, RateDecimals) {
 				t.Errorf("published %s, want %d of %d", show(got), tt.wantNum, tt.wantN)
@@ -456,9 +458,9 @@ func TestInsiderRemainder(t *testing.T) {
 		k := int64(p.k(floor))
 		figures := map[string]func(string) int64{}
 		switch c.Kind {
-		case Count:
+		case hjx.KindCount:
 			figures["count"] = func(id string) int64 { return p.num[id] }
-		case Proportion:
+		case hjx.KindProportion:
 			figures["numerator"] = func(id string) int64 { return p.num[id] }
 			figures["n"] = func(id string) int64 { return p.den[id] }
 			figures["complement"] = func(id string) int64 { return p.den[id] - p.num[id] }
@@ -502,7 +504,7 @@ func TestInsiderProbe(t *testing.T) {
 			cs[i].ValueKey, cs[i].NKey = int64(vk), int64(nk)
 		}
 		cs[0].Value = float64(own)
-		return Cell{Kind: Count, Value: float64(own + r), Contributions: cs}
+		return Cell{Kind: hjx.KindCount, Value: float64(own + r), Contributions: cs}
 	}
 	for r := 1; r < 8; r++ {
 		for own := 100; own <= 104; own++ {
@@ -539,11 +541,11 @@ func TestIsolatedRateAndMean(t *testing.T) {
 			c.Identifiable = true
 			return c
 		}
-		mean := protectOne(t, Config{}, Cell{Kind: Mean, Value: 50, N: 100000, Contributions: []Contribution{alone(50, 100000)}})
+		mean := protectOne(t, Config{}, Cell{Kind: hjx.KindMean, Value: 50, N: 100000, Contributions: []Contribution{alone(50, 100000)}})
 		if off := math.Abs(*mean.Value/50 - 1); mean.Suppressed || off < MultiplierMin-0.002 {
 			t.Errorf("%s: mean 50 published as %s (%.3f off)", partner, show(mean), off)
 		}
-		rate := protectOne(t, Config{}, Cell{Kind: Proportion, Value: 40000, N: 100000, Contributions: []Contribution{alone(40000, 100000)}})
+		rate := protectOne(t, Config{}, Cell{Kind: hjx.KindProportion, Value: 40000, N: 100000, Contributions: []Contribution{alone(40000, 100000)}})
 		if off := math.Abs(*rate.Value/40000 - 1); rate.Suppressed || off < MultiplierMin-0.001 {
 			t.Errorf("%s: numerator 40000 published as %s (%.3f off)", partner, show(rate), off)
 		}

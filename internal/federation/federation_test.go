@@ -451,7 +451,7 @@ func countryOf(t *testing.T, a *app.App, partnerID string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p.Country
+	return string(p.Country)
 }
 
 // hubWith is the coordinator with the us peer at another address or key.

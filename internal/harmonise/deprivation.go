@@ -1,13 +1,18 @@
 package harmonise
 
-import "fmt"
+import (
+	"fmt"
 
-// Deprivation schemes (docs/ARCHITECTURE.md#the-vocabularies).
+	"github.com/hjx-exchange/hjx/internal/hjx"
+)
+
+// Deprivation schemes as text, the form observations carry them in here (the codes
+// are defined once, in internal/hjx: docs/ARCHITECTURE.md#the-vocabularies).
 const (
 	// IMDDecile is England's Index of Multiple Deprivation decile, 1 = most deprived.
-	IMDDecile = "IMD_DECILE"
+	IMDDecile = string(hjx.SchemeIMDDecile)
 	// ADIDecile is the US Area Deprivation Index decile, 10 = most disadvantaged.
-	ADIDecile = "ADI_DECILE"
+	ADIDecile = string(hjx.SchemeADIDecile)
 )
 
 // Quintile maps a deprivation decile onto the shared quintile, 1 = most deprived ..
@@ -24,5 +29,6 @@ func Quintile(scheme string, decile int) (int, error) {
 	case ADIDecile:
 		return 6 - half, nil
 	}
-	return 0, fmt.Errorf("harmonise: unknown deprivation scheme %q (want IMD_DECILE or ADI_DECILE)", scheme)
+	return 0, fmt.Errorf("harmonise: unknown deprivation scheme %q (want %s)", scheme,
+		hjx.Alternatives(hjx.AllDeprivationSchemes()))
 }

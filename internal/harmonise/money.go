@@ -3,19 +3,19 @@ package harmonise
 import (
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/shopspring/decimal"
 
+	"github.com/hjx-exchange/hjx/internal/hjx"
 	"github.com/hjx-exchange/hjx/internal/reference"
 )
 
-// Currencies: money is stored in GBP or USD and reported in GBP, USD or PPP
-// international dollars (the GraphQL enum ReportingCurrency).
+// Currencies as text: money is stored in GBP or USD (hjx.Currency) and reported in
+// GBP, USD or PPP international dollars (hjx.ReportingCurrency).
 const (
-	GBP           = "GBP"
-	USD           = "USD"
-	PPPIntlDollar = "PPP_INTL_DOLLAR"
+	GBP           = string(hjx.CurrencyGBP)
+	USD           = string(hjx.CurrencyUSD)
+	PPPIntlDollar = string(hjx.ReportingPPP)
 )
 
 // ConversionPlaces is the number of decimal places a converted amount keeps. It is
@@ -85,11 +85,12 @@ func RatesFromReference(rows []reference.Rate) (Rates, error) {
 // A year with no rate, or a rate that is not positive, gives an error wrapping
 // ErrNoRate.
 func Convert(amount decimal.Decimal, from, to string, year int, rates Rates) (decimal.Decimal, error) {
-	if !slices.Contains([]string{GBP, USD}, from) {
-		return decimal.Zero, fmt.Errorf("%w: stored currency %q (want GBP or USD)", ErrCurrency, from)
+	if !hjx.In(hjx.AllCurrencies(), hjx.Currency(from)) {
+		return decimal.Zero, fmt.Errorf("%w: stored currency %q (want %s)", ErrCurrency, from, hjx.Alternatives(hjx.AllCurrencies()))
 	}
-	if !slices.Contains([]string{GBP, USD, PPPIntlDollar}, to) {
-		return decimal.Zero, fmt.Errorf("%w: reporting currency %q (want GBP, USD or PPP_INTL_DOLLAR)", ErrCurrency, to)
+	if !hjx.In(hjx.AllReportingCurrencies(), hjx.ReportingCurrency(to)) {
+		return decimal.Zero, fmt.Errorf("%w: reporting currency %q (want %s)", ErrCurrency, to,
+			hjx.Alternatives(hjx.AllReportingCurrencies()))
 	}
 	if from == to {
 		return amount, nil
@@ -128,9 +129,9 @@ func DefaultCurrency(countries []string) string {
 	for _, c := range countries {
 		var own string
 		switch c {
-		case "GB":
+		case string(hjx.CountryGB):
 			own = GBP
-		case "US":
+		case string(hjx.CountryUS):
 			own = USD
 		default:
 			return USD

@@ -14,18 +14,13 @@ const (
 	RoleDashboard       Role = "DASHBOARD"
 )
 
-// Roles lists every role, in the order the docs present them.
-var Roles = []Role{RoleSteward, RolePartnerAdmin, RolePartnerUploader, RoleResearcher, RoleDashboard}
+// AllRoles lists every role, in the order the docs present them.
+func AllRoles() []Role {
+	return []Role{RoleSteward, RolePartnerAdmin, RolePartnerUploader, RoleResearcher, RoleDashboard}
+}
 
 // Valid reports whether r is one of the defined roles.
-func (r Role) Valid() bool {
-	for _, x := range Roles {
-		if r == x {
-			return true
-		}
-	}
-	return false
-}
+func (r Role) Valid() bool { return In(AllRoles(), r) }
 
 // Principal is who a request acts for, established from its bearer token. Services
 // scope every read and write by it; it is never taken from client input.

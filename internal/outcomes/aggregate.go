@@ -215,13 +215,13 @@ func bucketOK(q Query) string {
 // version: World Bank PA.NUS.FCRF for GBP<->USD, PA.NUS.PPP for PPP dollars.
 // NULL when the year has no rate.
 func factorExpr(kind, currency string) string {
-	if kind != "AMOUNT" {
+	if hjx.MetricKind(kind) != hjx.KindAmount {
 		return `1::numeric`
 	}
-	switch currency {
-	case "GBP":
+	switch hjx.ReportingCurrency(currency) {
+	case hjx.ReportingGBP:
 		return `CASE o.currency WHEN 'GBP' THEN 1::numeric ELSE r.gbp_per_usd END`
-	case "USD":
+	case hjx.ReportingUSD:
 		return `CASE o.currency WHEN 'USD' THEN 1::numeric ELSE 1 / r.gbp_per_usd END`
 	default: // PPP_INTL_DOLLAR
 		return `CASE o.currency WHEN 'GBP' THEN 1 / r.ppp_gbp_per_intl_dollar ELSE 1 / r.ppp_usd_per_intl_dollar END`
@@ -266,7 +266,7 @@ HAVING sum(c.rows) > 0`
 		fmt.Fprintf(&nulls, ", NULL::text")
 	}
 	rateJoin := ``
-	if in.Kind == "AMOUNT" {
+	if hjx.MetricKind(in.Kind) == hjx.KindAmount {
 		// The newest version of each year's rate, for the calendar year holding most
 		// of the observation's months (harmonise.RateYear; ties go to the earlier).
 		rateJoin = `LEFT JOIN (SELECT DISTINCT ON (year) year, gbp_per_usd, ppp_gbp_per_intl_dollar, ppp_usd_per_intl_dollar

@@ -14,11 +14,14 @@ import (
 	"github.com/hjx-exchange/hjx/internal/postgres"
 )
 
-// Period granularities a breakdown's rows fit wholly in (the QUARTER and YEAR
-// groupings keep only such rows).
+// Granularity is a period length a breakdown's rows fit wholly in (the QUARTER and
+// YEAR groupings keep only such rows); the GraphQL enum PeriodGranularity.
+type Granularity string
+
+// The granularities.
 const (
-	GranularityQuarter = "QUARTER"
-	GranularityYear    = "YEAR"
+	GranularityQuarter Granularity = "QUARTER"
+	GranularityYear    Granularity = "YEAR"
 )
 
 // Availability is what data a project may pool: per metric, the breakdown shapes
@@ -40,7 +43,7 @@ type MetricAvailability struct {
 // down by (none for totals), in the order of Dimensions.
 type BreakdownAvailability struct {
 	Dimensions    []Dimension
-	Granularities []string // GranularityQuarter and/or GranularityYear
+	Granularities []Granularity // GranularityQuarter and/or GranularityYear
 	Years         []int
 	Partners      int
 	Countries     []CountryAvailability
@@ -245,7 +248,7 @@ func (c *catalogue) add(metric string, shape, fits int, years []int64, partner, 
 }
 
 func (a *shapeAcc) breakdown() BreakdownAvailability {
-	b := BreakdownAvailability{Dimensions: a.dims, Granularities: []string{}, Partners: len(a.partners)}
+	b := BreakdownAvailability{Dimensions: a.dims, Granularities: []Granularity{}, Partners: len(a.partners)}
 	if b.Dimensions == nil {
 		b.Dimensions = []Dimension{}
 	}
@@ -273,9 +276,9 @@ func (a *shapeAcc) breakdown() BreakdownAvailability {
 
 // dimsKey orders dimension lists by the positions of their dimensions in Dimensions.
 func dimsKey(ds []Dimension) string {
-	b := make([]byte, len(ds))
+	all, b := Dimensions(), make([]byte, len(ds))
 	for i, d := range ds {
-		b[i] = byte('a' + slices.Index(Dimensions, d))
+		b[i] = byte('a' + slices.Index(all, d))
 	}
 	return string(b)
 }

@@ -27,9 +27,9 @@ func BenchmarkAvailability(b *testing.B) {
 	_, steward := env.Token(hjx.RoleSteward, "", "")
 	var partners []string
 	for i := range 60 {
-		country, region, model := "GB", "GB-ENG", "HJP"
+		country, region, model := hjx.CountryGB, "GB-ENG", hjx.ModelHJP
 		if i%2 == 1 {
-			country, region, model = "US", "US-NY", "MLP"
+			country, region, model = hjx.CountryUS, "US-NY", hjx.ModelMLP
 		}
 		id := fmt.Sprintf("bench-%02d", i)
 		if _, err := env.App.Directory.Register(ctx, steward, directory.Partner{ID: id, Name: "Partner " + id, Country: country,

@@ -189,7 +189,7 @@ func (d *demoWorld) moneyCells(shares []moneyShare) map[string]*disclosure.Cell 
 	for _, x := range shares {
 		key := x.Country + " " + x.Period
 		if want[key] == nil {
-			want[key] = &disclosure.Cell{Key: []string{}, Kind: disclosure.Amount}
+			want[key] = &disclosure.Cell{Key: []string{}, Kind: hjx.KindAmount}
 		}
 		c := want[key]
 		dec := d.byPartner[x.Partner]

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/hjx-exchange/hjx/internal/access"
-	"github.com/hjx-exchange/hjx/internal/disclosure"
 	"github.com/hjx-exchange/hjx/internal/hjx"
 )
 
@@ -122,7 +121,7 @@ func TestOutcomesCubeRule(t *testing.T) {
 		// share would be 67, at least 25 x 0.8 more than any perturbation of 42).
 		got := w.outcomes(map[string]any{"metric": "CLIENTS_ADVISED"})
 		pool := func(a float64) string {
-			return w.protect("CLIENTS_ADVISED", disclosure.Count, part{"gb-a", a, 0, total2021Q1}, part{"gb-b", 30, 0, total2021Q1},
+			return w.protect("CLIENTS_ADVISED", hjx.KindCount, part{"gb-a", a, 0, total2021Q1}, part{"gb-b", 30, 0, total2021Q1},
 				part{"gb-c", 28, 0, total2021Q1}, part{"us-a", 35, 0, total2021Q1})
 		}
 		wantCells(t, got, "="+pool(42))
@@ -264,7 +263,7 @@ func moneyCell(w *world, all []moneyFigures, country string, year int, currency 
 		}
 		parts = append(parts, part{p.id, v * factor[currency][p.cur][year], p.n, fmt.Sprintf("o.period_start = '%d-01-01'", year)})
 	}
-	return w.protect("FINANCIAL_GAIN", disclosure.Amount, parts...)
+	return w.protect("FINANCIAL_GAIN", hjx.KindAmount, parts...)
 }
 
 // TestOutcomesIhelpRollup: fine welfare domains roll up into I-HELP categories by
@@ -303,7 +302,7 @@ func TestOutcomesIhelpRollup(t *testing.T) {
 		if ihelp != "" {
 			parts = append(parts, part{"us-a", ihelpValue, 0, where(`o.period_start = '2021-01-01'`, `o.ihelp_category = '`+ihelp+`'`)})
 		}
-		return w.protect("ISSUES_BY_DOMAIN", disclosure.Count, parts...)
+		return w.protect("ISSUES_BY_DOMAIN", hjx.KindCount, parts...)
 	}
 
 	t.Run("ByIhelp", func(t *testing.T) {
@@ -377,7 +376,7 @@ func TestOutcomesDeprivationQuintiles(t *testing.T) {
 				parts = append(parts, part{id, byQuintile[id][quintile], 0, deciles[country][quintile]})
 			}
 		}
-		return w.protect("PATIENTS_SCREENED", disclosure.Count, parts...)
+		return w.protect("PATIENTS_SCREENED", hjx.KindCount, parts...)
 	}
 	t.Run("ByCountry", func(t *testing.T) {
 		got := w.outcomes(map[string]any{"metric": "PATIENTS_SCREENED", "groupBy": []string{"COUNTRY", "DEPRIVATION_QUINTILE"}})
@@ -418,7 +417,7 @@ func screenedTotal(w *world, extra map[string]float64, ids ...string) string {
 	for _, id := range ids {
 		parts = append(parts, part{id, screenedFigures[id] + extra[id], 0, atTotal})
 	}
-	return w.protect("PATIENTS_SCREENED", disclosure.Count, parts...)
+	return w.protect("PATIENTS_SCREENED", hjx.KindCount, parts...)
 }
 
 var sixSharing = []string{"gb-a", "gb-b", "gb-c", "us-a", "us-b", "us-c"}

@@ -14,8 +14,8 @@ import (
 	"github.com/lib/pq"
 	"github.com/shopspring/decimal"
 
-	"github.com/hjx-exchange/hjx/internal/disclosure"
 	"github.com/hjx-exchange/hjx/internal/harmonise"
+	"github.com/hjx-exchange/hjx/internal/hjx"
 	"github.com/hjx-exchange/hjx/internal/postgres/pgtest"
 	"github.com/hjx-exchange/hjx/internal/reference"
 )
@@ -299,7 +299,7 @@ func TestPoolingMatchesGo(t *testing.T) {
 	rng := rand.New(rand.NewPCG(differentialSeed, 4))
 	for i := range diffRows / 4 {
 		rows := randomCell(rng)
-		c := toDisclosureCell(RawCell{Contributions: sumsInSQL(t, db, rows)}, disclosure.Mean)
+		c := toDisclosureCell(RawCell{Contributions: sumsInSQL(t, db, rows)}, hjx.KindMean)
 		groups := make([]harmonise.Group, len(rows))
 		var meanSquare float64
 		for j, r := range rows {

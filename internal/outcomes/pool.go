@@ -102,7 +102,7 @@ func Protect(cfg disclosure.Config, q Query, kind, currency string, agg *Aggrega
 		sort.SliceStable(rc.Contributions, func(a, b int) bool {
 			return rc.Contributions[a].PartnerID < rc.Contributions[b].PartnerID
 		})
-		cells[i] = toDisclosureCell(rc, disclosure.Kind(kind))
+		cells[i] = toDisclosureCell(rc, hjx.MetricKind(kind))
 		for _, c := range rc.Contributions {
 			contributing[c.PartnerID] = true
 		}
@@ -118,7 +118,7 @@ func Protect(cfg disclosure.Config, q Query, kind, currency string, agg *Aggrega
 	}
 	for _, r := range disclosure.Reasons() {
 		if n := summary.ByReason[r]; n > 0 {
-			t.SuppressedByReason = append(t.SuppressedByReason, ReasonCount{Reason: string(r), Count: n})
+			t.SuppressedByReason = append(t.SuppressedByReason, ReasonCount{Reason: r, Count: n})
 		}
 	}
 	periodDim := slices.IndexFunc(q.GroupBy, func(d Dimension) bool { return d == DimQuarter || d == DimYear })
@@ -182,14 +182,14 @@ var coverageMessage = map[string]string{
 
 // toDisclosureCell pools a cell's contributions, each annotated by Contributions
 // with its partner's disclosure settings and unit keys.
-func toDisclosureCell(rc RawCell, kind disclosure.Kind) disclosure.Cell {
+func toDisclosureCell(rc RawCell, kind hjx.MetricKind) disclosure.Cell {
 	c := disclosure.Cell{Key: rc.Key, Kind: kind}
 	var total, sumN, sumSquares float64
 	sds, rows := 0, 0
 	for _, x := range rc.Contributions {
 		contrib := disclosure.Contribution{PartnerID: x.PartnerID, MinCell: x.MinCell, Identifiable: x.Identifiable,
 			Value: x.Value, N: int(x.N), ValueKey: x.ValueKey, NKey: x.NKey, ValueUnit: x.ValueUnit, NUnit: x.NUnit}
-		if kind == disclosure.Mean && x.N > 0 {
+		if kind == hjx.KindMean && x.N > 0 {
 			contrib.Value = x.Value / float64(x.N)
 		}
 		c.Contributions = append(c.Contributions, contrib)
@@ -200,7 +200,7 @@ func toDisclosureCell(rc RawCell, kind disclosure.Kind) disclosure.Cell {
 		rows += x.Rows
 	}
 	c.Value, c.N = total, int(sumN)
-	if kind == disclosure.Mean && sumN > 0 {
+	if kind == hjx.KindMean && sumN > 0 {
 		mean := total / sumN
 		c.Value = mean
 		// Pooled SD over every row's group: within-group and between-group variance

@@ -32,8 +32,10 @@ const (
 )
 
 // Dimensions lists every dimension, in the schema's order.
-var Dimensions = []Dimension{DimCountry, DimRegion, DimPartner, DimHealthSetting, DimWelfareDomain, DimIhelpCategory,
-	DimAgeBand, DimSex, DimDeprivationQuintile, DimQuarter, DimYear}
+func Dimensions() []Dimension {
+	return []Dimension{DimCountry, DimRegion, DimPartner, DimHealthSetting, DimWelfareDomain, DimIhelpCategory,
+		DimAgeBand, DimSex, DimDeprivationQuintile, DimQuarter, DimYear}
+}
 
 // Query is one outcome request.
 type Query struct {
@@ -76,7 +78,7 @@ func (q *Query) Validate() error {
 	}
 	seen := map[Dimension]bool{}
 	for _, d := range q.GroupBy {
-		if !slices.Contains(Dimensions, d) {
+		if !slices.Contains(Dimensions(), d) {
 			return hjx.Invalid("query.groupBy", "holds an unknown dimension")
 		}
 		if seen[d] {
@@ -95,7 +97,7 @@ func (q *Query) Validate() error {
 	}
 	for _, c := range q.Countries {
 		if !hjx.In(hjx.Countries, c) {
-			return hjx.Invalid("query.countries", "holds an unknown country (GB or US)")
+			return hjx.Invalid("query.countries", "holds an unknown country (%s)", hjx.Alternatives(hjx.AllCountries()))
 		}
 	}
 	for _, s := range q.HealthSettings {
@@ -114,10 +116,8 @@ func (q *Query) Validate() error {
 	if q.RatioTo != "" && q.PerPerson {
 		return hjx.Invalid("query.perPerson", "ask for ratioTo or perPerson, not both")
 	}
-	switch q.Currency {
-	case "", "GBP", "USD", "PPP_INTL_DOLLAR":
-	default:
-		return hjx.Invalid("query.currency", "must be GBP, USD or PPP_INTL_DOLLAR")
+	if q.Currency != "" && !hjx.In(hjx.AllReportingCurrencies(), hjx.ReportingCurrency(q.Currency)) {
+		return hjx.Invalid("query.currency", "must be %s", hjx.Alternatives(hjx.AllReportingCurrencies()))
 	}
 	return nil
 }

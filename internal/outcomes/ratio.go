@@ -3,6 +3,8 @@ package outcomes
 import (
 	"math"
 	"strings"
+
+	"github.com/hjx-exchange/hjx/internal/hjx"
 )
 
 // ratioDecimals is how a ratio of published figures is rounded: it adds no
@@ -41,7 +43,7 @@ func withPerPerson(t *Table) *Table {
 	for i, r := range t.Rows {
 		if !r.Suppressed && r.Value != nil && r.N != nil && *r.N > 0 {
 			v := *r.Value
-			if t.Kind == "MEAN" {
+			if hjx.MetricKind(t.Kind) == hjx.KindMean {
 				v = v * float64(*r.N) // a mean is per person already: value / n of the sum is the mean
 			}
 			r.Ratio = roundTo(v / float64(*r.N))

@@ -154,7 +154,7 @@ func (w *rollupWorld) retract() {
 func (w *rollupWorld) query() (Query, string) {
 	m := rollupMetrics[w.rng.IntN(len(rollupMetrics))]
 	q := Query{Metric: m.code}
-	dims := slices.Clone(Dimensions)
+	dims := Dimensions()
 	w.rng.Shuffle(len(dims), func(i, j int) { dims[i], dims[j] = dims[j], dims[i] })
 	for _, d := range dims[:w.rng.IntN(MaxGroupBy+1)] {
 		q.GroupBy = append(q.GroupBy, d)

@@ -66,7 +66,7 @@ type Row struct {
 	SD, Rate   *float64
 	Partners   int
 	Suppressed bool
-	Reason     string
+	Reason     disclosure.Reason
 	// Ratio is Value over the denominator's Value for the same cell (Query.RatioTo)
 	// or over N (Query.PerPerson), from published figures only; nil when either is
 	// suppressed or the divisor is 0.
@@ -119,7 +119,7 @@ type ExclusionCount struct {
 
 // ReasonCount is how many cells a suppression reason hid.
 type ReasonCount struct {
-	Reason string
+	Reason disclosure.Reason
 	Count  int
 }
 
@@ -234,7 +234,7 @@ func (s *Service) table(ctx context.Context, p *hjx.Principal, projectID string,
 	allowed, identifiable, excluded, byPartner, countries, k := sel.Allowed, sel.Identifiable, sel.ByDecision,
 		sel.ByPartner, sel.Countries, sel.K
 	currency := ""
-	if kind == "AMOUNT" {
+	if hjx.MetricKind(kind) == hjx.KindAmount {
 		currency = q.Currency
 		if currency == "" {
 			currency = harmonise.DefaultCurrency(countries)
@@ -319,7 +319,7 @@ func (s *Service) compute(ctx context.Context, q Query, kind, currency string, a
 
 func toRow(groupBy []Dimension, pc disclosure.Protected) Row {
 	r := Row{Value: pc.Value, N: pc.N, SD: pc.SD, Rate: pc.Rate, Partners: pc.Partners, Suppressed: pc.Suppressed,
-		Reason: string(pc.Reason)}
+		Reason: pc.Reason}
 	for i, d := range groupBy {
 		*r.field(d) = pc.Key[i]
 	}

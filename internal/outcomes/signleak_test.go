@@ -338,7 +338,7 @@ func newSignLeakDemo(t *testing.T, secret []byte) *signLeakDemo {
 	}
 	for _, p := range demo.Partners() {
 		if allowed[p.ID] {
-			d.setting[p.ID], d.country[p.ID] = p.HealthSettings[0], p.Country
+			d.setting[p.ID], d.country[p.ID] = p.HealthSettings[0], string(p.Country)
 		}
 	}
 	return d

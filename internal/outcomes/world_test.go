@@ -57,9 +57,9 @@ func newWorld(t *testing.T, partners []partnerSpec) *world {
 	w.stewardTok, w.steward = env.Token(hjx.RoleSteward, "", "")
 	ctx := context.Background()
 	for _, p := range partners {
-		model := map[string]string{"GB": "HJP", "US": "MLP"}[p.country]
+		model := map[string]hjx.PartnershipModel{"GB": hjx.ModelHJP, "US": hjx.ModelMLP}[p.country]
 		if _, err := env.App.Directory.Register(ctx, w.steward, directory.Partner{ID: p.id, Name: "Partner " + p.id,
-			Country: p.country, Region: p.region, Model: model, HealthSettings: []string{p.setting},
+			Country: hjx.Country(p.country), Region: p.region, Model: model, HealthSettings: []string{p.setting},
 			AdviceDomains: []string{"WELFARE_BENEFITS", "DEBT", "HOUSING"}}); err != nil {
 			t.Fatalf("register %s: %v", p.id, err)
 		}
@@ -232,7 +232,7 @@ var total2021Q1 = where(atTotal, `o.period_start = '2021-01-01'`)
 // their record keys from the test database and their unit keys from its secret, so
 // expected values stay exact under the perturbation. A cell on its own has no
 // siblings: a value the table suppresses only secondarily is still given here.
-func (w *world) protect(metric string, kind disclosure.Kind, parts ...part) string {
+func (w *world) protect(metric string, kind hjx.MetricKind, parts ...part) string {
 	w.t.Helper()
 	ctx := context.Background()
 	secret, err := postgres.LoadDisclosureSecret(ctx, w.env.App.DB)
@@ -267,14 +267,14 @@ func (w *world) protect(metric string, kind disclosure.Kind, parts ...part) stri
 		}
 		cell.Contributions = append(cell.Contributions, c)
 		cell.N += p.n
-		if kind == disclosure.Mean {
+		if kind == hjx.KindMean {
 			sum += p.value * float64(p.n)
 		} else {
 			sum += p.value
 		}
 	}
 	cell.Value = sum
-	if kind == disclosure.Mean && cell.N > 0 {
+	if kind == hjx.KindMean && cell.N > 0 {
 		cell.Value = sum / float64(cell.N)
 	}
 	out, _, err := disclosure.Protect(w.env.App.Outcomes.Disclosure, []disclosure.Cell{cell})
@@ -284,7 +284,7 @@ func (w *world) protect(metric string, kind disclosure.Kind, parts ...part) stri
 	switch pc := out[0]; {
 	case pc.Suppressed:
 		return string(pc.Reason)
-	case pc.N != nil && kind != disclosure.Count:
+	case pc.N != nil && kind != hjx.KindCount:
 		return fmt.Sprintf("%g/%d", *pc.Value, *pc.N)
 	default:
 		return fmt.Sprintf("%g", *pc.Value)

@@ -92,10 +92,10 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 
 // Partner registers a partner directly through the directory service.
-func (e *Env) Partner(id, country, region string) *directory.Partner {
+func (e *Env) Partner(id string, country hjx.Country, region string) *directory.Partner {
 	e.T.Helper()
 	p, err := e.App.Directory.Register(context.Background(), &hjx.Principal{ID: "", Role: hjx.RoleSteward},
-		directory.Partner{ID: id, Name: "Partner " + id, Country: country, Region: region, Model: map[string]string{"GB": "HJP", "US": "MLP"}[country],
+		directory.Partner{ID: id, Name: "Partner " + id, Country: country, Region: region, Model: map[hjx.Country]hjx.PartnershipModel{hjx.CountryGB: hjx.ModelHJP, hjx.CountryUS: hjx.ModelMLP}[country],
 			HealthSettings: []string{"PRIMARY_CARE"}, AdviceDomains: []string{"WELFARE_BENEFITS"}})
 	if err != nil {
 		e.T.Fatalf("register partner %s: %v", id, err)
