@@ -45,8 +45,8 @@ func toPageInfo[T any](c *hjx.Connection[T]) *model.PageInfo {
 }
 
 func toSubmission(s *ingest.Submission) *model.Submission {
-	return &model.Submission{ID: s.ID, PartnerID: s.PartnerID, Status: hjx.SubmissionStatus(s.Status),
-		RowCount: s.RowCount, Sha256: s.Sha256, ConsentBasis: hjx.ConsentBasis(s.ConsentBasis),
+	return &model.Submission{ID: s.ID, PartnerID: s.PartnerID, Status: s.Status,
+		RowCount: s.RowCount, Sha256: s.Sha256, ConsentBasis: s.ConsentBasis,
 		ReceivedAt: s.ReceivedAt, RetractedReason: s.RetractedReason, SupersedesIDs: s.SupersedesIDs,
 		SupersededByIDs: s.SupersededByIDs, PeriodStart: s.PeriodStart, PeriodEnd: s.PeriodEnd}
 }

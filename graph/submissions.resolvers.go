@@ -17,7 +17,7 @@ import (
 
 func (r *mutationResolver) UploadSubmission(ctx context.Context, file graphql.Upload, consentBasis hjx.ConsentBasis, dryRun *bool) (*model.SubmissionResult, error) {
 	res, err := r.Ingest.Submit(ctx, hjx.PrincipalFrom(ctx), ingest.Request{Format: ingest.FormatCSV,
-		ConsentBasis: string(consentBasis), DryRun: dryRun != nil && *dryRun, CSV: file.File})
+		ConsentBasis: consentBasis, DryRun: dryRun != nil && *dryRun, CSV: file.File})
 	if err != nil {
 		return nil, err
 	}
@@ -30,7 +30,7 @@ func (r *mutationResolver) SubmitObservations(ctx context.Context, input model.S
 		rows[i] = toIngestRow(o)
 	}
 	res, err := r.Ingest.Submit(ctx, hjx.PrincipalFrom(ctx), ingest.Request{Format: ingest.FormatJSON,
-		ConsentBasis: string(input.ConsentBasis), DryRun: input.DryRun != nil && *input.DryRun, Rows: rows})
+		ConsentBasis: input.ConsentBasis, DryRun: input.DryRun != nil && *input.DryRun, Rows: rows})
 	if err != nil {
 		return nil, err
 	}

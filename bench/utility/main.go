@@ -409,8 +409,8 @@ func loadGenerated(ctx context.Context, a *app.App, partners int) (*hjx.Principa
 			return nil, "", err
 		}
 		size := math.Exp(r.NormFloat64()*0.9) * 120 // clients a month
-		basis := string(map[hjx.Country]hjx.ConsentBasis{hjx.CountryGB: hjx.ConsentPublicTaskResearch,
-			hjx.CountryUS: hjx.ConsentHIPAASafeHarbor}[country])
+		basis := map[hjx.Country]hjx.ConsentBasis{hjx.CountryGB: hjx.ConsentPublicTaskResearch,
+			hjx.CountryUS: hjx.ConsentHIPAASafeHarbor}[country]
 		res, err := a.Ingest.Submit(ctx, uploader, ingest.Request{Format: ingest.FormatJSON, ConsentBasis: basis,
 			Rows: generatedRows(r, string(country), size)})
 		if err != nil {

@@ -165,7 +165,7 @@ func newCrashWorld(t *testing.T) *crashWorld {
 	a := app.New(db, slog.New(slog.DiscardHandler), app.Config{Server: server.DefaultConfig(), GraphQL: graph.DefaultHandlerConfig(),
 		Secret: secret})
 	if _, err := a.Directory.Register(ctx, &hjx.Principal{Role: hjx.RoleSteward}, directory.Partner{ID: "leeds", Name: "Leeds",
-		Country: "GB", Region: "GB-ENG", Model: "HJP", HealthSettings: hjx.HealthSettings, // largeCSV uses every setting
+		Country: "GB", Region: "GB-ENG", Model: "HJP", HealthSettings: hjx.Strings(hjx.AllHealthSettings()), // largeCSV uses every setting
 		AdviceDomains: []string{"WELFARE_BENEFITS"}}); err != nil {
 		t.Fatal(err)
 	}

@@ -30,7 +30,7 @@ func loadFederation(getenv func(string) string, f *federationConfig, errs *[]err
 	f.NodeID = strings.TrimSpace(getenv("HJX_NODE_ID"))
 	f.NodeCountry = strings.ToUpper(strings.TrimSpace(getenv("HJX_NODE_COUNTRY")))
 	f.Addr = getenv("HJX_FEDERATION_ADDR")
-	if f.NodeCountry != "" && !hjx.In(hjx.Countries, f.NodeCountry) {
+	if f.NodeCountry != "" && !hjx.In(hjx.AllCountries(), hjx.Country(f.NodeCountry)) {
 		bad("HJX_NODE_COUNTRY=%q: want %s", f.NodeCountry, hjx.Alternatives(hjx.AllCountries()))
 	}
 	if v := getenv("HJX_FEDERATION_KEY"); v != "" {

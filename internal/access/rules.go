@@ -100,7 +100,7 @@ func (in PolicyInput) Policy(partnerID, country string, floor int, today time.Ti
 	}
 	var err error
 	if p.AllowedCountries, err = cleanList("allowedCountries", in.AllowedCountries, func(s string) (string, error) {
-		if !hjx.In(hjx.Countries, s) {
+		if !hjx.In(hjx.AllCountries(), hjx.Country(s)) {
 			return "", hjx.Invalid("allowedCountries", "holds a country hjx does not know (%s)", hjx.Alternatives(hjx.AllCountries()))
 		}
 		return s, nil
@@ -211,7 +211,7 @@ func (in *ProjectInput) Validate(today time.Time) error {
 	if in.Institution == "" || len([]rune(in.Institution)) > MaxInstitutionCh {
 		return hjx.Invalid("institution", "must be 1 to %d characters", MaxInstitutionCh)
 	}
-	if !hjx.In(hjx.Countries, in.InstitutionCountry) {
+	if !hjx.In(hjx.AllCountries(), hjx.Country(in.InstitutionCountry)) {
 		return hjx.Invalid("institutionCountry", "must be %s", hjx.Alternatives(hjx.AllCountries()))
 	}
 	if !slices.Contains(Purposes(), in.Purpose) {

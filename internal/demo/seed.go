@@ -173,7 +173,7 @@ func (s *seeder) project(steward *hjx.Principal) error {
 
 // figures uploads a partner's figures for every demo year.
 func (s *seeder) figures(uploader *hjx.Principal, ps PartnerSpec) error {
-	basis := string(map[hjx.Country]hjx.ConsentBasis{hjx.CountryGB: hjx.ConsentPublicTaskResearch, hjx.CountryUS: hjx.ConsentHIPAASafeHarbor}[ps.Country])
+	basis := map[hjx.Country]hjx.ConsentBasis{hjx.CountryGB: hjx.ConsentPublicTaskResearch, hjx.CountryUS: hjx.ConsentHIPAASafeHarbor}[ps.Country]
 	for _, year := range Years {
 		r, err := s.a.Ingest.Submit(s.ctx, uploader, ingest.Request{Format: ingest.FormatCSV, ConsentBasis: basis,
 			CSV: bytes.NewReader(CSV(Figures(ps, year)))})

@@ -97,10 +97,10 @@ func (p *Partner) Validate() error {
 	if !hjx.In(hjx.AllPartnershipModels(), p.Model) {
 		return hjx.Invalid("model", "must be %s", hjx.Alternatives(hjx.AllPartnershipModels()))
 	}
-	if !hjx.AllIn(hjx.HealthSettings, p.HealthSettings) {
+	if !hjx.AllIn(hjx.Strings(hjx.AllHealthSettings()), p.HealthSettings) {
 		return hjx.Invalid("healthSettings", "holds a value that is not a health setting")
 	}
-	if !hjx.AllIn(hjx.WelfareDomains, p.AdviceDomains) {
+	if !hjx.AllIn(hjx.Strings(hjx.AllWelfareDomains()), p.AdviceDomains) {
 		return hjx.Invalid("adviceDomains", "holds a value that is not a welfare domain")
 	}
 	if p.ActiveTo != nil && p.ActiveTo.Before(p.ActiveFrom) {

@@ -21,7 +21,7 @@ func fuzzValidator() *validator {
 	lo, hi := decimal.NewFromInt(-56), decimal.NewFromInt(56)
 	metrics := map[string]metricDef{"PATIENTS_SCREENED": {Kind: "COUNT"}, "STAFF_TRAINED": {Kind: "PROPORTION"},
 		"FINANCIAL_GAIN": {Kind: "AMOUNT"}, "WEMWBS_CHANGE": {Kind: "MEAN", Min: &lo, Max: &hi}}
-	reg := registration{HealthSettings: hjx.HealthSettings, AdviceDomains: hjx.WelfareDomains, Categories: hjx.IhelpCategories}
+	reg := registration{HealthSettings: hjx.Strings(hjx.AllHealthSettings()), AdviceDomains: hjx.Strings(hjx.AllWelfareDomains()), Categories: hjx.Strings(hjx.AllIhelpCategories())}
 	return newValidator(metrics, reg, time.Date(2022, 6, 15, 0, 0, 0, 0, time.UTC), &issueList{max: 50})
 }
 

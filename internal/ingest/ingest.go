@@ -100,18 +100,10 @@ const (
 	FormatJSON = "JSON"
 )
 
-// Submission statuses. REJECTED is part of the vocabulary but never stored: a
-// rejected submission leaves nothing behind.
-const (
-	StatusAccepted   = "ACCEPTED"
-	StatusSuperseded = "SUPERSEDED"
-	StatusRetracted  = "RETRACTED"
-)
-
 // Request is one submission: a CSV file (Format CSV) or rows (Format JSON).
 type Request struct {
 	Format       string
-	ConsentBasis string
+	ConsentBasis hjx.ConsentBasis
 	DryRun       bool
 	// CSV is read once, row by row. If it is also an io.Seeker it is hashed first,
 	// so a repeated file is recognised before any parsing.
@@ -140,14 +132,15 @@ type Row struct {
 
 // Submission is a stored submission.
 type Submission struct {
-	ID              string
-	PartnerID       string
-	UploaderID      string
-	Format          string
-	Status          string
+	ID         string
+	PartnerID  string
+	UploaderID string
+	Format     string
+	// Status is never SubmissionRejected: a rejected submission leaves nothing behind.
+	Status          hjx.SubmissionStatus
 	RowCount        int
 	Sha256          string
-	ConsentBasis    string
+	ConsentBasis    hjx.ConsentBasis
 	ReceivedAt      time.Time
 	RetractedAt     *time.Time
 	RetractedReason *string
@@ -245,7 +238,7 @@ func (s *Service) checkRequest(p *hjx.Principal, req Request, cfg Config) (*Resu
 	if len(s.Secret) == 0 {
 		return nil, hjx.Internal(errors.New("ingest: no disclosure secret"), "submit")
 	}
-	if !hjx.In(hjx.ConsentBases, req.ConsentBasis) {
+	if !hjx.In(hjx.AllConsentBases(), req.ConsentBasis) {
 		return nil, hjx.Invalid("consentBasis", "must be one of UK_GDPR_PUBLIC_TASK_RESEARCH, UK_GDPR_LEGITIMATE_INTERESTS_RESEARCH, EXPLICIT_CONSENT, HIPAA_SAFE_HARBOR, HIPAA_EXPERT_DETERMINATION")
 	}
 	switch req.Format {
@@ -286,11 +279,11 @@ func (s *Service) result(ctx context.Context, p *hjx.Principal, req Request, cfg
 	return &Result{Accepted: true, Submission: stored, Issues: []Issue{}}, nil
 }
 
-func existingResult(sub *Submission, consentBasis string) (*Result, error) {
+func existingResult(sub *Submission, consentBasis hjx.ConsentBasis) (*Result, error) {
 	if sub.ConsentBasis != consentBasis {
 		return nil, &hjx.Error{Code: hjx.CodeConflict, Field: "consentBasis",
 			Message: "this content was already submitted as submission " + sub.ID + " with consent basis " +
-				sub.ConsentBasis + "; to change the basis, retract it and submit the corrected file"}
+				string(sub.ConsentBasis) + "; to change the basis, retract it and submit the corrected file"}
 	}
 	return &Result{Accepted: true, Submission: sub, Issues: []Issue{}, Existing: true}, nil
 }

@@ -105,7 +105,7 @@ func (l *issueList) room() int { return l.max - len(l.items) }
 // known word may be anything, an identifier the detectors do not know or a name
 // included, so no message ever repeats one.
 func (v *validator) known(s string) string {
-	if _, ok := v.metrics[s]; ok || hjx.In(hjx.Currencies, s) || slices.Contains(Columns[:], s) {
+	if _, ok := v.metrics[s]; ok || hjx.In(hjx.AllCurrencies(), hjx.Currency(s)) || slices.Contains(Columns[:], s) {
 		return fmt.Sprintf(" %q", s)
 	}
 	for _, vocab := range v.vocab {

@@ -58,7 +58,7 @@ func (s *Service) auditRevisionLimit(ctx context.Context, p *hjx.Principal, req 
 func (s *Service) codebook(ctx context.Context) (map[string]metricDef, error) {
 	var rows []struct {
 		Code string              `db:"code"`
-		Kind string              `db:"kind"`
+		Kind hjx.MetricKind      `db:"kind"`
 		Min  decimal.NullDecimal `db:"range_min"`
 		Max  decimal.NullDecimal `db:"range_max"`
 	}

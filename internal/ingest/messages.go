@@ -1,6 +1,10 @@
 package ingest
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/hjx-exchange/hjx/internal/hjx"
+)
 
 func listOrNone(xs []string) string {
 	if len(xs) == 0 {
@@ -9,26 +13,26 @@ func listOrNone(xs []string) string {
 	return strings.Join(xs, ", ")
 }
 
-func nMeaning(kind string) string {
+func nMeaning(kind hjx.MetricKind) string {
 	switch kind {
-	case "PROPORTION":
+	case hjx.KindProportion:
 		return "the denominator"
-	case "AMOUNT":
+	case hjx.KindAmount:
 		return "the clients the amount covers"
-	case "MEAN":
+	case hjx.KindMean:
 		return "the persons measured"
 	}
 	return "the persons counted"
 }
 
 func schemeNote(scheme string) string {
-	switch scheme {
-	case "IMD_DECILE":
-		return "IMD_DECILE: 1 = most deprived"
-	case "ADI_DECILE":
-		return "ADI_DECILE: 10 = most disadvantaged"
+	switch hjx.DeprivationScheme(scheme) {
+	case hjx.SchemeIMDDecile:
+		return scheme + ": 1 = most deprived"
+	case hjx.SchemeADIDecile:
+		return scheme + ": 10 = most disadvantaged"
 	}
-	return "IMD_DECILE or ADI_DECILE"
+	return hjx.Alternatives(hjx.AllDeprivationSchemes())
 }
 
 func rangeText(d metricDef) string {

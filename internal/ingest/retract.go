@@ -60,7 +60,7 @@ func (s *Service) Retract(ctx context.Context, p *hjx.Principal, id, reason stri
 		out = r.submission()
 		_, err = s.Audit.Append(ctx, tx, p, audit.Entry{ChangesData: true, Action: "submission.retract", Subject: "submission:" + id,
 			PartnersIncluded: []string{p.PartnerID},
-			Detail: map[string]string{"reason": reason, "previousStatus": status,
+			Detail: map[string]string{"reason": reason, "previousStatus": string(status),
 				"figuresWithdrawn": strconv.FormatInt(withdrawn, 10)}})
 		return err
 	})
@@ -76,11 +76,11 @@ func (s *Service) Retract(ctx context.Context, p *hjx.Principal, id, reason stri
 // retractable takes the partner's lock and returns the status of its submission
 // id, or why it may not be retracted: it does not exist, it is already retracted,
 // or the partner has used up its retractions for the window.
-func (s *Service) retractable(ctx context.Context, tx *sqlx.Tx, p *hjx.Principal, id string, cfg Config) (string, error) {
+func (s *Service) retractable(ctx context.Context, tx *sqlx.Tx, p *hjx.Principal, id string, cfg Config) (hjx.SubmissionStatus, error) {
 	if err := lockPartner(ctx, tx, p.PartnerID); err != nil {
 		return "", err
 	}
-	var status string
+	var status hjx.SubmissionStatus
 	err := sqlx.GetContext(ctx, tx, &status, `SELECT status FROM submissions WHERE id = $1 AND partner_id = $2 FOR UPDATE`,
 		id, p.PartnerID)
 	if postgres.IsNoRows(err) {
@@ -89,7 +89,7 @@ func (s *Service) retractable(ctx context.Context, tx *sqlx.Tx, p *hjx.Principal
 	if err != nil {
 		return "", hjx.Internal(err, "read submission")
 	}
-	if status == StatusRetracted {
+	if status == hjx.SubmissionRetracted {
 		return "", &hjx.Error{Code: hjx.CodeConflict, Message: "the submission is already retracted"}
 	}
 	var recent int

@@ -176,20 +176,20 @@ func (r *rowCheck) checkFigures() {
 // checkKindColumns checks which of sd, currency and n the metric's kind takes.
 func (r *rowCheck) checkKindColumns() {
 	c, kind := r.c, r.def.Kind
-	if kind != "MEAN" && c[colSD] != "" {
+	if kind != hjx.KindMean && c[colSD] != "" {
 		r.bad(colSD, CodeSDNotAllowed, "sd is only for MEAN metrics; %s is a %s metric: leave sd blank", c[colMetric], kind)
 	}
-	if kind == "AMOUNT" {
+	if kind == hjx.KindAmount {
 		switch {
 		case c[colCurrency] == "":
-			r.bad(colCurrency, CodeCurrencyRequired, "currency is required for %s, an AMOUNT metric: GBP or USD", c[colMetric])
-		case !r.tainted[colCurrency] && !hjx.In(hjx.Currencies, c[colCurrency]):
-			r.bad(colCurrency, CodeCurrencyUnknown, "currency must be GBP or USD (amounts are stored in their own currency and converted at query time)")
+			r.bad(colCurrency, CodeCurrencyRequired, "currency is required for %s, an AMOUNT metric: %s", c[colMetric], hjx.Alternatives(hjx.AllCurrencies()))
+		case !r.tainted[colCurrency] && !hjx.In(hjx.AllCurrencies(), hjx.Currency(c[colCurrency])):
+			r.bad(colCurrency, CodeCurrencyUnknown, "currency must be %s (amounts are stored in their own currency and converted at query time)", hjx.Alternatives(hjx.AllCurrencies()))
 		}
 	} else if c[colCurrency] != "" {
 		r.bad(colCurrency, CodeCurrencyNotAllowed, "currency is only for AMOUNT metrics; %s is a %s metric: leave currency blank", c[colMetric], kind)
 	}
-	if kind != "COUNT" && c[colN] == "" && !r.tainted[colN] {
+	if kind != hjx.KindCount && c[colN] == "" && !r.tainted[colN] {
 		r.bad(colN, CodeNRequired, "n is required for %s metrics (%s)", kind, nMeaning(kind))
 	}
 }
@@ -201,7 +201,7 @@ func (r *rowCheck) checkValue() {
 	}
 	value, kind := r.value, r.def.Kind
 	switch kind {
-	case "COUNT", "PROPORTION":
+	case hjx.KindCount, hjx.KindProportion:
 		switch {
 		case value.IsNegative():
 			r.bad(colValue, CodeValueNegative, "value is a count and cannot be negative")
@@ -209,17 +209,17 @@ func (r *rowCheck) checkValue() {
 			r.bad(colValue, CodeValueNotWhole, "value is a count and must be a whole number")
 		case value.GreaterThan(maxAmount):
 			r.bad(colValue, CodeValueOutOfRange, "value is larger than any count hjx accepts (10^15)")
-		case kind == "PROPORTION" && r.okN && value.GreaterThan(r.n):
+		case kind == hjx.KindProportion && r.okN && value.GreaterThan(r.n):
 			r.bad(colValue, CodeNumeratorExceedsN, "value (the numerator) is larger than n (the denominator)")
 		}
-	case "AMOUNT":
+	case hjx.KindAmount:
 		switch {
 		case value.IsNegative():
 			r.bad(colValue, CodeValueNegative, "value is a money total and cannot be negative")
 		case value.GreaterThan(maxAmount):
 			r.bad(colValue, CodeValueOutOfRange, "value is larger than any amount hjx accepts (10^15)")
 		}
-	case "MEAN":
+	case hjx.KindMean:
 		def := r.def
 		if (def.Min != nil && value.LessThan(*def.Min)) || (def.Max != nil && value.GreaterThan(*def.Max)) {
 			r.bad(colValue, CodeValueOutOfRange, "value is outside the range of %s (%s)", r.c[colMetric], rangeText(def))

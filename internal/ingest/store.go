@@ -107,7 +107,7 @@ func (s *Service) open(ctx context.Context, tx *sqlx.Tx, p *hjx.Principal, req R
 		}
 	}
 	sub := &Submission{ID: uuid.NewString(), PartnerID: p.PartnerID, UploaderID: p.ID, Format: req.Format,
-		Status: StatusAccepted, ConsentBasis: req.ConsentBasis, ReceivedAt: s.Now().UTC()}
+		Status: hjx.SubmissionAccepted, ConsentBasis: req.ConsentBasis, ReceivedAt: s.Now().UTC()}
 	provisional := preHash
 	if provisional == "" { // replaced by the content's hash once it has been read
 		h := sha256.Sum256([]byte(sub.ID))
@@ -248,6 +248,6 @@ func (s *Service) accept(ctx context.Context, tx *sqlx.Tx, p *hjx.Principal, sub
 	_, err = s.Audit.Append(ctx, tx, p, audit.Entry{ChangesData: true, Action: "submission.accept", Subject: "submission:" + sub.ID,
 		PartnersIncluded: []string{sub.PartnerID}, RequestHash: sub.Sha256,
 		Detail: map[string]string{"format": sub.Format, "rows": strconv.Itoa(sub.RowCount),
-			"consentBasis": sub.ConsentBasis, "supersedes": strings.Join(superseded, ",")}})
+			"consentBasis": string(sub.ConsentBasis), "supersedes": strings.Join(superseded, ",")}})
 	return err
 }

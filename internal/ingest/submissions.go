@@ -14,21 +14,21 @@ import (
 )
 
 type submissionRow struct {
-	ID              string         `db:"id"`
-	PartnerID       string         `db:"partner_id"`
-	UploaderID      string         `db:"uploader_id"`
-	Format          string         `db:"format"`
-	Status          string         `db:"status"`
-	RowCount        int            `db:"row_count"`
-	Sha256          string         `db:"sha256"`
-	ConsentBasis    string         `db:"consent_basis"`
-	ReceivedAt      time.Time      `db:"received_at"`
-	RetractedAt     *time.Time     `db:"retracted_at"`
-	RetractedReason *string        `db:"retracted_reason"`
-	Supersedes      pq.StringArray `db:"supersedes"`
-	SupersededBy    pq.StringArray `db:"superseded_by"`
-	PeriodStart     *time.Time     `db:"period_start"`
-	PeriodEnd       *time.Time     `db:"period_end"`
+	ID              string               `db:"id"`
+	PartnerID       string               `db:"partner_id"`
+	UploaderID      string               `db:"uploader_id"`
+	Format          string               `db:"format"`
+	Status          hjx.SubmissionStatus `db:"status"`
+	RowCount        int                  `db:"row_count"`
+	Sha256          string               `db:"sha256"`
+	ConsentBasis    hjx.ConsentBasis     `db:"consent_basis"`
+	ReceivedAt      time.Time            `db:"received_at"`
+	RetractedAt     *time.Time           `db:"retracted_at"`
+	RetractedReason *string              `db:"retracted_reason"`
+	Supersedes      pq.StringArray       `db:"supersedes"`
+	SupersededBy    pq.StringArray       `db:"superseded_by"`
+	PeriodStart     *time.Time           `db:"period_start"`
+	PeriodEnd       *time.Time           `db:"period_end"`
 }
 
 func (r submissionRow) submission() *Submission {

@@ -12,7 +12,7 @@ import (
 
 // metricDef is what validation needs of a codebook entry.
 type metricDef struct {
-	Kind     string
+	Kind     hjx.MetricKind
 	Min, Max *decimal.Decimal
 }
 
@@ -45,12 +45,12 @@ func newValidator(metrics map[string]metricDef, reg registration, now time.Time,
 			v.vocab[c][x] = true
 		}
 	}
-	set(colWelfareDomain, hjx.WelfareDomains)
-	set(colIhelpCategory, hjx.IhelpCategories)
-	set(colHealthSetting, hjx.HealthSettings)
-	set(colAgeBand, hjx.AgeBands)
-	set(colSex, hjx.Sexes)
-	set(colDeprivationScheme, hjx.DeprivationSchemes)
+	set(colWelfareDomain, hjx.Strings(hjx.AllWelfareDomains()))
+	set(colIhelpCategory, hjx.Strings(hjx.AllIhelpCategories()))
+	set(colHealthSetting, hjx.Strings(hjx.AllHealthSettings()))
+	set(colAgeBand, hjx.Strings(hjx.AllAgeBands()))
+	set(colSex, hjx.Strings(hjx.AllSexes()))
+	set(colDeprivationScheme, hjx.Strings(hjx.AllDeprivationSchemes()))
 	return v
 }
 

@@ -11,8 +11,8 @@ import (
 // or valid files would be refused.
 func TestVocabularyIsNeverAnIdentifier(t *testing.T) {
 	t.Parallel()
-	lists := [][]string{hjx.WelfareDomains, hjx.IhelpCategories, hjx.HealthSettings, hjx.AgeBands, hjx.Sexes,
-		hjx.DeprivationSchemes, hjx.Currencies, Columns[:]}
+	lists := [][]string{hjx.Strings(hjx.AllWelfareDomains()), hjx.Strings(hjx.AllIhelpCategories()), hjx.Strings(hjx.AllHealthSettings()), hjx.Strings(hjx.AllAgeBands()), hjx.Strings(hjx.AllSexes()),
+		hjx.Strings(hjx.AllDeprivationSchemes()), hjx.Strings(hjx.AllCurrencies()), Columns[:]}
 	codebook := []string{"PATIENTS_SCREENED", "PATIENTS_WITH_NEED", "PATIENTS_REFERRED", "REFERRALS_WITH_INTAKE",
 		"CLIENTS_ADVISED", "ISSUES_BY_DOMAIN", "STAFF_TRAINED", "FINANCIAL_GAIN", "DEBT_WRITTEN_OFF",
 		"HEALTH_ORG_BENEFIT", "WEMWBS_CHANGE", "SWEMWBS_CHANGE", "GHQ12_CASENESS", "PSS10_CHANGE", "GAD7_CHANGE",

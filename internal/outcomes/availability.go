@@ -266,7 +266,7 @@ func (a *shapeAcc) breakdown() BreakdownAvailability {
 	for _, c := range a.partners {
 		perCountry[c]++
 	}
-	for _, c := range hjx.Countries {
+	for _, c := range hjx.Strings(hjx.AllCountries()) {
 		if n := perCountry[c]; n > 0 {
 			b.Countries = append(b.Countries, CountryAvailability{Country: c, Partners: n})
 		}

@@ -96,17 +96,17 @@ func (q *Query) Validate() error {
 		return hjx.Invalid("query.to", "must not be before query.from")
 	}
 	for _, c := range q.Countries {
-		if !hjx.In(hjx.Countries, c) {
+		if !hjx.In(hjx.AllCountries(), hjx.Country(c)) {
 			return hjx.Invalid("query.countries", "holds an unknown country (%s)", hjx.Alternatives(hjx.AllCountries()))
 		}
 	}
 	for _, s := range q.HealthSettings {
-		if !hjx.In(hjx.HealthSettings, s) {
+		if !hjx.In(hjx.AllHealthSettings(), hjx.HealthSetting(s)) {
 			return hjx.Invalid("query.healthSettings", "holds an unknown health setting")
 		}
 	}
 	for _, w := range q.WelfareDomains {
-		if !hjx.In(hjx.WelfareDomains, w) {
+		if !hjx.In(hjx.AllWelfareDomains(), hjx.WelfareDomain(w)) {
 			return hjx.Invalid("query.welfareDomains", "holds an unknown welfare domain")
 		}
 	}

@@ -87,9 +87,10 @@ func (w *rollupWorld) submit(n int) string {
 		case 0:
 			wd = w.domains[w.rng.IntN(len(w.domains))]
 		case 1:
-			ihelp = hjx.IhelpCategories[w.rng.IntN(len(hjx.IhelpCategories))]
+			categories := hjx.Strings(hjx.AllIhelpCategories())
+			ihelp = categories[w.rng.IntN(len(categories))]
 		}
-		hs, age, sex := w.pick(hjx.HealthSettings), w.pick(hjx.AgeBands[:3]), w.pick(hjx.Sexes)
+		hs, age, sex := w.pick(hjx.Strings(hjx.AllHealthSettings())), w.pick(hjx.Strings(hjx.AllAgeBands())[:3]), w.pick(hjx.Strings(hjx.AllSexes()))
 		scheme, decile := "", ""
 		if w.rng.IntN(3) == 0 {
 			scheme, decile = []string{"IMD_DECILE", "ADI_DECILE"}[w.rng.IntN(2)], fmt.Sprint(1+w.rng.IntN(10))
@@ -171,7 +172,8 @@ func (w *rollupWorld) query() (Query, string) {
 		q.From, q.To = &from, &to
 	}
 	if w.rng.IntN(6) == 0 {
-		q.HealthSettings = []string{hjx.HealthSettings[w.rng.IntN(len(hjx.HealthSettings))]}
+		settings := hjx.Strings(hjx.AllHealthSettings())
+		q.HealthSettings = []string{settings[w.rng.IntN(len(settings))]}
 	}
 	if w.rng.IntN(6) == 0 {
 		q.WelfareDomains = []string{w.domains[w.rng.IntN(len(w.domains))]}

@@ -305,7 +305,7 @@ func demoMoneyByWelfareDomainInGBP(t *testing.T, b *browser, d *demoDashboard) {
 		t.Fatalf("the API answered currency %v with %d rows: the demo should have money by domain in GBP", want.Currency, len(want.Rows))
 	}
 	for _, c := range []string{"GB", "US"} {
-		exp := expectedSeries(want, c, "welfareDomain", hjx.WelfareDomains, false)
+		exp := expectedSeries(want, c, "welfareDomain", hjx.Strings(hjx.AllWelfareDomains()), false)
 		if got := chartSeries(t, b, c); !sameSeries(got, exp) {
 			t.Errorf("%s chart plots %v,\nthe API says %v", c, got, exp)
 		}
@@ -340,7 +340,7 @@ func demoIssuesByIhelpCategoryPerQuarter(t *testing.T, b *browser, d *demoDashbo
 	want := d.outcomes(t, map[string]any{"metric": "ISSUES_BY_DOMAIN",
 		"groupBy": []string{"COUNTRY", "QUARTER", "IHELP_CATEGORY"}, "countries": []string{"GB", "US"}})
 	for _, c := range []string{"GB", "US"} {
-		exp := expectedSeries(want, c, "ihelpCategory", hjx.IhelpCategories, false)
+		exp := expectedSeries(want, c, "ihelpCategory", hjx.Strings(hjx.AllIhelpCategories()), false)
 		if len(exp) != 5 || len(exp[0]) != 12 {
 			t.Fatalf("the demo should give 5 I-HELP categories over 12 quarters in %s, got %d x %d", c, len(exp), len(exp[0]))
 		}
@@ -367,7 +367,7 @@ func demoSuppressedCellIsGapWithReason(t *testing.T, b *browser, d *demoDashboar
 		t.Fatal("the demo's clients advised by year and age band should have suppressed cells (the 90+ band is small)")
 	}
 	for _, c := range []string{"GB", "US"} {
-		exp := expectedSeries(want, c, "ageBand", hjx.AgeBands, false)
+		exp := expectedSeries(want, c, "ageBand", hjx.Strings(hjx.AllAgeBands()), false)
 		if got := chartSeries(t, b, c); !sameSeries(got, exp) {
 			t.Errorf("%s chart plots %v,\nthe API says %v", c, got, exp)
 		}
@@ -503,7 +503,7 @@ func ageLabel(band string) string {
 // presentBands lists the age bands the API answered, in the page's series order.
 func presentBands(tab demoTable) []string {
 	var out []string
-	for _, a := range hjx.AgeBands {
+	for _, a := range hjx.Strings(hjx.AllAgeBands()) {
 		if slices.ContainsFunc(tab.Rows, func(r demoRow) bool { return r["ageBand"] == a }) {
 			out = append(out, a)
 		}
