@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -479,8 +480,12 @@ func (w *world) request(node string, at time.Time) federation.CellsRequest {
 func post(t *testing.T, base string, key ed25519.PrivateKey, req federation.CellsRequest) (int, string) {
 	t.Helper()
 	payload, _ := json.Marshal(req)
-	body, _ := json.Marshal(federation.Envelope{Payload: payload, Signature: ed25519.Sign(key, payload)})
-	res, err := http.Post(base+federation.CellsPath, "application/json", bytes.NewReader(body))
+	hreq, err := http.NewRequest(http.MethodPost, base+federation.CellsPath, bytes.NewReader(payload))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hreq.Header.Set(federation.SignatureHeader, base64.StdEncoding.EncodeToString(ed25519.Sign(key, payload)))
+	res, err := http.DefaultClient.Do(hreq)
 	if err != nil {
 		t.Fatal(err)
 	}
