@@ -108,7 +108,7 @@ func (n *Node) Answer(ctx context.Context, env Envelope) (Envelope, error) {
 
 // Cells answers a request whose signature has been checked: it refuses a request
 // addressed elsewhere, stale or replayed, decides for the node's partners on the
-// claims, aggregates the allowed ones and audits the exchange.
+// claims, audits the exchange and aggregates the allowed partners.
 func (n *Node) Cells(ctx context.Context, req CellsRequest) (*CellsResponse, error) {
 	now := n.Now()
 	if err := n.check(req, now); err != nil {
@@ -120,23 +120,42 @@ func (n *Node) Cells(ctx context.Context, req CellsRequest) (*CellsResponse, err
 	// whose audit entry did not commit leaves no nonce behind either. Nothing
 	// leaves before that commit.
 	x := n.begin(ctx, req.Coordinator, req.Nonce, now)
-	resp, named, e, err := n.cells(ctx, x, req)
+	d, err := n.decide(ctx, x, req)
 	if err != nil {
 		x.append(nil)
 		_ = x.wait()
 		return nil, err
 	}
-	// The audit entry is appended while the directory entries are read.
-	x.append(e)
-	entries, dirErr := n.Directory.GetMany(ctx, named)
-	if err := x.wait(); err != nil {
-		return nil, err
+	// The entry names what the decisions fix: the partners whose rows the SQL step
+	// reads (the allowed ones) and those excluded with their reasons. It is appended
+	// and committed, and the directory entries of every partner the answer may name
+	// are read, while the SQL step runs: the audit lock is held for the append and
+	// its commit only, never across the SQL step.
+	x.append(n.entry(req, d))
+	type dirResult struct {
+		entries map[string]*directory.Partner
+		err     error
 	}
-	if dirErr != nil {
-		return nil, dirErr
+	dir := make(chan dirResult, 1)
+	go func() {
+		ids := slices.Clone(d.sel.Allowed)
+		for _, e := range d.sel.ByDecision {
+			ids = append(ids, e.PartnerID)
+		}
+		entries, err := n.Directory.GetMany(ctx, ids)
+		dir <- dirResult{entries, err}
+	}()
+	resp, sqlErr := n.aggregate(ctx, req, d)
+	auditErr, dr := x.wait(), <-dir
+	for _, err := range []error{auditErr, sqlErr, dr.err} {
+		if err != nil {
+			return nil, err
+		}
 	}
-	for _, id := range slices.Sorted(maps.Keys(entries)) {
-		resp.Directory = append(resp.Directory, *entries[id])
+	for _, id := range named(resp) {
+		if p, ok := dr.entries[id]; ok {
+			resp.Directory = append(resp.Directory, *p)
+		}
 	}
 	return resp, nil
 }
@@ -217,15 +236,21 @@ func (x *exchange) wait() error {
 	return x.err
 }
 
-// cells decides and aggregates while x stores the nonce, and returns the answer
-// (without its directory entries), the partners it names and its audit entry.
-func (n *Node) cells(ctx context.Context, x *exchange, req CellsRequest) (*CellsResponse, []string, *audit.Entry, error) {
+// decided is what a node knows of an answer before its SQL step.
+type decided struct {
+	sel      outcomes.Selection
+	currency string // the reporting currency (AMOUNT only)
+	version  int64  // the node's data version
+	rates    string // its exchange rates version
+}
+
+// decide reads the decisions and the versions while x stores the nonce.
+func (n *Node) decide(ctx context.Context, x *exchange, req CellsRequest) (decided, error) {
 	// The nonce (in x), the decisions and the versions are independent round
 	// trips: taken at once, on three connections.
 	var (
+		d         decided
 		decisions []governance.PartnerDecision
-		version   int64
-		rates     string
 		g, gctx   = errgroup.WithContext(ctx)
 	)
 	g.Go(x.nonceStored)
@@ -234,35 +259,35 @@ func (n *Node) cells(ctx context.Context, x *exchange, req CellsRequest) (*Cells
 		return err
 	})
 	g.Go(func() (err error) {
-		version, rates, err = versions(gctx, n.DB)
+		d.version, d.rates, err = versions(gctx, n.DB)
 		return err
 	})
 	if err := g.Wait(); err != nil {
-		return nil, nil, nil, err
+		return decided{}, err
 	}
-	sel := outcomes.Select(decisions, req.Query, n.Floor)
-	currency := ""
+	d.sel = outcomes.Select(decisions, req.Query, n.Floor)
 	if req.Kind == "AMOUNT" {
-		currency = req.Currency
-		if currency == "" {
-			currency = harmonise.DefaultCurrency(sel.Countries)
+		d.currency = req.Currency
+		if d.currency == "" {
+			d.currency = harmonise.DefaultCurrency(d.sel.Countries)
 		}
 	}
-	agg, err := n.Outcomes.Contributions(ctx, req.Query, req.Kind, currency, sel.Allowed, sel.Identifiable, sel.ByPartner)
+	return d, nil
+}
+
+// aggregate runs the SQL step for the allowed partners and returns the answer
+// without its directory entries.
+func (n *Node) aggregate(ctx context.Context, req CellsRequest, d decided) (*CellsResponse, error) {
+	agg, err := n.Outcomes.Contributions(ctx, req.Query, req.Kind, d.currency, d.sel.Allowed, d.sel.Identifiable,
+		d.sel.ByPartner)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
-	resp := &CellsResponse{Node: n.ID, Nonce: req.Nonce, DataVersion: version, RatesVersion: rates,
-		Currency: currency, Countries: sel.Countries, K: sel.K, Cells: agg.Cells, Excluded: agg.Excluded,
-		ExcludedPartners: map[string][]string{}, ByDecision: sel.ByDecision}
+	resp := &CellsResponse{Node: n.ID, Nonce: req.Nonce, DataVersion: d.version, RatesVersion: d.rates,
+		Currency: d.currency, Countries: d.sel.Countries, K: d.sel.K, Cells: agg.Cells, Excluded: agg.Excluded,
+		ExcludedPartners: map[string][]string{}, ByDecision: d.sel.ByDecision}
 	if resp.Cells == nil {
 		resp.Cells = Cells{}
-	}
-	included := map[string]bool{}
-	for _, c := range agg.Cells {
-		for _, x := range c.Contributions {
-			included[x.PartnerID] = true
-		}
 	}
 	for reason, ps := range agg.ExcludedPartner {
 		for p := range ps {
@@ -270,13 +295,18 @@ func (n *Node) cells(ctx context.Context, x *exchange, req CellsRequest) (*Cells
 		}
 		sort.Strings(resp.ExcludedPartners[reason])
 	}
-	return resp, named(resp, included), n.entry(req, resp, included), nil
+	return resp, nil
 }
 
-// named lists the partners an answer names: those whose shares it carries and
-// those it excludes.
-func named(resp *CellsResponse, included map[string]bool) []string {
-	out := maps.Clone(included)
+// named lists the partners an answer names, in order: those whose shares it
+// carries and those it excludes.
+func named(resp *CellsResponse) []string {
+	out := map[string]bool{}
+	for _, c := range resp.Cells {
+		for _, x := range c.Contributions {
+			out[x.PartnerID] = true
+		}
+	}
 	for _, x := range resp.ByDecision {
 		out[x.PartnerID] = true
 	}
@@ -315,23 +345,20 @@ func (n *Node) remember(ctx context.Context, tx sqlx.QueryerContext, coordinator
 }
 
 // entry is the exchange's audit entry on the node: the coordinator as the actor
-// (set by the append), the project, the partners whose figures left and those
-// excluded with their reasons, so each partner's dataUsage on its home node shows
-// every federated query.
-func (n *Node) entry(req CellsRequest, resp *CellsResponse, included map[string]bool) *audit.Entry {
+// (set by the append), the project, the partners whose rows the answer reads (its
+// shares of them, where they have figures in the query's cells, are what leave)
+// and those excluded with their reasons, so each partner's dataUsage on its home
+// node shows every federated query that read it.
+func (n *Node) entry(req CellsRequest, d decided) *audit.Entry {
 	canonical, _ := json.Marshal(struct {
 		Q        outcomes.Query
 		Currency string
-	}{req.Query, resp.Currency})
+	}{req.Query, d.currency})
 	e := audit.Entry{Action: "federation.cells", Subject: "project:" + req.Claims.ProjectID + " metric:" + req.Query.Metric,
-		ProjectID: req.Claims.ProjectID, Request: string(canonical),
+		ProjectID: req.Claims.ProjectID, Request: string(canonical), PartnersIncluded: slices.Sorted(slices.Values(d.sel.Allowed)),
 		Detail: map[string]string{"coordinator": req.Coordinator, "requester": req.Requester, "metric": req.Query.Metric,
-			"cells": strconv.Itoa(len(resp.Cells)), "dataVersion": strconv.FormatInt(resp.DataVersion, 10)}}
-	for p := range included {
-		e.PartnersIncluded = append(e.PartnersIncluded, p)
-	}
-	slices.Sort(e.PartnersIncluded)
-	for _, x := range resp.ByDecision {
+			"dataVersion": strconv.FormatInt(d.version, 10)}}
+	for _, x := range d.sel.ByDecision {
 		var codes []string
 		for _, r := range x.Reasons {
 			codes = append(codes, r.Code)
