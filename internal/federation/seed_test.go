@@ -2,14 +2,11 @@ package federation_test
 
 import (
 	"context"
-	"log/slog"
 	"slices"
 	"testing"
 
 	"github.com/hjx-exchange/hjx/internal/app"
 	"github.com/hjx-exchange/hjx/internal/demo"
-	"github.com/hjx-exchange/hjx/internal/postgres"
-	"github.com/hjx-exchange/hjx/internal/postgres/pgtest"
 	"github.com/hjx-exchange/hjx/internal/testkit"
 )
 
@@ -18,23 +15,10 @@ import (
 // (which the node would refuse).
 func TestSeedNationalNode(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	db, err := postgres.Open(ctx, pgtest.NewDatabaseURL(t), postgres.PoolConfig{MaxOpen: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	secret, err := postgres.LoadDisclosureSecret(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := testkit.NewClock(testkit.Start)
-	node := app.New(db, slog.New(slog.DiscardHandler), app.Config{Now: clock.Now, Secret: secret,
-		Federation: app.Federation{NodeID: "us", NodeCountry: "US", Key: newKey(t)}})
-	res, err := demo.Seed(ctx, node, "fed-test", nil)
-	if err != nil {
-		t.Fatalf("seed on the US node: %v", err)
-	}
+	env := testkit.New(t, func(c *app.Config) {
+		c.Federation = app.Federation{NodeID: "us", NodeCountry: "US", Key: newKey(t)}
+	})
+	res := env.Demo("fed-test")
 	var want []string
 	for _, p := range demo.Partners() {
 		if p.Country == "US" {
@@ -43,7 +27,7 @@ func TestSeedNationalNode(t *testing.T) {
 	}
 	slices.Sort(want)
 	var got []string
-	if err := db.SelectContext(ctx, &got, `SELECT id FROM partners ORDER BY id`); err != nil {
+	if err := env.App.DB.SelectContext(context.Background(), &got, `SELECT id FROM partners ORDER BY id`); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(got, want) {
