@@ -90,7 +90,7 @@ func Seed(ctx context.Context, a *app.App, tokenSeed string, progress func(strin
 func partnersOf(country string) []PartnerSpec {
 	var out []PartnerSpec
 	for _, ps := range Partners() {
-		if country == "" || ps.Country == country {
+		if country == "" || string(ps.Country) == country {
 			out = append(out, ps)
 		}
 	}
