@@ -64,7 +64,7 @@ func Seed(ctx context.Context, a *app.App, tokenSeed string, progress func(strin
 	if err != nil {
 		return nil, err
 	}
-	partners := Partners()
+	partners := partnersOf(a.Directory.Country)
 	uploaders := map[string]*hjx.Principal{}
 	for _, ps := range partners {
 		if uploaders[ps.ID], err = s.partner(steward, ps, ps.ID == partners[0].ID); err != nil {
@@ -82,6 +82,19 @@ func Seed(ctx context.Context, a *app.App, tokenSeed string, progress func(strin
 		say("figures: %d/%d partners (%s)", i+1, len(partners), ps.ID)
 	}
 	return s.res, nil
+}
+
+// partnersOf lists the demo partners a database takes: a national node
+// (HJX_NODE_COUNTRY) holds its own country's only, and would refuse the others
+// (docs/FEDERATION.md); any other database, all of them.
+func partnersOf(country string) []PartnerSpec {
+	var out []PartnerSpec
+	for _, ps := range Partners() {
+		if country == "" || string(ps.Country) == country {
+			out = append(out, ps)
+		}
+	}
+	return out
 }
 
 // seeder is one run of Seed: what it needs at every step and what it has done.

@@ -16,6 +16,7 @@ import (
 // keeps a connection per query in flight; the next round of as many queries opens
 // none (Go's default client would keep 2 and dial the rest again).
 func TestNewClient(t *testing.T) {
+	t.Parallel()
 	t.Run("OKKeepsConnectionsOfConcurrentQueries", func(t *testing.T) {
 		const inFlight = 8
 		var (

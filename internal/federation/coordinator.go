@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -190,27 +189,24 @@ func (c *Coordinator) askOne(ctx context.Context, req CellsRequest) (*CellsRespo
 	if err != nil {
 		return nil, err
 	}
-	body, _ := json.Marshal(env)
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(peer.URL, "/")+CellsPath, bytes.NewReader(body))
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(peer.URL, "/")+CellsPath,
+		bytes.NewReader(env.Payload))
 	if err != nil {
 		return nil, err
 	}
-	hreq.Header.Set("Content-Type", "application/json")
+	env.header(hreq.Header)
 	hres, err := c.Client.Do(hreq)
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		// Read to the end (the encoder's newline), or the connection is not reused.
-		_, _ = io.Copy(io.Discard, io.LimitReader(hres.Body, 4<<10))
-		hres.Body.Close()
-	}()
+	defer hres.Body.Close()
 	if hres.StatusCode != http.StatusOK {
 		msg, _ := io.ReadAll(io.LimitReader(hres.Body, 512))
 		return nil, fmt.Errorf("node %s: %s: %s", peer.ID, hres.Status, strings.TrimSpace(string(msg)))
 	}
-	var out Envelope
-	if err := json.NewDecoder(io.LimitReader(hres.Body, 256<<20)).Decode(&out); err != nil {
+	// Read to the end (receive does), so the connection is reused.
+	out, err := receive(hres.Header, hres.Body, MaxAnswerBytes)
+	if err != nil {
 		return nil, fmt.Errorf("node %s: %w", peer.ID, err)
 	}
 	var resp CellsResponse

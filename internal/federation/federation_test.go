@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -201,229 +202,259 @@ func comparable(t *outcomes.Table) *outcomes.Table {
 	return &out
 }
 
+// TestFederation runs its cases in order on one world (seeding it is most of the
+// time): a retraction changes the GB node's data, and the audit case reads the
+// newest entries, so they are not parallel to each other.
 func TestFederation(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
-	ctx := context.Background()
-	query := func(a *app.App, q outcomes.Query) *outcomes.Table {
-		t.Helper()
-		tbl, err := a.Outcomes.Query(ctx, w.researcher, w.projectID, q)
-		if err != nil {
-			t.Fatalf("%s: %v", q.Metric, err)
-		}
-		return tbl
+	for _, tt := range []struct {
+		name string
+		run  func(*testing.T, *world)
+	}{
+		{"OKSameTablesAsOneNode", testOKSameTablesAsOneNode},
+		{"OKGraphQLSameAsOneNode", testOKGraphQLSameAsOneNode},
+		{"OKCoverageNamesNodes", testOKCoverageNamesNodes},
+		{"OKHomeNodeAuditsTheExchange", testOKHomeNodeAuditsTheExchange},
+		{"OKRetractionSeenByNextQuery", testOKRetractionSeenByNextQuery},
+		{"OKStoppedNodePartial", testOKStoppedNodePartial},
+		{"OKPartialInGraphQL", testOKPartialInGraphQL},
+		{"ErrForbiddenUnknownCoordinatorKey", testErrForbiddenUnknownCoordinatorKey},
+		{"ErrForbiddenReplayedOrExpired", testErrForbiddenReplayedOrExpired},
+		{"ErrForbiddenUnsignedAnswer", testErrForbiddenUnsignedAnswer},
+		{"ErrInvalidPartnerOfAnotherCountry", testErrInvalidPartnerOfAnotherCountry},
+	} {
+		t.Run(tt.name, func(t *testing.T) { tt.run(t, w) })
 	}
+}
 
-	t.Run("OKSameTablesAsOneNode", func(t *testing.T) {
-		for _, q := range queries {
-			single, fed := query(w.single, q), query(w.hub, q)
-			if fed.Partial || !slices.Equal(fed.Nodes, []string{"gb", "us"}) {
-				t.Errorf("%s %v: nodes %v missing %v partial %v, want both nodes", q.Metric, q.GroupBy, fed.Nodes, fed.NodesMissing, fed.Partial)
-			}
-			a, _ := json.Marshal(comparable(single))
-			b, _ := json.Marshal(comparable(fed))
-			if !bytes.Equal(a, b) {
-				t.Errorf("%s %v: federated table differs from the single node's\nsingle %s\nfed    %s", q.Metric, q.GroupBy, a, b)
-			}
-			if len(single.Rows) == 0 {
-				t.Errorf("%s %v: no rows: the comparison proves nothing", q.Metric, q.GroupBy)
-			}
-		}
-	})
+// query asks a of the world's project, failing the test on an error.
+func (w *world) query(t *testing.T, a *app.App, q outcomes.Query) *outcomes.Table {
+	t.Helper()
+	tbl, err := a.Outcomes.Query(context.Background(), w.researcher, w.projectID, q)
+	if err != nil {
+		t.Fatalf("%s: %v", q.Metric, err)
+	}
+	return tbl
+}
 
-	t.Run("OKGraphQLSameAsOneNode", func(t *testing.T) {
-		// Through the real handler: partners held by the nodes resolve on the
-		// coordinator from the directory entries the nodes sent.
-		const doc = `query($p: ID!) { outcomes(projectId: $p, query: {metric: "PATIENTS_SCREENED", groupBy: [PARTNER, YEAR]}) {
-			currency partial rows { partner { id name country } period value n partners suppressed suppression }
-			coverage { partnersIncluded partnersExcluded { partner { id name region } reasons { code message } }
-				observationsExcluded { reason count } }
-			disclosure { k roundingBase suppressedCells byReason { reason count } } } }`
-		ask := func(a *app.App) string {
-			env := &testkit.Env{T: t, App: a, Clock: w.clock, Handler: a.Handler()}
-			r := env.Do(w.tokens["RESEARCHER"], doc, map[string]any{"p": w.projectID})
-			if len(r.Errors) > 0 {
-				t.Fatalf("GraphQL errors: %+v", r.Errors)
-			}
-			return string(r.Data)
+func testOKSameTablesAsOneNode(t *testing.T, w *world) {
+	for _, q := range queries {
+		single, fed := w.query(t, w.single, q), w.query(t, w.hub, q)
+		if fed.Partial || !slices.Equal(fed.Nodes, []string{"gb", "us"}) {
+			t.Errorf("%s %v: nodes %v missing %v partial %v, want both nodes", q.Metric, q.GroupBy, fed.Nodes, fed.NodesMissing, fed.Partial)
 		}
-		if single, fed := ask(w.single), ask(w.hub); single != fed {
-			t.Errorf("federated GraphQL answer differs from the single node's\nsingle %s\nfed    %s", single, fed)
+		a, _ := json.Marshal(comparable(single))
+		b, _ := json.Marshal(comparable(fed))
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s %v: federated table differs from the single node's\nsingle %s\nfed    %s", q.Metric, q.GroupBy, a, b)
 		}
-	})
+		if len(single.Rows) == 0 {
+			t.Errorf("%s %v: no rows: the comparison proves nothing", q.Metric, q.GroupBy)
+		}
+	}
+}
 
-	t.Run("OKCoverageNamesNodes", func(t *testing.T) {
-		fed := query(w.hub, outcomes.Query{Metric: "PATIENTS_SCREENED", GroupBy: []outcomes.Dimension{outcomes.DimCountry}})
-		if len(fed.PartnersExcluded) == 0 {
-			t.Fatal("the demo world excludes partners by policy; none reported")
+func testOKGraphQLSameAsOneNode(t *testing.T, w *world) {
+	// Through the real handler: partners held by the nodes resolve on the
+	// coordinator from the directory entries the nodes sent.
+	const doc = `query($p: ID!) { outcomes(projectId: $p, query: {metric: "PATIENTS_SCREENED", groupBy: [PARTNER, YEAR]}) {
+		currency partial rows { partner { id name country } period value n partners suppressed suppression }
+		coverage { partnersIncluded partnersExcluded { partner { id name region } reasons { code message } }
+			observationsExcluded { reason count } }
+		disclosure { k roundingBase suppressedCells byReason { reason count } } } }`
+	ask := func(a *app.App) string {
+		env := &testkit.Env{T: t, App: a, Clock: w.clock, Handler: a.Handler()}
+		r := env.Do(w.tokens["RESEARCHER"], doc, map[string]any{"p": w.projectID})
+		if len(r.Errors) > 0 {
+			t.Fatalf("GraphQL errors: %+v", r.Errors)
 		}
-		for _, x := range fed.PartnersExcluded {
-			want := map[string]string{"GB": "gb", "US": "us"}[countryOf(t, w.single, x.PartnerID)]
-			if x.Node != want {
-				t.Errorf("excluded %s: node %q, want %q", x.PartnerID, x.Node, want)
-			}
-		}
-	})
+		return string(r.Data)
+	}
+	if single, fed := ask(w.single), ask(w.hub); single != fed {
+		t.Errorf("federated GraphQL answer differs from the single node's\nsingle %s\nfed    %s", single, fed)
+	}
+}
 
-	t.Run("OKHomeNodeAuditsTheExchange", func(t *testing.T) {
-		query(w.hub, outcomes.Query{Metric: "CLIENTS_ADVISED", GroupBy: []outcomes.Dimension{outcomes.DimCountry}})
-		usage, err := w.gb.Governance.DataUsage(ctx, w.admin, w.admin.PartnerID, hjx.Page{First: 1})
+func testOKCoverageNamesNodes(t *testing.T, w *world) {
+	fed := w.query(t, w.hub, outcomes.Query{Metric: "PATIENTS_SCREENED", GroupBy: []outcomes.Dimension{outcomes.DimCountry}})
+	if len(fed.PartnersExcluded) == 0 {
+		t.Fatal("the demo world excludes partners by policy; none reported")
+	}
+	for _, x := range fed.PartnersExcluded {
+		want := map[string]string{"GB": "gb", "US": "us"}[countryOf(t, w.single, x.PartnerID)]
+		if x.Node != want {
+			t.Errorf("excluded %s: node %q, want %q", x.PartnerID, x.Node, want)
+		}
+	}
+}
+
+func testOKHomeNodeAuditsTheExchange(t *testing.T, w *world) {
+	ctx := context.Background()
+	w.query(t, w.hub, outcomes.Query{Metric: "CLIENTS_ADVISED", GroupBy: []outcomes.Dimension{outcomes.DimCountry}})
+	usage, err := w.gb.Governance.DataUsage(ctx, w.admin, w.admin.PartnerID, hjx.Page{First: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(usage.Items) != 1 {
+		t.Fatalf("dataUsage of %s on gb: %d entries", w.admin.PartnerID, len(usage.Items))
+	}
+	e := usage.Items[0]
+	if e.Action != "federation.cells" || e.ProjectID != w.projectID || !slices.Contains(e.PartnersIncluded, w.admin.PartnerID) ||
+		e.PrincipalName != "federation coordinator hub" {
+		t.Errorf("newest dataUsage entry on the home node: %+v, want the federated query", e)
+	}
+	hubLog, err := w.hub.Governance.AuditLog(ctx, steward(), hjx.Page{First: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := hubLog.Items[0]; got.Action != "outcomes.query" || !slices.Contains(got.PartnersIncluded, w.admin.PartnerID) ||
+		got.Detail["nodes"] != "gb,us" {
+		t.Errorf("coordinator's newest entry %+v, want the outcome query including %s", got, w.admin.PartnerID)
+	}
+}
+
+func testOKRetractionSeenByNextQuery(t *testing.T, w *world) {
+	ctx := context.Background()
+	q := outcomes.Query{Metric: "PATIENTS_SCREENED", GroupBy: []outcomes.Dimension{outcomes.DimPartner}}
+	before := w.query(t, w.hub, q)
+	if !slices.Contains(before.Included, w.admin.PartnerID) {
+		t.Fatalf("%s not included before the retraction: %v", w.admin.PartnerID, before.Included)
+	}
+	var ids []string
+	if err := w.gb.DB.Select(&ids, `SELECT id::text FROM submissions WHERE partner_id = $1 AND status <> 'RETRACTED'`, w.admin.PartnerID); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if _, err := w.gb.Ingest.Retract(ctx, w.admin, id, "federation test: withdrawn"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after := w.query(t, w.hub, q)
+	if slices.Contains(after.Included, w.admin.PartnerID) {
+		t.Errorf("%s still included after its retraction on its node: %v", w.admin.PartnerID, after.Included)
+	}
+}
+
+func testOKStoppedNodePartial(t *testing.T, w *world) {
+	ctx := context.Background()
+	stopped := httptest.NewServer(http.NotFoundHandler())
+	stopped.Close()
+	release := make(chan struct{})
+	hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	t.Cleanup(hung.Close)
+	t.Cleanup(func() { close(release) })
+	for _, tt := range []struct{ name, url string }{{"Stopped", stopped.URL}, {"Hung", hung.URL}} {
+		hub := w.hubWith(t, tt.url, pub(w.usKey), 300*time.Millisecond)
+		start := time.Now()
+		tbl, err := hub.Outcomes.Query(ctx, w.researcher, w.projectID,
+			outcomes.Query{Metric: "PATIENTS_SCREENED", GroupBy: []outcomes.Dimension{outcomes.DimCountry}})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%s: %v", tt.name, err)
 		}
-		if len(usage.Items) != 1 {
-			t.Fatalf("dataUsage of %s on gb: %d entries", w.admin.PartnerID, len(usage.Items))
+		if took := time.Since(start); took > 5*time.Second {
+			t.Errorf("%s: answered after %v, want within the node timeout", tt.name, took)
 		}
-		e := usage.Items[0]
-		if e.Action != "federation.cells" || e.ProjectID != w.projectID || !slices.Contains(e.PartnersIncluded, w.admin.PartnerID) ||
-			e.PrincipalName != "federation coordinator hub" {
-			t.Errorf("newest dataUsage entry on the home node: %+v, want the federated query", e)
+		if !tbl.Partial || !slices.Equal(tbl.NodesMissing, []string{"us"}) || !slices.Equal(tbl.Nodes, []string{"gb"}) {
+			t.Errorf("%s: partial %v nodes %v missing %v, want partial with us missing", tt.name, tbl.Partial, tbl.Nodes, tbl.NodesMissing)
 		}
-		hubLog, err := w.hub.Governance.AuditLog(ctx, steward(), hjx.Page{First: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := hubLog.Items[0]; got.Action != "outcomes.query" || !slices.Contains(got.PartnersIncluded, w.admin.PartnerID) ||
-			got.Detail["nodes"] != "gb,us" {
-			t.Errorf("coordinator's newest entry %+v, want the outcome query including %s", got, w.admin.PartnerID)
-		}
-	})
-
-	t.Run("OKRetractionSeenByNextQuery", func(t *testing.T) {
-		q := outcomes.Query{Metric: "PATIENTS_SCREENED", GroupBy: []outcomes.Dimension{outcomes.DimPartner}}
-		before := query(w.hub, q)
-		if !slices.Contains(before.Included, w.admin.PartnerID) {
-			t.Fatalf("%s not included before the retraction: %v", w.admin.PartnerID, before.Included)
-		}
-		var ids []string
-		if err := w.gb.DB.Select(&ids, `SELECT id::text FROM submissions WHERE partner_id = $1 AND status <> 'RETRACTED'`, w.admin.PartnerID); err != nil {
-			t.Fatal(err)
-		}
-		for _, id := range ids {
-			if _, err := w.gb.Ingest.Retract(ctx, w.admin, id, "federation test: withdrawn"); err != nil {
-				t.Fatal(err)
+		for _, r := range tbl.Rows {
+			if r.Country == "US" {
+				t.Errorf("%s: a US row from a missing node: %+v", tt.name, r)
 			}
 		}
-		after := query(w.hub, q)
-		if slices.Contains(after.Included, w.admin.PartnerID) {
-			t.Errorf("%s still included after its retraction on its node: %v", w.admin.PartnerID, after.Included)
-		}
-	})
+	}
+}
 
-	t.Run("OKStoppedNodePartial", func(t *testing.T) {
-		stopped := httptest.NewServer(http.NotFoundHandler())
-		stopped.Close()
-		release := make(chan struct{})
-		hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			select {
-			case <-r.Context().Done():
-			case <-release:
-			}
-		}))
-		t.Cleanup(hung.Close)
-		t.Cleanup(func() { close(release) })
-		for _, tt := range []struct{ name, url string }{{"Stopped", stopped.URL}, {"Hung", hung.URL}} {
-			hub := w.hubWith(t, tt.url, pub(w.usKey), 300*time.Millisecond)
-			start := time.Now()
-			tbl, err := hub.Outcomes.Query(ctx, w.researcher, w.projectID,
-				outcomes.Query{Metric: "PATIENTS_SCREENED", GroupBy: []outcomes.Dimension{outcomes.DimCountry}})
-			if err != nil {
-				t.Fatalf("%s: %v", tt.name, err)
-			}
-			if took := time.Since(start); took > 5*time.Second {
-				t.Errorf("%s: answered after %v, want within the node timeout", tt.name, took)
-			}
-			if !tbl.Partial || !slices.Equal(tbl.NodesMissing, []string{"us"}) || !slices.Equal(tbl.Nodes, []string{"gb"}) {
-				t.Errorf("%s: partial %v nodes %v missing %v, want partial with us missing", tt.name, tbl.Partial, tbl.Nodes, tbl.NodesMissing)
-			}
-			for _, r := range tbl.Rows {
-				if r.Country == "US" {
-					t.Errorf("%s: a US row from a missing node: %+v", tt.name, r)
-				}
-			}
+func testOKPartialInGraphQL(t *testing.T, w *world) {
+	stopped := httptest.NewServer(http.NotFoundHandler())
+	stopped.Close()
+	hub := w.hubWith(t, stopped.URL, pub(w.usKey), time.Second)
+	env := &testkit.Env{T: t, App: hub, Clock: w.clock, Handler: hub.Handler()}
+	var out struct {
+		Outcomes struct {
+			Partial  bool
+			Coverage struct{ Nodes, NodesMissing []string }
 		}
-	})
+	}
+	env.Do(w.tokens["RESEARCHER"], `query($p: ID!) { outcomes(projectId: $p, query: {metric: "PATIENTS_SCREENED", groupBy: [COUNTRY]}) {
+		partial coverage { nodes nodesMissing } } }`, map[string]any{"p": w.projectID}).Decode(t, &out)
+	if !out.Outcomes.Partial || !slices.Equal(out.Outcomes.Coverage.NodesMissing, []string{"us"}) {
+		t.Errorf("GraphQL: %+v, want partial with us missing", out.Outcomes)
+	}
+}
 
-	t.Run("OKPartialInGraphQL", func(t *testing.T) {
-		stopped := httptest.NewServer(http.NotFoundHandler())
-		stopped.Close()
-		hub := w.hubWith(t, stopped.URL, pub(w.usKey), time.Second)
-		env := &testkit.Env{T: t, App: hub, Clock: w.clock, Handler: hub.Handler()}
-		var out struct {
-			Outcomes struct {
-				Partial  bool
-				Coverage struct{ Nodes, NodesMissing []string }
-			}
-		}
-		env.Do(w.tokens["RESEARCHER"], `query($p: ID!) { outcomes(projectId: $p, query: {metric: "PATIENTS_SCREENED", groupBy: [COUNTRY]}) {
-			partial coverage { nodes nodesMissing } } }`, map[string]any{"p": w.projectID}).Decode(t, &out)
-		if !out.Outcomes.Partial || !slices.Equal(out.Outcomes.Coverage.NodesMissing, []string{"us"}) {
-			t.Errorf("GraphQL: %+v, want partial with us missing", out.Outcomes)
-		}
-	})
+func testErrForbiddenUnknownCoordinatorKey(t *testing.T, w *world) {
+	ctx := context.Background()
+	// A coordinator signing with a key the node does not hold: the node
+	// refuses, and the coordinator's answer is partial, never silently smaller.
+	impostor := newKey(t)
+	hub := app.New(w.hub.DB, slog.New(slog.DiscardHandler), app.Config{Now: w.clock.Now, Secret: w.hub.Config.Secret,
+		Federation: app.Federation{NodeID: "hub", Key: impostor, Timeout: 5 * time.Second,
+			Peers: []federation.Peer{{ID: "gb", URL: w.gbSrv.URL, Key: pub(w.gbKey)}}}})
+	tbl, err := hub.Outcomes.Query(ctx, w.researcher, w.projectID, outcomes.Query{Metric: "PATIENTS_SCREENED"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tbl.Partial || !slices.Equal(tbl.NodesMissing, []string{"gb"}) || len(tbl.Included) != 0 {
+		t.Errorf("impostor coordinator: partial %v missing %v included %v, want gb missing and nothing pooled",
+			tbl.Partial, tbl.NodesMissing, tbl.Included)
+	}
+	status, body := post(t, w.gbSrv.URL, impostor, w.request("gb", w.clock.Now()))
+	if status != http.StatusForbidden {
+		t.Errorf("impostor's request: %d %s, want 403", status, body)
+	}
+}
 
-	t.Run("ErrForbiddenUnknownCoordinatorKey", func(t *testing.T) {
-		// A coordinator signing with a key the node does not hold: the node
-		// refuses, and the coordinator's answer is partial, never silently smaller.
-		impostor := newKey(t)
-		hub := app.New(w.hub.DB, slog.New(slog.DiscardHandler), app.Config{Now: w.clock.Now, Secret: w.hub.Config.Secret,
-			Federation: app.Federation{NodeID: "hub", Key: impostor, Timeout: 5 * time.Second,
-				Peers: []federation.Peer{{ID: "gb", URL: w.gbSrv.URL, Key: pub(w.gbKey)}}}})
-		tbl, err := hub.Outcomes.Query(ctx, w.researcher, w.projectID, outcomes.Query{Metric: "PATIENTS_SCREENED"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !tbl.Partial || !slices.Equal(tbl.NodesMissing, []string{"gb"}) || len(tbl.Included) != 0 {
-			t.Errorf("impostor coordinator: partial %v missing %v included %v, want gb missing and nothing pooled",
-				tbl.Partial, tbl.NodesMissing, tbl.Included)
-		}
-		status, body := post(t, w.gbSrv.URL, impostor, w.request("gb", w.clock.Now()))
-		if status != http.StatusForbidden {
-			t.Errorf("impostor's request: %d %s, want 403", status, body)
-		}
-	})
+func testErrForbiddenReplayedOrExpired(t *testing.T, w *world) {
+	req := w.request("gb", w.clock.Now())
+	if status, body := post(t, w.gbSrv.URL, w.hubKey, req); status != http.StatusOK {
+		t.Fatalf("first request: %d %s", status, body)
+	}
+	if status, body := post(t, w.gbSrv.URL, w.hubKey, req); status != http.StatusForbidden {
+		t.Errorf("replayed request: %d %s, want 403", status, body)
+	}
+	if status, body := post(t, w.gbSrv.URL, w.hubKey, w.request("gb", w.clock.Now().Add(-5*time.Minute))); status != http.StatusForbidden {
+		t.Errorf("expired request: %d %s, want 403", status, body)
+	}
+	if status, body := post(t, w.gbSrv.URL, w.hubKey, w.request("us", w.clock.Now())); status != http.StatusForbidden {
+		t.Errorf("request addressed to another node: %d %s, want 403", status, body)
+	}
+}
 
-	t.Run("ErrForbiddenReplayedOrExpired", func(t *testing.T) {
-		req := w.request("gb", w.clock.Now())
-		if status, body := post(t, w.gbSrv.URL, w.hubKey, req); status != http.StatusOK {
-			t.Fatalf("first request: %d %s", status, body)
-		}
-		if status, body := post(t, w.gbSrv.URL, w.hubKey, req); status != http.StatusForbidden {
-			t.Errorf("replayed request: %d %s, want 403", status, body)
-		}
-		if status, body := post(t, w.gbSrv.URL, w.hubKey, w.request("gb", w.clock.Now().Add(-5*time.Minute))); status != http.StatusForbidden {
-			t.Errorf("expired request: %d %s, want 403", status, body)
-		}
-		if status, body := post(t, w.gbSrv.URL, w.hubKey, w.request("us", w.clock.Now())); status != http.StatusForbidden {
-			t.Errorf("request addressed to another node: %d %s, want 403", status, body)
-		}
-	})
+func testErrForbiddenUnsignedAnswer(t *testing.T, w *world) {
+	ctx := context.Background()
+	// The coordinator checks the node's signature too: an answer signed by
+	// another key (a node impersonated) is no answer.
+	hub := w.hubWith(t, w.usSrv.URL, pub(newKey(t)), 5*time.Second)
+	tbl, err := hub.Outcomes.Query(ctx, w.researcher, w.projectID, outcomes.Query{Metric: "PATIENTS_SCREENED"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tbl.Partial || !slices.Equal(tbl.NodesMissing, []string{"us"}) {
+		t.Errorf("answer with a wrong signature: partial %v missing %v, want us missing", tbl.Partial, tbl.NodesMissing)
+	}
+}
 
-	t.Run("ErrForbiddenUnsignedAnswer", func(t *testing.T) {
-		// The coordinator checks the node's signature too: an answer signed by
-		// another key (a node impersonated) is no answer.
-		hub := w.hubWith(t, w.usSrv.URL, pub(newKey(t)), 5*time.Second)
-		tbl, err := hub.Outcomes.Query(ctx, w.researcher, w.projectID, outcomes.Query{Metric: "PATIENTS_SCREENED"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !tbl.Partial || !slices.Equal(tbl.NodesMissing, []string{"us"}) {
-			t.Errorf("answer with a wrong signature: partial %v missing %v, want us missing", tbl.Partial, tbl.NodesMissing)
-		}
-	})
-
-	t.Run("ErrInvalidPartnerOfAnotherCountry", func(t *testing.T) {
-		_, err := w.gb.Directory.Register(ctx, steward(), directory.Partner{ID: "seattle-mlp", Name: "Seattle MLP",
-			Country: "US", Region: "US-WA", Model: "MLP", HealthSettings: []string{"HOSPITAL"}, AdviceDomains: []string{"HOUSING"}})
-		if hjx.ErrorCode(err) != hjx.CodeInvalid {
-			t.Errorf("registering a US partner on the GB node: %v, want INVALID", err)
-		}
-	})
+func testErrInvalidPartnerOfAnotherCountry(t *testing.T, w *world) {
+	ctx := context.Background()
+	_, err := w.gb.Directory.Register(ctx, steward(), directory.Partner{ID: "seattle-mlp", Name: "Seattle MLP",
+		Country: "US", Region: "US-WA", Model: "MLP", HealthSettings: []string{"HOSPITAL"}, AdviceDomains: []string{"HOUSING"}})
+	if hjx.ErrorCode(err) != hjx.CodeInvalid {
+		t.Errorf("registering a US partner on the GB node: %v, want INVALID", err)
+	}
 }
 
 // TestNodeRefusesOtherCountriesUploads: a database that still holds a partner of
 // another country (moved out, or registered before the node was made national)
 // takes no more uploads from it on a national node.
 func TestNodeRefusesOtherCountriesUploads(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	node := app.New(w.single.DB, slog.New(slog.DiscardHandler), app.Config{Now: w.clock.Now, Secret: w.single.Config.Secret,
@@ -479,8 +510,12 @@ func (w *world) request(node string, at time.Time) federation.CellsRequest {
 func post(t *testing.T, base string, key ed25519.PrivateKey, req federation.CellsRequest) (int, string) {
 	t.Helper()
 	payload, _ := json.Marshal(req)
-	body, _ := json.Marshal(federation.Envelope{Payload: payload, Signature: ed25519.Sign(key, payload)})
-	res, err := http.Post(base+federation.CellsPath, "application/json", bytes.NewReader(body))
+	hreq, err := http.NewRequest(http.MethodPost, base+federation.CellsPath, bytes.NewReader(payload))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hreq.Header.Set(federation.SignatureHeader, base64.StdEncoding.EncodeToString(ed25519.Sign(key, payload)))
+	res, err := http.DefaultClient.Do(hreq)
 	if err != nil {
 		t.Fatal(err)
 	}

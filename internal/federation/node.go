@@ -4,7 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
-	"io"
+	"errors"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -54,8 +54,8 @@ type Node struct {
 func (n *Node) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+CellsPath, func(w http.ResponseWriter, r *http.Request) {
-		var env Envelope
-		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&env); err != nil {
+		env, err := receive(r.Header, r.Body, MaxRequestBytes)
+		if err != nil {
 			http.Error(w, "malformed request", http.StatusBadRequest)
 			return
 		}
@@ -73,8 +73,8 @@ func (n *Node) Handler() http.Handler {
 			http.Error(w, msg, code)
 			return
 		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(out)
+		out.header(w.Header())
+		_, _ = w.Write(out.Payload)
 	})
 	return mux
 }
@@ -108,22 +108,10 @@ func (n *Node) Answer(ctx context.Context, env Envelope) (Envelope, error) {
 
 // Cells answers a request whose signature has been checked: it refuses a request
 // addressed elsewhere, stale or replayed, decides for the node's partners on the
-// claims, aggregates the allowed ones and audits the exchange.
+// claims, audits the exchange and aggregates the allowed partners.
 func (n *Node) Cells(ctx context.Context, req CellsRequest) (*CellsResponse, error) {
 	now := n.Now()
-	switch {
-	case req.Node != n.ID:
-		return nil, hjx.Forbidden("the request is addressed to another node")
-	case req.IssuedAt.Before(now.Add(-MaxSkew)) || req.IssuedAt.After(now.Add(MaxSkew)):
-		return nil, hjx.Forbidden("the request has expired (or its clock is off by more than %s)", MaxSkew)
-	case uuid.Validate(req.Claims.ProjectID) != nil:
-		return nil, hjx.Invalid("claims.projectId", "is not a project id")
-	case req.Claims.Status != string(access.StatusApproved):
-		return nil, hjx.Forbidden("the project is %s: outcomes are open to APPROVED projects only", req.Claims.Status)
-	case now.Before(req.Claims.StartsOn) || now.After(req.Claims.EndsOn.AddDate(0, 0, 1)):
-		return nil, hjx.Forbidden("the project is not running today")
-	}
-	if err := req.Query.Validate(); err != nil {
+	if err := n.check(req, now); err != nil {
 		return nil, err
 	}
 	// The nonce is stored in the transaction that appends the exchange's audit
@@ -131,62 +119,175 @@ func (n *Node) Cells(ctx context.Context, req CellsRequest) (*CellsResponse, err
 	// (a concurrent one waits for this commit, then is refused), and an answer
 	// whose audit entry did not commit leaves no nonce behind either. Nothing
 	// leaves before that commit.
-	var resp *CellsResponse
-	err := postgres.WithTx(ctx, n.DB, func(tx *sqlx.Tx) (err error) {
-		resp, err = n.cells(ctx, tx, req, now)
-		return err
-	})
+	x := n.begin(ctx, req.Coordinator, req.Nonce, now)
+	d, err := n.decide(ctx, x, req)
 	if err != nil {
+		x.append(nil)
+		_ = x.wait()
 		return nil, err
+	}
+	// The entry names what the decisions fix: the partners whose rows the SQL step
+	// reads (the allowed ones) and those excluded with their reasons. It is appended
+	// and committed, and the directory entries of every partner the answer may name
+	// are read, while the SQL step runs: the audit lock is held for the append and
+	// its commit only, never across the SQL step.
+	x.append(n.entry(req, d))
+	type dirResult struct {
+		entries map[string]*directory.Partner
+		err     error
+	}
+	dir := make(chan dirResult, 1)
+	go func() {
+		ids := slices.Clone(d.sel.Allowed)
+		for _, e := range d.sel.ByDecision {
+			ids = append(ids, e.PartnerID)
+		}
+		entries, err := n.Directory.GetMany(ctx, ids)
+		dir <- dirResult{entries, err}
+	}()
+	resp, sqlErr := n.aggregate(ctx, req, d)
+	auditErr, dr := x.wait(), <-dir
+	for _, err := range []error{auditErr, sqlErr, dr.err} {
+		if err != nil {
+			return nil, err
+		}
+	}
+	for _, id := range named(resp) {
+		if p, ok := dr.entries[id]; ok {
+			resp.Directory = append(resp.Directory, *p)
+		}
 	}
 	return resp, nil
 }
 
-// cells decides, aggregates and audits within tx, which holds the nonce.
-func (n *Node) cells(ctx context.Context, tx *sqlx.Tx, req CellsRequest, now time.Time) (*CellsResponse, error) {
-	// The nonce (in tx), the decisions and the versions are independent round
+// check refuses a request addressed to another node, stale, for a project that
+// is not running, or with an invalid query.
+func (n *Node) check(req CellsRequest, now time.Time) error {
+	switch {
+	case req.Node != n.ID:
+		return hjx.Forbidden("the request is addressed to another node")
+	case req.IssuedAt.Before(now.Add(-MaxSkew)) || req.IssuedAt.After(now.Add(MaxSkew)):
+		return hjx.Forbidden("the request has expired (or its clock is off by more than %s)", MaxSkew)
+	case uuid.Validate(req.Claims.ProjectID) != nil:
+		return hjx.Invalid("claims.projectId", "is not a project id")
+	case req.Claims.Status != string(access.StatusApproved):
+		return hjx.Forbidden("the project is %s: outcomes are open to APPROVED projects only", req.Claims.Status)
+	case now.Before(req.Claims.StartsOn) || now.After(req.Claims.EndsOn.AddDate(0, 0, 1)):
+		return hjx.Forbidden("the project is not running today")
+	}
+	return req.Query.Validate()
+}
+
+// exchange is the transaction of one answer on its own goroutine: begun and its
+// nonce stored while the decisions are read, the audit entry appended once the
+// answer is known, committed before the answer leaves (or rolled back, nonce and
+// all, when there is no answer).
+type exchange struct {
+	stored chan error        // the nonce's outcome
+	entry  chan *audit.Entry // the entry to append; nil rolls back
+	done   chan error        // the transaction's outcome
+	ended  bool
+	err    error
+}
+
+// errAbandoned rolls back the transaction of an answer that failed.
+var errAbandoned = errors.New("federation: answer abandoned")
+
+func (n *Node) begin(ctx context.Context, coordinator, nonce string, now time.Time) *exchange {
+	x := &exchange{stored: make(chan error, 1), entry: make(chan *audit.Entry, 1), done: make(chan error, 1)}
+	go func() {
+		x.done <- postgres.WithTx(ctx, n.DB, func(tx *sqlx.Tx) error {
+			err := n.remember(ctx, tx, coordinator, nonce, now)
+			x.stored <- err
+			if err != nil {
+				return err
+			}
+			e := <-x.entry
+			if e == nil {
+				return errAbandoned
+			}
+			_, err = n.Audit.Append(ctx, tx, CoordinatorPrincipal(coordinator), *e)
+			return err
+		})
+	}()
+	return x
+}
+
+// nonceStored waits until the nonce is stored: an error if it was seen before
+// (or the transaction did not begin).
+func (x *exchange) nonceStored() error {
+	select {
+	case err := <-x.stored:
+		return err
+	case err := <-x.done:
+		x.ended, x.err = true, err
+		return err
+	}
+}
+
+// append hands the transaction its audit entry (nil: roll back); called once.
+func (x *exchange) append(e *audit.Entry) { x.entry <- e }
+
+// wait returns once the transaction has ended: nil when it committed.
+func (x *exchange) wait() error {
+	if !x.ended {
+		x.ended, x.err = true, <-x.done
+	}
+	return x.err
+}
+
+// decided is what a node knows of an answer before its SQL step.
+type decided struct {
+	sel      outcomes.Selection
+	currency string // the reporting currency (AMOUNT only)
+	version  int64  // the node's data version
+	rates    string // its exchange rates version
+}
+
+// decide reads the decisions and the versions while x stores the nonce.
+func (n *Node) decide(ctx context.Context, x *exchange, req CellsRequest) (decided, error) {
+	// The nonce (in x), the decisions and the versions are independent round
 	// trips: taken at once, on three connections.
 	var (
+		d         decided
 		decisions []governance.PartnerDecision
-		version   int64
-		rates     string
 		g, gctx   = errgroup.WithContext(ctx)
 	)
-	g.Go(func() error { return n.remember(gctx, tx, req.Coordinator, req.Nonce, now) })
+	g.Go(x.nonceStored)
 	g.Go(func() (err error) {
 		decisions, err = n.Governance.DecisionsForClaims(gctx, req.Claims.project())
 		return err
 	})
 	g.Go(func() (err error) {
-		version, rates, err = versions(gctx, n.DB)
+		d.version, d.rates, err = versions(gctx, n.DB)
 		return err
 	})
 	if err := g.Wait(); err != nil {
-		return nil, err
+		return decided{}, err
 	}
-	sel := outcomes.Select(decisions, req.Query, n.Floor)
-	currency := ""
+	d.sel = outcomes.Select(decisions, req.Query, n.Floor)
 	if req.Kind == "AMOUNT" {
-		currency = req.Currency
-		if currency == "" {
-			currency = harmonise.DefaultCurrency(sel.Countries)
+		d.currency = req.Currency
+		if d.currency == "" {
+			d.currency = harmonise.DefaultCurrency(d.sel.Countries)
 		}
 	}
-	agg, err := n.Outcomes.Contributions(ctx, req.Query, req.Kind, currency, sel.Allowed, sel.Identifiable, sel.ByPartner)
+	return d, nil
+}
+
+// aggregate runs the SQL step for the allowed partners and returns the answer
+// without its directory entries.
+func (n *Node) aggregate(ctx context.Context, req CellsRequest, d decided) (*CellsResponse, error) {
+	agg, err := n.Outcomes.Contributions(ctx, req.Query, req.Kind, d.currency, d.sel.Allowed, d.sel.Identifiable,
+		d.sel.ByPartner)
 	if err != nil {
 		return nil, err
 	}
-	resp := &CellsResponse{Node: n.ID, Nonce: req.Nonce, DataVersion: version, RatesVersion: rates,
-		Currency: currency, Countries: sel.Countries, K: sel.K, Cells: agg.Cells, Excluded: agg.Excluded,
-		ExcludedPartners: map[string][]string{}, ByDecision: sel.ByDecision}
+	resp := &CellsResponse{Node: n.ID, Nonce: req.Nonce, DataVersion: d.version, RatesVersion: d.rates,
+		Currency: d.currency, Countries: d.sel.Countries, K: d.sel.K, Cells: agg.Cells, Excluded: agg.Excluded,
+		ExcludedPartners: map[string][]string{}, ByDecision: d.sel.ByDecision}
 	if resp.Cells == nil {
-		resp.Cells = []outcomes.RawCell{}
-	}
-	included := map[string]bool{}
-	for _, c := range agg.Cells {
-		for _, x := range c.Contributions {
-			included[x.PartnerID] = true
-		}
+		resp.Cells = Cells{}
 	}
 	for reason, ps := range agg.ExcludedPartner {
 		for p := range ps {
@@ -194,29 +295,27 @@ func (n *Node) cells(ctx context.Context, tx *sqlx.Tx, req CellsRequest, now tim
 		}
 		sort.Strings(resp.ExcludedPartners[reason])
 	}
-	named := maps.Clone(included)
-	for _, x := range sel.ByDecision {
-		named[x.PartnerID] = true
+	return resp, nil
+}
+
+// named lists the partners an answer names, in order: those whose shares it
+// carries and those it excludes.
+func named(resp *CellsResponse) []string {
+	out := map[string]bool{}
+	for _, c := range resp.Cells {
+		for _, x := range c.Contributions {
+			out[x.PartnerID] = true
+		}
+	}
+	for _, x := range resp.ByDecision {
+		out[x.PartnerID] = true
 	}
 	for _, ps := range resp.ExcludedPartners {
 		for _, p := range ps {
-			named[p] = true
+			out[p] = true
 		}
 	}
-	var entries map[string]*directory.Partner
-	g, gctx = errgroup.WithContext(ctx)
-	g.Go(func() (err error) {
-		entries, err = n.Directory.GetMany(gctx, slices.Sorted(maps.Keys(named)))
-		return err
-	})
-	g.Go(func() error { return n.audit(gctx, tx, req, resp, included) })
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	for _, id := range slices.Sorted(maps.Keys(entries)) {
-		resp.Directory = append(resp.Directory, *entries[id])
-	}
-	return resp, nil
+	return slices.Sorted(maps.Keys(out))
 }
 
 // remember stores the request's nonce, refusing one seen before; nonces older
@@ -245,31 +344,28 @@ func (n *Node) remember(ctx context.Context, tx sqlx.QueryerContext, coordinator
 	return nil
 }
 
-// audit records the exchange on the node: the coordinator as the actor, the
-// project, the partners whose figures left and those excluded with their reasons,
-// so each partner's dataUsage on its home node shows every federated query.
-func (n *Node) audit(ctx context.Context, tx *sqlx.Tx, req CellsRequest, resp *CellsResponse, included map[string]bool) error {
+// entry is the exchange's audit entry on the node: the coordinator as the actor
+// (set by the append), the project, the partners whose rows the answer reads (its
+// shares of them, where they have figures in the query's cells, are what leave)
+// and those excluded with their reasons, so each partner's dataUsage on its home
+// node shows every federated query that read it.
+func (n *Node) entry(req CellsRequest, d decided) *audit.Entry {
 	canonical, _ := json.Marshal(struct {
 		Q        outcomes.Query
 		Currency string
-	}{req.Query, resp.Currency})
+	}{req.Query, d.currency})
 	e := audit.Entry{Action: "federation.cells", Subject: "project:" + req.Claims.ProjectID + " metric:" + req.Query.Metric,
-		ProjectID: req.Claims.ProjectID, Request: string(canonical),
+		ProjectID: req.Claims.ProjectID, Request: string(canonical), PartnersIncluded: slices.Sorted(slices.Values(d.sel.Allowed)),
 		Detail: map[string]string{"coordinator": req.Coordinator, "requester": req.Requester, "metric": req.Query.Metric,
-			"cells": strconv.Itoa(len(resp.Cells)), "dataVersion": strconv.FormatInt(resp.DataVersion, 10)}}
-	for p := range included {
-		e.PartnersIncluded = append(e.PartnersIncluded, p)
-	}
-	slices.Sort(e.PartnersIncluded)
-	for _, x := range resp.ByDecision {
+			"dataVersion": strconv.FormatInt(d.version, 10)}}
+	for _, x := range d.sel.ByDecision {
 		var codes []string
 		for _, r := range x.Reasons {
 			codes = append(codes, r.Code)
 		}
 		e.PartnersExcluded = append(e.PartnersExcluded, audit.Excluded{PartnerID: x.PartnerID, Reasons: codes})
 	}
-	_, err := n.Audit.Append(ctx, tx, CoordinatorPrincipal(req.Coordinator), e)
-	return err
+	return &e
 }
 
 // CoordinatorPrincipal is how a coordinator appears in a node's audit log: a

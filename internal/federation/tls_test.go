@@ -62,6 +62,7 @@ func writePKI(t *testing.T, dir, name string) (cert, key, ca string) {
 // client certificate from the federation's CA; the coordinator presenting one gets
 // its cells, one without (or from another CA) gets no answer and a partial table.
 func TestFederationMutualTLS(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	dir := t.TempDir()
 	serverTLS, clientTLS, err := federation.MutualTLS(writePKI(t, dir, "federation"))

@@ -22,6 +22,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"time"
 
@@ -96,7 +98,7 @@ type CellsResponse struct {
 	Countries []string `json:"countries"`
 	// K is the largest min cell of the node's partners the project may read.
 	K                int                 `json:"k"`
-	Cells            []outcomes.RawCell  `json:"cells"`
+	Cells            Cells               `json:"cells"`
 	Excluded         map[string]int      `json:"excluded"`
 	ExcludedPartners map[string][]string `json:"excludedPartners"`
 	ByDecision       []outcomes.Excluded `json:"byDecision"`
@@ -107,10 +109,44 @@ type CellsResponse struct {
 }
 
 // Envelope is a signed message: Payload is the JSON of a request or response,
-// Signature the Ed25519 signature of exactly those bytes by the sender.
+// Signature the Ed25519 signature of exactly those bytes by the sender. On the
+// wire the payload is the HTTP body as it is, and the signature travels in the
+// SignatureHeader: the receiver checks the bytes it read, then decodes them once.
 type Envelope struct {
-	Payload   json.RawMessage `json:"payload"`
-	Signature []byte          `json:"signature"`
+	Payload   []byte
+	Signature []byte
+}
+
+// SignatureHeader carries an exchange message's signature (base64).
+const SignatureHeader = "Hjx-Signature"
+
+// MaxRequestBytes and MaxAnswerBytes bound what either side reads of a message.
+const (
+	MaxRequestBytes = 1 << 20
+	MaxAnswerBytes  = 256 << 20
+)
+
+// header sets a message's content type and signature header; its body is e.Payload.
+func (e Envelope) header(h http.Header) {
+	h.Set("Content-Type", "application/json")
+	h.Set(SignatureHeader, base64.StdEncoding.EncodeToString(e.Signature))
+}
+
+// receive reads a message's body (at most limit bytes, to its end: a longer
+// one is refused) and its signature header.
+func receive(h http.Header, body io.Reader, limit int64) (Envelope, error) {
+	sig, err := base64.StdEncoding.DecodeString(h.Get(SignatureHeader))
+	if err != nil {
+		return Envelope{}, errSignature
+	}
+	payload, err := io.ReadAll(io.LimitReader(body, limit+1))
+	if err != nil {
+		return Envelope{}, err
+	}
+	if int64(len(payload)) > limit {
+		return Envelope{}, fmt.Errorf("federation: a message of more than %d bytes", limit)
+	}
+	return Envelope{Payload: payload, Signature: sig}, nil
 }
 
 func seal(key ed25519.PrivateKey, v any) (Envelope, error) {

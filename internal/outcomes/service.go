@@ -178,10 +178,22 @@ func (s *Service) table(ctx context.Context, p *hjx.Principal, projectID string,
 	if len(s.Secret) == 0 {
 		return nil, hjx.Internal(errors.New("outcomes: no disclosure secret"), "query outcomes")
 	}
-	// The access check, the metric's kind and (federated) the project the nodes'
-	// requests carry are independent reads, taken at once; the access check's
-	// refusal wins, so a caller without access learns nothing of the metric, and
-	// nothing is computed or asked of a node before it has passed.
+	kind, pr, err := s.access(ctx, p, projectID, q.Metric)
+	if err != nil {
+		return nil, err
+	}
+	if s.Federation != nil {
+		return s.federated(ctx, p, pr, q, kind)
+	}
+	return s.local(ctx, p, projectID, q, kind)
+}
+
+// access checks p's access to the project and returns the metric's kind and
+// (federated) the project the nodes' requests carry. They are independent reads,
+// taken at once; the access check's refusal wins, so a caller without access
+// learns nothing of the metric, and nothing is computed or asked of a node before
+// it has passed.
+func (s *Service) access(ctx context.Context, p *hjx.Principal, projectID, metric string) (string, *governance.Project, error) {
 	type kindResult struct {
 		kind string
 		err  error
@@ -192,7 +204,7 @@ func (s *Service) table(ctx context.Context, p *hjx.Principal, projectID string,
 	}
 	kindc, prc := make(chan kindResult, 1), make(chan projectResult, 1)
 	go func() {
-		kind, err := s.metricKind(ctx, q.Metric)
+		kind, err := s.metricKind(ctx, metric)
 		kindc <- kindResult{kind, err}
 	}()
 	go func() {
@@ -204,28 +216,52 @@ func (s *Service) table(ctx context.Context, p *hjx.Principal, projectID string,
 	}()
 	accessErr := s.Governance.RequireOutcomeAccess(ctx, p, projectID)
 	kr, pr := <-kindc, <-prc
-	if accessErr != nil {
-		return nil, accessErr
+	switch {
+	case accessErr != nil:
+		return "", nil, accessErr
+	case kr.err != nil:
+		return "", nil, kr.err
+	case pr.err != nil:
+		return "", nil, pr.err
 	}
-	kind, err := kr.kind, kr.err
+	return kr.kind, pr.pr, nil
+}
+
+// errNoTable rolls back the audit transaction of a query that has no answer.
+var errNoTable = errors.New("outcomes: no table to audit")
+
+// federated answers across the national nodes. Not cached: each node reads its
+// own data afresh, so an upload or a retraction on a node is in the coordinator's
+// very next answer. The audit transaction is begun while the nodes work; the
+// entry is appended (the audit lock taken) and committed once the pooled table is
+// known, before it is returned, so no query waits on another's nodes.
+func (s *Service) federated(ctx context.Context, p *hjx.Principal, pr *governance.Project, q Query, kind string) (*Table, error) {
+	entry, done := make(chan *audit.Entry, 1), make(chan error, 1)
+	go func() {
+		done <- postgres.WithTx(ctx, s.DB, func(tx *sqlx.Tx) error {
+			e := <-entry
+			if e == nil {
+				return errNoTable
+			}
+			_, err := s.Audit.Append(ctx, tx, p, *e)
+			return err
+		})
+	}()
+	table, err := s.Federation.Query(ctx, p, pr, q, kind)
 	if err != nil {
+		entry <- nil
+		<-done
 		return nil, err
 	}
-	if s.Federation != nil {
-		if pr.err != nil {
-			return nil, pr.err
-		}
-		// Not cached: each node reads its own data afresh, so an upload or a
-		// retraction on a node is in the coordinator's very next answer.
-		table, err := s.Federation.Query(ctx, p, pr.pr, q, kind)
-		if err != nil {
-			return nil, err
-		}
-		if err := s.audit(ctx, p, projectID, q, table.Currency, table); err != nil {
-			return nil, err
-		}
-		return table, nil
+	entry <- s.entry(pr.ID, q, table.Currency, table)
+	if err := <-done; err != nil {
+		return nil, err
 	}
+	return table, nil
+}
+
+// local answers from this database's partners, through the cache.
+func (s *Service) local(ctx context.Context, p *hjx.Principal, projectID string, q Query, kind string) (*Table, error) {
 	decisions, err := s.Governance.DecisionsForProject(ctx, p, projectID)
 	if err != nil {
 		return nil, err
@@ -371,9 +407,19 @@ func sortRows(groupBy []Dimension, rows []Row) {
 	sort.SliceStable(rows, func(i, j int) bool { return key(rows[i]) < key(rows[j]) })
 }
 
-// audit records the query: who, which project, partners included and excluded with
-// reasons, cells suppressed, and a keyed hash of the query (not the query itself).
+// audit records the query in a transaction of its own.
 func (s *Service) audit(ctx context.Context, p *hjx.Principal, projectID string, q Query, currency string, t *Table) error {
+	e := s.entry(projectID, q, currency, t)
+	return postgres.WithTx(ctx, s.DB, func(tx *sqlx.Tx) error {
+		_, err := s.Audit.Append(ctx, tx, p, *e)
+		return err
+	})
+}
+
+// entry is the query's audit entry: who, which project, partners included and
+// excluded with reasons, cells suppressed, and a keyed hash of the query (not the
+// query itself).
+func (s *Service) entry(projectID string, q Query, currency string, t *Table) *audit.Entry {
 	canonical, _ := json.Marshal(struct {
 		Q        Query
 		Currency string
@@ -399,8 +445,5 @@ func (s *Service) audit(ctx context.Context, p *hjx.Principal, projectID string,
 		}
 		e.PartnersExcluded = append(e.PartnersExcluded, audit.Excluded{PartnerID: x.PartnerID, Reasons: codes})
 	}
-	return postgres.WithTx(ctx, s.DB, func(tx *sqlx.Tx) error {
-		_, err := s.Audit.Append(ctx, tx, p, e)
-		return err
-	})
+	return &e
 }
