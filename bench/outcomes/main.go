@@ -31,6 +31,7 @@ import (
 	_ "github.com/lib/pq" // the PostgreSQL driver
 
 	"github.com/hjx-exchange/hjx/bench/benchkit"
+	"github.com/hjx-exchange/hjx/internal/hjx"
 	"github.com/hjx-exchange/hjx/internal/outcomes"
 )
 
@@ -117,7 +118,7 @@ type Throughput struct {
 type benchQuery struct {
 	name      string
 	query     outcomes.Query
-	kind      string
+	kind      hjx.MetricKind
 	graphql   string // hjx
 	sql       string // the natural aggregate, %s = the allowed partners as an array literal
 	shape     int    // observation_shape() of the rows at the breakdown, for the tuned SQL

@@ -92,13 +92,13 @@ type answer struct {
 // Query asks every node for its cells of the project's query, checks and merges
 // their answers and protects the pooled cells once. The caller has checked p's
 // access to pr (outcomes.Service, which reads pr alongside that check).
-func (c *Coordinator) Query(ctx context.Context, p *hjx.Principal, pr *governance.Project, q outcomes.Query, kind string) (*outcomes.Table, error) {
+func (c *Coordinator) Query(ctx context.Context, p *hjx.Principal, pr *governance.Project, q outcomes.Query, kind hjx.MetricKind) (*outcomes.Table, error) {
 	claims := Claims{ProjectID: pr.ID, Institution: pr.Institution, InstitutionCountry: pr.InstitutionCountry,
 		ForProfit: pr.ForProfit, Purpose: string(pr.Purpose), CommercialUse: pr.CommercialUse,
 		EthicsApprovalRef: pr.EthicsApprovalRef, PublicationCommitted: pr.PublicationCommitted,
 		Status: string(pr.Status), StartsOn: pr.StartsOn, EndsOn: pr.EndsOn}
 	base := CellsRequest{Coordinator: c.ID, Requester: p.ID, Claims: claims, Query: q, Kind: kind}
-	if kind == "AMOUNT" {
+	if kind == hjx.KindAmount {
 		base.Currency = q.Currency
 	}
 	// The coordinator's own rates version, read while the nodes work.
@@ -106,7 +106,7 @@ func (c *Coordinator) Query(ctx context.Context, p *hjx.Principal, pr *governanc
 	ratesErr := make(chan error, 1)
 	go func() {
 		var err error
-		if kind == "AMOUNT" {
+		if kind == hjx.KindAmount {
 			rates, err = RatesVersion(ctx, c.DB)
 		}
 		ratesErr <- err
@@ -115,7 +115,7 @@ func (c *Coordinator) Query(ctx context.Context, p *hjx.Principal, pr *governanc
 	if err := <-ratesErr; err != nil {
 		return nil, err
 	}
-	if kind == "AMOUNT" && q.Currency == "" {
+	if kind == hjx.KindAmount && q.Currency == "" {
 		// The default reporting currency depends on the countries of every node's
 		// allowed partners: nodes that converted to another ask again.
 		var countries []string
@@ -218,7 +218,7 @@ func (c *Coordinator) askOne(ctx context.Context, req CellsRequest) (*CellsRespo
 
 // pool checks the answers agree on exchange rates, merges them and protects the
 // pooled cells: the table a single node holding every node's rows would give.
-func (c *Coordinator) pool(q outcomes.Query, kind, rates string, answers []answer) (*outcomes.Table, error) {
+func (c *Coordinator) pool(q outcomes.Query, kind hjx.MetricKind, rates string, answers []answer) (*outcomes.Table, error) {
 	var (
 		aggs       []*outcomes.Aggregation
 		byDecision []outcomes.Excluded
@@ -234,7 +234,7 @@ func (c *Coordinator) pool(q outcomes.Query, kind, rates string, answers []answe
 			continue
 		}
 		r := a.resp
-		if kind == "AMOUNT" && r.RatesVersion != rates {
+		if kind == hjx.KindAmount && r.RatesVersion != rates {
 			return nil, hjx.Errorf(hjx.CodeUnavailable, "node %s converts money with other exchange rates than the "+
 				"coordinator's: load the same rates on every node (hjx rates load) before pooling money", a.node)
 		}
@@ -261,7 +261,7 @@ func (c *Coordinator) pool(q outcomes.Query, kind, rates string, answers []answe
 		}
 		aggs = append(aggs, agg)
 	}
-	if kind != "AMOUNT" {
+	if kind != hjx.KindAmount {
 		currency = ""
 	}
 	t, err := outcomes.Protect(c.Disclosure, q, kind, currency, outcomes.Merge(aggs...))

@@ -266,7 +266,7 @@ func (n *Node) decide(ctx context.Context, x *exchange, req CellsRequest) (decid
 		return decided{}, err
 	}
 	d.sel = outcomes.Select(decisions, req.Query, n.Floor)
-	if req.Kind == "AMOUNT" {
+	if req.Kind == hjx.KindAmount {
 		d.currency = req.Currency
 		if d.currency == "" {
 			d.currency = harmonise.DefaultCurrency(d.sel.Countries)

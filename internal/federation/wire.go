@@ -29,6 +29,7 @@ import (
 
 	"github.com/hjx-exchange/hjx/internal/access"
 	"github.com/hjx-exchange/hjx/internal/directory"
+	"github.com/hjx-exchange/hjx/internal/hjx"
 	"github.com/hjx-exchange/hjx/internal/outcomes"
 )
 
@@ -75,7 +76,7 @@ type CellsRequest struct {
 	Requester string         `json:"requester"`
 	Claims    Claims         `json:"claims"`
 	Query     outcomes.Query `json:"query"`
-	Kind      string         `json:"kind"`
+	Kind      hjx.MetricKind `json:"kind"`
 	// Currency is the reporting currency of an AMOUNT query; empty: the node's
 	// own default (the coordinator asks again if the pooled default differs).
 	Currency string `json:"currency"`

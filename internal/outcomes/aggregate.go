@@ -57,7 +57,7 @@ type Aggregation struct {
 // aggregateInput is the query plus what the service resolved around it.
 type aggregateInput struct {
 	Query        Query
-	Kind         string   // the metric's kind
+	Kind         hjx.MetricKind
 	Allowed      []string // partners whose decision is ALLOW
 	Identifiable []string // allowed partners that may be shown on their own
 	Currency     string   // reporting currency (AMOUNT only)
@@ -214,7 +214,7 @@ func bucketOK(q Query) string {
 // factorExpr converts money into the reporting currency by the year's newest rate
 // version: World Bank PA.NUS.FCRF for GBP<->USD, PA.NUS.PPP for PPP dollars.
 // NULL when the year has no rate.
-func factorExpr(kind, currency string) string {
+func factorExpr(kind hjx.MetricKind, currency string) string {
 	if hjx.MetricKind(kind) != hjx.KindAmount {
 		return `1::numeric`
 	}
@@ -355,7 +355,7 @@ func buildArgs(in aggregateInput) []any {
 // shape path or (naive) classifying every current row of the metric as hjx did
 // before migration 00050, so `make bench` can time hjx's own SQL before and after
 // the rollups directly in PostgreSQL. kind is the metric's kind.
-func Statement(q Query, kind, currency string, allowed, identifiable []string, naive bool) (string, []any) {
+func Statement(q Query, kind hjx.MetricKind, currency string, allowed, identifiable []string, naive bool) (string, []any) {
 	in := aggregateInput{Query: q, Kind: kind, Currency: currency, Allowed: allowed, Identifiable: identifiable, Naive: naive}
 	return buildSQL(in), buildArgs(in)
 }

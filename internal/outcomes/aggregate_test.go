@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/hjx-exchange/hjx/internal/hjx"
 	"github.com/hjx-exchange/hjx/internal/postgres/pgtest"
 )
 
@@ -66,7 +67,7 @@ func (f *fixture) obs(partner, metric, start, end, value string, cols ...string)
 	}
 }
 
-func (f *fixture) run(q Query, kind, currency string) *Aggregation {
+func (f *fixture) run(q Query, kind hjx.MetricKind, currency string) *Aggregation {
 	f.t.Helper()
 	agg, err := aggregate(context.Background(), f.db, aggregateInput{Query: q, Kind: kind, Currency: currency,
 		Allowed: []string{"gb-a", "gb-b", "us-c"}, Identifiable: []string{"gb-a"}})

@@ -25,7 +25,7 @@ import (
 // contribution with its partner's disclosure settings (from byPartner) and unit
 // keys (from the service's secret): the figures leave the database only as cells'
 // per-partner shares, ready for Protect wherever it runs.
-func (s *Service) Contributions(ctx context.Context, q Query, kind, currency string, allowed, identifiable []string,
+func (s *Service) Contributions(ctx context.Context, q Query, kind hjx.MetricKind, currency string, allowed, identifiable []string,
 	byPartner map[string]governance.PartnerDecision) (*Aggregation, error) {
 	actx, span := telemetry.Start(ctx, s.Tracer, "outcomes.aggregate")
 	agg, err := aggregate(actx, s.DB, aggregateInput{Query: q, Kind: kind, Allowed: allowed,
@@ -92,7 +92,7 @@ func Merge(aggs ...*Aggregation) *Aggregation {
 // does not depend on the order rows came back from PostgreSQL or nodes answered.
 // The table's coverage holds the data-derived exclusions only; the caller adds the
 // partners excluded by their access decisions.
-func Protect(cfg disclosure.Config, q Query, kind, currency string, agg *Aggregation) (*Table, error) {
+func Protect(cfg disclosure.Config, q Query, kind hjx.MetricKind, currency string, agg *Aggregation) (*Table, error) {
 	raw := slices.Clone(agg.Cells)
 	sort.Slice(raw, func(i, j int) bool { return slices.Compare(raw[i].Key, raw[j].Key) < 0 })
 	cells := make([]disclosure.Cell, len(raw))

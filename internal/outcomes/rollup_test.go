@@ -30,7 +30,10 @@ type rollupWorld struct {
 	subs     []string
 }
 
-var rollupMetrics = []struct{ code, kind string }{
+var rollupMetrics = []struct {
+	code string
+	kind hjx.MetricKind
+}{
 	{"PATIENTS_SCREENED", "COUNT"}, {"REFERRALS_WITH_INTAKE", "PROPORTION"},
 	{"FINANCIAL_GAIN", "AMOUNT"}, {"WEMWBS_CHANGE", "MEAN"},
 }
@@ -152,7 +155,7 @@ func (w *rollupWorld) retract() {
 }
 
 // query is a random outcome query.
-func (w *rollupWorld) query() (Query, string) {
+func (w *rollupWorld) query() (Query, hjx.MetricKind) {
 	m := rollupMetrics[w.rng.IntN(len(rollupMetrics))]
 	q := Query{Metric: m.code}
 	dims := Dimensions()

@@ -53,7 +53,7 @@ type Service struct {
 // say which nodes did not answer. It is called only once p's access to the
 // project pr has been checked.
 type Federation interface {
-	Query(ctx context.Context, p *hjx.Principal, pr *governance.Project, q Query, kind string) (*Table, error)
+	Query(ctx context.Context, p *hjx.Principal, pr *governance.Project, q Query, kind hjx.MetricKind) (*Table, error)
 }
 
 // Row is one published cell of an outcome table.
@@ -87,7 +87,7 @@ type Excluded struct {
 // Table is a protected outcome table with its coverage and disclosure summary.
 type Table struct {
 	Metric           string
-	Kind             string
+	Kind             hjx.MetricKind
 	Currency         string // AMOUNT only
 	Rows             []Row
 	Included         []string // partners contributing to at least one cell
@@ -193,9 +193,9 @@ func (s *Service) table(ctx context.Context, p *hjx.Principal, projectID string,
 // taken at once; the access check's refusal wins, so a caller without access
 // learns nothing of the metric, and nothing is computed or asked of a node before
 // it has passed.
-func (s *Service) access(ctx context.Context, p *hjx.Principal, projectID, metric string) (string, *governance.Project, error) {
+func (s *Service) access(ctx context.Context, p *hjx.Principal, projectID, metric string) (hjx.MetricKind, *governance.Project, error) {
 	type kindResult struct {
-		kind string
+		kind hjx.MetricKind
 		err  error
 	}
 	type projectResult struct {
@@ -235,7 +235,7 @@ var errNoTable = errors.New("outcomes: no table to audit")
 // very next answer. The audit transaction is begun while the nodes work; the
 // entry is appended (the audit lock taken) and committed once the pooled table is
 // known, before it is returned, so no query waits on another's nodes.
-func (s *Service) federated(ctx context.Context, p *hjx.Principal, pr *governance.Project, q Query, kind string) (*Table, error) {
+func (s *Service) federated(ctx context.Context, p *hjx.Principal, pr *governance.Project, q Query, kind hjx.MetricKind) (*Table, error) {
 	entry, done := make(chan *audit.Entry, 1), make(chan error, 1)
 	go func() {
 		done <- postgres.WithTx(ctx, s.DB, func(tx *sqlx.Tx) error {
@@ -261,7 +261,7 @@ func (s *Service) federated(ctx context.Context, p *hjx.Principal, pr *governanc
 }
 
 // local answers from this database's partners, through the cache.
-func (s *Service) local(ctx context.Context, p *hjx.Principal, projectID string, q Query, kind string) (*Table, error) {
+func (s *Service) local(ctx context.Context, p *hjx.Principal, projectID string, q Query, kind hjx.MetricKind) (*Table, error) {
 	decisions, err := s.Governance.DecisionsForProject(ctx, p, projectID)
 	if err != nil {
 		return nil, err
@@ -329,8 +329,8 @@ func thresholds(allowed []string, byPartner map[string]governance.PartnerDecisio
 	return out
 }
 
-func (s *Service) metricKind(ctx context.Context, code string) (string, error) {
-	var kind string
+func (s *Service) metricKind(ctx context.Context, code string) (hjx.MetricKind, error) {
+	var kind hjx.MetricKind
 	err := sqlx.GetContext(ctx, s.DB, &kind, `SELECT kind FROM metric_definitions WHERE code = $1`, code)
 	if postgres.IsNoRows(err) {
 		return "", hjx.Invalid("query.metric", "is not a codebook metric (see the metrics query)")
@@ -341,7 +341,7 @@ func (s *Service) metricKind(ctx context.Context, code string) (string, error) {
 	return kind, nil
 }
 
-func (s *Service) compute(ctx context.Context, q Query, kind, currency string, allowed, identifiable []string,
+func (s *Service) compute(ctx context.Context, q Query, kind hjx.MetricKind, currency string, allowed, identifiable []string,
 	byPartner map[string]governance.PartnerDecision) (*Table, error) {
 	agg, err := s.Contributions(ctx, q, kind, currency, allowed, identifiable, byPartner)
 	if err != nil {
