@@ -221,10 +221,8 @@ func TestAutomaticPersistedQueries(t *testing.T) {
 // partner admin listing projects gets the flag, not an error.
 func TestTrustedDocumentsFlagVisibleWithProject(t *testing.T) {
 	t.Parallel()
-	env := testkit.New(t)
-	env.Partner("leeds", "GB", "GB-ENG")
+	env, admin := testkit.NewWithPartner(t, "leeds", hjx.RolePartnerAdmin)
 	lead, _ := env.Token(hjx.RoleResearcher, "", "")
-	admin, _ := env.Token(hjx.RolePartnerAdmin, "leeds", "")
 	env.Do(lead, `mutation($in: ProjectInput!) { proposeProject(input: $in) { id } }`,
 		map[string]any{"in": projectInput("Flag")}).Decode(t, &struct{}{})
 	var out struct {

@@ -16,9 +16,7 @@ import (
 // message or path repeats them (issue 12, item 4).
 func TestSubmitObservationsNeverEchoes(t *testing.T) {
 	t.Parallel()
-	env := testkit.New(t)
-	env.Partner("leeds-gp", "GB", "GB-ENG")
-	tok, _ := env.Token(hjx.RolePartnerUploader, "leeds-gp", "")
+	env, tok := testkit.NewWithPartner(t, "leeds-gp", hjx.RolePartnerUploader)
 	probes := []string{"AB123456C", "QQ123456C", "NY 12 34 56 B", "JOHN_SMITH", "ZQXV7_WMBT", "9434765919", "jo@example.org"}
 	positions := []string{"metric", "currency", "welfareDomain", "ihelpCategory", "healthSetting", "ageBand", "sex",
 		"deprivationScheme"}

@@ -17,10 +17,8 @@ import (
 // exercised, then everything the server wrote is scanned for the secrets.
 func TestNoSecretInLogsOrErrors(t *testing.T) {
 	t.Parallel()
-	env := testkit.New(t)
-	env.Partner("p-a", "GB", "GB-ENG")
+	env, admin := testkit.NewWithPartner(t, "p-a", hjx.RolePartnerAdmin)
 	steward, _ := env.Token(hjx.RoleSteward, "", "")
-	admin, _ := env.Token(hjx.RolePartnerAdmin, "p-a", "")
 
 	// A token issued through the API: its secret is in that response only.
 	var issued struct {

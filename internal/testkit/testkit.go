@@ -91,6 +91,16 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 	return s.buf.Write(p)
 }
 
+// NewWithPartner is New with one English partner registered and a token of role
+// at it: the opening of the many API tests that act for a single partner.
+func NewWithPartner(t testing.TB, partnerID string, role hjx.Role) (*Env, string) {
+	t.Helper()
+	env := New(t)
+	env.Partner(partnerID, hjx.CountryGB, "GB-ENG")
+	token, _ := env.Token(role, partnerID, "")
+	return env, token
+}
+
 // Partner registers a partner directly through the directory service.
 func (e *Env) Partner(id string, country hjx.Country, region string) *directory.Partner {
 	e.T.Helper()

@@ -221,12 +221,9 @@ func startNode(t *testing.T, env []string, ready string, args ...string) string 
 	return ""
 }
 
+// gqlResponse is a response as received over HTTP, with its body as sent.
 type gqlResponse struct {
-	Data   json.RawMessage `json:"data"`
-	Errors []struct {
-		Message    string         `json:"message"`
-		Extensions map[string]any `json:"extensions"`
-	} `json:"errors"`
+	testkit.Response
 	raw string
 }
 
