@@ -44,13 +44,6 @@ func toPageInfo[T any](c *hjx.Connection[T]) *model.PageInfo {
 	return pi
 }
 
-func toSubmission(s *ingest.Submission) *model.Submission {
-	return &model.Submission{ID: s.ID, PartnerID: s.PartnerID, Status: s.Status,
-		RowCount: s.RowCount, Sha256: s.Sha256, ConsentBasis: s.ConsentBasis,
-		ReceivedAt: s.ReceivedAt, RetractedReason: s.RetractedReason, SupersedesIDs: s.SupersedesIDs,
-		SupersededByIDs: s.SupersededByIDs, PeriodStart: s.PeriodStart, PeriodEnd: s.PeriodEnd}
-}
-
 func toSubmissionResult(r *ingest.Result) *model.SubmissionResult {
 	out := &model.SubmissionResult{Accepted: r.Accepted, IssueCount: r.IssueCount,
 		Issues: make([]*model.ValidationIssue, len(r.Issues)), AlreadyStored: r.Existing, Summary: r.Summary()}
@@ -59,7 +52,7 @@ func toSubmissionResult(r *ingest.Result) *model.SubmissionResult {
 			Metrics: append([]string{}, pv.Metrics...), Supersedes: pv.Supersedes}
 	}
 	if r.Submission != nil {
-		out.Submission = toSubmission(r.Submission)
+		out.Submission = r.Submission
 	}
 	for i, is := range r.Issues {
 		out.Issues[i] = &model.ValidationIssue{Code: is.Code, Message: is.Message, Row: nonZero(is.Row),

@@ -8,7 +8,6 @@ import (
 
 	"github.com/vikstrous/dataloadgen"
 
-	"github.com/hjx-exchange/hjx/graph/model"
 	"github.com/hjx-exchange/hjx/internal/directory"
 	"github.com/hjx-exchange/hjx/internal/governance"
 	"github.com/hjx-exchange/hjx/internal/hjx"
@@ -89,20 +88,6 @@ func loadSubmissions(ctx context.Context, ids []string) ([]*ingest.Submission, e
 			return nil, errs[i]
 		}
 		out = append(out, s)
-	}
-	return out, nil
-}
-
-// loadSubmissionModels is loadSubmissions as GraphQL models: the submissions a
-// submission supersedes or is superseded by, those the caller may see.
-func loadSubmissionModels(ctx context.Context, ids []string) ([]*model.Submission, error) {
-	subs, err := loadSubmissions(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*model.Submission, len(subs))
-	for i, s := range subs {
-		out[i] = toSubmission(s)
 	}
 	return out, nil
 }

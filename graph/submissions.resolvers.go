@@ -37,12 +37,12 @@ func (r *mutationResolver) SubmitObservations(ctx context.Context, input model.S
 	return toSubmissionResult(res), nil
 }
 
-func (r *mutationResolver) RetractSubmission(ctx context.Context, id string, reason string) (*model.Submission, error) {
+func (r *mutationResolver) RetractSubmission(ctx context.Context, id string, reason string) (*ingest.Submission, error) {
 	s, err := r.Ingest.Retract(ctx, hjx.PrincipalFrom(ctx), id, reason)
 	if err != nil {
 		return nil, err
 	}
-	return toSubmission(s), nil
+	return s, nil
 }
 
 func (r *queryResolver) Submissions(ctx context.Context, partnerID *string, first *int, after *string) (*model.SubmissionConnection, error) {
@@ -56,20 +56,20 @@ func (r *queryResolver) Submissions(ctx context.Context, partnerID *string, firs
 	}
 	out := &model.SubmissionConnection{PageInfo: toPageInfo(c), TotalCount: c.TotalCount, Edges: []*model.SubmissionEdge{}}
 	for i, s := range c.Items {
-		out.Edges = append(out.Edges, &model.SubmissionEdge{Node: toSubmission(s), Cursor: hjx.EncodeCursor(c.Keys[i])})
+		out.Edges = append(out.Edges, &model.SubmissionEdge{Node: s, Cursor: hjx.EncodeCursor(c.Keys[i])})
 	}
 	return out, nil
 }
 
-func (r *queryResolver) Submission(ctx context.Context, id string) (*model.Submission, error) {
+func (r *queryResolver) Submission(ctx context.Context, id string) (*ingest.Submission, error) {
 	s, err := r.Ingest.Get(ctx, hjx.PrincipalFrom(ctx), id)
 	if err != nil {
 		return nil, err
 	}
-	return toSubmission(s), nil
+	return s, nil
 }
 
-func (r *submissionResolver) Partner(ctx context.Context, obj *model.Submission) (*model.Partner, error) {
+func (r *submissionResolver) Partner(ctx context.Context, obj *ingest.Submission) (*model.Partner, error) {
 	p, err := loadPartner(ctx, obj.PartnerID)
 	if err != nil {
 		return nil, err
@@ -77,12 +77,12 @@ func (r *submissionResolver) Partner(ctx context.Context, obj *model.Submission)
 	return toPartner(p), nil
 }
 
-func (r *submissionResolver) Supersedes(ctx context.Context, obj *model.Submission) ([]*model.Submission, error) {
-	return loadSubmissionModels(ctx, obj.SupersedesIDs)
+func (r *submissionResolver) Supersedes(ctx context.Context, obj *ingest.Submission) ([]*ingest.Submission, error) {
+	return loadSubmissions(ctx, obj.SupersedesIDs)
 }
 
-func (r *submissionResolver) SupersededBy(ctx context.Context, obj *model.Submission) ([]*model.Submission, error) {
-	return loadSubmissionModels(ctx, obj.SupersededByIDs)
+func (r *submissionResolver) SupersededBy(ctx context.Context, obj *ingest.Submission) ([]*ingest.Submission, error) {
+	return loadSubmissions(ctx, obj.SupersededByIDs)
 }
 
 func (r *Resolver) Submission() generated.SubmissionResolver { return &submissionResolver{r} }

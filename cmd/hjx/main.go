@@ -58,23 +58,26 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	cmd, rest := args[1], args[2:]
+	// Commands of one signature are found by name, so that their call is written
+	// once: those on the database take the configuration, those that talk to a
+	// running server read HJX_URL and HJX_TOKEN through getenv.
+	onDatabase := map[string]func(context.Context, config, []string, io.Writer, io.Writer) error{
+		"seed": cmdSeed, "token": cmdToken, "audit": cmdAudit, "rates": cmdRates,
+	}
+	onServer := map[string]func(context.Context, []string, func(string) string, io.Writer, io.Writer) error{
+		"upload": cmdUpload, "documents": cmdDocuments,
+	}
+	if f, ok := onDatabase[cmd]; ok {
+		return f(ctx, cfg, rest, stdout, stderr)
+	}
+	if f, ok := onServer[cmd]; ok {
+		return f(ctx, rest, getenv, stdout, stderr)
+	}
 	switch cmd {
 	case "serve":
 		return cmdServe(ctx, cfg, getenv, stderr)
 	case "migrate":
 		return cmdMigrate(ctx, cfg, stderr)
-	case "seed":
-		return cmdSeed(ctx, cfg, rest, stdout, stderr)
-	case "token":
-		return cmdToken(ctx, cfg, rest, stdout, stderr)
-	case "audit":
-		return cmdAudit(ctx, cfg, rest, stdout, stderr)
-	case "upload":
-		return cmdUpload(ctx, rest, getenv, stdout, stderr)
-	case "rates":
-		return cmdRates(ctx, cfg, rest, stdout, stderr)
-	case "documents":
-		return cmdDocuments(ctx, rest, getenv, stdout, stderr)
 	case "federation":
 		return cmdFederation(rest, stdout)
 	case "version":

@@ -19,6 +19,7 @@ import (
 	"github.com/hjx-exchange/hjx/internal/access"
 	"github.com/hjx-exchange/hjx/internal/disclosure"
 	"github.com/hjx-exchange/hjx/internal/hjx"
+	"github.com/hjx-exchange/hjx/internal/ingest"
 	"github.com/hjx-exchange/hjx/internal/outcomes"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -479,7 +480,7 @@ type MutationResolver interface {
 	LoadExchangeRates(ctx context.Context, csv string, source string, correct *bool) (*model.RateLoadResult, error)
 	UploadSubmission(ctx context.Context, file graphql.Upload, consentBasis hjx.ConsentBasis, dryRun *bool) (*model.SubmissionResult, error)
 	SubmitObservations(ctx context.Context, input model.SubmissionInput) (*model.SubmissionResult, error)
-	RetractSubmission(ctx context.Context, id string, reason string) (*model.Submission, error)
+	RetractSubmission(ctx context.Context, id string, reason string) (*ingest.Submission, error)
 }
 type OutcomeRowResolver interface {
 	Partner(ctx context.Context, obj *model.OutcomeRow) (*model.Partner, error)
@@ -512,16 +513,16 @@ type QueryResolver interface {
 	Outcomes(ctx context.Context, projectID string, query model.OutcomeQuery) (*model.OutcomeTable, error)
 	ExchangeRates(ctx context.Context) ([]*model.ExchangeRate, error)
 	Submissions(ctx context.Context, partnerID *string, first *int, after *string) (*model.SubmissionConnection, error)
-	Submission(ctx context.Context, id string) (*model.Submission, error)
+	Submission(ctx context.Context, id string) (*ingest.Submission, error)
 }
 type SharingPolicyResolver interface {
 	Partner(ctx context.Context, obj *model.SharingPolicy) (*model.Partner, error)
 }
 type SubmissionResolver interface {
-	Partner(ctx context.Context, obj *model.Submission) (*model.Partner, error)
+	Partner(ctx context.Context, obj *ingest.Submission) (*model.Partner, error)
 
-	Supersedes(ctx context.Context, obj *model.Submission) ([]*model.Submission, error)
-	SupersededBy(ctx context.Context, obj *model.Submission) ([]*model.Submission, error)
+	Supersedes(ctx context.Context, obj *ingest.Submission) ([]*ingest.Submission, error)
+	SupersededBy(ctx context.Context, obj *ingest.Submission) ([]*ingest.Submission, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -7716,8 +7717,8 @@ func (ec *executionContext) _Mutation_retractSubmission(ctx context.Context, fie
 			return ec.Resolvers.Mutation().RetractSubmission(ctx, fc.Args["id"].(string), fc.Args["reason"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Submission) graphql.Marshaler {
-			return ec.marshalNSubmission2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐSubmission(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *ingest.Submission) graphql.Marshaler {
+			return ec.marshalNSubmission2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋingestᚐSubmission(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10270,8 +10271,8 @@ func (ec *executionContext) _Query_submission(ctx context.Context, field graphql
 			return ec.Resolvers.Query().Submission(ctx, fc.Args["id"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Submission) graphql.Marshaler {
-			return ec.marshalOSubmission2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐSubmission(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *ingest.Submission) graphql.Marshaler {
+			return ec.marshalOSubmission2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋingestᚐSubmission(ctx, selections, v)
 		},
 		true,
 		false,
@@ -10945,7 +10946,7 @@ func (ec *executionContext) fieldContext_SharingPolicy_createdAt(_ context.Conte
 	return graphql.NewScalarFieldContext("SharingPolicy", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _Submission_id(ctx context.Context, field graphql.CollectedField, obj *model.Submission) (ret graphql.Marshaler) {
+func (ec *executionContext) _Submission_id(ctx context.Context, field graphql.CollectedField, obj *ingest.Submission) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10968,7 +10969,7 @@ func (ec *executionContext) fieldContext_Submission_id(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Submission", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Submission_partner(ctx context.Context, field graphql.CollectedField, obj *model.Submission) (ret graphql.Marshaler) {
+func (ec *executionContext) _Submission_partner(ctx context.Context, field graphql.CollectedField, obj *ingest.Submission) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11000,7 +11001,7 @@ func (ec *executionContext) fieldContext_Submission_partner(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _Submission_status(ctx context.Context, field graphql.CollectedField, obj *model.Submission) (ret graphql.Marshaler) {
+func (ec *executionContext) _Submission_status(ctx context.Context, field graphql.CollectedField, obj *ingest.Submission) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11023,7 +11024,7 @@ func (ec *executionContext) fieldContext_Submission_status(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Submission", field, false, false, "SubmissionStatus")
 }
 
-func (ec *executionContext) _Submission_rowCount(ctx context.Context, field graphql.CollectedField, obj *model.Submission) (ret graphql.Marshaler) {
+func (ec *executionContext) _Submission_rowCount(ctx context.Context, field graphql.CollectedField, obj *ingest.Submission) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11046,7 +11047,7 @@ func (ec *executionContext) fieldContext_Submission_rowCount(_ context.Context, 
 	return graphql.NewScalarFieldContext("Submission", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Submission_sha256(ctx context.Context, field graphql.CollectedField, obj *model.Submission) (ret graphql.Marshaler) {
+func (ec *executionContext) _Submission_sha256(ctx context.Context, field graphql.CollectedField, obj *ingest.Submission) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11069,7 +11070,7 @@ func (ec *executionContext) fieldContext_Submission_sha256(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Submission", field, false, false, "String")
 }
 
-func (ec *executionContext) _Submission_consentBasis(ctx context.Context, field graphql.CollectedField, obj *model.Submission) (ret graphql.Marshaler) {
+func (ec *executionContext) _Submission_consentBasis(ctx context.Context, field graphql.CollectedField, obj *ingest.Submission) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11092,7 +11093,7 @@ func (ec *executionContext) fieldContext_Submission_consentBasis(_ context.Conte
 	return graphql.NewScalarFieldContext("Submission", field, false, false, "ConsentBasis")
 }
 
-func (ec *executionContext) _Submission_receivedAt(ctx context.Context, field graphql.CollectedField, obj *model.Submission) (ret graphql.Marshaler) {
+func (ec *executionContext) _Submission_receivedAt(ctx context.Context, field graphql.CollectedField, obj *ingest.Submission) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11115,7 +11116,7 @@ func (ec *executionContext) fieldContext_Submission_receivedAt(_ context.Context
 	return graphql.NewScalarFieldContext("Submission", field, false, false, "DateTime")
 }
 
-func (ec *executionContext) _Submission_supersedes(ctx context.Context, field graphql.CollectedField, obj *model.Submission) (ret graphql.Marshaler) {
+func (ec *executionContext) _Submission_supersedes(ctx context.Context, field graphql.CollectedField, obj *ingest.Submission) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11127,8 +11128,8 @@ func (ec *executionContext) _Submission_supersedes(ctx context.Context, field gr
 			return ec.Resolvers.Submission().Supersedes(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.Submission) graphql.Marshaler {
-			return ec.marshalNSubmission2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐSubmissionᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*ingest.Submission) graphql.Marshaler {
+			return ec.marshalNSubmission2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋingestᚐSubmissionᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11147,7 +11148,7 @@ func (ec *executionContext) fieldContext_Submission_supersedes(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _Submission_supersededBy(ctx context.Context, field graphql.CollectedField, obj *model.Submission) (ret graphql.Marshaler) {
+func (ec *executionContext) _Submission_supersededBy(ctx context.Context, field graphql.CollectedField, obj *ingest.Submission) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11159,8 +11160,8 @@ func (ec *executionContext) _Submission_supersededBy(ctx context.Context, field 
 			return ec.Resolvers.Submission().SupersededBy(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.Submission) graphql.Marshaler {
-			return ec.marshalNSubmission2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐSubmissionᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*ingest.Submission) graphql.Marshaler {
+			return ec.marshalNSubmission2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋingestᚐSubmissionᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11179,7 +11180,7 @@ func (ec *executionContext) fieldContext_Submission_supersededBy(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _Submission_periodStart(ctx context.Context, field graphql.CollectedField, obj *model.Submission) (ret graphql.Marshaler) {
+func (ec *executionContext) _Submission_periodStart(ctx context.Context, field graphql.CollectedField, obj *ingest.Submission) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11202,7 +11203,7 @@ func (ec *executionContext) fieldContext_Submission_periodStart(_ context.Contex
 	return graphql.NewScalarFieldContext("Submission", field, false, false, "Date")
 }
 
-func (ec *executionContext) _Submission_periodEnd(ctx context.Context, field graphql.CollectedField, obj *model.Submission) (ret graphql.Marshaler) {
+func (ec *executionContext) _Submission_periodEnd(ctx context.Context, field graphql.CollectedField, obj *ingest.Submission) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11225,7 +11226,7 @@ func (ec *executionContext) fieldContext_Submission_periodEnd(_ context.Context,
 	return graphql.NewScalarFieldContext("Submission", field, false, false, "Date")
 }
 
-func (ec *executionContext) _Submission_retractedReason(ctx context.Context, field graphql.CollectedField, obj *model.Submission) (ret graphql.Marshaler) {
+func (ec *executionContext) _Submission_retractedReason(ctx context.Context, field graphql.CollectedField, obj *ingest.Submission) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11347,8 +11348,8 @@ func (ec *executionContext) _SubmissionEdge_node(ctx context.Context, field grap
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Submission) graphql.Marshaler {
-			return ec.marshalNSubmission2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐSubmission(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *ingest.Submission) graphql.Marshaler {
+			return ec.marshalNSubmission2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋingestᚐSubmission(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11563,8 +11564,8 @@ func (ec *executionContext) _SubmissionResult_submission(ctx context.Context, fi
 			return obj.Submission, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Submission) graphql.Marshaler {
-			return ec.marshalOSubmission2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐSubmission(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *ingest.Submission) graphql.Marshaler {
+			return ec.marshalOSubmission2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋingestᚐSubmission(ctx, selections, v)
 		},
 		true,
 		false,
@@ -16149,7 +16150,7 @@ func (ec *executionContext) _SharingPolicy(ctx context.Context, sel ast.Selectio
 
 var submissionImplementors = []string{"Submission"}
 
-func (ec *executionContext) _Submission(ctx context.Context, sel ast.SelectionSet, obj *model.Submission) graphql.Marshaler {
+func (ec *executionContext) _Submission(ctx context.Context, sel ast.SelectionSet, obj *ingest.Submission) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, submissionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -18240,11 +18241,11 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
-func (ec *executionContext) marshalNSubmission2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐSubmissionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Submission) graphql.Marshaler {
+func (ec *executionContext) marshalNSubmission2ᚕᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋingestᚐSubmissionᚄ(ctx context.Context, sel ast.SelectionSet, v []*ingest.Submission) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNSubmission2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐSubmission(ctx, sel, v[i])
+		return ec.marshalNSubmission2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋingestᚐSubmission(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -18256,7 +18257,7 @@ func (ec *executionContext) marshalNSubmission2ᚕᚖgithubᚗcomᚋhjxᚑexchan
 	return ret
 }
 
-func (ec *executionContext) marshalNSubmission2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐSubmission(ctx context.Context, sel ast.SelectionSet, v *model.Submission) graphql.Marshaler {
+func (ec *executionContext) marshalNSubmission2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋingestᚐSubmission(ctx context.Context, sel ast.SelectionSet, v *ingest.Submission) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Submission!")
 		return graphql.Null
@@ -19589,7 +19590,7 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	return res
 }
 
-func (ec *executionContext) marshalOSubmission2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋgraphᚋmodelᚐSubmission(ctx context.Context, sel ast.SelectionSet, v *model.Submission) graphql.Marshaler {
+func (ec *executionContext) marshalOSubmission2ᚖgithubᚗcomᚋhjxᚑexchangeᚋhjxᚋinternalᚋingestᚐSubmission(ctx context.Context, sel ast.SelectionSet, v *ingest.Submission) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

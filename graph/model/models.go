@@ -12,22 +12,6 @@ import (
 // ids of related objects; their resolvers load those objects (through dataloaders),
 // so a list of rows never costs one query per row.
 
-// Submission is one upload of a partner's figures.
-type Submission struct {
-	ID              string               `json:"id"`
-	PartnerID       string               `json:"-"`
-	Status          hjx.SubmissionStatus `json:"status"`
-	RowCount        int                  `json:"rowCount"`
-	Sha256          string               `json:"sha256"`
-	ConsentBasis    hjx.ConsentBasis     `json:"consentBasis"`
-	ReceivedAt      time.Time            `json:"receivedAt"`
-	RetractedReason *string              `json:"retractedReason,omitempty"`
-	SupersedesIDs   []string             `json:"-"`
-	SupersededByIDs []string             `json:"-"`
-	PeriodStart     *time.Time           `json:"periodStart,omitempty"`
-	PeriodEnd       *time.Time           `json:"periodEnd,omitempty"`
-}
-
 // Project is a research project and its governance state.
 type Project struct {
 	ID                   string         `json:"id"`

@@ -8,6 +8,7 @@ import (
 	"github.com/hjx-exchange/hjx/internal/access"
 	"github.com/hjx-exchange/hjx/internal/disclosure"
 	"github.com/hjx-exchange/hjx/internal/hjx"
+	"github.com/hjx-exchange/hjx/internal/ingest"
 	"github.com/hjx-exchange/hjx/internal/outcomes"
 )
 
@@ -339,8 +340,8 @@ type SubmissionConnection struct {
 }
 
 type SubmissionEdge struct {
-	Node   *Submission `json:"node"`
-	Cursor string      `json:"cursor"`
+	Node   *ingest.Submission `json:"node"`
+	Cursor string             `json:"cursor"`
 }
 
 type SubmissionInput struct {
@@ -363,7 +364,7 @@ type SubmissionPreview struct {
 
 type SubmissionResult struct {
 	Accepted   bool               `json:"accepted"`
-	Submission *Submission        `json:"submission,omitempty"`
+	Submission *ingest.Submission `json:"submission,omitempty"`
 	Issues     []*ValidationIssue `json:"issues"`
 	// All issues found, when more were found than are listed.
 	IssueCount int `json:"issueCount"`

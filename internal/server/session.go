@@ -123,10 +123,6 @@ func sessionRoutes(mux *http.ServeMux, cfg Config, d Deps, lim *limiter) {
 		if !ok {
 			return
 		}
-		if !sess.CheckCSRF(r.Header.Get(CSRFHeader)) {
-			writeCSRFError(w)
-			return
-		}
 		if err := d.Sessions.End(r.Context(), sess.ID); err != nil {
 			d.Log.ErrorContext(r.Context(), "end session", "error", err.Error())
 			writeError(w, http.StatusServiceUnavailable, hjx.CodeUnavailable, "the service cannot sign you out right now; try again shortly")
@@ -138,7 +134,8 @@ func sessionRoutes(mux *http.ServeMux, cfg Config, d Deps, lim *limiter) {
 }
 
 // resumeSession finds the request's open session or answers 401 (clearing a
-// dead cookie) and returns false.
+// dead cookie) and returns false. A session is usable only with CSRFHeader
+// carrying its CSRF value, so a request without it is answered 403.
 func resumeSession(w http.ResponseWriter, r *http.Request, cfg Config, d Deps) (*auth.Session, bool) {
 	c, err := r.Cookie(SessionCookie)
 	if err != nil {
@@ -154,6 +151,11 @@ func resumeSession(w http.ResponseWriter, r *http.Request, cfg Config, d Deps) (
 		}
 		d.Log.ErrorContext(r.Context(), "resume session", "error", err.Error())
 		writeError(w, http.StatusServiceUnavailable, hjx.CodeUnavailable, "the service cannot check your session right now; try again shortly")
+		return nil, false
+	}
+	if !sess.CheckCSRF(r.Header.Get(CSRFHeader)) {
+		writeError(w, http.StatusForbidden, hjx.CodeForbidden, "a request signed in by the session cookie must carry the "+CSRFHeader+
+			" header with the session's value (protection against cross-site request forgery): reload the page, or sign in again")
 		return nil, false
 	}
 	return sess, true
@@ -181,17 +183,8 @@ func sessionAuth(cfg Config, d Deps, next http.Handler) http.Handler {
 		if !ok {
 			return
 		}
-		if !sess.CheckCSRF(r.Header.Get(CSRFHeader)) {
-			writeCSRFError(w)
-			return
-		}
 		next.ServeHTTP(w, r.WithContext(hjx.WithPrincipal(r.Context(), sess.Principal)))
 	})
-}
-
-func writeCSRFError(w http.ResponseWriter) {
-	writeError(w, http.StatusForbidden, hjx.CodeForbidden, "a request signed in by the session cookie must carry the "+CSRFHeader+
-		" header with the session's value (protection against cross-site request forgery): reload the page, or sign in again")
 }
 
 // setSessionCookie sets (maxAge > 0) or clears (maxAge < 0) the session
