@@ -23,11 +23,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"golang.org/x/time/rate"
 
+	"github.com/hjx-exchange/hjx/internal/hjx"
 	"github.com/hjx-exchange/hjx/internal/uploadclient"
 )
 
@@ -159,6 +161,7 @@ type soak struct {
 	client   *http.Client
 	metrics  []string // metric codes from the codebook
 	partners []string
+	uploads  atomic.Int64 // uploads begun, which picks each one's partner and cell
 
 	mu    sync.Mutex
 	stats map[string]*soakStats
@@ -222,18 +225,28 @@ func (s *soak) one(ctx context.Context, rng *rand.Rand) {
 	s.record(kind, time.Since(start), err)
 }
 
-// upload sends a small, fresh CSV of one partner's quarter (a new figure each
-// time, so it is stored and supersedes the last one).
+// soakCells is how many cells (year, quarter, age band) each partner's uploads
+// cycle through before one is stored again.
+const soakCells = 5 * 4 * 9
+
+// upload sends a small, fresh CSV of one partner's quarter: a new figure each
+// time, so it is stored (and, once the cycle comes round, supersedes the last
+// one). The uploads go round the partners and then round each partner's cells, so
+// a cell is stored again only after soakCells uploads of its partner: the server's
+// revision limit (3 stores of a cell in 30 days) refuses only a soak of more than
+// 3 x partners x soakCells uploads, hours at the default rate.
 func (s *soak) upload(ctx context.Context, rng *rand.Rand) error {
-	partner := s.partners[rng.IntN(len(s.partners))]
-	q := rng.IntN(4)
-	start := time.Date(2023, time.Month(1+3*q), 1, 0, 0, 0, 0, time.UTC)
+	c := int(s.uploads.Add(1) - 1)
+	partner := s.partners[c%len(s.partners)]
+	k := c / len(s.partners) % soakCells
+	start := time.Date(2019+k/36, time.Month(1+3*(k/9%4)), 1, 0, 0, 0, 0, time.UTC)
 	end := start.AddDate(0, 3, -1)
+	band := hjx.AllAgeBands()[k%9]
 	var b bytes.Buffer
 	b.WriteString("metric,period_start,period_end,value,n,age_band,sex\n")
-	for _, sex := range []string{"FEMALE", "MALE"} {
-		fmt.Fprintf(&b, "PATIENTS_SCREENED,%s,%s,%d,,AGE_90_PLUS,%s\n", start.Format(time.DateOnly), end.Format(time.DateOnly),
-			20+rng.IntN(500), sex)
+	for _, sex := range []hjx.Sex{hjx.SexFemale, hjx.SexMale} {
+		fmt.Fprintf(&b, "PATIENTS_SCREENED,%s,%s,%d,,%s,%s\n", start.Format(time.DateOnly), end.Format(time.DateOnly),
+			20+rng.IntN(500), band, sex)
 	}
 	res, err := uploadclient.Upload(ctx, uploadclient.Options{URL: s.url, Token: s.world.Uploaders[partner],
 		ConsentBasis: "UK_GDPR_PUBLIC_TASK_RESEARCH", Client: s.client}, "soak.csv", bytes.NewReader(b.Bytes()), int64(b.Len()))
