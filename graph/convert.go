@@ -9,8 +9,8 @@ import (
 
 // Conversions between domain values and GraphQL models. The GraphQL enums are bound
 // to the domain's vocabulary types (gqlgen.yml), so enum values pass straight
-// through; hjx.Codes and hjx.Strings remain only where a domain struct still
-// holds codes as text.
+// through. Only an outcome row's breakdown values are text (outcomes.Row fills
+// each grouped dimension from the cell's key), so toOutcomeTable converts them.
 
 func strOrEmpty[T ~string](p *T) string { return string(valueOr(p)) }
 
@@ -25,8 +25,8 @@ func valueOr[T any](p *T) T {
 
 func toPartner(p *directory.Partner) *model.Partner {
 	out := &model.Partner{ID: p.ID, Name: p.Name, Country: p.Country, Region: p.Region, Model: p.Model,
-		HealthSettings: nonNil(hjx.Codes[hjx.HealthSetting](p.HealthSettings)),
-		AdviceDomains:  nonNil(hjx.Codes[hjx.WelfareDomain](p.AdviceDomains)), ActiveFrom: p.ActiveFrom, ActiveTo: p.ActiveTo}
+		HealthSettings: nonNil(p.HealthSettings),
+		AdviceDomains:  nonNil(p.AdviceDomains), ActiveFrom: p.ActiveFrom, ActiveTo: p.ActiveTo}
 	return out
 }
 

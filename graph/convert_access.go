@@ -18,7 +18,7 @@ func toPolicyInput(in model.SharingPolicyInput) access.PolicyInput {
 		ExpiresAt: in.ExpiresAt, EthicsApprovalRequired: in.EthicsApprovalRequired,
 		CollaborationRequired: in.CollaborationRequired, PublicationRequired: in.PublicationRequired,
 		MoratoriumUntil: in.MoratoriumUntil, MinCell: in.MinCell, Identifiable: in.Identifiable}
-	out.AllowedCountries = hjx.Strings(in.AllowedCountries)
+	out.AllowedCountries = in.AllowedCountries
 	return out
 }
 
@@ -28,11 +28,11 @@ func toSharingPolicy(p *access.Policy) *model.SharingPolicy {
 		AllowedInstitutions: p.AllowedInstitutions, AllowedProjects: p.AllowedProjects, ExpiresAt: p.ExpiresAt,
 		EthicsApprovalRequired: p.EthicsApprovalRequired, CollaborationRequired: p.CollaborationRequired,
 		PublicationRequired: p.PublicationRequired, MoratoriumUntil: p.MoratoriumUntil, MinCell: p.MinCell,
-		Identifiable: p.Identifiable, CreatedAt: p.CreatedAt, AllowedCountries: hjx.Codes[hjx.Country](p.AllowedCountries)}
+		Identifiable: p.Identifiable, CreatedAt: p.CreatedAt, AllowedCountries: p.AllowedCountries}
 }
 
 func toProjectInput(in model.ProjectInput) access.ProjectInput {
-	return access.ProjectInput{Title: in.Title, Institution: in.Institution, InstitutionCountry: string(in.InstitutionCountry),
+	return access.ProjectInput{Title: in.Title, Institution: in.Institution, InstitutionCountry: in.InstitutionCountry,
 		ForProfit: in.ForProfit, Purpose: in.Purpose, CommercialUse: in.CommercialUse,
 		EthicsApprovalRef: strOrEmpty(in.EthicsApprovalRef), PublicationCommitted: in.PublicationCommitted,
 		StartsOn: in.StartsOn, EndsOn: in.EndsOn}
@@ -40,7 +40,7 @@ func toProjectInput(in model.ProjectInput) access.ProjectInput {
 
 func toProject(p *governance.Project) *model.Project {
 	return &model.Project{ID: p.ID, Title: p.Title, Institution: p.Institution,
-		InstitutionCountry: hjx.Country(p.InstitutionCountry), ForProfit: p.ForProfit,
+		InstitutionCountry: p.InstitutionCountry, ForProfit: p.ForProfit,
 		Purpose: p.Purpose, CommercialUse: p.CommercialUse,
 		PublicationCommitted: p.PublicationCommitted, StartsOn: p.StartsOn, EndsOn: p.EndsOn,
 		Status: p.Status, MemberIDs: p.MemberIDs, EthicsApprovalRef: nonZero(p.EthicsApprovalRef)}

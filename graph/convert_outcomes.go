@@ -11,8 +11,8 @@ import (
 )
 
 func fromOutcomeQuery(q model.OutcomeQuery) outcomes.Query {
-	out := outcomes.Query{Metric: q.Metric, Countries: hjx.Strings(q.Countries), From: q.From, To: q.To,
-		HealthSettings: hjx.Strings(q.HealthSettings), WelfareDomains: hjx.Strings(q.WelfareDomains),
+	out := outcomes.Query{Metric: q.Metric, Countries: q.Countries, From: q.From, To: q.To,
+		HealthSettings: q.HealthSettings, WelfareDomains: q.WelfareDomains,
 		GroupBy: q.GroupBy}
 	if q.Currency != nil {
 		out.Currency = string(*q.Currency)
@@ -91,7 +91,7 @@ func toAvailability(a *outcomes.Availability, metrics []directory.Metric) *model
 				Granularities: append([]outcomes.Granularity{}, b.Granularities...), Years: append([]int{}, b.Years...),
 				Partners: b.Partners, Countries: []*model.CountryAvailability{}}
 			for _, c := range b.Countries {
-				ba.Countries = append(ba.Countries, &model.CountryAvailability{Country: hjx.Country(c.Country), Partners: c.Partners})
+				ba.Countries = append(ba.Countries, &model.CountryAvailability{Country: c.Country, Partners: c.Partners})
 			}
 			ma.Breakdowns = append(ma.Breakdowns, ba)
 		}

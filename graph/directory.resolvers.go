@@ -15,7 +15,7 @@ import (
 
 func (r *mutationResolver) RegisterPartner(ctx context.Context, input model.PartnerInput) (*model.Partner, error) {
 	p := directory.Partner{ID: input.ID, Name: input.Name, Country: input.Country, Region: input.Region,
-		Model: input.Model, HealthSettings: hjx.Strings(input.HealthSettings), AdviceDomains: hjx.Strings(input.AdviceDomains)}
+		Model: input.Model, HealthSettings: input.HealthSettings, AdviceDomains: input.AdviceDomains}
 	if input.ActiveFrom != nil {
 		p.ActiveFrom = hjx.DateOf(*input.ActiveFrom)
 	}

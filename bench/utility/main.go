@@ -379,8 +379,8 @@ func loadGenerated(ctx context.Context, a *app.App, partners int) (*hjx.Principa
 		return nil, "", err
 	}
 	r := rand.New(rand.NewPCG(2026, 11))
-	domains := []string{"WELFARE_BENEFITS", "DEBT", "HOUSING"}
-	settings := []string{"PRIMARY_CARE", "HOSPITAL", "MENTAL_HEALTH", "COMMUNITY_HEALTH_CENTRE", "PAEDIATRIC"}
+	domains := []hjx.WelfareDomain{"WELFARE_BENEFITS", "DEBT", "HOUSING"}
+	settings := []hjx.HealthSetting{"PRIMARY_CARE", "HOSPITAL", "MENTAL_HEALTH", "COMMUNITY_HEALTH_CENTRE", "PAEDIATRIC"}
 	for i := range partners {
 		country, region, model := hjx.CountryGB, []string{"GB-ENG", "GB-WLS", "GB-SCT"}[i%3], hjx.ModelHJP
 		if i%2 == 1 {
@@ -388,7 +388,7 @@ func loadGenerated(ctx context.Context, a *app.App, partners int) (*hjx.Principa
 		}
 		id := fmt.Sprintf("%s-gen-%02d", strings.ToLower(string(country)), i)
 		if _, err := a.Directory.Register(ctx, steward, directory.Partner{ID: id, Name: "Generated partner " + id,
-			Country: country, Region: region, Model: model, HealthSettings: []string{settings[i%len(settings)]},
+			Country: country, Region: region, Model: model, HealthSettings: []hjx.HealthSetting{settings[i%len(settings)]},
 			AdviceDomains: domains, ActiveFrom: time.Date(2018, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
 			return nil, "", fmt.Errorf("register %s: %w", id, err)
 		}

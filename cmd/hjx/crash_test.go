@@ -165,8 +165,8 @@ func newCrashWorld(t *testing.T) *crashWorld {
 	a := app.New(db, slog.New(slog.DiscardHandler), app.Config{Server: server.DefaultConfig(), GraphQL: graph.DefaultHandlerConfig(),
 		Secret: secret})
 	if _, err := a.Directory.Register(ctx, &hjx.Principal{Role: hjx.RoleSteward}, directory.Partner{ID: "leeds", Name: "Leeds",
-		Country: "GB", Region: "GB-ENG", Model: "HJP", HealthSettings: hjx.Strings(hjx.AllHealthSettings()), // largeCSV uses every setting
-		AdviceDomains: []string{"WELFARE_BENEFITS"}}); err != nil {
+		Country: "GB", Region: "GB-ENG", Model: "HJP", HealthSettings: hjx.AllHealthSettings(), // largeCSV uses every setting
+		AdviceDomains: []hjx.WelfareDomain{"WELFARE_BENEFITS"}}); err != nil {
 		t.Fatal(err)
 	}
 	uploader, err := a.Auth.Create(ctx, auth.NewPrincipal{Name: "uploader", Role: hjx.RolePartnerUploader, PartnerID: "leeds"})

@@ -53,7 +53,7 @@ type Policy struct {
 	Permission             Permission
 	NonCommercialOnly      bool // NCU
 	NotForProfitOnly       bool // NPU
-	AllowedCountries       []string
+	AllowedCountries       []hjx.Country
 	AllowedInstitutions    []string
 	AllowedProjects        []string
 	ExpiresAt              *time.Time // TS: usable up to and including this date
@@ -72,7 +72,7 @@ type Policy struct {
 type Project struct {
 	ID                   string
 	Institution          string
-	InstitutionCountry   string
+	InstitutionCountry   hjx.Country
 	ForProfit            bool
 	Purpose              Purpose
 	CommercialUse        bool
@@ -160,7 +160,7 @@ func Decide(policy *Policy, project Project, approval *Approval, today time.Time
 	}
 	if policy.AllowedCountries != nil && !slices.Contains(policy.AllowedCountries, project.InstitutionCountry) {
 		fail("GS", "The partner allows use by institutions in %s only; %s is in %s.",
-			strings.Join(policy.AllowedCountries, ", "), project.Institution, project.InstitutionCountry)
+			strings.Join(hjx.Strings(policy.AllowedCountries), ", "), project.Institution, project.InstitutionCountry)
 	}
 	if policy.AllowedInstitutions != nil && !slices.ContainsFunc(policy.AllowedInstitutions, func(s string) bool {
 		return SameInstitution(s, project.Institution)

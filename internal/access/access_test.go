@@ -50,9 +50,9 @@ func TestDecide(t *testing.T) {
 		{name: "AllowNCUNonCommercial", policy: &Policy{Permission: PermissionGRU, NonCommercialOnly: true}, want: Allow},
 		{name: "DenyNPUForProfit", policy: &Policy{Permission: PermissionGRU, NotForProfitOnly: true},
 			project: func(p *Project) { p.ForProfit = true }, want: Deny, codes: []string{"NPU"}},
-		{name: "DenyGSUSInstitution", policy: &Policy{Permission: PermissionGRU, AllowedCountries: []string{"GB"}},
+		{name: "DenyGSUSInstitution", policy: &Policy{Permission: PermissionGRU, AllowedCountries: []hjx.Country{"GB"}},
 			project: func(p *Project) { p.InstitutionCountry = "US" }, want: Deny, codes: []string{"GS"}},
-		{name: "AllowGSListed", policy: &Policy{Permission: PermissionGRU, AllowedCountries: []string{"US", "GB"}}, want: Allow},
+		{name: "AllowGSListed", policy: &Policy{Permission: PermissionGRU, AllowedCountries: []hjx.Country{"US", "GB"}}, want: Allow},
 		{name: "DenyISNotListed", policy: &Policy{Permission: PermissionGRU, AllowedInstitutions: []string{"University of York"}},
 			want: Deny, codes: []string{"IS"}},
 		{name: "AllowISSameNameDifferentCase", policy: &Policy{Permission: PermissionGRU,
@@ -76,7 +76,7 @@ func TestDecide(t *testing.T) {
 			approval: refuse, want: Deny, codes: []string{"COL"}},
 		{name: "AllowApprovalIgnoredWithoutCOL", policy: &Policy{Permission: PermissionGRU}, approval: refuse, want: Allow},
 		{name: "DenyEveryFailedConditionListed", policy: &Policy{Permission: PermissionHMB, NonCommercialOnly: true,
-			NotForProfitOnly: true, AllowedCountries: []string{"GB"}, EthicsApprovalRequired: true,
+			NotForProfitOnly: true, AllowedCountries: []hjx.Country{"GB"}, EthicsApprovalRequired: true,
 			PublicationRequired: true, CollaborationRequired: true},
 			project: func(p *Project) {
 				*p = Project{ID: p.ID, Institution: "Acme Analytics Inc", InstitutionCountry: "US", ForProfit: true,
@@ -144,7 +144,7 @@ func TestPolicyInput(t *testing.T) {
 	cases := []struct {
 		name    string
 		in      PolicyInput
-		country string
+		country hjx.Country
 		floor   int
 		wantMin int
 		field   string // "" = valid
@@ -158,9 +158,9 @@ func TestPolicyInput(t *testing.T) {
 		{name: "ErrInvalidBelowFloor", in: PolicyInput{Permission: PermissionGRU, MinCell: intp(5)}, country: "GB", floor: 8, field: "minCell"},
 		{name: "ErrInvalidTooLarge", in: PolicyInput{Permission: PermissionGRU, MinCell: intp(5000)}, country: "GB", floor: 8, field: "minCell"},
 		{name: "ErrInvalidPermission", in: PolicyInput{Permission: "DS"}, country: "GB", floor: 8, field: "permission"},
-		{name: "ErrInvalidEmptyCountries", in: PolicyInput{Permission: PermissionGRU, AllowedCountries: []string{}},
+		{name: "ErrInvalidEmptyCountries", in: PolicyInput{Permission: PermissionGRU, AllowedCountries: []hjx.Country{}},
 			country: "GB", floor: 8, field: "allowedCountries"},
-		{name: "ErrInvalidCountry", in: PolicyInput{Permission: PermissionGRU, AllowedCountries: []string{"FR"}},
+		{name: "ErrInvalidCountry", in: PolicyInput{Permission: PermissionGRU, AllowedCountries: []hjx.Country{"FR"}},
 			country: "GB", floor: 8, field: "allowedCountries"},
 		{name: "ErrInvalidProjectID", in: PolicyInput{Permission: PermissionGRU, AllowedProjects: []string{"p1"}},
 			country: "GB", floor: 8, field: "allowedProjects"},

@@ -44,8 +44,8 @@ func StatusOn(stored Status, endsOn, today time.Time) Status {
 // CountryDefaultMinCell is the smallest count shown by default for a partner's
 // country: GB 8 (NHS Digital and OpenSAFELY suppress 1-7), US 11 (CMS and PCORnet
 // suppress 1-10). See reference/SOURCES.md.
-func CountryDefaultMinCell(country string) int {
-	if country == string(hjx.CountryUS) {
+func CountryDefaultMinCell(country hjx.Country) int {
+	if country == hjx.CountryUS {
 		return 11
 	}
 	return 8
@@ -75,7 +75,7 @@ type PolicyInput struct {
 	Permission             Permission
 	NonCommercialOnly      *bool
 	NotForProfitOnly       *bool
-	AllowedCountries       []string
+	AllowedCountries       []hjx.Country
 	AllowedInstitutions    []string
 	AllowedProjects        []string
 	ExpiresAt              *time.Time
@@ -90,7 +90,7 @@ type PolicyInput struct {
 // Policy validates in for a partner in country, with the platform's min-cell floor,
 // on the calendar date today, and returns the policy to store (without version and
 // creation facts, which storage adds). The first field at fault is named.
-func (in PolicyInput) Policy(partnerID, country string, floor int, today time.Time) (Policy, error) {
+func (in PolicyInput) Policy(partnerID string, country hjx.Country, floor int, today time.Time) (Policy, error) {
 	p := Policy{PartnerID: partnerID, Permission: in.Permission,
 		NonCommercialOnly: hjx.Deref(in.NonCommercialOnly), NotForProfitOnly: hjx.Deref(in.NotForProfitOnly),
 		EthicsApprovalRequired: hjx.Deref(in.EthicsApprovalRequired), CollaborationRequired: hjx.Deref(in.CollaborationRequired),
@@ -99,8 +99,8 @@ func (in PolicyInput) Policy(partnerID, country string, floor int, today time.Ti
 		return p, hjx.Invalid("permission", "must be %s", hjx.Alternatives(Permissions()))
 	}
 	var err error
-	if p.AllowedCountries, err = cleanList("allowedCountries", in.AllowedCountries, func(s string) (string, error) {
-		if !hjx.In(hjx.AllCountries(), hjx.Country(s)) {
+	if p.AllowedCountries, err = cleanList("allowedCountries", in.AllowedCountries, func(s hjx.Country) (hjx.Country, error) {
+		if !hjx.In(hjx.AllCountries(), s) {
 			return "", hjx.Invalid("allowedCountries", "holds a country hjx does not know (%s)", hjx.Alternatives(hjx.AllCountries()))
 		}
 		return s, nil
@@ -158,7 +158,7 @@ func (in PolicyInput) Policy(partnerID, country string, floor int, today time.Ti
 // cleanList normalises a restriction list: nil stays nil (no restriction), entries
 // are checked and de-duplicated, and an empty list is refused because it would mean
 // "nobody" while looking like "anybody".
-func cleanList(field string, xs []string, check func(string) (string, error)) ([]string, error) {
+func cleanList[T ~string](field string, xs []T, check func(T) (T, error)) ([]T, error) {
 	if xs == nil {
 		return nil, nil
 	}
@@ -168,13 +168,13 @@ func cleanList(field string, xs []string, check func(string) (string, error)) ([
 	if len(xs) > MaxListEntries {
 		return nil, hjx.Invalid(field, "must list at most %d entries", MaxListEntries)
 	}
-	out := make([]string, 0, len(xs))
+	out := make([]T, 0, len(xs))
 	for _, x := range xs {
 		v, err := check(x)
 		if err != nil {
 			return nil, err
 		}
-		if !slices.ContainsFunc(out, func(o string) bool { return SameInstitution(o, v) }) {
+		if !slices.ContainsFunc(out, func(o T) bool { return SameInstitution(string(o), string(v)) }) {
 			out = append(out, v)
 		}
 	}
@@ -185,7 +185,7 @@ func cleanList(field string, xs []string, check func(string) (string, error)) ([
 type ProjectInput struct {
 	Title                string
 	Institution          string
-	InstitutionCountry   string
+	InstitutionCountry   hjx.Country
 	ForProfit            bool
 	Purpose              Purpose
 	CommercialUse        bool
@@ -211,7 +211,7 @@ func (in *ProjectInput) Validate(today time.Time) error {
 	if in.Institution == "" || len([]rune(in.Institution)) > MaxInstitutionCh {
 		return hjx.Invalid("institution", "must be 1 to %d characters", MaxInstitutionCh)
 	}
-	if !hjx.In(hjx.AllCountries(), hjx.Country(in.InstitutionCountry)) {
+	if !hjx.In(hjx.AllCountries(), in.InstitutionCountry) {
 		return hjx.Invalid("institutionCountry", "must be %s", hjx.Alternatives(hjx.AllCountries()))
 	}
 	if !slices.Contains(Purposes(), in.Purpose) {

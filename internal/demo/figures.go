@@ -45,7 +45,7 @@ func CSV(rows []Row) []byte {
 	return b.Bytes()
 }
 
-var ihelpOf = map[string]string{
+var ihelpOf = map[hjx.WelfareDomain]string{
 	"WELFARE_BENEFITS": "INCOME_INSURANCE", "DEBT": "INCOME_INSURANCE", "HEALTH_INSURANCE": "INCOME_INSURANCE",
 	"HOUSING": "HOUSING_UTILITIES", "UTILITIES": "HOUSING_UTILITIES", "EMPLOYMENT": "EDUCATION_EMPLOYMENT",
 	"EDUCATION": "EDUCATION_EMPLOYMENT", "IMMIGRATION": "LEGAL_STATUS", "LEGAL_STATUS_OTHER": "LEGAL_STATUS",
@@ -54,7 +54,7 @@ var ihelpOf = map[string]string{
 
 // domainShare is roughly how advice issues split (Beardon 2018: benefits in 93% of
 // partnerships, housing and debt in 64%).
-var domainShare = map[string]float64{
+var domainShare = map[hjx.WelfareDomain]float64{
 	"WELFARE_BENEFITS": 0.38, "DEBT": 0.16, "HEALTH_INSURANCE": 0.14, "HOUSING": 0.17, "UTILITIES": 0.05,
 	"EMPLOYMENT": 0.05, "EDUCATION": 0.04, "IMMIGRATION": 0.05, "LEGAL_STATUS_OTHER": 0.03,
 	"COMMUNITY_CARE": 0.04, "FAMILY": 0.05,
@@ -225,7 +225,7 @@ func (q *quarterRows) issues() {
 			continue
 		}
 		r := q.row("ISSUES_BY_DOMAIN", v)
-		r.WelfareDomain = d
+		r.WelfareDomain = string(d)
 		q.add(r)
 	}
 	for _, c := range ihelpOrder {
@@ -245,15 +245,15 @@ func (q *quarterRows) gains() {
 		if d != "WELFARE_BENEFITS" && d != "DEBT" && d != "HOUSING" {
 			continue
 		}
-		share := map[string]float64{"WELFARE_BENEFITS": 0.7, "DEBT": 0.18, "HOUSING": 0.12}[d]
+		share := map[hjx.WelfareDomain]float64{"WELFARE_BENEFITS": 0.7, "DEBT": 0.18, "HOUSING": 0.12}[d]
 		n := count(float64(gainClients) * share)
-		amount := float64(n) * q.perClient * q.jitter(1, 0.3) * map[string]float64{"WELFARE_BENEFITS": 1.2, "DEBT": 0.6, "HOUSING": 0.5}[d]
+		amount := float64(n) * q.perClient * q.jitter(1, 0.3) * map[hjx.WelfareDomain]float64{"WELFARE_BENEFITS": 1.2, "DEBT": 0.6, "HOUSING": 0.5}[d]
 		gainTotal += amount
 		if q.p.IhelpOnly {
 			continue
 		}
 		q.add(Row{Metric: "FINANCIAL_GAIN", PeriodStart: q.ps, PeriodEnd: q.pe, Value: money(amount), N: strconv.Itoa(n),
-			WelfareDomain: d, Currency: q.currency})
+			WelfareDomain: string(d), Currency: q.currency})
 	}
 	q.add(Row{Metric: "FINANCIAL_GAIN", PeriodStart: q.ps, PeriodEnd: q.pe, Value: money(gainTotal), N: strconv.Itoa(gainClients), Currency: q.currency})
 	// Money gained by deprivation decile: the clients with a gain split as the
@@ -324,7 +324,7 @@ func (q *quarterRows) meanByDomain(metric string, mu, sd, lo, hi float64) {
 	measuredBy := map[string]int{}
 	var order []string
 	for _, d := range q.p.AdviceDomains {
-		key := d
+		key := string(d)
 		if q.p.IhelpOnly {
 			key = ihelpOf[d]
 		}

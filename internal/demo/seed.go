@@ -236,7 +236,7 @@ func ensureProject(ctx context.Context, a *app.App, steward, researcher *hjx.Pri
 		}
 	}
 	pr, err := a.Governance.ProposeProjectWithID(ctx, researcher, ProjectID, access.ProjectInput{Title: ProjectTitle,
-		Institution: "University of Leeds", InstitutionCountry: string(hjx.CountryGB), Purpose: access.PurposeHMB,
+		Institution: "University of Leeds", InstitutionCountry: hjx.CountryGB, Purpose: access.PurposeHMB,
 		EthicsApprovalRef: "DEMO-REC-2022-014", PublicationCommitted: true,
 		StartsOn: time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC), EndsOn: time.Date(2030, 12, 31, 0, 0, 0, 0, time.UTC)})
 	if err != nil {

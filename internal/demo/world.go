@@ -17,8 +17,8 @@ type PartnerSpec struct {
 	ID, Name, Region string
 	Country          hjx.Country
 	Model            hjx.PartnershipModel
-	HealthSettings   []string
-	AdviceDomains    []string
+	HealthSettings   []hjx.HealthSetting
+	AdviceDomains    []hjx.WelfareDomain
 	// Size scales the partner's caseload: a small hospice sees fewer clients than an
 	// inner-city GP network.
 	Size float64
@@ -35,7 +35,7 @@ type PolicySpec struct {
 	Permission            access.Permission
 	NonCommercialOnly     bool
 	NotForProfitOnly      bool
-	AllowedCountries      []string
+	AllowedCountries      []hjx.Country
 	AllowedInstitutions   []string
 	CollaborationRequired bool
 	EthicsRequired        bool
@@ -44,8 +44,8 @@ type PolicySpec struct {
 	MinCell               int // 0: the country's default
 }
 
-var ukDomains = []string{"WELFARE_BENEFITS", "DEBT", "HOUSING", "UTILITIES", "EMPLOYMENT", "IMMIGRATION", "COMMUNITY_CARE", "FAMILY"}
-var usDomains = []string{"WELFARE_BENEFITS", "HEALTH_INSURANCE", "HOUSING", "UTILITIES", "EDUCATION", "IMMIGRATION", "LEGAL_STATUS_OTHER", "FAMILY"}
+var ukDomains = []hjx.WelfareDomain{"WELFARE_BENEFITS", "DEBT", "HOUSING", "UTILITIES", "EMPLOYMENT", "IMMIGRATION", "COMMUNITY_CARE", "FAMILY"}
+var usDomains = []hjx.WelfareDomain{"WELFARE_BENEFITS", "HEALTH_INSURANCE", "HOUSING", "UTILITIES", "EDUCATION", "IMMIGRATION", "LEGAL_STATUS_OTHER", "FAMILY"}
 
 // Partners is the demo directory: 13 UK partnerships (England, Wales, Scotland) and
 // 12 US ones (several states), across the health settings advice is embedded in.
@@ -79,7 +79,7 @@ func Partners() []PartnerSpec {
 		ihelpOnly(us("bronx-chc-mlp", "Bronx Community Health Center MLP (demo)", "US-NY", "COMMUNITY_HEALTH_CENTRE", 1.5, gru)),
 		us("chicago-chc-legal", "Chicago CHC Legal Partnership (demo)", "US-IL", "COMMUNITY_HEALTH_CENTRE", 1.0, gru),
 		us("cincinnati-childrens-mlp", "Cincinnati Children's MLP (demo)", "US-OH", "PAEDIATRIC", 1.1, &PolicySpec{Permission: "HMB", EthicsRequired: true}),
-		us("houston-hospital-mlp", "Houston Hospital MLP (demo)", "US-TX", "HOSPITAL", 0.9, &PolicySpec{Permission: "GRU", AllowedCountries: []string{"US"}}),
+		us("houston-hospital-mlp", "Houston Hospital MLP (demo)", "US-TX", "HOSPITAL", 0.9, &PolicySpec{Permission: "GRU", AllowedCountries: []hjx.Country{"US"}}),
 		ihelpOnly(us("oakland-chc-mlp", "Oakland CHC MLP (demo)", "US-CA", "COMMUNITY_HEALTH_CENTRE", 0.8, gru)),
 		us("seattle-behavioral-mlp", "Seattle Behavioral Health MLP (demo)", "US-WA", "MENTAL_HEALTH", 0.5, &PolicySpec{Permission: "GRU", PublicationRequired: true}),
 		us("atlanta-primary-care-mlp", "Atlanta Primary Care MLP (demo)", "US-GA", "PRIMARY_CARE", 0.7, gru),
@@ -93,20 +93,20 @@ func Partners() []PartnerSpec {
 
 // uk is a UK health justice partnership in one health setting, advising on the
 // usual UK domains.
-func uk(id, name, region, setting string, size float64, policy *PolicySpec) PartnerSpec {
+func uk(id, name, region string, setting hjx.HealthSetting, size float64, policy *PolicySpec) PartnerSpec {
 	return PartnerSpec{ID: id, Name: name, Country: "GB", Region: region, Model: "HJP",
-		HealthSettings: []string{setting}, AdviceDomains: ukDomains, Size: size, Policy: policy}
+		HealthSettings: []hjx.HealthSetting{setting}, AdviceDomains: ukDomains, Size: size, Policy: policy}
 }
 
 // us is a US medical-legal partnership in one health setting, advising on the usual
 // US domains.
-func us(id, name, region, setting string, size float64, policy *PolicySpec) PartnerSpec {
+func us(id, name, region string, setting hjx.HealthSetting, size float64, policy *PolicySpec) PartnerSpec {
 	return PartnerSpec{ID: id, Name: name, Country: "US", Region: region, Model: "MLP",
-		HealthSettings: []string{setting}, AdviceDomains: usDomains, Size: size, Policy: policy}
+		HealthSettings: []hjx.HealthSetting{setting}, AdviceDomains: usDomains, Size: size, Policy: policy}
 }
 
 // withDomains is a partner advising on fewer domains than its country's usual.
-func withDomains(p PartnerSpec, domains ...string) PartnerSpec {
+func withDomains(p PartnerSpec, domains ...hjx.WelfareDomain) PartnerSpec {
 	p.AdviceDomains = domains
 	return p
 }

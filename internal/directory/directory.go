@@ -25,8 +25,8 @@ type Partner struct {
 	Country        hjx.Country
 	Region         string
 	Model          hjx.PartnershipModel
-	HealthSettings []string
-	AdviceDomains  []string
+	HealthSettings []hjx.HealthSetting
+	AdviceDomains  []hjx.WelfareDomain
 	ActiveFrom     time.Time
 	ActiveTo       *time.Time
 }
@@ -97,10 +97,10 @@ func (p *Partner) Validate() error {
 	if !hjx.In(hjx.AllPartnershipModels(), p.Model) {
 		return hjx.Invalid("model", "must be %s", hjx.Alternatives(hjx.AllPartnershipModels()))
 	}
-	if !hjx.AllIn(hjx.Strings(hjx.AllHealthSettings()), p.HealthSettings) {
+	if !hjx.AllIn(hjx.AllHealthSettings(), p.HealthSettings) {
 		return hjx.Invalid("healthSettings", "holds a value that is not a health setting")
 	}
-	if !hjx.AllIn(hjx.Strings(hjx.AllWelfareDomains()), p.AdviceDomains) {
+	if !hjx.AllIn(hjx.AllWelfareDomains(), p.AdviceDomains) {
 		return hjx.Invalid("adviceDomains", "holds a value that is not a welfare domain")
 	}
 	if p.ActiveTo != nil && p.ActiveTo.Before(p.ActiveFrom) {
@@ -156,8 +156,8 @@ func (s *Service) Insert(ctx context.Context, tx sqlx.ExtContext, p Partner) (*P
 	return &p, nil
 }
 
-func dedupe(xs []string) []string {
-	out := make([]string, 0, len(xs))
+func dedupe[T comparable](xs []T) []T {
+	out := make([]T, 0, len(xs))
 	for _, x := range xs {
 		if !slices.Contains(out, x) {
 			out = append(out, x)
@@ -180,7 +180,7 @@ type partnerRow struct {
 
 func (r partnerRow) partner() *Partner {
 	return &Partner{ID: r.ID, Name: r.Name, Country: r.Country, Region: r.Region, Model: r.Model,
-		HealthSettings: []string(r.HealthSettings), AdviceDomains: []string(r.AdviceDomains),
+		HealthSettings: hjx.Codes[hjx.HealthSetting](r.HealthSettings), AdviceDomains: hjx.Codes[hjx.WelfareDomain](r.AdviceDomains),
 		ActiveFrom: r.ActiveFrom, ActiveTo: r.ActiveTo}
 }
 

@@ -118,7 +118,7 @@ func (c *Coordinator) Query(ctx context.Context, p *hjx.Principal, pr *governanc
 	if kind == hjx.KindAmount && q.Currency == "" {
 		// The default reporting currency depends on the countries of every node's
 		// allowed partners: nodes that converted to another ask again.
-		var countries []string
+		var countries []hjx.Country
 		for _, a := range answers {
 			if a.err == nil {
 				countries = append(countries, a.resp.Countries...)
@@ -293,7 +293,7 @@ func (c *Coordinator) floor() int {
 	return disclosure.DefaultFloor
 }
 
-func dedupe(xs []string) []string {
+func dedupe(xs []hjx.Country) []hjx.Country {
 	slices.Sort(xs)
 	return slices.Compact(xs)
 }

@@ -182,7 +182,7 @@ var queries = []outcomes.Query{
 	{Metric: "PATIENTS_SCREENED", GroupBy: []outcomes.Dimension{outcomes.DimPartner}},
 	{Metric: "FINANCIAL_GAIN", GroupBy: []outcomes.Dimension{outcomes.DimCountry, outcomes.DimQuarter}},
 	{Metric: "FINANCIAL_GAIN", GroupBy: []outcomes.Dimension{outcomes.DimYear}, Currency: "GBP"},
-	{Metric: "FINANCIAL_GAIN", GroupBy: []outcomes.Dimension{outcomes.DimYear}, Countries: []string{"GB"}},
+	{Metric: "FINANCIAL_GAIN", GroupBy: []outcomes.Dimension{outcomes.DimYear}, Countries: []hjx.Country{"GB"}},
 	{Metric: "WEMWBS_CHANGE", GroupBy: []outcomes.Dimension{outcomes.DimCountry}},
 	{Metric: "GP_CONSULTATIONS_3M", GroupBy: []outcomes.Dimension{outcomes.DimYear}},
 	{Metric: "REFERRALS_WITH_INTAKE", GroupBy: []outcomes.Dimension{outcomes.DimHealthSetting}},
@@ -444,7 +444,7 @@ func testErrForbiddenUnsignedAnswer(t *testing.T, w *world) {
 func testErrInvalidPartnerOfAnotherCountry(t *testing.T, w *world) {
 	ctx := context.Background()
 	_, err := w.gb.Directory.Register(ctx, steward(), directory.Partner{ID: "seattle-mlp", Name: "Seattle MLP",
-		Country: "US", Region: "US-WA", Model: "MLP", HealthSettings: []string{"HOSPITAL"}, AdviceDomains: []string{"HOUSING"}})
+		Country: "US", Region: "US-WA", Model: "MLP", HealthSettings: []hjx.HealthSetting{"HOSPITAL"}, AdviceDomains: []hjx.WelfareDomain{"HOUSING"}})
 	if hjx.ErrorCode(err) != hjx.CodeInvalid {
 		t.Errorf("registering a US partner on the GB node: %v, want INVALID", err)
 	}

@@ -44,17 +44,17 @@ const MaxSkew = 2 * time.Minute
 // what the coordinator's database holds of the project, signed by the
 // coordinator. COL answers are not claims: each node keeps its partners' own.
 type Claims struct {
-	ProjectID            string    `json:"projectId"`
-	Institution          string    `json:"institution"`
-	InstitutionCountry   string    `json:"institutionCountry"`
-	ForProfit            bool      `json:"forProfit"`
-	Purpose              string    `json:"purpose"`
-	CommercialUse        bool      `json:"commercialUse"`
-	EthicsApprovalRef    string    `json:"ethicsApprovalRef"`
-	PublicationCommitted bool      `json:"publicationCommitted"`
-	Status               string    `json:"status"`
-	StartsOn             time.Time `json:"startsOn"`
-	EndsOn               time.Time `json:"endsOn"`
+	ProjectID            string      `json:"projectId"`
+	Institution          string      `json:"institution"`
+	InstitutionCountry   hjx.Country `json:"institutionCountry"`
+	ForProfit            bool        `json:"forProfit"`
+	Purpose              string      `json:"purpose"`
+	CommercialUse        bool        `json:"commercialUse"`
+	EthicsApprovalRef    string      `json:"ethicsApprovalRef"`
+	PublicationCommitted bool        `json:"publicationCommitted"`
+	Status               string      `json:"status"`
+	StartsOn             time.Time   `json:"startsOn"`
+	EndsOn               time.Time   `json:"endsOn"`
 }
 
 func (c Claims) project() access.Project {
@@ -96,7 +96,7 @@ type CellsResponse struct {
 	Currency     string `json:"currency"`
 	// Countries are the countries of the node's allowed partners within the
 	// query's country filter (the default reporting currency depends on them).
-	Countries []string `json:"countries"`
+	Countries []hjx.Country `json:"countries"`
 	// K is the largest min cell of the node's partners the project may read.
 	K                int                 `json:"k"`
 	Cells            Cells               `json:"cells"`

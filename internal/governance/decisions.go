@@ -20,7 +20,7 @@ import (
 type PartnerDecision struct {
 	ProjectID      string
 	PartnerID      string
-	PartnerCountry string
+	PartnerCountry hjx.Country
 	Decision       access.Decision
 	PolicyVersion  int // 0: no policy
 	MinCell        int
@@ -28,7 +28,7 @@ type PartnerDecision struct {
 }
 
 type decisionRow struct {
-	Country string `db:"country"`
+	Country hjx.Country `db:"country"`
 	policyRow
 	Allow     *bool      `db:"allow"`
 	DecidedBy *string    `db:"decided_by"`

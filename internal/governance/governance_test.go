@@ -104,13 +104,13 @@ func TestSetPolicy(t *testing.T) {
 	})
 	t.Run("OKVersionedCurrentApplies", func(t *testing.T) {
 		p, err := w.gov.SetPolicy(ctx, w.adminA, "leeds", access.PolicyInput{Permission: access.PermissionHMB,
-			AllowedCountries: []string{"GB"}, MinCell: intp(10), CollaborationRequired: boolp(true)})
+			AllowedCountries: []hjx.Country{"GB"}, MinCell: intp(10), CollaborationRequired: boolp(true)})
 		if err != nil || p.Version != 2 {
 			t.Fatalf("second policy = %+v, %v; want version 2", p, err)
 		}
 		cur, err := w.gov.CurrentPolicy(ctx, w.adminA, "leeds")
 		if err != nil || cur.Version != 2 || cur.Permission != access.PermissionHMB || cur.MinCell != 10 ||
-			!slices.Equal(cur.AllowedCountries, []string{"GB"}) || !cur.CollaborationRequired || cur.AllowedInstitutions != nil {
+			!slices.Equal(cur.AllowedCountries, []hjx.Country{"GB"}) || !cur.CollaborationRequired || cur.AllowedInstitutions != nil {
 			t.Fatalf("current = %+v, %v", cur, err)
 		}
 		var versions int
@@ -276,7 +276,7 @@ func TestDecisions(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	mustSet(w.adminA, "leeds", access.PolicyInput{Permission: access.PermissionGRU, AllowedCountries: []string{"GB"},
+	mustSet(w.adminA, "leeds", access.PolicyInput{Permission: access.PermissionGRU, AllowedCountries: []hjx.Country{"GB"},
 		MinCell: intp(9), Identifiable: boolp(true)})
 	mustSet(adminC, "glasgow", access.PolicyInput{Permission: access.PermissionGRU, CollaborationRequired: boolp(true),
 		MoratoriumUntil: ptr(day("2023-03-01"))})

@@ -60,7 +60,7 @@ func (r policyRow) policy() *access.Policy {
 	}
 	p := &access.Policy{PartnerID: r.PartnerID, Version: *r.Version, Permission: access.Permission(hjx.Deref(r.Permission)),
 		NonCommercialOnly: hjx.Deref(r.NonCommercialOnly), NotForProfitOnly: hjx.Deref(r.NotForProfitOnly),
-		AllowedCountries: list(r.AllowedCountries), AllowedInstitutions: list(r.AllowedInstitutions),
+		AllowedCountries: hjx.Codes[hjx.Country](r.AllowedCountries), AllowedInstitutions: list(r.AllowedInstitutions),
 		AllowedProjects: list(r.AllowedProjects), ExpiresAt: utcDate(r.ExpiresAt),
 		EthicsApprovalRequired: hjx.Deref(r.EthicsApprovalRequired), CollaborationRequired: hjx.Deref(r.CollaborationRequired),
 		PublicationRequired: hjx.Deref(r.PublicationRequired), MoratoriumUntil: utcDate(r.MoratoriumUntil),
@@ -83,7 +83,7 @@ func utcDate(t *time.Time) *time.Time {
 }
 
 // nullableArray stores nil as SQL NULL ("no restriction") and a list as an array.
-func nullableArray(xs []string) any {
+func nullableArray[T ~string](xs []T) any {
 	if xs == nil {
 		return nil
 	}
@@ -104,7 +104,7 @@ func (s *Service) SetPolicy(ctx context.Context, p *hjx.Principal, partnerID str
 	err := postgres.WithTx(ctx, s.DB, func(tx *sqlx.Tx) error {
 		// Locking the partner row serialises versions of its policy; NO KEY keeps
 		// uploads (whose foreign keys take KEY SHARE) flowing meanwhile.
-		var country string
+		var country hjx.Country
 		err := sqlx.GetContext(ctx, tx, &country, `SELECT country FROM partners WHERE id = $1 FOR NO KEY UPDATE`, partnerID)
 		if postgres.IsNoRows(err) {
 			return hjx.NotFound("partner")

@@ -37,7 +37,7 @@ type projectRow struct {
 	ID                   string         `db:"id"`
 	Title                string         `db:"title"`
 	Institution          string         `db:"institution"`
-	InstitutionCountry   string         `db:"institution_country"`
+	InstitutionCountry   hjx.Country    `db:"institution_country"`
 	ForProfit            bool           `db:"for_profit"`
 	Purpose              string         `db:"purpose"`
 	CommercialUse        bool           `db:"commercial_use"`

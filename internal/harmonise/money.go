@@ -124,14 +124,14 @@ func Convert(amount decimal.Decimal, from, to string, year int, rates Rates) (de
 // country's own currency when every contributing partner is in one country (GB ->
 // GBP, US -> USD), USD when they mix, when none contribute or when a country is not
 // known (USD is the common currency of the rate tables).
-func DefaultCurrency(countries []string) string {
+func DefaultCurrency(countries []hjx.Country) string {
 	cur := ""
 	for _, c := range countries {
 		var own string
 		switch c {
-		case string(hjx.CountryGB):
+		case hjx.CountryGB:
 			own = GBP
-		case string(hjx.CountryUS):
+		case hjx.CountryUS:
 			own = USD
 		default:
 			return USD

@@ -6,6 +6,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/hjx-exchange/hjx/internal/hjx"
 	"github.com/hjx-exchange/hjx/internal/reference"
 )
 
@@ -145,16 +146,16 @@ func TestRatesFromReference(t *testing.T) {
 func TestDefaultCurrency(t *testing.T) {
 	tests := []struct {
 		name      string
-		countries []string
+		countries []hjx.Country
 		want      string
 	}{
-		{"GB", []string{"GB"}, GBP},
-		{"GBTwice", []string{"GB", "GB"}, GBP},
-		{"US", []string{"US"}, USD},
-		{"Mixed", []string{"GB", "US"}, USD},
-		{"MixedOtherOrder", []string{"US", "GB", "GB"}, USD},
+		{"GB", []hjx.Country{"GB"}, GBP},
+		{"GBTwice", []hjx.Country{"GB", "GB"}, GBP},
+		{"US", []hjx.Country{"US"}, USD},
+		{"Mixed", []hjx.Country{"GB", "US"}, USD},
+		{"MixedOtherOrder", []hjx.Country{"US", "GB", "GB"}, USD},
 		{"None", nil, USD},
-		{"Unknown", []string{"FR"}, USD},
+		{"Unknown", []hjx.Country{"FR"}, USD},
 	}
 	t.Parallel()
 	for _, tt := range tests {

@@ -34,7 +34,7 @@ func newWorld(t *testing.T) *world {
 	// leeds-gp works in primary care on three advice domains (those of the
 	// published example); boston-mlp as testkit registers partners.
 	env.RegisterPartner(directory.Partner{ID: "leeds-gp", Name: "Leeds GP", Country: "GB", Region: "GB-ENG", Model: "HJP",
-		HealthSettings: []string{"PRIMARY_CARE"}, AdviceDomains: []string{"WELFARE_BENEFITS", "DEBT", "HOUSING"}})
+		HealthSettings: []hjx.HealthSetting{"PRIMARY_CARE"}, AdviceDomains: []hjx.WelfareDomain{"WELFARE_BENEFITS", "DEBT", "HOUSING"}})
 	env.Partner("boston-mlp", "US", "US-MA")
 	w := &world{env: env}
 	w.uploaderA, w.principalA = env.Token(hjx.RolePartnerUploader, "leeds-gp", "")

@@ -412,9 +412,9 @@ func aggregate(ctx context.Context, db sqlx.QueryerContext, in aggregateInput) (
 	return out, nil
 }
 
-func nonNil(xs []string) []string {
+func nonNil[T any](xs []T) []T {
 	if xs == nil {
-		return []string{}
+		return []T{}
 	}
 	return xs
 }

@@ -51,7 +51,7 @@ type BreakdownAvailability struct {
 
 // CountryAvailability is how many allowed partners of a country give a breakdown.
 type CountryAvailability struct {
-	Country  string
+	Country  hjx.Country
 	Partners int
 }
 
@@ -69,7 +69,7 @@ type availabilityRow struct {
 	Shape         int           `db:"shape"`
 	Fits          int           `db:"fits"`
 	Years         pq.Int64Array `db:"years"`
-	Country       string        `db:"country"`
+	Country       hjx.Country   `db:"country"`
 	SingleSetting bool          `db:"single_setting"`
 }
 
@@ -110,9 +110,9 @@ func (s *Service) Availability(ctx context.Context, p *hjx.Principal, projectID 
 		return nil, hjx.Internal(err, "read availability")
 	}
 	var partners []struct {
-		ID            string `db:"id"`
-		Country       string `db:"country"`
-		SingleSetting bool   `db:"single_setting"`
+		ID            string      `db:"id"`
+		Country       hjx.Country `db:"country"`
+		SingleSetting bool        `db:"single_setting"`
 	}
 	err = sqlx.SelectContext(ctx, s.DB, &partners, `SELECT id, country, cardinality(health_settings) = 1 AS single_setting
 		FROM partners WHERE id = ANY($1)`, pq.Array(nonNil(allowed)))
@@ -219,11 +219,11 @@ type catalogue struct {
 type shapeAcc struct {
 	fits     int
 	years    map[int]bool
-	partners map[string]string // partner -> country
+	partners map[string]hjx.Country // partner -> country
 	dims     []Dimension
 }
 
-func (c *catalogue) add(metric string, shape, fits int, years []int64, partner, country string) {
+func (c *catalogue) add(metric string, shape, fits int, years []int64, partner string, country hjx.Country) {
 	shapes := c.byMetric[metric]
 	if shapes == nil {
 		shapes = map[int]*shapeAcc{}
@@ -232,7 +232,7 @@ func (c *catalogue) add(metric string, shape, fits int, years []int64, partner, 
 	}
 	a := shapes[shape]
 	if a == nil {
-		a = &shapeAcc{years: map[int]bool{}, partners: map[string]string{}}
+		a = &shapeAcc{years: map[int]bool{}, partners: map[string]hjx.Country{}}
 		for _, sd := range shapeDimensions {
 			if shape&sd.bit != 0 {
 				a.dims = append(a.dims, sd.dim)
@@ -262,11 +262,11 @@ func (a *shapeAcc) breakdown() BreakdownAvailability {
 		b.Years = append(b.Years, y)
 	}
 	slices.Sort(b.Years)
-	perCountry := map[string]int{}
+	perCountry := map[hjx.Country]int{}
 	for _, c := range a.partners {
 		perCountry[c]++
 	}
-	for _, c := range hjx.Strings(hjx.AllCountries()) {
+	for _, c := range hjx.AllCountries() {
 		if n := perCountry[c]; n > 0 {
 			b.Countries = append(b.Countries, CountryAvailability{Country: c, Partners: n})
 		}

@@ -33,8 +33,8 @@ func BenchmarkAvailability(b *testing.B) {
 		}
 		id := fmt.Sprintf("bench-%02d", i)
 		if _, err := env.App.Directory.Register(ctx, steward, directory.Partner{ID: id, Name: "Partner " + id, Country: country,
-			Region: region, Model: model, HealthSettings: []string{"PRIMARY_CARE", "HOSPITAL"},
-			AdviceDomains: []string{"WELFARE_BENEFITS", "DEBT", "HOUSING"}}); err != nil {
+			Region: region, Model: model, HealthSettings: []hjx.HealthSetting{"PRIMARY_CARE", "HOSPITAL"},
+			AdviceDomains: []hjx.WelfareDomain{"WELFARE_BENEFITS", "DEBT", "HOUSING"}}); err != nil {
 			b.Fatal(err)
 		}
 		_, admin := env.Token(hjx.RolePartnerAdmin, id, "")

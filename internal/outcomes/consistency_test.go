@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hjx-exchange/hjx/internal/hjx"
 	"github.com/hjx-exchange/hjx/internal/outcomes"
 	"github.com/hjx-exchange/hjx/internal/postgres"
 )
@@ -320,7 +321,7 @@ func TestProjectK(t *testing.T) {
 	*high.MinCell = 15
 	w.setPolicy("gb-b", *high)
 	denied := gru()
-	denied.AllowedCountries = []string{"US"}
+	denied.AllowedCountries = []hjx.Country{"US"}
 	denied.MinCell = new(int)
 	*denied.MinCell = 40
 	w.setPolicy("gb-denied", *denied)

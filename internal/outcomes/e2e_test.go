@@ -24,7 +24,7 @@ import (
 // test project, led from Leeds) and one US partner without a policy.
 func sixPartners() []partnerSpec {
 	usOnly := gru()
-	usOnly.AllowedCountries = []string{"US"}
+	usOnly.AllowedCountries = []hjx.Country{"US"}
 	return []partnerSpec{
 		{"gb-a", "GB", "GB-ENG", "PRIMARY_CARE", gru()},
 		{"gb-b", "GB", "GB-WLS", "HOSPITAL", gru()},
@@ -539,7 +539,7 @@ func TestOutcomesFreshness(t *testing.T) {
 		}, func() string { return all }},
 		{"PolicyChange", func() string {
 			usOnly := gru()
-			usOnly.AllowedCountries = []string{"US"}
+			usOnly.AllowedCountries = []hjx.Country{"US"}
 			w.setPolicy("gb-b", *usOnly)
 			return ""
 		}, func() string { return screenedTotal(w, nil, "gb-a", "gb-c", "us-a", "us-b", "us-c") }}, // without gb-b

@@ -227,7 +227,7 @@ type Selection struct {
 	ByPartner             map[string]governance.PartnerDecision
 	// Countries are the allowed partners' countries (the default reporting currency
 	// depends on them).
-	Countries []string
+	Countries []hjx.Country
 	// K is the largest min cell of any partner the project may read, whatever the
 	// filters, never below floor.
 	K int

@@ -41,10 +41,10 @@ func Dimensions() []Dimension {
 type Query struct {
 	Metric         string
 	GroupBy        []Dimension
-	Countries      []string
+	Countries      []hjx.Country
 	From, To       *time.Time
-	HealthSettings []string
-	WelfareDomains []string
+	HealthSettings []hjx.HealthSetting
+	WelfareDomains []hjx.WelfareDomain
 	// Currency is the reporting currency of AMOUNT metrics: GBP, USD or
 	// PPP_INTL_DOLLAR; empty for the default (USD when countries mix, else the
 	// country's own).
@@ -96,17 +96,17 @@ func (q *Query) Validate() error {
 		return hjx.Invalid("query.to", "must not be before query.from")
 	}
 	for _, c := range q.Countries {
-		if !hjx.In(hjx.AllCountries(), hjx.Country(c)) {
+		if !hjx.In(hjx.AllCountries(), c) {
 			return hjx.Invalid("query.countries", "holds an unknown country (%s)", hjx.Alternatives(hjx.AllCountries()))
 		}
 	}
 	for _, s := range q.HealthSettings {
-		if !hjx.In(hjx.AllHealthSettings(), hjx.HealthSetting(s)) {
+		if !hjx.In(hjx.AllHealthSettings(), s) {
 			return hjx.Invalid("query.healthSettings", "holds an unknown health setting")
 		}
 	}
 	for _, w := range q.WelfareDomains {
-		if !hjx.In(hjx.AllWelfareDomains(), hjx.WelfareDomain(w)) {
+		if !hjx.In(hjx.AllWelfareDomains(), w) {
 			return hjx.Invalid("query.welfareDomains", "holds an unknown welfare domain")
 		}
 	}

@@ -167,7 +167,7 @@ func (w *rollupWorld) query() (Query, hjx.MetricKind) {
 		}
 	}
 	if w.rng.IntN(4) == 0 {
-		q.Countries = []string{[]string{"GB", "US"}[w.rng.IntN(2)]}
+		q.Countries = []hjx.Country{hjx.AllCountries()[w.rng.IntN(2)]}
 	}
 	if w.rng.IntN(3) == 0 {
 		from := time.Date(2015+w.rng.IntN(4), time.Month(1+w.rng.IntN(12)), 1, 0, 0, 0, 0, time.UTC)
@@ -175,11 +175,11 @@ func (w *rollupWorld) query() (Query, hjx.MetricKind) {
 		q.From, q.To = &from, &to
 	}
 	if w.rng.IntN(6) == 0 {
-		settings := hjx.Strings(hjx.AllHealthSettings())
-		q.HealthSettings = []string{settings[w.rng.IntN(len(settings))]}
+		settings := hjx.AllHealthSettings()
+		q.HealthSettings = []hjx.HealthSetting{settings[w.rng.IntN(len(settings))]}
 	}
 	if w.rng.IntN(6) == 0 {
-		q.WelfareDomains = []string{w.domains[w.rng.IntN(len(w.domains))]}
+		q.WelfareDomains = []hjx.WelfareDomain{hjx.WelfareDomain(w.domains[w.rng.IntN(len(w.domains))])}
 	}
 	if m.kind == "AMOUNT" {
 		q.Currency = []string{"GBP", "USD", "PPP_INTL_DOLLAR"}[w.rng.IntN(3)]

@@ -196,8 +196,8 @@ func registerSignLeakPartner(t *testing.T, w *world, us string) {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := w.env.App.Directory.Register(ctx, w.steward, directory.Partner{ID: us, Name: "Partner " + us,
-		Country: "US", Region: "US-NY", Model: "MLP", HealthSettings: []string{"COMMUNITY_HEALTH_CENTRE"},
-		AdviceDomains: []string{"WELFARE_BENEFITS", "DEBT", "HOUSING"}}); err != nil {
+		Country: "US", Region: "US-NY", Model: "MLP", HealthSettings: []hjx.HealthSetting{"COMMUNITY_HEALTH_CENTRE"},
+		AdviceDomains: []hjx.WelfareDomain{"WELFARE_BENEFITS", "DEBT", "HOUSING"}}); err != nil {
 		t.Fatal(err)
 	}
 	w.adminTok[us], w.admins[us] = w.env.Token(hjx.RolePartnerAdmin, us, "")
@@ -338,7 +338,7 @@ func newSignLeakDemo(t *testing.T, secret []byte) *signLeakDemo {
 	}
 	for _, p := range demo.Partners() {
 		if allowed[p.ID] {
-			d.setting[p.ID], d.country[p.ID] = p.HealthSettings[0], string(p.Country)
+			d.setting[p.ID], d.country[p.ID] = string(p.HealthSettings[0]), string(p.Country)
 		}
 	}
 	return d

@@ -45,8 +45,8 @@ func TestOutcomesCacheStaleness(t *testing.T) {
 	})
 	t.Run("OKNewPartner", func(t *testing.T) {
 		if _, err := w.env.App.Directory.Register(ctx, w.steward, directory.Partner{ID: "us-new", Name: "Partner us-new",
-			Country: "US", Region: "US-WA", Model: "MLP", HealthSettings: []string{"HOSPITAL"},
-			AdviceDomains: []string{"HOUSING"}}); err != nil {
+			Country: "US", Region: "US-WA", Model: "MLP", HealthSettings: []hjx.HealthSetting{"HOSPITAL"},
+			AdviceDomains: []hjx.WelfareDomain{"HOUSING"}}); err != nil {
 			t.Fatal(err)
 		}
 		got := w.outcomes(q)

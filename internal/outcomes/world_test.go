@@ -59,8 +59,8 @@ func newWorld(t *testing.T, partners []partnerSpec) *world {
 	for _, p := range partners {
 		model := map[string]hjx.PartnershipModel{"GB": hjx.ModelHJP, "US": hjx.ModelMLP}[p.country]
 		if _, err := env.App.Directory.Register(ctx, w.steward, directory.Partner{ID: p.id, Name: "Partner " + p.id,
-			Country: hjx.Country(p.country), Region: p.region, Model: model, HealthSettings: []string{p.setting},
-			AdviceDomains: []string{"WELFARE_BENEFITS", "DEBT", "HOUSING"}}); err != nil {
+			Country: hjx.Country(p.country), Region: p.region, Model: model, HealthSettings: []hjx.HealthSetting{hjx.HealthSetting(p.setting)},
+			AdviceDomains: []hjx.WelfareDomain{"WELFARE_BENEFITS", "DEBT", "HOUSING"}}); err != nil {
 			t.Fatalf("register %s: %v", p.id, err)
 		}
 		w.adminTok[p.id], w.admins[p.id] = env.Token(hjx.RolePartnerAdmin, p.id, "")

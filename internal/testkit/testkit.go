@@ -106,7 +106,7 @@ func (e *Env) Partner(id string, country hjx.Country, region string) *directory.
 	e.T.Helper()
 	p, err := e.App.Directory.Register(context.Background(), &hjx.Principal{ID: "", Role: hjx.RoleSteward},
 		directory.Partner{ID: id, Name: "Partner " + id, Country: country, Region: region, Model: map[hjx.Country]hjx.PartnershipModel{hjx.CountryGB: hjx.ModelHJP, hjx.CountryUS: hjx.ModelMLP}[country],
-			HealthSettings: []string{"PRIMARY_CARE"}, AdviceDomains: []string{"WELFARE_BENEFITS"}})
+			HealthSettings: []hjx.HealthSetting{"PRIMARY_CARE"}, AdviceDomains: []hjx.WelfareDomain{"WELFARE_BENEFITS"}})
 	if err != nil {
 		e.T.Fatalf("register partner %s: %v", id, err)
 	}

@@ -32,7 +32,7 @@ func BenchmarkUpload100kRows(b *testing.B) {
 	env := testkit.New(b)
 	_, err := env.App.Directory.Register(context.Background(), &hjx.Principal{Role: hjx.RoleSteward}, directory.Partner{
 		ID: "bench", Name: "Bench partner", Country: "GB", Region: "GB-ENG", Model: "HJP",
-		HealthSettings: []string{"PRIMARY_CARE"}, AdviceDomains: []string{"WELFARE_BENEFITS"}})
+		HealthSettings: []hjx.HealthSetting{"PRIMARY_CARE"}, AdviceDomains: []hjx.WelfareDomain{"WELFARE_BENEFITS"}})
 	if err != nil {
 		b.Fatal(err)
 	}
