@@ -25,8 +25,8 @@ func valueOr[T any](p *T) T {
 
 func toPartner(p *directory.Partner) *model.Partner {
 	out := &model.Partner{ID: p.ID, Name: p.Name, Country: p.Country, Region: p.Region, Model: p.Model,
-		HealthSettings: nonNil(p.HealthSettings),
-		AdviceDomains:  nonNil(p.AdviceDomains), ActiveFrom: p.ActiveFrom, ActiveTo: p.ActiveTo}
+		HealthSettings: hjx.NonNil(p.HealthSettings),
+		AdviceDomains:  hjx.NonNil(p.AdviceDomains), ActiveFrom: p.ActiveFrom, ActiveTo: p.ActiveTo}
 	return out
 }
 
@@ -67,14 +67,6 @@ func toIngestRow(o *model.ObservationInput) ingest.Row {
 		IhelpCategory: strOrEmpty(o.IhelpCategory), HealthSetting: strOrEmpty(o.HealthSetting),
 		AgeBand: strOrEmpty(o.AgeBand), Sex: strOrEmpty(o.Sex), DeprivationScheme: strOrEmpty(o.DeprivationScheme),
 		DeprivationValue: o.DeprivationValue}
-}
-
-// nonNil returns xs, or an empty list for nil: GraphQL lists here are non-null.
-func nonNil[T any](xs []T) []T {
-	if xs == nil {
-		return []T{}
-	}
-	return xs
 }
 
 // nonZero returns &v, or nil for the zero value: a nullable field the domain keeps

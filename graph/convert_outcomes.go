@@ -27,8 +27,8 @@ func fromOutcomeQuery(q model.OutcomeQuery) outcomes.Query {
 func toOutcomeTable(t *outcomes.Table, metric *model.MetricDefinition) *model.OutcomeTable {
 	out := &model.OutcomeTable{Metric: metric, Rows: []*model.OutcomeRow{},
 		Coverage: &model.Coverage{PartnersIncluded: len(t.Included), PartnersExcluded: []*model.ExcludedPartner{},
-			ObservationsExcluded: []*model.ExclusionCount{}, Nodes: nonNil(t.Nodes),
-			NodesMissing: nonNil(t.NodesMissing)},
+			ObservationsExcluded: []*model.ExclusionCount{}, Nodes: hjx.NonNil(t.Nodes),
+			NodesMissing: hjx.NonNil(t.NodesMissing)},
 		Partial: t.Partial,
 		Disclosure: &model.DisclosureSummary{K: t.K, RoundingBase: t.RoundingBase, SuppressedCells: t.SuppressedCells,
 			ByReason: []*model.ReasonCount{}}, PartialPeriods: append([]string{}, t.PartialPeriods...)}

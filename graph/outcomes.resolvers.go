@@ -26,8 +26,8 @@ func (r *mutationResolver) LoadExchangeRates(ctx context.Context, csv string, so
 	if err != nil {
 		return nil, err
 	}
-	return &model.RateLoadResult{Added: nonNil(res.Added), Corrected: nonNil(res.Corrected),
-		Unchanged: nonNil(res.Unchanged)}, nil
+	return &model.RateLoadResult{Added: hjx.NonNil(res.Added), Corrected: hjx.NonNil(res.Corrected),
+		Unchanged: hjx.NonNil(res.Unchanged)}, nil
 }
 
 func (r *outcomeRowResolver) Partner(ctx context.Context, obj *model.OutcomeRow) (*model.Partner, error) {

@@ -144,7 +144,7 @@ func (l *Log) append(ctx context.Context, tx sqlx.ExtContext, p *hjx.Principal, 
 		}
 		e.RequestHash = keyedRequestHash(secret, e.Request)
 	}
-	excluded, _ := json.Marshal(nonNil(e.PartnersExcluded))
+	excluded, _ := json.Marshal(hjx.NonNil(e.PartnersExcluded))
 	detail, _ := json.Marshal(nonNilMap(e.Detail))
 	e.HashVersion = HashV2
 	if e.Hash, err = hashV2(storedRow(e, excluded, detail)); err != nil {
@@ -156,7 +156,7 @@ func (l *Log) append(ctx context.Context, tx sqlx.ExtContext, p *hjx.Principal, 
 		VALUES ($1, $2, $3, NULLIF($4, '')::uuid, NULLIF($5, ''), NULLIF($6, ''), $7, $8, NULLIF($9, '')::uuid,
 			$10, $11, $12, NULLIF($13, ''), $14, $15, $16, $17)`,
 		e.Seq, e.ID, e.At, e.PrincipalID, e.PrincipalName, e.Role, e.Action, e.Subject, e.ProjectID,
-		pq.Array(nonNilStrings(e.PartnersIncluded)), excluded, e.CellsSuppressed, e.RequestHash, detail, e.PrevHash, e.Hash,
+		pq.Array(hjx.NonNil(e.PartnersIncluded)), excluded, e.CellsSuppressed, e.RequestHash, detail, e.PrevHash, e.Hash,
 		e.HashVersion)
 	if err != nil {
 		return nil, hjx.Internal(err, "append audit entry")
@@ -169,23 +169,9 @@ func (l *Log) append(ctx context.Context, tx sqlx.ExtContext, p *hjx.Principal, 
 	return &e, nil
 }
 
-func nonNil(x []Excluded) []Excluded {
-	if x == nil {
-		return []Excluded{}
-	}
-	return x
-}
-
 func nonNilMap(m map[string]string) map[string]string {
 	if m == nil {
 		return map[string]string{}
 	}
 	return m
-}
-
-func nonNilStrings(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/hjx-exchange/hjx/internal/hjx"
 )
 
 // Hash versions of audit entries (column hash_version, migration 00080).
@@ -33,7 +35,7 @@ func storedRow(e Entry, excluded, detail []byte) entryRow {
 	}
 	return entryRow{Seq: e.Seq, ID: canonicalUUID(e.ID), At: e.At, PrincipalID: null(canonicalUUID(e.PrincipalID)),
 		PrincipalName: null(e.PrincipalName), Role: null(e.Role), Action: e.Action, Subject: e.Subject,
-		ProjectID: null(canonicalUUID(e.ProjectID)), PartnersIncluded: nonNilStrings(e.PartnersIncluded),
+		ProjectID: null(canonicalUUID(e.ProjectID)), PartnersIncluded: hjx.NonNil(e.PartnersIncluded),
 		PartnersExcluded: excluded, CellsSuppressed: e.CellsSuppressed, RequestHash: null(e.RequestHash),
 		Detail: detail, PrevHash: e.PrevHash, HashVersion: HashV2}
 }

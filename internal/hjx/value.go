@@ -12,6 +12,15 @@ func Deref[T any](p *T) T {
 	return *p
 }
 
+// NonNil is xs, or an empty list for nil: lists the API and the audit record carry
+// are never null, so "none" is always [] and not a missing value.
+func NonNil[T any](xs []T) []T {
+	if xs == nil {
+		return []T{}
+	}
+	return xs
+}
+
 // ValidID reports whether id is a well-formed UUID: a malformed id names an object
 // that does not exist, never a database cast error.
 func ValidID(id string) bool {

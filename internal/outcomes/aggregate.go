@@ -342,9 +342,9 @@ const effectiveSetting = `COALESCE(o.health_setting, CASE WHEN cardinality(p.hea
 
 // buildArgs returns buildSQL's bind parameters.
 func buildArgs(in aggregateInput) []any {
-	args := []any{in.Query.Metric, pq.Array(nonNil(in.Allowed)),
-		pq.Array(nonNil(in.Identifiable)), pq.Array(nonNil(in.Query.Countries)), in.Query.From, in.Query.To, pq.Array(nonNil(in.Query.HealthSettings)),
-		pq.Array(nonNil(in.Query.WelfareDomains)), in.Kind}
+	args := []any{in.Query.Metric, pq.Array(hjx.NonNil(in.Allowed)),
+		pq.Array(hjx.NonNil(in.Identifiable)), pq.Array(hjx.NonNil(in.Query.Countries)), in.Query.From, in.Query.To, pq.Array(hjx.NonNil(in.Query.HealthSettings)),
+		pq.Array(hjx.NonNil(in.Query.WelfareDomains)), in.Kind}
 	if at, coarser, ok := shapes(in.Query); ok && !in.Naive {
 		args = append(args, at, coarser)
 	}
@@ -410,11 +410,4 @@ func aggregate(ctx context.Context, db sqlx.QueryerContext, in aggregateInput) (
 		return nil, hjx.Internal(err, "read outcome cells")
 	}
 	return out, nil
-}
-
-func nonNil[T any](xs []T) []T {
-	if xs == nil {
-		return []T{}
-	}
-	return xs
 }

@@ -105,7 +105,7 @@ func (s *Service) Availability(ctx context.Context, p *hjx.Principal, projectID 
 	err = sqlx.SelectContext(ctx, s.DB, &rows, `
 		SELECT a.metric, a.partner_id, a.shape, a.fits, a.years
 		FROM observation_availability_summary a JOIN unnest($1::text[]) p(id) ON p.id = a.partner_id`,
-		pq.Array(nonNil(allowed)))
+		pq.Array(hjx.NonNil(allowed)))
 	if err != nil {
 		return nil, hjx.Internal(err, "read availability")
 	}
@@ -115,7 +115,7 @@ func (s *Service) Availability(ctx context.Context, p *hjx.Principal, projectID 
 		SingleSetting bool        `db:"single_setting"`
 	}
 	err = sqlx.SelectContext(ctx, s.DB, &partners, `SELECT id, country, cardinality(health_settings) = 1 AS single_setting
-		FROM partners WHERE id = ANY($1)`, pq.Array(nonNil(allowed)))
+		FROM partners WHERE id = ANY($1)`, pq.Array(hjx.NonNil(allowed)))
 	if err != nil {
 		return nil, hjx.Internal(err, "read availability partners")
 	}
