@@ -217,6 +217,7 @@ func TestFederation(t *testing.T) {
 		{"OKCoverageNamesNodes", testOKCoverageNamesNodes},
 		{"OKHomeNodeAuditsTheExchange", testOKHomeNodeAuditsTheExchange},
 		{"OKRetractionSeenByNextQuery", testOKRetractionSeenByNextQuery},
+		{"OKNodeSendsNothingUnaudited", testOKNodeSendsNothingUnaudited},
 		{"OKStoppedNodePartial", testOKStoppedNodePartial},
 		{"OKPartialInGraphQL", testOKPartialInGraphQL},
 		{"ErrForbiddenUnknownCoordinatorKey", testErrForbiddenUnknownCoordinatorKey},
@@ -333,6 +334,38 @@ func testOKRetractionSeenByNextQuery(t *testing.T, w *world) {
 	after := w.query(t, w.hub, q)
 	if slices.Contains(after.Included, w.admin.PartnerID) {
 		t.Errorf("%s still included after its retraction on its node: %v", w.admin.PartnerID, after.Included)
+	}
+}
+
+// testOKNodeSendsNothingUnaudited: a node whose audit entry cannot be stored sends
+// no cells (its answer waits for that commit), so the coordinator marks it missing
+// and no GB row is published.
+func testOKNodeSendsNothingUnaudited(t *testing.T, w *world) {
+	ctx := context.Background()
+	for _, stmt := range []string{
+		`CREATE FUNCTION refuse_exchange_audit() RETURNS trigger LANGUAGE plpgsql AS
+			$$ BEGIN RAISE EXCEPTION 'audit store unavailable'; END $$`,
+		`CREATE TRIGGER refuse_exchange_audit BEFORE INSERT ON audit_entries FOR EACH ROW
+			WHEN (NEW.action = 'federation.cells') EXECUTE FUNCTION refuse_exchange_audit()`,
+	} {
+		if _, err := w.gb.DB.ExecContext(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() {
+		if _, err := w.gb.DB.ExecContext(ctx, `DROP TRIGGER refuse_exchange_audit ON audit_entries;
+			DROP FUNCTION refuse_exchange_audit()`); err != nil {
+			t.Error(err)
+		}
+	})
+	tbl := w.query(t, w.hub, outcomes.Query{Metric: "PATIENTS_SCREENED", GroupBy: []outcomes.Dimension{outcomes.DimCountry}})
+	if !tbl.Partial || !slices.Equal(tbl.NodesMissing, []string{"gb"}) || !slices.Equal(tbl.Nodes, []string{"us"}) {
+		t.Errorf("partial %v nodes %v missing %v, want partial with gb missing", tbl.Partial, tbl.Nodes, tbl.NodesMissing)
+	}
+	for _, r := range tbl.Rows {
+		if r.Country == "GB" {
+			t.Errorf("a GB row from a node that could not audit the exchange: %+v", r)
+		}
 	}
 }
 
